@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { machineRulesSchema } from './lib/engagement/machine-activity';
+
+/**
+ * Runtime configuration, parsed once and failing fast with the missing variable's name. The CDK
+ * stack sets these variables (src/infra/aws); the local runtime builds the same object directly.
+ */
+export const configSchema = z.object({
+  tableName: z.string().min(1),
+  reportBucket: z.string().min(1),
+  sendQueueUrl: z.string().min(1),
+  projectBusName: z.string().min(1),
+  configurationSetName: z.string().min(1),
+  /** Where a new MQL's notification goes when no routing rule names an owner. */
+  salesInbox: z.email(),
+  /** The From of notifications to sales. */
+  notificationFrom: z.string().min(3),
+  /** Public base of the unsubscribe endpoint, e.g. https://api.example.com/u */
+  unsubscribeBaseUrl: z.url(),
+  /** Mailto target in List-Unsubscribe, beside the HTTPS one. */
+  unsubscribeMailto: z.email(),
+  /** HMAC key for unsubscribe tokens (from SSM/Secrets Manager on AWS, never in code). */
+  unsubscribeSecret: z.string().min(32),
+  /** Messages per second; SES GetAccount's MaxSendRate when left out. */
+  maxSendRate: z.number().positive().optional(),
+  /**
+   * A pending campaign delta older than this is known abandoned (its writer has timed out) and may
+   * be taken over. Must exceed the engagement function's timeout. @default 300000
+   */
+  inFlightGraceMs: z.number().int().positive().default(300_000),
+  machineRules: machineRulesSchema.default(machineRulesSchema.parse({})),
+});
+export type AppConfig = z.infer<typeof configSchema>;
+
+/** Environment variable names, shared with the CDK stack so the two cannot drift. */
+export const envNames = {
+  tableName: 'TABLE_NAME',
+  reportBucket: 'REPORT_BUCKET',
+  sendQueueUrl: 'SEND_QUEUE_URL',
+  projectBusName: 'PROJECT_BUS_NAME',
+  configurationSetName: 'CONFIGURATION_SET',
+  salesInbox: 'SALES_INBOX',
+  notificationFrom: 'NOTIFICATION_FROM',
+  unsubscribeBaseUrl: 'UNSUBSCRIBE_BASE_URL',
+  unsubscribeMailto: 'UNSUBSCRIBE_MAILTO',
+  /** Name of the SSM SecureString parameter holding the unsubscribe HMAC key. */
+  unsubscribeSecretParameter: 'UNSUBSCRIBE_SECRET_PARAMETER',
+  maxSendRate: 'MAX_SEND_RATE',
+} as const;

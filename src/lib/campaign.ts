@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export const campaignStatuses = ['draft', 'sending', 'sent', 'paused', 'cancelled'] as const;
+export type CampaignStatus = (typeof campaignStatuses)[number];
+
+/** CR or LF in a header value would let a caller inject headers: refuse them at the edge. */
+const headerSafe = z.string().refine((s) => !/[\r\n]/.test(s), 'must not contain CR or LF');
+
+export const campaignInputSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    subject: headerSafe.pipe(z.string().min(1).max(998)),
+    fromAddress: headerSafe.pipe(z.string().min(3).max(320)),
+    htmlTemplate: z.string().min(1).max(500_000),
+    textTemplate: z.string().min(1).max(500_000),
+    /** The ideal customer profile whose version qualifies this campaign's clickers. */
+    profileId: z.string().min(1),
+    /** Explicit audience; when absent, every mailable contact. Segments deepen in the API issue. */
+    contactIds: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type CampaignInput = z.infer<typeof campaignInputSchema>;
+
+export interface Campaign extends CampaignInput {
+  campaignId: string;
+  status: CampaignStatus;
+  /** The profile version frozen when the campaign was created, recorded on each MQL. */
+  profileVersion: number;
+  createdAt: string;
+  sendRequestedAt?: string;
+  /** Link catalogue (id → URL) extracted from the HTML template, so events carry short ids. */
+  links: Record<string, string>;
+  audienceSize?: number;
+  excluded?: Partial<Record<string, number>>;
+}

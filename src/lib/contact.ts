@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const seniorities = ['entry', 'mid', 'senior', 'manager', 'director', 'vp', 'c-level', 'owner'] as const;
+export const companySizes = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] as const;
+
+/** Why a contact may no longer be mailed. Only an explicit re-subscription clears it, never an import. */
+export const suppressionReasons = ['unsubscribed', 'bounced', 'complained', 'erased'] as const;
+export type SuppressionReason = (typeof suppressionReasons)[number];
+
+/** What an import or the API may set on a contact. */
+export const contactInputSchema = z
+  .object({
+    email: z.email().max(254),
+    firstName: z.string().max(100).optional(),
+    lastName: z.string().max(100).optional(),
+    company: z.string().max(200).optional(),
+    industry: z.string().max(100).optional(),
+    companySize: z.enum(companySizes).optional(),
+    country: z.string().length(2).toUpperCase().optional(),
+    role: z.string().max(200).optional(),
+    seniority: z.enum(seniorities).optional(),
+    consent: z.boolean().default(false),
+  })
+  .strict();
+export type ContactInput = z.input<typeof contactInputSchema>;
+
+export interface Contact {
+  contactId: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  company?: string;
+  industry?: string;
+  companySize?: (typeof companySizes)[number];
+  country?: string;
+  role?: string;
+  seniority?: (typeof seniorities)[number];
+  consent: boolean;
+  /** Set once a contact must not be mailed again; never cleared by an import. */
+  suppressed?: SuppressionReason;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function displayName(contact: Pick<Contact, 'firstName' | 'lastName' | 'email'>): string {
+  const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
+  return name || contact.email;
+}

@@ -1,0 +1,38 @@
+/**
+ * Domain errors. They know nothing of HTTP: each trigger (API, queue, CLI) maps them to its own
+ * response. `retryable` tells a queue consumer whether to hand the message back for another try.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  readonly retryable: boolean = false;
+  constructor(message: string, readonly details?: unknown) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The input is well-formed but breaks a rule (unknown placeholder, bad email …). */
+export class ValidationError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+}
+
+/** The request conflicts with the current state (sending a cancelled campaign …). */
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+}
+
+/** A concurrent writer won; the caller may read again and retry. */
+export class ConcurrentUpdateError extends DomainError {
+  readonly code = 'CONCURRENT_UPDATE';
+  override readonly retryable = true;
+}
+
+/** A dependency refused for now (throttling, timeouts); the work must be retried, never dropped. */
+export class TransientDependencyError extends DomainError {
+  readonly code = 'TRANSIENT_DEPENDENCY';
+  override readonly retryable = true;
+}

@@ -1,0 +1,143 @@
+/**
+ * Ports: what the use cases need from the world, in the domain's words. Each has one AWS adapter
+ * (src/adapters) that the local runtime also uses, pointed at the embedded stand-ins.
+ */
+import type { Campaign, CampaignStatus } from './campaign';
+import type { Contact, SuppressionReason } from './contact';
+import type { Counters, RecipientEngagement } from './engagement/recipient';
+import type { Lead } from './lead';
+import type { IdealCustomerProfile } from './profile';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  cursor?: string;
+}
+
+export interface ContactStore {
+  /** Upsert by contact id; never clears `suppressed` or consent given earlier. */
+  upsertMany(contacts: Contact[]): Promise<{ created: number; updated: number }>;
+  get(contactId: string): Promise<Contact | undefined>;
+  getMany(contactIds: string[]): Promise<Contact[]>;
+  /** Every contact, a page at a time, in a stable order (no table scan: a sharded index). */
+  list(cursor?: string, limit?: number): Promise<Page<Contact>>;
+  suppress(contactId: string, reason: SuppressionReason, at: string): Promise<void>;
+}
+
+export interface ProfileStore {
+  put(profile: IdealCustomerProfile): Promise<void>;
+  get(profileId: string, version?: number): Promise<IdealCustomerProfile | undefined>;
+}
+
+export interface CampaignStore {
+  create(campaign: Campaign): Promise<void>;
+  get(campaignId: string): Promise<Campaign | undefined>;
+  /** Moves the status only if it is one of `from`; returns false when it was not. */
+  transition(campaignId: string, from: CampaignStatus[], to: CampaignStatus, extra?: Partial<Campaign>): Promise<boolean>;
+  list(cursor?: string, limit?: number): Promise<Page<Campaign>>;
+}
+
+/** One send attempt per recipient per campaign, claimed before SES is called. */
+export interface SendLedger {
+  /** True when this call claimed the recipient; false when any earlier call had. */
+  claim(campaignId: string, contactId: string, at: string): Promise<boolean>;
+  markSent(campaignId: string, contactId: string, messageId: string, at: string): Promise<void>;
+  markFailed(campaignId: string, contactId: string, reason: string, at: string): Promise<void>;
+  /** Releases a claim after a retryable failure, so a retry may send. */
+  release(campaignId: string, contactId: string): Promise<void>;
+}
+
+export interface SendJob {
+  campaignId: string;
+  contactIds: string[];
+}
+export interface SendQueue {
+  enqueue(jobs: SendJob[]): Promise<void>;
+}
+
+export interface OutgoingMessage {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers, e.g. RFC 8058 List-Unsubscribe. */
+  headers: Record<string, string>;
+  /** SES message tags for attribution (`campaignId`, `contactId`). */
+  tags: Record<string, string>;
+}
+
+export interface MailSender {
+  send(message: OutgoingMessage): Promise<{ messageId: string }>;
+}
+
+/** A stored recipient with the optimistic-concurrency version and the deltas not yet known counted. */
+export interface StoredRecipient {
+  state: RecipientEngagement;
+  version: number;
+  /** deltaId → { counters, at (epoch ms) }: this recipient's contribution assigned to a campaign delta. */
+  pending: Record<string, { counters: Counters; at: number }>;
+}
+
+export interface CampaignDelta {
+  campaignId: string;
+  deltaId: string;
+  counters: Counters;
+  linkUrls: Record<string, string>;
+  at: string;
+}
+
+export interface EngagementStore {
+  getRecipients(keys: { campaignId: string; contactId: string }[]): Promise<Map<string, StoredRecipient>>;
+  /** Writes only if the stored version is still `expectedVersion` (0 = absent); false on conflict. */
+  putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<boolean>;
+  /** Which of these campaign deltas were written. */
+  existingDeltas(refs: { campaignId: string; deltaId: string }[]): Promise<Set<string>>;
+  /** Idempotent: writing the same delta id twice keeps the first. */
+  putDelta(delta: CampaignDelta): Promise<void>;
+  /** The campaign's counters: the sum of its deltas. */
+  campaignCounters(campaignId: string): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
+  /** Every recipient of a campaign, for reports (a page at a time). */
+  listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>>;
+}
+
+export interface LeadStore {
+  /** Creates the lead unless the contact already has one; true when this call created it. */
+  createIfAbsent(lead: Lead): Promise<boolean>;
+  get(contactId: string): Promise<Lead | undefined>;
+  listByCampaign(campaignId: string, cursor?: string): Promise<Page<Lead>>;
+  /** Claims the right to notify sales once; true when this call claimed it. */
+  claimNotification(leadId: string, at: string): Promise<boolean>;
+  markNotified(leadId: string, messageId: string, at: string): Promise<void>;
+  releaseNotification(leadId: string): Promise<void>;
+}
+
+export interface LeadQualifiedEvent {
+  lead: Lead;
+}
+export interface EventPublisher {
+  leadQualified(event: LeadQualifiedEvent): Promise<void>;
+}
+
+export interface ReportStore {
+  put(key: string, body: string, contentType: string): Promise<void>;
+  /** A URL a person can open (presigned on AWS, plain on the local stand-in). */
+  urlFor(key: string): Promise<string>;
+}
+
+export interface DeadLetter {
+  reason: string;
+  source: string;
+  eventId?: string;
+  /** The raw body, truncated; kept for diagnosis and expired. */
+  body: string;
+  at: string;
+}
+export interface DeadLetterSink {
+  put(letters: DeadLetter[]): Promise<void>;
+}
