@@ -19,7 +19,7 @@ export const configSchema = z.object({
   unsubscribeBaseUrl: z.url(),
   /** Mailto target in List-Unsubscribe, beside the HTTPS one. */
   unsubscribeMailto: z.email(),
-  /** HMAC key for unsubscribe tokens (from SSM/Secrets Manager on AWS, never in code). */
+  /** HMAC key for unsubscribe tokens (from Secrets Manager on AWS, never in code or in clear in the environment). */
   unsubscribeSecret: z.string().min(32),
   /** Messages per second; SES GetAccount's MaxSendRate when left out. */
   maxSendRate: z.number().positive().optional(),
@@ -43,7 +43,7 @@ export const envNames = {
   notificationFrom: 'NOTIFICATION_FROM',
   unsubscribeBaseUrl: 'UNSUBSCRIBE_BASE_URL',
   unsubscribeMailto: 'UNSUBSCRIBE_MAILTO',
-  /** Name of the SSM SecureString parameter holding the unsubscribe HMAC key. */
-  unsubscribeSecretParameter: 'UNSUBSCRIBE_SECRET_PARAMETER',
+  /** ARN of the Secrets Manager secret holding the unsubscribe HMAC key (read once per cold start). */
+  unsubscribeSecretArn: 'UNSUBSCRIBE_SECRET_ARN',
   maxSendRate: 'MAX_SEND_RATE',
 } as const;
