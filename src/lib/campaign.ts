@@ -30,6 +30,8 @@ export interface Campaign extends CampaignInput {
   sendRequestedAt?: string;
   /** Link catalogue (id → URL) extracted from the HTML template, so events carry short ids. */
   links: Record<string, string>;
+  /** When the last fan-out page was queued: status `sent` means the whole audience is queued. */
+  fanoutCompletedAt?: string;
   audienceSize?: number;
   excluded?: Partial<Record<string, number>>;
 }

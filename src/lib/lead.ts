@@ -13,6 +13,8 @@ export interface Lead {
   stage: 'mql' | 'sql' | 'rejected';
   /** Sales owner the notification went to. */
   owner: string;
+  publishedAt?: string;
+  notifiedAt?: string;
 }
 
 /** The event published on the project bus for CRM integrations (schema in docs/events.md). */

@@ -44,18 +44,24 @@ export interface CampaignStore {
 
 /** One send attempt per recipient per campaign, claimed before SES is called. */
 export interface SendLedger {
-  /** True when this call claimed the recipient; false when any earlier call had. */
-  claim(campaignId: string, contactId: string, at: string): Promise<boolean>;
+  /**
+   * True when this call claimed the recipient; false when it was sent, failed for good, or is
+   * claimed by a call that started less than `leaseMs` ago (a crashed claim can be taken over).
+   */
+  claim(campaignId: string, contactId: string, at: Date, leaseMs: number): Promise<boolean>;
   markSent(campaignId: string, contactId: string, messageId: string, at: string): Promise<void>;
   markFailed(campaignId: string, contactId: string, reason: string, at: string): Promise<void>;
   /** Releases a claim after a retryable failure, so a retry may send. */
   release(campaignId: string, contactId: string): Promise<void>;
 }
 
-export interface SendJob {
-  campaignId: string;
-  contactIds: string[];
-}
+/**
+ * Work on the send queue. A `fanout` job resolves one page of the audience and enqueues `send`
+ * jobs plus the next `fanout`, so no invocation's work grows with the audience.
+ */
+export type SendJob =
+  | { kind: 'fanout'; campaignId: string; cursor?: string }
+  | { kind: 'send'; campaignId: string; contactIds: string[] };
 export interface SendQueue {
   enqueue(jobs: SendJob[]): Promise<void>;
 }
@@ -111,10 +117,12 @@ export interface LeadStore {
   createIfAbsent(lead: Lead): Promise<boolean>;
   get(contactId: string): Promise<Lead | undefined>;
   listByCampaign(campaignId: string, cursor?: string): Promise<Page<Lead>>;
-  /** Claims the right to notify sales once; true when this call claimed it. */
-  claimNotification(leadId: string, at: string): Promise<boolean>;
-  markNotified(leadId: string, messageId: string, at: string): Promise<void>;
-  releaseNotification(leadId: string): Promise<void>;
+  /** Claims the right to notify sales once (a claim older than `leaseMs` may be taken over). */
+  claimNotification(contactId: string, at: Date, leaseMs: number): Promise<boolean>;
+  markNotified(contactId: string, messageId: string, at: string): Promise<void>;
+  releaseNotification(contactId: string): Promise<void>;
+  /** Records that the Lead Qualified event went out, so a retry does not publish it again. */
+  markPublished(contactId: string, at: string): Promise<void>;
 }
 
 export interface LeadQualifiedEvent {

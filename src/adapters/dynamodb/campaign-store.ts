@@ -1,0 +1,106 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Campaign, CampaignStatus } from '../../lib/campaign';
+import type { CampaignStore, Page, ProfileStore } from '../../lib/ports';
+import type { IdealCustomerProfile } from '../../lib/profile';
+import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+
+const strip = <T>(item: Record<string, unknown>): T => {
+  const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
+  return rest as T;
+};
+
+export class DynamoCampaignStore implements CampaignStore {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async create(campaign: Campaign) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.campaign(campaign.campaignId), gsi1pk: 'CAMPAIGNS', gsi1sk: `${campaign.createdAt}#${campaign.campaignId}`, ...campaign },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(campaignId: string) {
+    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.campaign(campaignId) }));
+    return result.Item ? strip<Campaign>(result.Item) : undefined;
+  }
+
+  async transition(campaignId: string, from: CampaignStatus[], to: CampaignStatus, extra: Partial<Campaign> = {}) {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':to': to };
+    const sets = ['#status = :to'];
+    from.forEach((s, i) => (values[`:from${i}`] = s));
+    for (const [k, v] of Object.entries(extra)) {
+      if (v === undefined || k === 'status' || k === 'campaignId') continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.campaign(campaignId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(cursor?: string, limit = 50): Promise<Page<Campaign>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'CAMPAIGNS' },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}
+
+export class DynamoProfileStore implements ProfileStore {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async put(profile: IdealCustomerProfile) {
+    // Versions are immutable: writing an existing version fails.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.profile(profile.profileId, profile.version), ...profile },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(profileId: string, version?: number) {
+    if (version !== undefined) {
+      const result = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.profile(profileId, version) }));
+      return result.Item ? strip<IdealCustomerProfile>(result.Item) : undefined;
+    }
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': `PROFILE#${profileId}`, ':v': 'V#' },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = result.Items?.[0];
+    return item ? strip<IdealCustomerProfile>(item) : undefined;
+  }
+}

@@ -1,0 +1,22 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { chunk } from '../../lib/concurrency';
+import { TransientDependencyError } from '../../lib/errors';
+import type { SendJob, SendQueue } from '../../lib/ports';
+
+export class SqsSendQueue implements SendQueue {
+  constructor(private readonly sqs: SQSClient, private readonly queueUrl: string) {}
+
+  async enqueue(jobs: SendJob[]) {
+    for (const part of chunk(jobs, 10)) {
+      const result = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: part.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job) })),
+        }),
+      );
+      if (result.Failed?.length) {
+        throw new TransientDependencyError(`SQS refused ${result.Failed.length} send jobs: ${result.Failed[0]?.Code}`);
+      }
+    }
+  }
+}

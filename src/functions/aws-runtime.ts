@@ -1,0 +1,59 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildAdapters } from '../adapters/build-adapters';
+import { buildApp, type App } from '../app';
+import { configSchema, envNames, type AppConfig } from '../config';
+
+/**
+ * The AWS composition root: clients are made once per container (module scope) and reused across
+ * invocations; configuration comes from the environment the CDK stack sets, and fails fast naming
+ * the missing variable. The unsubscribe key is read from Secrets Manager at cold start.
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+const clients = {
+  dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+  ses: new SESv2Client({}),
+  sqs: new SQSClient({}),
+  eventBridge: new EventBridgeClient({}),
+  s3: new S3Client({}),
+};
+
+async function loadConfig(): Promise<AppConfig> {
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(envNames.unsubscribeSecretArn) }));
+  return configSchema.parse({
+    tableName: required(envNames.tableName),
+    reportBucket: required(envNames.reportBucket),
+    sendQueueUrl: required(envNames.sendQueueUrl),
+    projectBusName: required(envNames.projectBusName),
+    configurationSetName: required(envNames.configurationSetName),
+    salesInbox: required(envNames.salesInbox),
+    notificationFrom: required(envNames.notificationFrom),
+    unsubscribeBaseUrl: required(envNames.unsubscribeBaseUrl),
+    unsubscribeMailto: required(envNames.unsubscribeMailto),
+    unsubscribeSecret: secret.SecretString,
+    maxSendRate: process.env[envNames.maxSendRate] ? Number(process.env[envNames.maxSendRate]) : undefined,
+  });
+}
+
+let app: Promise<App> | undefined;
+
+/** The application for this container, built on first use. */
+export function awsApp(): Promise<App> {
+  app ??= loadConfig()
+    .then((config) => buildApp(buildAdapters(clients, config), config))
+    .catch((error) => {
+      app = undefined; // let the next invocation try again rather than fail forever
+      throw error;
+    });
+  return app;
+}

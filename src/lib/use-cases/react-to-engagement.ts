@@ -1,0 +1,99 @@
+import type { Campaign } from '../campaign';
+import { humanClicksOf } from '../engagement/recipient';
+import type { MachineRules } from '../engagement/machine-activity';
+import { leadQualifiedDetailType } from '../lead';
+import type { Lead } from '../lead';
+import type { CampaignStore, Clock, ContactStore, EventPublisher, LeadStore, ProfileStore } from '../ports';
+import { evaluateFit } from '../profile';
+import type { EngagementListener, RecipientChange } from './record-engagement';
+
+/**
+ * Suppression: a permanent bounce, a complaint or an unsubscribe stops future sends to the contact.
+ * Transient bounces are counted but do not suppress.
+ */
+export function suppressionListener(deps: { contacts: ContactStore }): EngagementListener {
+  return {
+    async recipientsChanged(changes) {
+      for (const { newEvents, after } of changes) {
+        for (const e of newEvents) {
+          if (e.type === 'bounce' && after.bounceType === 'Permanent') await deps.contacts.suppress(e.contactId, 'bounced', e.at);
+          if (e.type === 'complaint') await deps.contacts.suppress(e.contactId, 'complained', e.at);
+          if (e.type === 'subscription' && e.unsubscribeAll) await deps.contacts.suppress(e.contactId, 'unsubscribed', e.at);
+        }
+      }
+    },
+  };
+}
+
+export interface QualifyDeps {
+  contacts: ContactStore;
+  campaigns: CampaignStore;
+  profiles: ProfileStore;
+  leads: LeadStore;
+  events: EventPublisher;
+  clock: Clock;
+  rules: MachineRules;
+  /** The sales owner when no routing rule names one. */
+  defaultOwner: string;
+}
+
+/**
+ * The default rule: a human click by a contact who fits the campaign's ideal customer profile makes
+ * an MQL, once per contact (the conditional create), recorded with the profile version and reasons.
+ * The Lead Qualified event is published after the lead is stored and marked published after that;
+ * a retry republishes only a lead never marked, and the notifier claims before mailing, so a
+ * duplicate event never sends a second email.
+ */
+export function qualificationListener(deps: QualifyDeps): EngagementListener {
+  return {
+    async recipientsChanged(changes: RecipientChange[]) {
+      const campaignCache = new Map<string, Campaign | undefined>();
+      for (const change of changes) {
+        if (!change.newEvents.some((e) => e.type === 'click')) continue;
+        const clicks = humanClicksOf(change.after, deps.rules);
+        const firstClick = clicks[0];
+        if (!firstClick) continue; // machine clicks never qualify
+        const { campaignId, contactId } = change.after;
+        if (!campaignCache.has(campaignId)) campaignCache.set(campaignId, await deps.campaigns.get(campaignId));
+        const campaign = campaignCache.get(campaignId);
+        const contact = await deps.contacts.get(contactId);
+        if (!campaign || !contact) continue; // unknown campaign or contact: recorded, never qualified
+        const profile = await deps.profiles.get(campaign.profileId, campaign.profileVersion);
+        if (!profile) continue;
+        const fit = evaluateFit(contact, profile);
+        if (!fit.fits) continue;
+
+        const clickEvent = change.newEvents.find((e) => e.type === 'click' && e.link);
+        const linkUrl = clickEvent?.link ?? campaign.links[firstClick.linkId];
+        const lead: Lead = {
+          leadId: `ld_${contactId}`,
+          contactId,
+          campaignId,
+          profileId: profile.profileId,
+          profileVersion: profile.version,
+          qualifiedAt: deps.clock.now().toISOString(),
+          reasons: [...fit.reasons.map((r) => `Fit: ${r}`), `Engagement: clicked ${linkUrl ?? 'a link'} at ${firstClick.at}`],
+          trigger: { linkUrl, intent: firstClick.intent, clickedAt: firstClick.at },
+          stage: 'mql',
+          owner: deps.defaultOwner,
+        };
+        const created = await deps.leads.createIfAbsent(lead);
+        const stored = created ? lead : await deps.leads.get(contactId);
+        if (stored && !stored.publishedAt) {
+          await deps.events.leadQualified({ lead: stored });
+          await deps.leads.markPublished(contactId, deps.clock.now().toISOString());
+        }
+      }
+    },
+  };
+}
+
+export function composeListeners(...listeners: EngagementListener[]): EngagementListener {
+  return {
+    async recipientsChanged(changes) {
+      for (const l of listeners) await l.recipientsChanged(changes);
+    },
+  };
+}
+
+export { leadQualifiedDetailType };

@@ -1,0 +1,200 @@
+import type { EngagementEvent } from '../engagement/ses-event';
+import {
+  addCounters,
+  applyEvent,
+  emptyRecipient,
+  linkIdFor,
+  project,
+  subtractCounters,
+  type Counters,
+  type RecipientEngagement,
+} from '../engagement/recipient';
+import type { MachineRules } from '../engagement/machine-activity';
+import type { Clock, EngagementStore, StoredRecipient } from '../ports';
+import { mapWithConcurrency } from '../concurrency';
+
+/**
+ * What a recorded batch changed for one recipient, handed to qualification and suppression
+ * *before* the change is written, so a crash anywhere means the whole step runs again; listeners
+ * are therefore idempotent.
+ */
+export interface RecipientChange {
+  before: RecipientEngagement;
+  after: RecipientEngagement;
+  newEvents: EngagementEvent[];
+}
+export interface EngagementListener {
+  recipientsChanged(changes: RecipientChange[]): Promise<void>;
+}
+
+export interface RecordEngagementDeps {
+  store: EngagementStore;
+  clock: Clock;
+  rules: MachineRules;
+  /** A pending delta older than this belongs to a writer that has certainly stopped. */
+  inFlightGraceMs: number;
+  newDeltaId: () => string;
+  listener?: EngagementListener;
+}
+
+export interface IncomingEvent {
+  /** The queue message this event came in (for partial batch failure). */
+  messageId: string;
+  event: EngagementEvent;
+}
+
+const MAX_WRITE_ATTEMPTS = 8;
+
+/**
+ * Records a batch of SES events exactly once. The protocol (docs/engagement.md):
+ * 1. Each recipient item carries its state, a version and `pending` deltas. The state is
+ *    read, the batch's events applied in memory, and written back if the version is unchanged
+ *    (optimistic concurrency; no transactions). Duplicate events are no-ops by their key.
+ * 2. The recipient's contribution to the campaign's counters changes by project(after) −
+ *    project(before); that delta is stored on the recipient under this attempt's delta id,
+ *    in the same write.
+ * 3. One campaign delta item per campaign per batch then carries the sum. A crash between 2 and 3
+ *    leaves pending entries without a delta item: once older than the grace period (their writer
+ *    has timed out) the next batch touching the recipient takes them over into its own delta.
+ *    A batch whose events were all seen before and whose recipient still has uncounted pending
+ *    entries fails those messages, so they come back until the entries are counted.
+ * Result: ~1 write per recipient per batch, plus one small delta write per campaign per batch.
+ */
+export async function recordEngagement(deps: RecordEngagementDeps, incoming: IncomingEvent[]): Promise<{ failedMessageIds: string[] }> {
+  const groups = new Map<string, IncomingEvent[]>();
+  for (const item of incoming) {
+    const k = `${item.event.campaignId}|${item.event.contactId}`;
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  const deltaIds = new Map<string, string>();
+  const deltaIdFor = (campaignId: string) => {
+    if (!deltaIds.has(campaignId)) deltaIds.set(campaignId, deps.newDeltaId());
+    return deltaIds.get(campaignId)!;
+  };
+
+  let stored = await deps.store.getRecipients([...groups.values()].map((g) => g[0]!.event));
+  const failed = new Set<string>();
+  const campaignDeltas = new Map<string, { counters: Counters; linkUrls: Record<string, string>; messageIds: string[] }>();
+
+  await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
+    const { campaignId, contactId } = items[0]!.event;
+    try {
+      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        const current = stored.get(groupKey);
+        const outcome = await planRecipientWrite(deps, current, campaignId, contactId, items, deltaIdFor(campaignId));
+        if (outcome.kind === 'retry-later') {
+          items.forEach((i) => failed.add(i.messageId));
+          return;
+        }
+        if (outcome.kind === 'nothing') return;
+        if (outcome.change.newEvents.length) await deps.listener?.recipientsChanged([outcome.change]);
+        const written = await deps.store.putRecipient(outcome.next, current?.version ?? 0);
+        if (!written) {
+          // Another writer got there first: read again and re-plan.
+          stored = new Map([...stored, ...(await deps.store.getRecipients([{ campaignId, contactId }]))]);
+          continue;
+        }
+        const acc = campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
+        addCounters(acc.counters, outcome.delta);
+        Object.assign(acc.linkUrls, outcome.linkUrls);
+        campaignDeltas.set(campaignId, acc);
+        acc.messageIds.push(...items.map((i) => i.messageId));
+        return;
+      }
+      items.forEach((i) => failed.add(i.messageId));
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      items.forEach((i) => failed.add(i.messageId));
+    }
+  });
+
+  for (const [campaignId, acc] of campaignDeltas) {
+    if (!Object.keys(acc.counters).length) continue;
+    try {
+      await deps.store.putDelta({
+        campaignId,
+        deltaId: deltaIdFor(campaignId),
+        counters: acc.counters,
+        linkUrls: acc.linkUrls,
+        at: deps.clock.now().toISOString(),
+      });
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      // Pending entries stay on the recipients; the redelivered messages recover them.
+      acc.messageIds.forEach((id) => failed.add(id));
+    }
+  }
+  return { failedMessageIds: [...failed] };
+}
+
+type Plan =
+  | { kind: 'nothing' }
+  | { kind: 'retry-later' }
+  | { kind: 'write'; next: StoredRecipient; delta: Counters; linkUrls: Record<string, string>; change: RecipientChange };
+
+async function planRecipientWrite(
+  deps: RecordEngagementDeps,
+  current: StoredRecipient | undefined,
+  campaignId: string,
+  contactId: string,
+  items: IncomingEvent[],
+  deltaId: string,
+): Promise<Plan> {
+  const nowMs = deps.clock.now().getTime();
+  const before = current?.state ?? emptyRecipient(campaignId, contactId);
+  let after = before;
+  const newEvents: EngagementEvent[] = [];
+  for (const { event } of items) {
+    const next = applyEvent(after, event, deps.rules);
+    if (next !== after) newEvents.push(event);
+    after = next;
+  }
+
+  // Sort the pending entries: counted (a delta item exists) → drop; abandoned (old, uncounted) →
+  // take over into this batch's delta; young and uncounted → leave to the writer that owns them.
+  const pending = { ...(current?.pending ?? {}) };
+  const entries = Object.entries(pending);
+  const toCheck = newEvents.length ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
+  const existing = toCheck.length
+    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })))
+    : new Set<string>();
+  const takenOver: Counters = {};
+  let youngUncounted = false;
+  let pruned = false;
+  for (const [id, entry] of toCheck) {
+    if (existing.has(id)) {
+      delete pending[id];
+      pruned = true;
+    } else if (nowMs - entry.at >= deps.inFlightGraceMs) {
+      addCounters(takenOver, entry.counters);
+      delete pending[id];
+    } else {
+      youngUncounted = true;
+    }
+  }
+
+  const delta = addCounters(subtractCounters(project(after, deps.rules), project(before, deps.rules)), takenOver);
+  if (!newEvents.length) {
+    if (youngUncounted) return { kind: 'retry-later' };
+    if (!Object.keys(delta).length && !pruned) return { kind: 'nothing' };
+  }
+  if (Object.keys(delta).length) pending[deltaId] = { counters: addCounters({ ...(pending[deltaId]?.counters ?? {}) }, delta), at: nowMs };
+
+  const linkUrls: Record<string, string> = {};
+  for (const e of newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
+  return {
+    kind: 'write',
+    next: { state: after, version: (current?.version ?? 0) + 1, pending },
+    delta,
+    linkUrls,
+    change: { before, after, newEvents },
+  };
+}
+
+function isRetryable(error: unknown): boolean {
+  const e = error as { retryable?: boolean; name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.retryable) return true;
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException';
+}

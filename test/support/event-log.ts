@@ -1,0 +1,76 @@
+import { shortHash } from '../../src/lib/ids';
+import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
+
+/** A small seeded PRNG (mulberry32) so generated logs are the same on every run. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const links = ['https://acme.example/pricing', 'https://acme.example/blog/q3', 'https://acme.example/demo'];
+
+/**
+ * A recorded-looking log of engagement events over `recipients` recipients of `campaigns`
+ * campaigns: sends, deliveries, bounces, human and machine opens, clicks, scanner bursts.
+ */
+export function generateEventLog(options: { recipients: number; campaigns?: number; seed?: number }): EngagementEvent[] {
+  const random = prng(options.seed ?? 7);
+  const campaigns = options.campaigns ?? 2;
+  const events: EngagementEvent[] = [];
+  const base = Date.parse('2026-03-02T14:00:00.000Z');
+  for (let i = 0; i < options.recipients; i++) {
+    const campaignId = `cmp_${i % campaigns}`;
+    const contactId = `ct_${i}`;
+    const messageId = `msg-${i}`;
+    const sentAt = new Date(base + i * 10).toISOString();
+    const ev = (type: EngagementEvent['type'], offsetMs: number, extra: Partial<EngagementEvent> = {}) => {
+      const at = new Date(Date.parse(sentAt) + offsetMs).toISOString();
+      const e: EngagementEvent = { key: '', type, campaignId, contactId, messageId, sentAt, at, ...extra };
+      e.key = shortHash([type, messageId, at, e.link ?? '', e.userAgent ?? ''].join('|'), 16);
+      events.push(e);
+    };
+    ev('send', 0);
+    const r = random();
+    if (r < 0.03) {
+      ev('bounce', 2_000, { bounceType: random() < 0.8 ? 'Permanent' : 'Transient' });
+      continue;
+    }
+    ev('delivery', 1_500);
+    if (random() < 0.3) ev('deliveryDelay', 1_000, { reason: 'TransientCommunicationFailure' });
+    if (random() < 0.55) {
+      // Apple Mail Privacy Protection fetches the pixel again and again.
+      const proxyOpens = 1 + Math.floor(random() * 10);
+      for (let o = 0; o < proxyOpens; o++) ev('open', 60_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0', ipAddress: '17.58.1.2' });
+    }
+    if (random() < 0.02) for (const link of links) ev('click', 3_000, { link, userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    if (random() < 0.6) {
+      const opens = 1 + Math.floor(random() * 16);
+      for (let o = 0; o < opens; o++) ev('open', 600_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0', ipAddress: '198.51.100.7' });
+      if (random() < 0.3) {
+        const clicks = 1 + Math.floor(random() * 3);
+        for (let c = 0; c < clicks; c++) ev('click', 700_000 + Math.floor(random() * 86_400_000), { link: links[Math.floor(random() * 2)]!, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' });
+      }
+      if (random() < 0.05) ev('click', 800_000, { link: 'https://acme.example/u/unsub', linkTags: { intent: ['unsubscribe'] }, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' });
+    } else if (random() < 0.03) {
+      ev('click', 900_000, { link: links[0]!, userAgent: 'Mozilla/5.0 (Macintosh) Safari/605' }); // images blocked: click, no open
+    }
+    if (random() < 0.01) ev('complaint', 3_600_000);
+    if (random() < 0.01) ev('subscription', 3_700_000, { unsubscribeAll: true });
+  }
+  return events;
+}

@@ -1,0 +1,48 @@
+import { addCounters, type Counters, type RecipientEngagement } from '../../src/lib/engagement/recipient';
+import type { CampaignDelta, EngagementStore, Page, StoredRecipient } from '../../src/lib/ports';
+
+/** An in-memory EngagementStore with the same conditional semantics as the DynamoDB adapter. */
+export class MemoryEngagementStore implements EngagementStore {
+  readonly recipients = new Map<string, StoredRecipient>();
+  readonly deltas = new Map<string, CampaignDelta>();
+  writes = 0;
+
+  async getRecipients(refs: { campaignId: string; contactId: string }[]) {
+    const out = new Map<string, StoredRecipient>();
+    for (const r of refs) {
+      const k = `${r.campaignId}|${r.contactId}`;
+      const v = this.recipients.get(k);
+      if (v) out.set(k, structuredClone(v));
+    }
+    return out;
+  }
+  async putRecipient(recipient: StoredRecipient, expectedVersion: number) {
+    const k = `${recipient.state.campaignId}|${recipient.state.contactId}`;
+    if ((this.recipients.get(k)?.version ?? 0) !== expectedVersion) return false;
+    this.writes++;
+    this.recipients.set(k, structuredClone(recipient));
+    return true;
+  }
+  async existingDeltas(refs: { campaignId: string; deltaId: string }[]) {
+    return new Set(refs.filter((r) => this.deltas.has(`${r.campaignId}|${r.deltaId}`)).map((r) => r.deltaId));
+  }
+  async putDelta(delta: CampaignDelta) {
+    const k = `${delta.campaignId}|${delta.deltaId}`;
+    if (this.deltas.has(k)) return;
+    this.writes++;
+    this.deltas.set(k, structuredClone(delta));
+  }
+  async campaignCounters(campaignId: string) {
+    const counters: Counters = {};
+    const linkUrls: Record<string, string> = {};
+    for (const d of this.deltas.values()) {
+      if (d.campaignId !== campaignId) continue;
+      addCounters(counters, d.counters);
+      Object.assign(linkUrls, d.linkUrls);
+    }
+    return { counters, linkUrls };
+  }
+  async listRecipients(campaignId: string): Promise<Page<RecipientEngagement>> {
+    return { items: [...this.recipients.values()].filter((r) => r.state.campaignId === campaignId).map((r) => r.state) };
+  }
+}

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
+import { computeMetrics } from '../../src/lib/engagement/metrics';
+import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
+import type { EngagementStore } from '../../src/lib/ports';
+import { recordEngagement, type RecipientChange } from '../../src/lib/use-cases/record-engagement';
+import { generateEventLog, prng, shuffle } from '../support/event-log';
+import { MemoryEngagementStore } from '../support/memory-engagement-store';
+import { recount } from '../support/recount';
+
+const GRACE_MS = 60_000;
+
+class FakeClock {
+  constructor(public ms = Date.parse('2026-03-05T00:00:00Z')) {}
+  now = () => new Date(this.ms);
+}
+
+type Delivery = { messageId: string; event: EngagementEvent };
+interface ReplayOptions {
+  clock?: FakeClock;
+  onChange?: (c: RecipientChange[]) => void;
+}
+
+/** One delivery round: batches of 100 through the use case; returns the messages to deliver again. */
+async function deliverRound(queue: Delivery[], store: EngagementStore, clock: FakeClock, options: ReplayOptions = {}) {
+  const stream = Math.random().toString(36).slice(2, 8); // delta ids are unique across writers
+  let counter = 0;
+  const failed: Delivery[] = [];
+  for (let i = 0; i < queue.length; i += 100) {
+    const batch = queue.slice(i, i + 100);
+    try {
+      const { failedMessageIds } = await recordEngagement(
+        {
+          store,
+          clock,
+          rules: defaultMachineRules,
+          inFlightGraceMs: GRACE_MS,
+          newDeltaId: () => `d${stream}${++counter}`,
+          listener: options.onChange ? { recipientsChanged: async (c) => options.onChange!(c) } : undefined,
+        },
+        batch,
+      );
+      const ids = new Set(failedMessageIds);
+      failed.push(...batch.filter((b) => ids.has(b.messageId)));
+    } catch {
+      failed.push(...batch); // the invocation crashed: the whole batch comes back
+    }
+    clock.ms += 10;
+  }
+  return failed;
+}
+
+/**
+ * Plays the events queue: failed messages are delivered again after the visibility timeout (which
+ * exceeds the grace period, as on AWS) until none fail.
+ */
+async function replay(events: EngagementEvent[], store: EngagementStore, options: ReplayOptions = {}) {
+  const clock = options.clock ?? new FakeClock();
+  let queue: Delivery[] = events.map((event, i) => ({ messageId: `m${i}`, event }));
+  for (let round = 0; queue.length; round++) {
+    if (round > 50) throw new Error('replay did not converge');
+    queue = await deliverRound(queue, store, clock, options);
+    clock.ms += GRACE_MS * 6;
+  }
+}
+
+async function figures(store: EngagementStore, campaignId: string) {
+  const m = computeMetrics((await store.campaignCounters(campaignId)).counters);
+  return {
+    sent: m.sent,
+    delivered: m.delivered,
+    bounced: m.bounced,
+    complained: m.complained,
+    unsubscribed: m.unsubscribed,
+    uniqueOpens: m.uniqueOpens,
+    uniqueClicks: m.uniqueClicks,
+    totalOpens: m.totalOpens,
+    totalClicks: m.totalClicks,
+    humanUniqueOpens: m.human.uniqueOpens,
+    humanUniqueClicks: m.human.uniqueClicks,
+    humanTotalClicks: m.human.totalClicks,
+  };
+}
+
+/** Fails the n-th call of a store method, once each listed n: a crash between two writes. */
+function crashing(store: MemoryEngagementStore, method: 'putDelta' | 'putRecipient', every: number): EngagementStore {
+  let calls = 0;
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        if (++calls % every === 0) throw Object.assign(new Error('injected crash'), { retryable: true });
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+const log = generateEventLog({ recipients: 5_000, campaigns: 2, seed: 11 });
+const expected = recount(log, 'cmp_0', defaultMachineRules);
+
+describe('recordEngagement: exact under the conditions AWS delivers', () => {
+  it('replays a log of 50,000+ events over 5,000 recipients to the independent recount', async () => {
+    expect(log.length).toBeGreaterThanOrEqual(50_000);
+    const store = new MemoryEngagementStore();
+    await replay(log, store);
+    expect(await figures(store, 'cmp_0')).toEqual(expected);
+    expect(expected.humanUniqueClicks).toBeGreaterThan(0);
+    expect(expected.uniqueClicks).toBeGreaterThan(expected.humanUniqueClicks); // scanners were flagged
+  });
+
+  it('gives the same figures for a shuffled log', async () => {
+    const store = new MemoryEngagementStore();
+    await replay(shuffle(log, prng(3)), store);
+    expect(await figures(store, 'cmp_0')).toEqual(expected);
+  });
+
+  it('counts every event once when each is delivered twice', async () => {
+    const store = new MemoryEngagementStore();
+    await replay(shuffle([...log, ...log], prng(4)), store);
+    expect(await figures(store, 'cmp_0')).toEqual(expected);
+  });
+
+  it('recovers a crash between the recipient write and the campaign delta write', async () => {
+    const memory = new MemoryEngagementStore();
+    await replay(shuffle(log, prng(5)), crashing(memory, 'putDelta', 3));
+    expect(await figures(memory, 'cmp_0')).toEqual(expected);
+  });
+
+  it('recovers a batch that fails half-way through its recipient writes', async () => {
+    const memory = new MemoryEngagementStore();
+    await replay(shuffle(log, prng(6)), crashing(memory, 'putRecipient', 97));
+    expect(await figures(memory, 'cmp_0')).toEqual(expected);
+  });
+
+  it('keeps figures exact when duplicates arrive while the first copy is still in flight', async () => {
+    // The same events in two interleaved streams: a recipient's pending delta from one stream is
+    // young when the other stream sees the duplicate, which must wait rather than count it.
+    const memory = new MemoryEngagementStore();
+    const store = crashing(memory, 'putDelta', 2);
+    const clock = new FakeClock();
+    const part = log.filter((e) => e.campaignId === 'cmp_0').slice(0, 6_000);
+    const asDeliveries = (events: EngagementEvent[], prefix: string) => events.map((event, i) => ({ messageId: `${prefix}${i}`, event }));
+    // Both copies in flight at once (time stays within the grace period, as within a Lambda timeout) …
+    const [failedA, failedB] = await Promise.all([
+      deliverRound(asDeliveries(part, 'a'), store, clock),
+      deliverRound(asDeliveries(shuffle(part, prng(8)), 'b'), store, clock),
+    ]);
+    clock.ms += GRACE_MS * 6;
+    // … then what failed comes back after the visibility timeout.
+    await replay([...failedA, ...failedB].map((d) => d.event), store, { clock });
+    expect(await figures(memory, 'cmp_0')).toEqual(recount(part, 'cmp_0', defaultMachineRules));
+  });
+
+  it('hands every human click to the listener, and machine-only clickers never as human', async () => {
+    const store = new MemoryEngagementStore();
+    const clickers = new Set<string>();
+    await replay(log, store, {
+      onChange: (changes) => {
+        for (const c of changes) if (c.newEvents.some((e) => e.type === 'click')) clickers.add(c.after.contactId);
+      },
+    });
+    const everyClicker = new Set(log.filter((e) => e.type === 'click').map((e) => e.contactId));
+    expect(clickers).toEqual(everyClicker);
+  });
+
+  it('writes about one item per recipient touched per batch, not one per counter', async () => {
+    const store = new MemoryEngagementStore();
+    await replay(log, store);
+    const unique = new Set(log.map((e) => e.key)).size;
+    expect(store.writes / unique).toBeLessThan(1.1);
+  });
+});
