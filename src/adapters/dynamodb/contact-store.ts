@@ -19,7 +19,7 @@ export class DynamoContactStore implements ContactStore {
     let updated = 0;
     await mapWithConcurrency(contacts, 16, async (c) => {
       const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':true': true, ':false': false };
+      const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':consent': c.consent };
       const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', 'gsi1pk = :shard', 'gsi1sk = :id'];
       values[':id'] = c.contactId;
       values[':shard'] = keys.contactShard(c.contactId);
@@ -31,7 +31,7 @@ export class DynamoContactStore implements ContactStore {
       }
       // Consent once given is kept: an import that says nothing, or false, never clears it
       // (withdrawal goes through unsubscribe, which suppresses).
-      sets.push(c.consent ? 'consent = :true' : 'consent = if_not_exists(consent, :false)');
+      sets.push(c.consent ? 'consent = :consent' : 'consent = if_not_exists(consent, :consent)');
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.table,

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock, MailSender, OutgoingMessage } from '../../lib/ports';
+import { sesEvent } from './ses-events';
+
+/** What the local "mailbox provider" does with a message: SES would learn it from the receiving MTA. */
+export type DeliveryOutcome = 'deliver' | { bounce: 'Permanent' | 'Transient' };
+
+interface TrackedMail {
+  messageId: string;
+  sentAt: string;
+  from: string;
+  to: string;
+  subject: string;
+  campaignId: string;
+  contactId: string;
+  links: Set<string>;
+}
+
+export interface SesPlaybackOptions {
+  /** Publishes an EventBridge envelope on the local default bus. */
+  publish: (envelope: Record<string, unknown>) => Promise<void>;
+  /** Base URL of the local tracking endpoints, e.g. http://127.0.0.1:3000/t */
+  trackingBaseUrl: string;
+  configurationSetName: string;
+  clock: Clock;
+  /** @default every message is delivered */
+  outcome?: (to: string) => DeliveryOutcome;
+  /** Links left untracked (SES's `ses:no-track`): the unsubscribe link. */
+  noTrack?: (url: string) => boolean;
+}
+
+const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/**
+ * Plays SES's part locally, around the real SES v2 client talking to the SES stand-in (which emits
+ * no events): like SES with open and click tracking on, it rewrites links through a tracking
+ * endpoint and adds an open pixel, then publishes Send and Delivery (or Bounce) events in SES's
+ * shapes; the tracking endpoints publish Open and Click when a person (or the demo audience) uses them.
+ */
+export class SesPlayback implements MailSender {
+  private readonly mails = new Map<string, TrackedMail>();
+  private readonly tokenOf = new Map<string, string>();
+
+  constructor(private readonly inner: MailSender, private readonly options: SesPlaybackOptions) {}
+
+  async send(message: OutgoingMessage) {
+    const { campaignId, contactId } = message.tags;
+    if (!campaignId || !contactId) return this.inner.send(message); // not campaign mail: no tracking
+    const token = randomBytes(12).toString('base64url');
+    const links = new Set<string>();
+    const html = message.html.replace(/(<a\b[^>]*?\bhref=")(https?:\/\/[^"]+)(")/gi, (whole, pre: string, url: string, post: string) => {
+      const decoded = url.replace(/&amp;/g, '&');
+      if (this.options.noTrack?.(decoded)) return whole;
+      links.add(decoded);
+      return `${pre}${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}${post}`;
+    });
+    const openPixel = `<img src="${this.options.trackingBaseUrl}/o/${token}.gif" width="1" height="1" alt="" style="display:none">`;
+    const tracked = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;
+
+    const { messageId } = await this.inner.send({ ...message, html: tracked });
+    const mail: TrackedMail = {
+      messageId,
+      sentAt: this.options.clock.now().toISOString(),
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      campaignId,
+      contactId,
+      links,
+    };
+    this.mails.set(token, mail);
+    this.tokenOf.set(messageId, token);
+
+    await this.emit('Send', mail, { at: mail.sentAt });
+    const outcome = this.options.outcome?.(message.to) ?? 'deliver';
+    const after = new Date(Date.parse(mail.sentAt) + 1_500).toISOString();
+    if (outcome === 'deliver') await this.emit('Delivery', mail, { at: after });
+    else await this.emit('Bounce', mail, { at: after, bounceType: outcome.bounce, bounceSubType: 'General' });
+    return { messageId };
+  }
+
+  /** The tracking token of a sent message (the demo audience uses it as a recipient's mail client would). */
+  tokenFor(messageId: string): string | undefined {
+    return this.tokenOf.get(messageId);
+  }
+
+  async open(token: string, actor: { userAgent?: string; ipAddress?: string; at?: string }): Promise<boolean> {
+    const mail = this.mails.get(token);
+    if (!mail) return false;
+    await this.emit('Open', mail, { at: actor.at ?? this.options.clock.now().toISOString(), userAgent: actor.userAgent, ipAddress: actor.ipAddress });
+    return true;
+  }
+
+  /** Records a click on one of the message's own links; anything else is refused (no open redirect). */
+  async click(token: string, url: string, actor: { userAgent?: string; ipAddress?: string; at?: string }): Promise<boolean> {
+    const mail = this.mails.get(token);
+    if (!mail || !mail.links.has(url)) return false;
+    await this.emit('Click', mail, {
+      at: actor.at ?? this.options.clock.now().toISOString(),
+      link: url,
+      userAgent: actor.userAgent,
+      ipAddress: actor.ipAddress,
+    });
+    return true;
+  }
+
+  /** Serves `/t/o/<token>.gif` and `/t/c/<token>?u=<url>`; returns false for other paths. */
+  handleTrackingRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const base = new URL(this.options.trackingBaseUrl).pathname.replace(/\/$/, '');
+    if (!url.pathname.startsWith(`${base}/`)) return false;
+    const rest = url.pathname.slice(base.length + 1);
+    const actor = { userAgent: req.headers['user-agent'], ipAddress: req.socket.remoteAddress?.replace(/^::ffff:/, '') };
+    const [kind, raw] = rest.split('/');
+    if (kind === 'o' && raw) {
+      void this.open(raw.replace(/\.gif$/, ''), actor).finally(() => {
+        res.writeHead(200, { 'content-type': 'image/gif', 'cache-control': 'no-store' }).end(pixel);
+      });
+      return true;
+    }
+    if (kind === 'c' && raw) {
+      const target = url.searchParams.get('u') ?? '';
+      void this.click(raw, target, actor).then((ok) => {
+        if (ok) res.writeHead(302, { location: target }).end();
+        else res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown tracking link');
+      });
+      return true;
+    }
+    return false;
+  };
+
+  private async emit(type: 'Send' | 'Delivery' | 'Bounce' | 'Open' | 'Click', mail: TrackedMail, details: Parameters<typeof sesEvent>[2]) {
+    const envelope = sesEvent(
+      type,
+      {
+        messageId: mail.messageId,
+        sentAt: mail.sentAt,
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        configurationSet: this.options.configurationSetName,
+        campaignId: mail.campaignId,
+        contactId: mail.contactId,
+      },
+      details,
+    );
+    await this.options.publish(envelope as unknown as Record<string, unknown>);
+  }
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCampaignStore } from '../../src/adapters/dynamodb/campaign-store';
+import { DynamoContactStore } from '../../src/adapters/dynamodb/contact-store';
+import { DynamoEngagementStore } from '../../src/adapters/dynamodb/engagement-store';
+import { DynamoLeadStore } from '../../src/adapters/dynamodb/lead-store';
+import { DynamoSendLedger } from '../../src/adapters/dynamodb/send-ledger';
+import type { Contact } from '../../src/lib/contact';
+import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
+import { computeMetrics } from '../../src/lib/engagement/metrics';
+import { contactIdFor } from '../../src/lib/ids';
+import type { Lead } from '../../src/lib/lead';
+import { recordEngagement } from '../../src/lib/use-cases/record-engagement';
+import { startDynamo } from '../support/dynamo';
+import { generateEventLog, prng, shuffle } from '../support/event-log';
+import { recount } from '../support/recount';
+
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+beforeAll(async () => {
+  dynamo = await startDynamo();
+});
+afterAll(async () => dynamo.stop());
+
+const contact = (email: string, extra: Partial<Contact> = {}): Contact => ({
+  contactId: contactIdFor(email),
+  email,
+  consent: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...extra,
+});
+
+describe('DynamoDB adapters against dynalite, through the real SDK', () => {
+  it('upserts contacts without clearing consent or suppression, and lists every one through the shards', async () => {
+    const store = new DynamoContactStore(dynamo.db, dynamo.tableName);
+    const many = Array.from({ length: 120 }, (_, i) => contact(`p${i}@list.example`));
+    expect(await store.upsertMany(many)).toEqual({ created: 120, updated: 0 });
+    await store.suppress(many[0]!.contactId, 'unsubscribed', '2026-01-02T00:00:00.000Z');
+    expect(await store.upsertMany([{ ...many[0]!, consent: false, firstName: 'Again' }])).toEqual({ created: 0, updated: 1 });
+    const again = await store.get(many[0]!.contactId);
+    expect(again).toMatchObject({ consent: true, suppressed: 'unsubscribed', firstName: 'Again' });
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(cursor, 50);
+      seen.push(...page.items.map((c) => c.contactId));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(new Set(seen)).toEqual(new Set(many.map((c) => c.contactId)));
+    expect(seen).toHaveLength(120);
+  });
+
+  it('moves a campaign state only from the states named', async () => {
+    const store = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
+    await store.create({
+      campaignId: 'cmp_state', name: 'n', subject: 's', fromAddress: 'a@b.example', htmlTemplate: 'h', textTemplate: 't',
+      profileId: 'icp_1', status: 'draft', profileVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', links: {},
+    });
+    expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(true);
+    expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(false);
+    expect((await store.get('cmp_state'))?.status).toBe('sending');
+  });
+
+  it('lets one sender claim a recipient, and another only after the lease has expired', async () => {
+    const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    expect(await ledger.claim('cmp_l', 'ct_1', t0, 60_000)).toBe(true);
+    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 1_000), 60_000)).toBe(false);
+    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 61_000), 60_000)).toBe(true);
+    await ledger.markSent('cmp_l', 'ct_1', 'msg-1', t0.toISOString());
+    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 999_000), 60_000)).toBe(false);
+  });
+
+  it('creates a lead once and lets one notifier claim it', async () => {
+    const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
+    const lead: Lead = {
+      leadId: 'ld_ct_9', contactId: 'ct_9', campaignId: 'cmp_x', profileId: 'icp_1', profileVersion: 1,
+      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit: industry is Software'], trigger: { clickedAt: '2026-01-01T00:00:00.000Z' },
+      stage: 'mql', owner: 'sales@acme.example',
+    };
+    expect(await leads.createIfAbsent(lead)).toBe(true);
+    expect(await leads.createIfAbsent({ ...lead, reasons: ['other'] })).toBe(false);
+    const now = new Date();
+    expect(await leads.claimNotification('ct_9', now, 60_000)).toBe(true);
+    expect(await leads.claimNotification('ct_9', now, 60_000)).toBe(false);
+    await leads.markNotified('ct_9', 'm-1', now.toISOString());
+    expect((await leads.get('ct_9'))?.reasons).toEqual(['Fit: industry is Software']);
+    expect((await leads.listByCampaign('cmp_x')).items.map((l) => l.contactId)).toEqual(['ct_9']);
+  });
+
+  it('records a shuffled, duplicated event log exactly, with a crash between writes', async () => {
+    const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
+    const log = generateEventLog({ recipients: 300, campaigns: 1, seed: 21 });
+    const deliveries = shuffle([...log, ...log.slice(0, 500)], prng(2)).map((event, i) => ({ messageId: `m${i}`, event }));
+    let clock = Date.parse('2026-03-05T00:00:00Z');
+    let deltaCalls = 0;
+    let ids = 0;
+    const crashingStore = Object.create(store) as DynamoEngagementStore;
+    crashingStore.putDelta = async (delta) => {
+      if (++deltaCalls % 4 === 0) throw Object.assign(new Error('injected crash'), { retryable: true });
+      return store.putDelta(delta);
+    };
+    let queue = deliveries;
+    while (queue.length) {
+      const failed: typeof queue = [];
+      for (let i = 0; i < queue.length; i += 100) {
+        const batch = queue.slice(i, i + 100);
+        const result = await recordEngagement(
+          { store: crashingStore, clock: { now: () => new Date(clock) }, rules: defaultMachineRules, inFlightGraceMs: 60_000, newDeltaId: () => `d${++ids}` },
+          batch,
+        );
+        failed.push(...batch.filter((b) => result.failedMessageIds.includes(b.messageId)));
+      }
+      clock += 600_000;
+      queue = failed;
+    }
+    const m = computeMetrics((await store.campaignCounters('cmp_0')).counters);
+    const expected = recount(log, 'cmp_0', defaultMachineRules);
+    expect({ sent: m.sent, delivered: m.delivered, opens: m.uniqueOpens, clicks: m.uniqueClicks, humanClicks: m.human.uniqueClicks, totalOpens: m.totalOpens }).toEqual({
+      sent: expected.sent, delivered: expected.delivered, opens: expected.uniqueOpens, clicks: expected.uniqueClicks,
+      humanClicks: expected.humanUniqueClicks, totalOpens: expected.totalOpens,
+    });
+    expect((await store.listRecipients('cmp_0')).items.length).toBeGreaterThan(0);
+  });
+});
