@@ -61,7 +61,10 @@ function routes(app: App): Router {
     .on('GET', '/campaigns/{campaignId}/leads', async ({ params, event }) =>
       json(200, await app.adapters.leads.listByCampaign(params.campaignId!, event.queryStringParameters?.cursor)),
     )
-    .on('POST', '/campaigns/{campaignId}/reports', async ({ params }) => json(201, await app.writeCampaignReport(params.campaignId!)))
+    .on('POST', '/campaigns/{campaignId}/reports', async ({ params }) => {
+      const { campaignId, generatedAt, keys, urls } = await app.writeCampaignReport(params.campaignId!);
+      return json(201, { campaignId, generatedAt, keys, urls });
+    })
     // RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; a person's browser GETs.
     // Both unsubscribe at once and are idempotent; the token is HMAC-signed.
     .on('POST', '/u/{token}', async ({ params }) => {

@@ -41,6 +41,7 @@ const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
 export class SesPlayback implements MailSender {
   private readonly mails = new Map<string, TrackedMail>();
   private readonly tokenOf = new Map<string, string>();
+  private readonly tokenOfRecipient = new Map<string, string>();
 
   constructor(private readonly inner: MailSender, private readonly options: SesPlaybackOptions) {}
 
@@ -71,6 +72,7 @@ export class SesPlayback implements MailSender {
     };
     this.mails.set(token, mail);
     this.tokenOf.set(messageId, token);
+    this.tokenOfRecipient.set(`${campaignId}|${contactId}`, token);
 
     await this.emit('Send', mail, { at: mail.sentAt });
     const outcome = this.options.outcome?.(message.to) ?? 'deliver';
@@ -83,6 +85,13 @@ export class SesPlayback implements MailSender {
   /** The tracking token of a sent message (the demo audience uses it as a recipient's mail client would). */
   tokenFor(messageId: string): string | undefined {
     return this.tokenOf.get(messageId);
+  }
+
+  /** The tracking token and send time of a campaign's message to a contact. */
+  messageFor(campaignId: string, contactId: string): { token: string; sentAt: string } | undefined {
+    const token = this.tokenOfRecipient.get(`${campaignId}|${contactId}`);
+    const mail = token ? this.mails.get(token) : undefined;
+    return token && mail ? { token, sentAt: mail.sentAt } : undefined;
   }
 
   async open(token: string, actor: { userAgent?: string; ipAddress?: string; at?: string }): Promise<boolean> {

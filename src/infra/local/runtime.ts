@@ -1,0 +1,165 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { buildAdapters } from '../../adapters/build-adapters';
+import { SesMailSender } from '../../adapters/ses/mail-sender';
+import { buildApp, type App } from '../../app';
+import { configSchema } from '../../config';
+import { systemClock, type Clock } from '../../lib/ports';
+import { makeApiHandler } from '../../functions/api/handler';
+import { makeEngagementHandler } from '../../functions/engagement/handler';
+import { makeNotifierHandler } from '../../functions/notifier/handler';
+import { makeSenderHandler } from '../../functions/sender/handler';
+import { leadQualifiedPattern, sesEventsPattern } from '../event-patterns';
+import { LocalEventBus, startEventBridgeEndpoint } from './event-bus';
+import { startHttpApi } from './http-api';
+import { LocalQueue } from './queue';
+import { SesPlayback, type DeliveryOutcome } from './ses-playback';
+import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from './stand-ins';
+
+export interface LocalRuntimeOptions {
+  /** API port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Keep DynamoDB and S3 data here across runs; in memory when absent. */
+  dataDir?: string;
+  clock?: Clock;
+  /** What the local "mailbox provider" does with each address. @default deliver everything */
+  outcome?: (to: string) => DeliveryOutcome;
+  /** @default 200 messages per second */
+  maxSendRate?: number;
+}
+
+export interface LocalRuntime {
+  app: App;
+  apiUrl: string;
+  inboxUrl: string;
+  eventBridgeUrl: string;
+  endpoints: { dynamodb: string; ses: string; s3: string; eventBridge: string };
+  sesPlayback: SesPlayback;
+  queues: { send: LocalQueue; events: LocalQueue };
+  buses: { default: LocalEventBus; project: LocalEventBus };
+  /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const TABLE = 'mql-pipeline';
+const BUCKET = 'mql-pipeline-reports';
+const CONFIGURATION_SET = 'mql-pipeline-events';
+const PROJECT_BUS = 'mql-pipeline';
+
+/**
+ * The local composition root: the same adapters and handlers as on AWS, with the SDK clients
+ * pointed at the embedded stand-ins, SQS and EventBridge played in-process (routed by the same
+ * event patterns the CDK stack deploys), and SES's event publishing played by `SesPlayback`.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const standIns = await startStandIns({ dataDir: options.dataDir });
+  const clock = options.clock ?? systemClock;
+
+  const dynamoClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
+  const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
+  const ses = new SESv2Client(localClientConfig(standIns.endpoints.ses));
+  await createTable(dynamoClient, TABLE);
+  await createBucket(s3, BUCKET);
+
+  const buses = {
+    default: new LocalEventBus('default'),
+    // Like a separate EventBridge rule target: the notifier runs beside the engagement handler,
+    // not inside its PutEvents call.
+    project: new LocalEventBus(PROJECT_BUS, { asynchronous: true }),
+  };
+  const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project]);
+  const eventBridgeClient = new EventBridgeClient(localClientConfig(eventBridge.url));
+
+  // The API URL is needed in the config (unsubscribe links) before the server starts: reserve it.
+  const apiPort = options.port ?? 0;
+  let apiUrl = `http://127.0.0.1:${apiPort}`;
+  const lazy: { app?: App } = {};
+  const api = await startHttpApi((event) => makeApiHandler(lazy.app!)(event), {
+    port: apiPort,
+    extraRoutes: [(req, res) => playback.handleTrackingRequest(req, res)],
+  });
+  apiUrl = api.url;
+
+  const config = configSchema.parse({
+    tableName: TABLE,
+    reportBucket: BUCKET,
+    sendQueueUrl: 'local://send-queue',
+    projectBusName: PROJECT_BUS,
+    configurationSetName: CONFIGURATION_SET,
+    salesInbox: process.env.MQL_SALES_INBOX ?? 'sales@acme.example',
+    notificationFrom: 'MQL Pipeline <mql@acme.example>',
+    unsubscribeBaseUrl: `${apiUrl}/u`,
+    unsubscribeMailto: 'unsubscribe@acme.example',
+    unsubscribeSecret: process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
+    maxSendRate: options.maxSendRate ?? 200,
+    // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
+    inFlightGraceMs: 1,
+  });
+
+  const playback = new SesPlayback(new SesMailSender(ses, config.configurationSetName), {
+    publish: (envelope) => buses.default.publish(envelope),
+    trackingBaseUrl: `${apiUrl}/t`,
+    configurationSetName: config.configurationSetName,
+    clock,
+    outcome: options.outcome,
+    noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
+  });
+
+  const queues = {
+    send: new LocalQueue({ name: 'mql-send', batchSize: 10, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
+    events: new LocalQueue({ name: 'mql-events', batchSize: 100, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
+  };
+  const app = buildApp(
+    buildAdapters(
+      { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
+      config,
+      {
+        queue: { enqueue: (jobs) => queues.send.send(jobs.map((j) => JSON.stringify(j))) },
+        campaignMail: playback,
+        clock,
+        reportPublicBaseUrl: standIns.endpoints.s3,
+      },
+    ),
+    config,
+  );
+  lazy.app = app;
+
+  buses.default.addRule('ses-events-to-queue', sesEventsPattern(config.configurationSetName), async (event) => {
+    await queues.events.send([JSON.stringify(event)]);
+  });
+  const notifier = makeNotifierHandler(app);
+  buses.project.addRule('lead-qualified-to-notifier', leadQualifiedPattern, async (event) => notifier(event as never));
+
+  return {
+    app,
+    apiUrl,
+    inboxUrl: standIns.endpoints.ses,
+    eventBridgeUrl: eventBridge.url,
+    endpoints: { ...standIns.endpoints, eventBridge: eventBridge.url },
+    sesPlayback: playback,
+    queues,
+    buses,
+    async settle() {
+      for (let i = 0; i < 1000; i++) {
+        await queues.send.drain();
+        await queues.events.drain();
+        await buses.project.drain();
+        if (!queues.send.depth && !queues.events.depth) return;
+      }
+    },
+    async stop() {
+      await api.close();
+      await eventBridge.close();
+      dynamoClient.destroy();
+      s3.destroy();
+      ses.destroy();
+      eventBridgeClient.destroy();
+      await standIns.stop();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * Builds SES sending events as EventBridge delivers them, in the record shapes of the SES developer
+ * guide (see shared/fixtures/ses-eventbridge): what the local runtime publishes while it plays SES.
+ */
+export type SesEventType = 'Send' | 'Delivery' | 'Open' | 'Click' | 'Bounce' | 'Complaint' | 'Subscription';
+
+export interface MailFacts {
+  messageId: string;
+  sentAt: string;
+  from: string;
+  to: string;
+  subject: string;
+  configurationSet: string;
+  campaignId: string;
+  contactId: string;
+  region?: string;
+  account?: string;
+}
+
+export interface EventFacts {
+  at?: string;
+  userAgent?: string;
+  ipAddress?: string;
+  link?: string;
+  linkTags?: Record<string, string[]>;
+  bounceType?: 'Permanent' | 'Transient' | 'Undetermined';
+  bounceSubType?: string;
+}
+
+const detailTypes: Record<SesEventType, string> = {
+  Send: 'Email Sent',
+  Delivery: 'Email Delivered',
+  Open: 'Email Opened',
+  Click: 'Email Clicked',
+  Bounce: 'Email Bounced',
+  Complaint: 'Email Complaint Received',
+  Subscription: 'Email Subscribed',
+};
+
+const domainOf = (address: string) => (address.match(/@([^>\s]+)/)?.[1] ?? 'localhost').toLowerCase();
+
+export function sesEvent(type: SesEventType, mail: MailFacts, facts: EventFacts = {}, id?: string) {
+  const region = mail.region ?? 'us-east-1';
+  const account = mail.account ?? '000000000000';
+  const at = facts.at ?? mail.sentAt;
+  const fromDomain = domainOf(mail.from);
+  const detail: Record<string, unknown> = {
+    eventType: type,
+    mail: {
+      timestamp: mail.sentAt,
+      source: mail.from,
+      sourceArn: `arn:aws:ses:${region}:${account}:identity/${fromDomain}`,
+      sendingAccountId: account,
+      messageId: mail.messageId,
+      destination: [mail.to],
+      headersTruncated: false,
+      headers: [
+        { name: 'From', value: mail.from },
+        { name: 'To', value: mail.to },
+        { name: 'Subject', value: mail.subject },
+        { name: 'MIME-Version', value: '1.0' },
+      ],
+      commonHeaders: { from: [mail.from], to: [mail.to], messageId: mail.messageId, subject: mail.subject },
+      tags: {
+        'ses:configuration-set': [mail.configurationSet],
+        'ses:source-ip': ['127.0.0.1'],
+        'ses:from-domain': [fromDomain],
+        'ses:caller-identity': ['local'],
+        campaignId: [mail.campaignId],
+        contactId: [mail.contactId],
+      },
+    },
+  };
+  switch (type) {
+    case 'Send':
+      detail.send = {};
+      break;
+    case 'Delivery':
+      detail.delivery = {
+        timestamp: at,
+        processingTimeMillis: Math.max(0, Date.parse(at) - Date.parse(mail.sentAt)),
+        recipients: [mail.to],
+        smtpResponse: '250 2.0.0 OK',
+        reportingMTA: 'local.smtp-out.example',
+      };
+      break;
+    case 'Open':
+      detail.open = { ipAddress: facts.ipAddress ?? '127.0.0.1', timestamp: at, userAgent: facts.userAgent ?? '' };
+      break;
+    case 'Click':
+      detail.click = {
+        ipAddress: facts.ipAddress ?? '127.0.0.1',
+        link: facts.link,
+        linkTags: facts.linkTags ?? {},
+        timestamp: at,
+        userAgent: facts.userAgent ?? '',
+      };
+      break;
+    case 'Bounce': {
+      const permanent = (facts.bounceType ?? 'Permanent') === 'Permanent';
+      detail.bounce = {
+        bounceType: facts.bounceType ?? 'Permanent',
+        bounceSubType: facts.bounceSubType ?? 'General',
+        bouncedRecipients: [
+          {
+            emailAddress: mail.to,
+            action: 'failed',
+            status: permanent ? '5.1.1' : '4.2.2',
+            diagnosticCode: permanent ? 'smtp; 550 5.1.1 user unknown' : 'smtp; 452 4.2.2 mailbox full',
+          },
+        ],
+        timestamp: at,
+        feedbackId: randomUUID(),
+        reportingMTA: 'dsn; local.smtp-out.example',
+      };
+      break;
+    }
+    case 'Complaint':
+      detail.complaint = {
+        complainedRecipients: [{ emailAddress: mail.to }],
+        timestamp: at,
+        feedbackId: randomUUID(),
+        complaintFeedbackType: 'abuse',
+        arrivalDate: at,
+      };
+      break;
+    case 'Subscription':
+      detail.subscription = {
+        contactList: 'local',
+        timestamp: at,
+        source: 'UnsubscribeHeader',
+        newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [] },
+        oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [] },
+      };
+      break;
+  }
+  return {
+    version: '0',
+    id: id ?? randomUUID(),
+    'detail-type': detailTypes[type],
+    source: 'aws.ses',
+    account,
+    time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:ses:${region}:${account}:configuration-set/${mail.configurationSet}`],
+    detail,
+  };
+}
