@@ -30,6 +30,8 @@ export interface LocalRuntimeOptions {
   outcome?: (to: string) => DeliveryOutcome;
   /** @default 200 messages per second */
   maxSendRate?: number;
+  /** Fixed ports for the stand-ins (so SDKs can be configured once); free ports when absent. */
+  standInPorts?: { dynamodb?: number; ses?: number; s3?: number; eventBridge?: number };
 }
 
 export interface LocalRuntime {
@@ -57,7 +59,7 @@ const PROJECT_BUS = 'mql-pipeline';
  * event patterns the CDK stack deploys), and SES's event publishing played by `SesPlayback`.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const standIns = await startStandIns({ dataDir: options.dataDir });
+  const standIns = await startStandIns({ dataDir: options.dataDir, ports: options.standInPorts });
   const clock = options.clock ?? systemClock;
 
   const dynamoClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
@@ -72,7 +74,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // not inside its PutEvents call.
     project: new LocalEventBus(PROJECT_BUS, { asynchronous: true }),
   };
-  const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project]);
+  const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project], options.standInPorts?.eventBridge);
   const eventBridgeClient = new EventBridgeClient(localClientConfig(eventBridge.url));
 
   // The API URL is needed in the config (unsubscribe links) before the server starts: reserve it.

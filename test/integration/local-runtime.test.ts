@@ -1,0 +1,120 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logger } from '../../src/functions/observability';
+import { computeMetrics } from '../../src/lib/engagement/metrics';
+import { contactIdFor } from '../../src/lib/ids';
+import { signUnsubscribeToken } from '../../src/lib/unsubscribe-token';
+import { localClientConfig } from '../../src/infra/local/stand-ins';
+import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
+
+logger.setLogLevel('ERROR');
+const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+let runtime: LocalRuntime;
+let eventBridge: EventBridgeClient;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime();
+  eventBridge = new EventBridgeClient(localClientConfig(runtime.eventBridgeUrl));
+});
+afterAll(async () => {
+  eventBridge.destroy();
+  await runtime.stop();
+});
+
+/** PutEvents with the real SDK: a captured EventBridge event goes back in as Source/DetailType/Detail. */
+async function replay(events: { source: string; 'detail-type': string; detail: unknown; time?: string }[]) {
+  for (let i = 0; i < events.length; i += 10) {
+    const result = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: events.slice(i, i + 10).map((e) => ({ EventBusName: 'default', Source: e.source, DetailType: e['detail-type'], Detail: JSON.stringify(e.detail) })),
+      }),
+    );
+    expect(result.FailedEntryCount).toBe(0);
+  }
+  await runtime.settle();
+}
+
+const call = async (method: string, path: string, body?: string) => {
+  const r = await fetch(runtime.apiUrl + path, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+  return { status: r.status, type: r.headers.get('content-type') ?? '', text: await r.text() };
+};
+
+describe('the local runtime', () => {
+  it('records captured SES events replayed through the real EventBridge SDK, for a campaign it never sent', async () => {
+    const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
+    await replay(fixtures);
+    await replay(fixtures); // a second delivery of everything changes nothing
+    const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W');
+    const m = computeMetrics(counters);
+    expect({ sent: m.sent, delivered: m.delivered, bounced: m.bounced, complained: m.complained, unsubscribed: m.unsubscribed, uniqueClicks: m.uniqueClicks, totalOpens: m.totalOpens })
+      .toEqual({ sent: 1, delivered: 1, bounced: 1, complained: 1, unsubscribed: 1, uniqueClicks: 1, totalOpens: 1 });
+  });
+
+  it('sets a malformed event aside with its reason and counts nothing for it', async () => {
+    const click = JSON.parse(readFileSync(join(fixtureDir, 'click.json'), 'utf8'));
+    delete click.detail.click.link;
+    click.detail.mail.tags.campaignId = ['cmp_malformed'];
+    await replay([click]);
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(runtime.endpoints.dynamodb)));
+    const today = new Date().toISOString().slice(0, 10);
+    const letters = await db.send(new QueryCommand({ TableName: 'mql-pipeline', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `DEADLETTER#${today}` } }));
+    expect(letters.Items?.map((i) => i.reason)).toContain('malformed Click event: click.link: Invalid input: expected string, received undefined');
+    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_malformed')).toEqual({ counters: {}, linkUrls: {} });
+    expect(runtime.queues.events.deadLetters).toEqual([]);
+  });
+
+  it('unsubscribes with one POST of a signed token, idempotently, and refuses a tampered one', async () => {
+    await runtime.app.importContacts([{ email: 'una@northwind.example', consent: true }]);
+    const contactId = contactIdFor('una@northwind.example');
+    const token = signUnsubscribeToken({ campaignId: 'cmp_x', contactId }, runtime.app.config.unsubscribeSecret);
+    const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA');
+    const refused = await call('POST', `/u/${tampered}`);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.status).toBeLessThan(500);
+    expect((await runtime.app.adapters.contacts.get(contactId))?.suppressed).toBeUndefined();
+
+    expect((await call('POST', `/u/${token}`)).status).toBe(200);
+    expect((await call('POST', `/u/${token}`)).status).toBe(200);
+    const page = await call('GET', `/u/${token}`);
+    expect(page.type).toMatch(/text\/html/);
+    expect(page.text).toContain('You are unsubscribed');
+    expect((await runtime.app.adapters.contacts.get(contactId))?.suppressed).toBe('unsubscribed');
+  });
+
+  it('answers bad API input with a clear 4xx and an error body, never a stack trace', async () => {
+    const cases: [string, string, string | undefined, number, string][] = [
+      ['POST', '/campaigns', '{bad', 400, 'MALFORMED_JSON'],
+      ['POST', '/campaigns', '', 400, 'BAD_REQUEST'],
+      ['POST', '/campaigns', JSON.stringify({ name: 'x' }), 422, 'VALIDATION_FAILED'],
+      ['POST', '/profiles', JSON.stringify({ name: 'x', unknownField: 1 }), 422, 'VALIDATION_FAILED'],
+      ['POST', '/contacts/import', JSON.stringify({ contacts: 'nope' }), 400, 'BAD_REQUEST'],
+      ['GET', '/campaigns/cmp_nope', undefined, 404, 'NOT_FOUND'],
+      ['DELETE', '/campaigns', undefined, 405, 'METHOD_NOT_ALLOWED'],
+      ['POST', '/contacts/import', 'x'.repeat(2 * 1024 * 1024), 413, 'PAYLOAD_TOO_LARGE'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const r = await call(method, path, body);
+      expect({ path, status: r.status }).toEqual({ path, status });
+      const parsed = JSON.parse(r.text) as { error: { code: string; message: string; details: unknown } };
+      expect(parsed.error.code).toBe(code);
+      expect(parsed.error.message).not.toMatch(/\bat .+\(.+:\d+:\d+\)/);
+    }
+  });
+
+  it('rejects a campaign whose subject would inject a header, or whose template names an unknown placeholder', async () => {
+    const profile = JSON.parse((await call('POST', '/profiles', JSON.stringify({ name: 'p' }))).text) as { profileId: string };
+    const base = { name: 'c', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: '<p>{{firstName}}</p>', textTemplate: 't', profileId: profile.profileId };
+    const injected = await call('POST', '/campaigns', JSON.stringify({ ...base, subject: 'Hi\r\nBcc: all@example.com' }));
+    expect(injected.status).toBe(422);
+    expect(injected.text).toContain('must not contain CR or LF');
+    const unknown = await call('POST', '/campaigns', JSON.stringify({ ...base, htmlTemplate: '<p>{{favouriteColour}} {{firstName}}</p>' }));
+    expect(unknown.status).toBe(422);
+    expect(JSON.parse(unknown.text).error.details).toEqual({ unknownPlaceholders: ['favouriteColour'] });
+    expect((await call('GET', '/campaigns')).text).not.toContain('favouriteColour');
+  });
+});
