@@ -115,20 +115,22 @@ export class LocalQueue {
       failedIds = new Set(batch.map((m) => m.messageId));
       reason = `the consumer threw: ${(error as Error)?.message ?? String(error)}`;
     }
+    const retry: Message[] = [];
     for (const m of batch) {
       if (!failedIds.has(m.messageId)) continue;
       m.lastError = reason;
       if (m.receiveCount >= (this.options.maxReceiveCount ?? 5)) {
         this.deadLetters.push({ body: m.body, reason: `${reason} (received ${m.receiveCount} times)`, receiveCount: m.receiveCount });
-        continue;
-      }
-      this.waiting++;
-      setTimeout(() => {
-        this.waiting--;
-        this.ready.push(m);
-        this.pump();
-      }, this.options.redeliveryDelayMs ?? 20);
+      } else retry.push(m);
     }
+    if (!retry.length) return;
+    // Failed messages become visible again together once their visibility timeout has passed.
+    this.waiting += retry.length;
+    setTimeout(() => {
+      this.waiting -= retry.length;
+      this.ready.push(...retry);
+      this.pump(true);
+    }, this.options.redeliveryDelayMs ?? 20);
   }
 
   private record(m: Message): SQSRecord {
