@@ -66,7 +66,7 @@ describe('the SES v2 mail sender', () => {
     ['MailFromDomainNotVerifiedException', 400, false],
     ['NotFoundException', 404, false],
   ])('classifies %s (HTTP %i) as retryable: %s', (name, status, retryable) => {
-    const error = classifySesError({ name, message: 'x', $metadata: { httpStatusCode: status } }) as { retryable: boolean };
+    const error = classifySesError({ name, message: "x", $metadata: { httpStatusCode: status } }) as unknown as { retryable: boolean };
     expect(error.retryable).toBe(retryable);
   });
 });
