@@ -16,12 +16,12 @@ import type {
   SendLedger,
   SendQueue,
 } from './lib/ports';
-import { campaignStats, createCampaign, startSend } from './lib/use-cases/campaigns';
+import { campaignStats, compactionCutoff, createCampaign, startSend } from './lib/use-cases/campaigns';
 import { importContacts } from './lib/use-cases/contacts';
 import { notifySales } from './lib/use-cases/notify-sales';
 import { createProfile } from './lib/use-cases/profiles';
 import { composeListeners, qualificationListener, suppressionListener } from './lib/use-cases/react-to-engagement';
-import { recordEngagement, type IncomingEvent } from './lib/use-cases/record-engagement';
+import { CountedDeltas, recordEngagement, type IncomingEvent } from './lib/use-cases/record-engagement';
 import { writeCampaignReport } from './lib/use-cases/reports';
 import { handleSendJob, pacer } from './lib/use-cases/send';
 import { unsubscribe } from './lib/use-cases/unsubscribe';
@@ -51,6 +51,7 @@ export interface Adapters {
  */
 export function buildApp(a: Adapters, config: AppConfig) {
   const pace = pacer(config.maxSendRate ?? 14);
+  const countedDeltas = new CountedDeltas();
   const listener = composeListeners(
     suppressionListener({ contacts: a.contacts }),
     qualificationListener({ ...a, rules: config.machineRules, defaultOwner: config.salesInbox }),
@@ -62,7 +63,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
     createProfile: (input: unknown) => createProfile(a, input),
     createCampaign: (input: unknown) => createCampaign(a, input),
     startSend: (campaignId: string) => startSend(a, campaignId),
-    campaignStats: (campaignId: string) => campaignStats(a, campaignId),
+    campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
     unsubscribe: (token: string) => unsubscribe({ ...a, secret: config.unsubscribeSecret }, token),
     handleSendJob: (job: SendJob) =>
       handleSendJob(
@@ -76,7 +77,16 @@ export function buildApp(a: Adapters, config: AppConfig) {
       ),
     recordEngagement: (events: IncomingEvent[]) =>
       recordEngagement(
-        { store: a.engagement, clock: a.clock, rules: config.machineRules, inFlightGraceMs: config.inFlightGraceMs, newDeltaId: () => newId('d'), listener },
+        {
+          store: a.engagement,
+          clock: a.clock,
+          rules: config.machineRules,
+          inFlightGraceMs: config.inFlightGraceMs,
+          newDeltaId: () => newId('d'),
+          listener,
+          countedDeltas,
+          compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+        },
         events,
       ),
     notifySales: (contactId: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId),

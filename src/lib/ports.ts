@@ -106,8 +106,12 @@ export interface EngagementStore {
   existingDeltas(refs: { campaignId: string; deltaId: string }[]): Promise<Set<string>>;
   /** Idempotent: writing the same delta id twice keeps the first. */
   putDelta(delta: CampaignDelta): Promise<void>;
-  /** The campaign's counters: the sum of its deltas. */
-  campaignCounters(campaignId: string): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
+  /**
+   * The campaign's counters: its checkpoint plus the deltas written after it. With `compactBefore`,
+   * deltas whose id sorts before it (no writer can still be writing one) are folded into the
+   * checkpoint, so the next read has less to sum.
+   */
+  campaignCounters(campaignId: string, options?: { compactBefore?: string }): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
   /** Every recipient of a campaign, for reports (a page at a time). */
   listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>>;
 }

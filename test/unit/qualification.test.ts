@@ -59,7 +59,7 @@ function setup() {
   const contacts = new Map([contact('ct_fit', 'Software'), contact('ct_misfit', 'Retail')].map((c) => [c.contactId, c]));
   const clock = { now: () => new Date('2026-03-02T16:00:00Z') };
   const listener = qualificationListener({
-    contacts: { get: async (id: string) => contacts.get(id) } as never,
+    contacts: { getMany: async (ids: string[]) => ids.flatMap((id) => (contacts.has(id) ? [contacts.get(id)!] : [])) } as never,
     campaigns: { get: async () => campaign } as never,
     profiles: { get: async () => profile } as never,
     leads,

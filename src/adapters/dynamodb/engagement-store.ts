@@ -1,4 +1,4 @@
-import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import type { CampaignDelta, EngagementStore, Page, StoredRecipient } from '../../lib/ports';
 import { chunk } from '../../lib/concurrency';
@@ -9,6 +9,9 @@ import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
  * concurrency, and the deltas not yet known counted (`pd`). Campaign deltas are items of their own
  * in the campaign's partition; a campaign's counters are their sum (docs/engagement.md).
  */
+/** Fold deltas into the checkpoint once this many can be. */
+const CHECKPOINT_EVERY = 100;
+
 export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
 
 export class DynamoEngagementStore implements EngagementStore {
@@ -86,26 +89,66 @@ export class DynamoEngagementStore implements EngagementStore {
     }
   }
 
-  async campaignCounters(campaignId: string) {
-    const counters: Counters = {};
-    const linkUrls: Record<string, string> = {};
+  async campaignCounters(campaignId: string, options: { compactBefore?: string } = {}) {
+    const checkpoint = (
+      await this.db.send(new GetCommand({ TableName: this.table, Key: keys.checkpoint(campaignId), ConsistentRead: true }))
+    ).Item as { through?: string; c?: Counters; lu?: Record<string, string>; v?: number } | undefined;
+    const counters: Counters = addCounters({}, checkpoint?.c ?? {});
+    const linkUrls: Record<string, string> = { ...(checkpoint?.lu ?? {}) };
+    const after = `DELTA#${checkpoint?.through ?? ''}`;
+    // Deltas sort by id, and ids by creation time: those before `compactBefore` form a prefix.
+    const compactable: Counters = {};
+    const compactableUrls: Record<string, string> = {};
+    let compactedThrough: string | undefined;
+    let compactedCount = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
-          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':d': 'DELTA#' },
-          ProjectionExpression: 'c, lu',
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':after': after, ':end': 'DELTA#\uffff' },
+          ProjectionExpression: 'sk, c, lu',
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of result.Items ?? []) {
+        if (item.sk === after) continue; // BETWEEN is inclusive; the checkpoint already holds it
+        const deltaId = String(item.sk).slice('DELTA#'.length);
         addCounters(counters, (item.c ?? {}) as Counters);
         Object.assign(linkUrls, item.lu ?? {});
+        if (options.compactBefore && deltaId < options.compactBefore) {
+          addCounters(compactable, (item.c ?? {}) as Counters);
+          Object.assign(compactableUrls, item.lu ?? {});
+          compactedThrough = deltaId;
+          compactedCount++;
+        }
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey);
+
+    if (compactedThrough && compactedCount >= CHECKPOINT_EVERY) {
+      const version = checkpoint?.v ?? 0;
+      await this.db
+        .send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...keys.checkpoint(campaignId),
+              through: compactedThrough,
+              c: addCounters(addCounters({}, checkpoint?.c ?? {}), compactable),
+              lu: { ...(checkpoint?.lu ?? {}), ...compactableUrls },
+              v: version + 1,
+            },
+            // Two readers compacting at once: the first wins, the other's work is simply dropped.
+            ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
+            ExpressionAttributeValues: version === 0 ? undefined : { ':v': version },
+          }),
+        )
+        .catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    }
     return { counters, linkUrls };
   }
 

@@ -17,6 +17,8 @@ export const keys = {
   send: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${contactId}` }),
   recipient: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `RCPT#${contactId}` }),
   delta: (campaignId: string, deltaId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `DELTA#${deltaId}` }),
+  /** The sum of every delta up to `through`, so stats reads do not grow with the campaign's age. */
+  checkpoint: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CHECKPOINT' }),
 };
 
 export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | undefined {

@@ -42,6 +42,8 @@ export interface LocalRuntime {
   endpoints: { dynamodb: string; ses: string; s3: string; eventBridge: string };
   sesPlayback: SesPlayback;
   queues: { send: LocalQueue; events: LocalQueue };
+  /** The SDK clients the adapters use (the benchmark meters the DynamoDB one). */
+  clients: { dynamodb: DynamoDBClient };
   buses: { default: LocalEventBus; project: LocalEventBus };
   /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
   settle(): Promise<void>;
@@ -145,6 +147,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     endpoints: { ...standIns.endpoints, eventBridge: eventBridge.url },
     sesPlayback: playback,
     queues,
+    clients: { dynamodb: dynamoClient },
     buses,
     async settle() {
       for (let i = 0; i < 1000; i++) {

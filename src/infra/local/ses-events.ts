@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
  * Builds SES sending events as EventBridge delivers them, in the record shapes of the SES developer
  * guide (see shared/fixtures/ses-eventbridge): what the local runtime publishes while it plays SES.
  */
-export type SesEventType = 'Send' | 'Delivery' | 'Open' | 'Click' | 'Bounce' | 'Complaint' | 'Subscription';
+export type SesEventType = 'Send' | 'Delivery' | 'Open' | 'Click' | 'Bounce' | 'Complaint' | 'Subscription' | 'DeliveryDelay';
 
 export interface MailFacts {
   messageId: string;
@@ -37,6 +37,7 @@ const detailTypes: Record<SesEventType, string> = {
   Bounce: 'Email Bounced',
   Complaint: 'Email Complaint Received',
   Subscription: 'Email Subscribed',
+  DeliveryDelay: 'Email Delivery Delayed',
 };
 
 const domainOf = (address: string) => (address.match(/@([^>\s]+)/)?.[1] ?? 'localhost').toLowerCase();
@@ -124,6 +125,14 @@ export function sesEvent(type: SesEventType, mail: MailFacts, facts: EventFacts 
         feedbackId: randomUUID(),
         complaintFeedbackType: 'abuse',
         arrivalDate: at,
+      };
+      break;
+    case 'DeliveryDelay':
+      detail.deliveryDelay = {
+        timestamp: at,
+        delayType: 'TransientCommunicationFailure',
+        expirationTime: new Date(Date.parse(at) + 86_400_000).toISOString(),
+        delayedRecipients: [{ emailAddress: mail.to, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' }],
       };
       break;
     case 'Subscription':

@@ -3,6 +3,9 @@ import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
 import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { newId } from '../ids';
+
+/** Delta ids are `newId('d')`: the prefix, then the creation time in base 36, so they sort by time. */
+export const DELTA_ID_PREFIX = 'd_';
 import type { CampaignStore, Clock, EngagementStore, ProfileStore, SendQueue } from '../ports';
 import { extractLinks, validateTemplates } from '../render';
 
@@ -58,12 +61,22 @@ export interface CampaignStats {
   metrics: CampaignMetrics;
 }
 
+/**
+ * Deltas whose id (time-sortable, see `newId`) is older than this can no longer be in flight: a
+ * writer creates its id at the start of a batch and writes within the function's timeout.
+ */
+export function compactionCutoff(now: Date, inFlightGraceMs: number): string {
+  return `${DELTA_ID_PREFIX}${(now.getTime() - Math.max(inFlightGraceMs, 60_000)).toString(36)}`;
+}
+
 export async function campaignStats(
-  deps: { campaigns: CampaignStore; engagement: EngagementStore },
+  deps: { campaigns: CampaignStore; engagement: EngagementStore; clock: Clock; inFlightGraceMs: number },
   campaignId: string,
 ): Promise<CampaignStats> {
   const campaign = await deps.campaigns.get(campaignId);
   if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
-  const { counters, linkUrls } = await deps.engagement.campaignCounters(campaignId);
+  const { counters, linkUrls } = await deps.engagement.campaignCounters(campaignId, {
+    compactBefore: compactionCutoff(deps.clock.now(), deps.inFlightGraceMs),
+  });
   return { campaignId, status: campaign.status, metrics: computeMetrics(counters, { ...campaign.links, ...linkUrls }) };
 }

@@ -47,18 +47,22 @@ export interface QualifyDeps {
 export function qualificationListener(deps: QualifyDeps): EngagementListener {
   return {
     async recipientsChanged(changes: RecipientChange[]) {
-      const campaignCache = new Map<string, Campaign | undefined>();
-      for (const change of changes) {
-        if (!change.newEvents.some((e) => e.type === 'click')) continue;
-        const clicks = humanClicksOf(change.after, deps.rules);
-        const firstClick = clicks[0];
-        if (!firstClick) continue; // machine clicks never qualify
+      // Only human clickers can qualify: look up just their contacts and campaigns, once per batch.
+      const candidates = changes.filter((c) => c.newEvents.some((e) => e.type === 'click') && humanClicksOf(c.after, deps.rules).length);
+      if (!candidates.length) return;
+      const contacts = new Map((await deps.contacts.getMany(candidates.map((c) => c.after.contactId))).map((c) => [c.contactId, c]));
+      const campaigns = new Map<string, Campaign | undefined>();
+      for (const id of new Set(candidates.map((c) => c.after.campaignId))) campaigns.set(id, await deps.campaigns.get(id));
+      const profiles = new Map<string, Awaited<ReturnType<ProfileStore['get']>>>();
+      for (const change of candidates) {
+        const firstClick = humanClicksOf(change.after, deps.rules)[0]!;
         const { campaignId, contactId } = change.after;
-        if (!campaignCache.has(campaignId)) campaignCache.set(campaignId, await deps.campaigns.get(campaignId));
-        const campaign = campaignCache.get(campaignId);
-        const contact = await deps.contacts.get(contactId);
+        const campaign = campaigns.get(campaignId);
+        const contact = contacts.get(contactId);
         if (!campaign || !contact) continue; // unknown campaign or contact: recorded, never qualified
-        const profile = await deps.profiles.get(campaign.profileId, campaign.profileVersion);
+        const profileKey = `${campaign.profileId}@${campaign.profileVersion}`;
+        if (!profiles.has(profileKey)) profiles.set(profileKey, await deps.profiles.get(campaign.profileId, campaign.profileVersion));
+        const profile = profiles.get(profileKey);
         if (!profile) continue;
         const fit = evaluateFit(contact, profile);
         if (!fit.fits) continue;

@@ -35,6 +35,32 @@ export interface RecordEngagementDeps {
   inFlightGraceMs: number;
   newDeltaId: () => string;
   listener?: EngagementListener;
+  /**
+   * Delta ids this container has written, so their pending entries are dropped without asking
+   * DynamoDB. Only an optimisation: an id it does not know is checked as before.
+   */
+  countedDeltas?: CountedDeltas;
+  /**
+   * The id before which deltas can no longer be in flight (see compactionCutoff). When given, about
+   * one delta write in `compactEvery` also folds the campaign's settled deltas into its checkpoint,
+   * so a stats read never has a long backlog to sum, whether or not anyone reads stats.
+   */
+  compactBefore?: () => string;
+  /** @default 32 */
+  compactEvery?: number;
+}
+
+/** A bounded memory of delta ids known to be written (per container; lost on a cold start, harmlessly). */
+export class CountedDeltas {
+  private ids = new Set<string>();
+  constructor(private readonly capacity = 20_000) {}
+  has(id: string) {
+    return this.ids.has(id);
+  }
+  add(id: string) {
+    if (this.ids.size >= this.capacity) this.ids = new Set([...this.ids].slice(this.capacity / 2));
+    this.ids.add(id);
+  }
 }
 
 export interface IncomingEvent {
@@ -58,6 +84,7 @@ const MAX_WRITE_ATTEMPTS = 8;
  *    has timed out) the next batch touching the recipient takes them over into its own delta.
  *    A batch whose events were all seen before and whose recipient still has uncounted pending
  *    entries fails those messages, so they come back until the entries are counted.
+ * Listeners (qualification, suppression) hear every planned change once per batch, before any write.
  * Result: ~1 write per recipient per batch, plus one small delta write per campaign per batch.
  */
 export async function recordEngagement(deps: RecordEngagementDeps, incoming: IncomingEvent[]): Promise<{ failedMessageIds: string[] }> {
@@ -75,36 +102,51 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   let stored = await deps.store.getRecipients([...groups.values()].map((g) => g[0]!.event));
   const failed = new Set<string>();
   const campaignDeltas = new Map<string, { counters: Counters; linkUrls: Record<string, string>; messageIds: string[] }>();
+  const failGroup = (items: IncomingEvent[]) => items.forEach((i) => failed.add(i.messageId));
+
+  // Plan every recipient, hand all changes to the listeners at once (one look-up of contacts and
+  // campaigns per batch), then write. A recipient whose write loses a race is planned, heard and
+  // written again on its own.
+  const plans = new Map<string, Plan>();
+  await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
+    const { campaignId, contactId } = items[0]!.event;
+    plans.set(groupKey, await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId)));
+  });
+  const heard = [...plans.values()].flatMap((p) => (p.kind === 'write' && p.change.newEvents.length ? [p.change] : []));
+  if (heard.length && deps.listener) {
+    try {
+      await deps.listener.recipientsChanged(heard);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      return { failedMessageIds: incoming.map((i) => i.messageId) }; // nothing written yet: all come back
+    }
+  }
 
   await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
     try {
+      let plan = plans.get(groupKey)!;
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+        if (plan.kind === 'retry-later') return failGroup(items);
+        if (plan.kind === 'nothing') return;
         const current = stored.get(groupKey);
-        const outcome = await planRecipientWrite(deps, current, campaignId, contactId, items, deltaIdFor(campaignId));
-        if (outcome.kind === 'retry-later') {
-          items.forEach((i) => failed.add(i.messageId));
+        if (await deps.store.putRecipient(plan.next, current?.version ?? 0)) {
+          const acc = campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
+          addCounters(acc.counters, plan.delta);
+          Object.assign(acc.linkUrls, plan.linkUrls);
+          acc.messageIds.push(...items.map((i) => i.messageId));
+          campaignDeltas.set(campaignId, acc);
           return;
         }
-        if (outcome.kind === 'nothing') return;
-        if (outcome.change.newEvents.length) await deps.listener?.recipientsChanged([outcome.change]);
-        const written = await deps.store.putRecipient(outcome.next, current?.version ?? 0);
-        if (!written) {
-          // Another writer got there first: read again and re-plan.
-          stored = new Map([...stored, ...(await deps.store.getRecipients([{ campaignId, contactId }]))]);
-          continue;
-        }
-        const acc = campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
-        addCounters(acc.counters, outcome.delta);
-        Object.assign(acc.linkUrls, outcome.linkUrls);
-        campaignDeltas.set(campaignId, acc);
-        acc.messageIds.push(...items.map((i) => i.messageId));
-        return;
+        // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
+        stored = new Map([...stored, ...(await deps.store.getRecipients([{ campaignId, contactId }]))]);
+        plan = await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId));
+        if (plan.kind === 'write' && plan.change.newEvents.length) await deps.listener?.recipientsChanged([plan.change]);
       }
-      items.forEach((i) => failed.add(i.messageId));
+      failGroup(items);
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      items.forEach((i) => failed.add(i.messageId));
+      failGroup(items);
     }
   });
 
@@ -118,6 +160,10 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
         linkUrls: acc.linkUrls,
         at: deps.clock.now().toISOString(),
       });
+      deps.countedDeltas?.add(deltaIdFor(campaignId));
+      if (deps.compactBefore && Math.random() * (deps.compactEvery ?? 32) < 1) {
+        await deps.store.campaignCounters(campaignId, { compactBefore: deps.compactBefore() });
+      }
     } catch (error) {
       if (!isRetryable(error)) throw error;
       // Pending entries stay on the recipients; the redelivered messages recover them.
@@ -153,6 +199,13 @@ async function planRecipientWrite(
   // Sort the pending entries: counted (a delta item exists) → drop; abandoned (old, uncounted) →
   // take over into this batch's delta; young and uncounted → leave to the writer that owns them.
   const pending = { ...(current?.pending ?? {}) };
+  let pruned = false;
+  for (const id of Object.keys(pending)) {
+    if (deps.countedDeltas?.has(id)) {
+      delete pending[id];
+      pruned = true;
+    }
+  }
   const entries = Object.entries(pending);
   const toCheck = newEvents.length ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
   const existing = toCheck.length
@@ -160,7 +213,6 @@ async function planRecipientWrite(
     : new Set<string>();
   const takenOver: Counters = {};
   let youngUncounted = false;
-  let pruned = false;
   for (const [id, entry] of toCheck) {
     if (existing.has(id)) {
       delete pending[id];

@@ -1,0 +1,126 @@
+import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
+import { startLocalRuntime } from '../src/infra/local/runtime';
+import { sesEvent, type SesEventType } from '../src/infra/local/ses-events';
+import { mapWithConcurrency } from '../src/lib/concurrency';
+import { newId } from '../src/lib/ids';
+import { defaultMachineRules } from '../src/lib/engagement/machine-activity';
+import { computeMetrics } from '../src/lib/engagement/metrics';
+import type { EngagementEvent } from '../src/lib/engagement/ses-event';
+import { generateEventLog, prng, shuffle } from '../test/support/event-log';
+import { recount } from '../test/support/recount';
+
+const sesType: Record<string, SesEventType> = {
+  send: 'Send', delivery: 'Delivery', open: 'Open', click: 'Click', bounce: 'Bounce',
+  complaint: 'Complaint', subscription: 'Subscription', deliveryDelay: 'DeliveryDelay',
+};
+
+/** An SES event as EventBridge would deliver it, carrying the same content as the domain event. */
+function envelopeOf(e: EngagementEvent) {
+  return sesEvent(
+    sesType[e.type]!,
+    { messageId: e.messageId, sentAt: e.sentAt, from: 'news@acme.example', to: `${e.contactId}@northwind.example`, subject: 'Q3', configurationSet: 'mql-pipeline-events', campaignId: e.campaignId, contactId: e.contactId },
+    { at: e.at, link: e.link, linkTags: e.linkTags, userAgent: e.userAgent, ipAddress: e.ipAddress, bounceType: e.bounceType as 'Permanent' | undefined },
+  );
+}
+
+export interface EngagementFigures {
+  recipients: number;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  rawConditionalWritesPerSecond: number;
+  throughputRatio: number;
+  writeUnitsPerEvent: number;
+  readUnitsPerEvent: number;
+  invocationsPer1000Events: number;
+  deltaItems: number;
+  /** DynamoDB requests per 1,000 events, by operation. */
+  requestsPer1000Events: Record<string, number>;
+  exact: boolean;
+  /** Live stats reads: `milliseconds` with the checkpoint in place, `firstReadMilliseconds` the read that wrote it. */
+  stats: { recipients: number; deltaItems: number; milliseconds: number; firstReadMilliseconds: number }[];
+}
+
+/**
+ * Engagement end to end on the embedded stack: shuffled SES events → local EventBridge → events
+ * queue (batches of 100) → engagement handler → dynalite; then the raw conditional-write rate of
+ * the same dynalite at the handler's concurrency; then stats reads at growing campaign sizes.
+ */
+export async function benchEngagement(options: { recipients: number; statsSizes: number[]; seed?: number }): Promise<EngagementFigures> {
+  const runtime = await startLocalRuntime();
+  try {
+    const meter = meterCapacity(runtime.clients.dynamodb);
+    const log = shuffle(generateEventLog({ recipients: options.recipients, campaigns: 1, seed: options.seed ?? 7 }), prng(1));
+    const envelopes = log.map(envelopeOf);
+
+    const started = performance.now();
+    for (const envelope of envelopes) await runtime.buses.default.publish(envelope);
+    await runtime.settle();
+    const seconds = (performance.now() - started) / 1000;
+    const writeUnits = meter.writeUnits;
+    const readUnits = meter.readUnits;
+    const requestsPer1000Events = Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, Number(((n / log.length) * 1000).toFixed(1))]));
+    const deltaItems = meter.requests.PutItem ?? 0;
+
+    const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_0');
+    const m = computeMetrics(counters);
+    const expected = recount(log, 'cmp_0', defaultMachineRules);
+    const exact = m.sent === expected.sent && m.delivered === expected.delivered && m.uniqueOpens === expected.uniqueOpens &&
+      m.uniqueClicks === expected.uniqueClicks && m.totalOpens === expected.totalOpens && m.human.uniqueClicks === expected.humanUniqueClicks;
+
+    // The same stand-in's raw rate for the write the handler is built on: a conditional PutItem of a
+    // recipient-sized item, at the handler's concurrency (8), in this run.
+    const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
+    const rawCount = Math.min(20_000, Math.max(2_000, log.length / 2));
+    const payload = 'x'.repeat(300);
+    const rawStarted = performance.now();
+    await mapWithConcurrency(Array.from({ length: rawCount }, (_, i) => i), 8, (i) =>
+      db.send(new PutCommand({ TableName: 'mql-pipeline', Item: { pk: `RAW#${i % 500}`, sk: `R#${i}`, v: 1, st: payload }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+    const rawPerSecond = rawCount / ((performance.now() - rawStarted) / 1000);
+
+    // Stats at scale: one delta item per 100 events, as the handler writes them, with a real
+    // delta's counters as the payload.
+    const eventsPerRecipient = log.length / options.recipients;
+    const sample = counters;
+    const stats: EngagementFigures['stats'] = [];
+    for (const size of options.statsSizes) {
+      const campaignId = `cmp_stats_${size}`;
+      await runtime.app.adapters.campaigns.create({
+        campaignId, name: 'stats', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: 'p',
+        status: 'sent', profileVersion: 1, createdAt: new Date().toISOString(), links: {},
+      });
+      const items = Math.ceil((size * eventsPerRecipient) / 100);
+      // Written over the last hour, as a campaign's deltas are, with time-sortable ids.
+      const hourAgo = Date.now() - 3_600_000;
+      await mapWithConcurrency(Array.from({ length: items }, (_, i) => i), 16, (i) =>
+        runtime.app.adapters.engagement.putDelta({ campaignId, deltaId: newId('d', new Date(hourAgo + i * 300)), counters: sample, linkUrls: {}, at: new Date().toISOString() }),
+      );
+      let t = performance.now();
+      await runtime.app.campaignStats(campaignId); // sums every delta and writes the checkpoint
+      const firstMilliseconds = Math.round(performance.now() - t);
+      t = performance.now();
+      await runtime.app.campaignStats(campaignId); // the checkpoint plus the deltas after it
+      stats.push({ recipients: size, deltaItems: items, milliseconds: Math.round(performance.now() - t), firstReadMilliseconds: firstMilliseconds });
+    }
+
+    return {
+      recipients: options.recipients,
+      events: log.length,
+      seconds: Number(seconds.toFixed(2)),
+      eventsPerSecond: Math.round(log.length / seconds),
+      rawConditionalWritesPerSecond: Math.round(rawPerSecond),
+      throughputRatio: Number((log.length / seconds / rawPerSecond).toFixed(2)),
+      writeUnitsPerEvent: Number((writeUnits / log.length).toFixed(3)),
+      readUnitsPerEvent: Number((readUnits / log.length).toFixed(3)),
+      invocationsPer1000Events: Number(((runtime.queues.events.invocations / log.length) * 1000).toFixed(2)),
+      deltaItems,
+      requestsPer1000Events,
+      exact,
+      stats,
+    };
+  } finally {
+    await runtime.stop();
+  }
+}

@@ -1,0 +1,53 @@
+import { logger } from '../src/functions/observability';
+import { benchEngagement } from './engagement';
+
+/**
+ * `npm run bench [-- --json] [--recipients N] [--stats-sizes 1000,10000,100000]`: the pipeline's
+ * figures on the embedded stack, as ratios measured in one run (the machines are shared and noisy).
+ */
+const args = process.argv.slice(2);
+const value = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const json = args.includes('--json');
+const recipients = Number(value('recipients') ?? 3000);
+const statsSizes = (value('stats-sizes') ?? '1000,10000,100000').split(',').map(Number);
+logger.setLogLevel('ERROR');
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const started = Date.now();
+const engagement = await benchEngagement({ recipients, statsSizes });
+clearInterval(sampler);
+const result = {
+  machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
+  date: new Date().toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  peakRssMiB: Math.round(peakRss / 1024 / 1024),
+  engagement,
+};
+if (json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const e = engagement;
+  const rows: [string, string, string][] = [
+    ['events recorded (shuffled log)', `${e.events} over ${e.recipients} recipients`, e.exact ? 'equal to an independent recount' : 'NOT EQUAL to the recount'],
+    ['DynamoDB write units per event', String(e.writeUnitsPerEvent), 'floor 1; goal ≤ 1.2'],
+    ['DynamoDB read units per event', String(e.readUnitsPerEvent), ''],
+    ['Lambda invocations per 1,000 events', String(e.invocationsPer1000Events), 'goal ≤ 12 (EventBridge → Lambda: 1,000)'],
+    ['events/s end to end', String(e.eventsPerSecond), ''],
+    ['raw conditional writes/s, same stand-in', String(e.rawConditionalWritesPerSecond), 'concurrency 8'],
+    ['events/s ÷ raw writes/s', String(e.throughputRatio), 'goal ≥ 0.8'],
+    ...e.stats.map((s): [string, string, string] => [
+      `stats read, ${s.recipients.toLocaleString('en-US')} recipients`,
+      `${s.milliseconds} ms`,
+      `goal < 2 s at 100,000; first read (sums ${s.deltaItems} deltas, writes the checkpoint) ${s.firstReadMilliseconds} ms`,
+    ]),
+    ['peak memory (RSS)', `${result.peakRssMiB} MiB`, ''],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\nmql-pipeline benchmark — Node ${process.version}, ${result.machine.cpus} cores, ${result.seconds} s\n\n`);
+  for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(12)}  ${note}\n`);
+}
+process.exit(0);
