@@ -1,4 +1,5 @@
 import { logger } from '../src/functions/observability';
+import { costPerMillionEmails } from './cost-model';
 import { benchEngagement } from './engagement';
 
 /**
@@ -26,6 +27,7 @@ const result = {
   seconds: Math.round((Date.now() - started) / 1000),
   peakRssMiB: Math.round(peakRss / 1024 / 1024),
   engagement,
+  costPerMillionEmails: costPerMillionEmails(engagement),
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -49,5 +51,10 @@ if (json) {
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`\nmql-pipeline benchmark — Node ${process.version}, ${result.machine.cpus} cores, ${result.seconds} s\n\n`);
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(12)}  ${note}\n`);
+  const c = result.costPerMillionEmails;
+  process.stdout.write(`\n  cost per 1,000,000 emails (USD, ${c.eventsPerEmail.toFixed(2)} SES events per email; prices: ${c.pricesAsOf})\n`);
+  process.stdout.write(`    SES sending itself             ${c.ses.toFixed(2)}\n`);
+  process.stdout.write(`    this design                    ${c.ours.total.toFixed(2)}   ${JSON.stringify(c.ours)}\n`);
+  process.stdout.write(`    naive (EventBridge → λ, 3 writes/event)  ${c.naive.total.toFixed(2)}   ${JSON.stringify(c.naive)}\n`);
 }
 process.exit(0);
