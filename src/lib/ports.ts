@@ -27,6 +27,11 @@ export interface ContactStore {
   /** Every contact, a page at a time, in a stable order (no table scan: a sharded index). */
   list(cursor?: string, limit?: number): Promise<Page<Contact>>;
   suppress(contactId: string, reason: SuppressionReason, at: string): Promise<void>;
+  /**
+   * Records a transient bounce of one message (idempotent per message id) and answers how many
+   * distinct messages have bounced transiently for this contact so far.
+   */
+  recordTransientBounce(contactId: string, messageId: string): Promise<number>;
 }
 
 export interface ProfileStore {

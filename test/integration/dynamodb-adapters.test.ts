@@ -143,3 +143,25 @@ describe('campaign stats checkpoints', () => {
     expect((await store.campaignCounters('cmp_ck')).counters).toMatchObject({ sent: 260, 'link:l0:clicks': 174 });
   });
 });
+
+describe('suppression from engagement', () => {
+  it('suppresses after transient bounces of three different messages, counting a replayed bounce once', async () => {
+    const { suppressionListener } = await import('../../src/lib/use-cases/react-to-engagement');
+    const { emptyRecipient } = await import('../../src/lib/engagement/recipient');
+    const contacts = new DynamoContactStore(dynamo.db, dynamo.tableName);
+    const c = contact('soft@northwind.example');
+    await contacts.upsertMany([c]);
+    const listener = suppressionListener({ contacts });
+    const bounce = (messageId: string) => {
+      const e = { key: messageId, type: 'bounce' as const, campaignId: 'cmp_s', contactId: c.contactId, messageId, sentAt: '2026-03-01T00:00:00.000Z', at: '2026-03-01T00:00:02.000Z', bounceType: 'Transient' };
+      const state = { ...emptyRecipient('cmp_s', c.contactId), bounceType: 'Transient' };
+      return [{ before: state, after: state, newEvents: [e] }];
+    };
+    await listener.recipientsChanged(bounce('m1'));
+    await listener.recipientsChanged(bounce('m1')); // the same bounce heard again
+    await listener.recipientsChanged(bounce('m2'));
+    expect((await contacts.get(c.contactId))?.suppressed).toBeUndefined();
+    await listener.recipientsChanged(bounce('m3'));
+    expect((await contacts.get(c.contactId))?.suppressed).toBe('bounced');
+  });
+});

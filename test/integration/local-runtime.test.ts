@@ -68,6 +68,23 @@ describe('the local runtime', () => {
     expect(runtime.queues.events.deadLetters).toEqual([]);
   });
 
+  it('counts the good events of a batch that carries a poison message, and sets only the poison aside', async () => {
+    const { sesEvent } = await import('../../src/infra/local/ses-events');
+    const mail = (n: number) => ({ messageId: `mix-${n}`, sentAt: '2026-03-02T14:00:00.000Z', from: 'a@acme.example', to: `p${n}@northwind.example`, subject: 's', configurationSet: 'mql-pipeline-events', campaignId: 'cmp_mixed', contactId: `ct_mix${n}` });
+    const good = [0, 1, 2].flatMap((n) => [
+      sesEvent('Send', mail(n)),
+      sesEvent('Delivery', mail(n), { at: '2026-03-02T14:00:02.000Z' }),
+      sesEvent('Open', mail(n), { at: '2026-03-02T15:00:00.000Z', userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' }),
+    ]);
+    const poison = { ...sesEvent('Open', mail(9)), detail: { eventType: 'Open', mail: { messageId: 'x' } } };
+    const invocationsBefore = runtime.queues.events.invocations;
+    await replay([...good.slice(0, 5), poison, ...good.slice(5)]);
+    expect(runtime.queues.events.invocations - invocationsBefore).toBe(1); // one batch held them all
+    const m = computeMetrics((await runtime.app.adapters.engagement.campaignCounters('cmp_mixed')).counters);
+    expect({ sent: m.sent, delivered: m.delivered, opens: m.uniqueOpens }).toEqual({ sent: 3, delivered: 3, opens: 3 });
+    expect(runtime.queues.events.deadLetters).toEqual([]);
+  });
+
   it('unsubscribes with one POST of a signed token, idempotently, and refuses a tampered one', async () => {
     await runtime.app.importContacts([{ email: 'una@northwind.example', consent: true }]);
     const contactId = contactIdFor('una@northwind.example');

@@ -7,7 +7,7 @@ import { CONTACT_SHARDS, decodeCursor, encodeCursor, keys } from './keys';
 const profileFields = ['email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority'] as const;
 
 function toContact(item: Record<string, unknown>): Contact {
-  const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
+  const { pk, sk, gsi1pk, gsi1sk, softBounces, ...rest } = item;
   return rest as unknown as Contact;
 }
 
@@ -95,6 +95,26 @@ export class DynamoContactStore implements ContactStore {
     }
     const done = shard >= CONTACT_SHARDS;
     return { items, cursor: done ? undefined : encodeCursor({ shard, key: startKey }) };
+  }
+
+  async recordTransientBounce(contactId: string, messageId: string) {
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.contact(contactId),
+          // A string set of message ids: adding the same bounce twice changes nothing.
+          UpdateExpression: 'ADD softBounces :m',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':m': new Set([messageId]) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return (result.Attributes?.softBounces as Set<string> | undefined)?.size ?? 0;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 0; // unknown contact
+      throw error;
+    }
   }
 
   async suppress(contactId: string, reason: SuppressionReason, at: string) {

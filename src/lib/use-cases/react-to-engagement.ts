@@ -7,15 +7,23 @@ import type { CampaignStore, Clock, ContactStore, EventPublisher, LeadStore, Pro
 import { evaluateFit } from '../profile';
 import type { EngagementListener, RecipientChange } from './record-engagement';
 
+/** Transient bounces of this many different messages suppress a contact (as Mailchimp's soft-bounce rule). */
+export const TRANSIENT_BOUNCE_LIMIT = 3;
+
 /**
  * Suppression: a permanent bounce, a complaint or an unsubscribe stops future sends to the contact.
- * Transient bounces are counted but do not suppress.
+ * A transient bounce (mailbox full, greylisting) is counted, and suppresses only once messages of
+ * `transientBounceLimit` different sends have bounced transiently.
  */
-export function suppressionListener(deps: { contacts: ContactStore }): EngagementListener {
+export function suppressionListener(deps: { contacts: ContactStore; transientBounceLimit?: number }): EngagementListener {
+  const limit = deps.transientBounceLimit ?? TRANSIENT_BOUNCE_LIMIT;
   return {
     async recipientsChanged(changes) {
       for (const { newEvents, after } of changes) {
         for (const e of newEvents) {
+          if (e.type === 'bounce' && e.bounceType !== 'Permanent') {
+            if ((await deps.contacts.recordTransientBounce(e.contactId, e.messageId)) >= limit) await deps.contacts.suppress(e.contactId, 'bounced', e.at);
+          }
           if (e.type === 'bounce' && after.bounceType === 'Permanent') await deps.contacts.suppress(e.contactId, 'bounced', e.at);
           if (e.type === 'complaint') await deps.contacts.suppress(e.contactId, 'complained', e.at);
           if (e.type === 'subscription' && e.unsubscribeAll) await deps.contacts.suppress(e.contactId, 'unsubscribed', e.at);
