@@ -11,10 +11,12 @@ const context = (key: string, fallback: string) => (app.node.tryGetContext(key) 
 
 new MqlPipelineStack(app, context('stackName', 'MqlPipeline'), {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
   pipeline: {
     senderDomain: context('senderDomain', 'example.com'),
     salesInbox: context('salesInbox', 'sales@example.com'),
     maxSendRate: app.node.tryGetContext('maxSendRate') ? Number(app.node.tryGetContext('maxSendRate')) : undefined,
+    customTrackingRedirectDomain: app.node.tryGetContext('trackingDomain'),
   },
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,6 +1,6 @@
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, type EventPattern as CdkEventPattern } from 'aws-cdk-lib/aws-events';
@@ -42,6 +42,16 @@ export interface MqlPipelineProps {
   logRetention?: RetentionDays;
   /** Days before old report versions expire. @default 365 */
   reportRetentionDays?: number;
+  /**
+   * Your own domain for SES's open and click tracking links (a CNAME to SES's tracking endpoint),
+   * so links carry your brand instead of SES's. @default SES's tracking domain
+   */
+  customTrackingRedirectDomain?: string;
+  /**
+   * API authorization: IAM (SigV4) by default, or a JWT authorizer (e.g. Cognito, Auth0) for teams
+   * whose marketers sign in through an identity provider. @default { type: 'iam' }
+   */
+  apiAuthorization?: { type: 'iam' } | { type: 'jwt'; issuer: string; audience: string[] };
   /** Override the Lambda entry files (tests). @default the files under src/functions */
   entries?: Partial<Record<FunctionName, string>>;
 }
@@ -69,6 +79,8 @@ export class MqlPipeline extends Construct {
   readonly eventsQueue: Queue;
   readonly projectBus: EventBus;
   readonly configurationSet: ConfigurationSet;
+  /** Dead letters of the EventBridge rule and schedule targets. */
+  readonly ruleTargetsDlq: Queue;
   readonly functions: Record<FunctionName, PipelineFunction>;
 
   constructor(scope: Construct, id: string, props: MqlPipelineProps) {
@@ -133,7 +145,10 @@ export class MqlPipeline extends Construct {
     this.eventsQueue = queue('EventsQueue', Duration.seconds(engagementTimeout.toSeconds() * 6));
     this.projectBus = new EventBus(this, 'ProjectBus', { eventBusName: `${id.toLowerCase()}-events` });
 
-    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', { configurationSetName });
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
+      configurationSetName,
+      customTrackingRedirectDomain: props.customTrackingRedirectDomain,
+    });
     new ConfigurationSetEventDestination(this, 'SesToEventBridge', {
       configurationSet: this.configurationSet,
       // SES publishes to EventBridge on the default bus only.
@@ -143,7 +158,10 @@ export class MqlPipeline extends Construct {
 
     this.api = new HttpApi(this, 'Api', {
       description: 'mql-pipeline marketers API (SigV4 / IAM authorization)',
-      defaultAuthorizer: new HttpIamAuthorizer(),
+      defaultAuthorizer:
+        props.apiAuthorization?.type === 'jwt'
+          ? new HttpJwtAuthorizer('JwtAuthorizer', props.apiAuthorization.issuer, { jwtAudience: props.apiAuthorization.audience })
+          : new HttpIamAuthorizer(),
       createDefaultStage: false,
     });
     new HttpStage(this, 'ApiStage', {
@@ -219,6 +237,7 @@ export class MqlPipeline extends Construct {
     this.api.addRoutes({ path: '/u/{token}', methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
 
     const rulesDlq = new Queue(this, 'RuleTargetsDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.ruleTargetsDlq = rulesDlq;
     new Rule(this, 'SesEventsRule', {
       eventBus: EventBus.fromEventBusName(this, 'DefaultBusForRule', 'default'),
       eventPattern: toCdkPattern(sesEventsPattern(configurationSetName)),

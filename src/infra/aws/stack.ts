@@ -1,14 +1,18 @@
 import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { MqlPipeline, type MqlPipelineProps } from './mql-pipeline';
+import { PipelineOperations } from './operations';
 
 /** The project's default stack: the MqlPipeline construct with the reviewed cdk-nag acknowledgements. */
 export class MqlPipelineStack extends Stack {
   readonly pipeline: MqlPipeline;
 
-  constructor(scope: Construct, id: string, props: StackProps & { pipeline: MqlPipelineProps }) {
+  readonly operations: PipelineOperations;
+
+  constructor(scope: Construct, id: string, props: StackProps & { pipeline: MqlPipelineProps; alarmEmail?: string }) {
     super(scope, id, props);
     this.pipeline = new MqlPipeline(this, 'Pipeline', props.pipeline);
+    this.operations = new PipelineOperations(this, 'Operations', { pipeline: this.pipeline, alarmEmail: props.alarmEmail });
     acknowledgeReviewedFindings(this);
   }
 }
