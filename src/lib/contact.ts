@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 export const seniorities = ['entry', 'mid', 'senior', 'manager', 'director', 'vp', 'c-level', 'owner'] as const;
 export const companySizes = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] as const;
+export const ageBands = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
 
 /** Why a contact may no longer be mailed. Only an explicit re-subscription clears it, never an import. */
 export const suppressionReasons = ['unsubscribed', 'bounced', 'complained', 'erased'] as const;
@@ -19,6 +20,17 @@ export const contactInputSchema = z
     country: z.string().length(2).toUpperCase().optional(),
     role: z.string().max(200).optional(),
     seniority: z.enum(seniorities).optional(),
+    /** Sales region or territory, e.g. `EMEA`; routing rules may use it beside the country. */
+    region: z.string().min(1).max(50).optional(),
+    ageBand: z.enum(ageBands).optional(),
+    /** Free-form band as the source system names it, e.g. `100k-250k`. */
+    incomeBand: z.string().min(1).max(50).optional(),
+    /** Categories of interest, e.g. `analytics`, `security`. */
+    interests: z.array(z.string().min(1).max(100)).max(50).optional(),
+    /** The contact asked to be contacted (a form's "contact me"): a hand-raiser. */
+    contactMe: z.boolean().optional(),
+    /** The salesperson who owns this contact; new MQLs are routed to them first. */
+    owner: z.email().optional(),
     consent: z.boolean().default(false),
   })
   .strict();
@@ -35,6 +47,12 @@ export interface Contact {
   country?: string;
   role?: string;
   seniority?: (typeof seniorities)[number];
+  region?: string;
+  ageBand?: (typeof ageBands)[number];
+  incomeBand?: string;
+  interests?: string[];
+  contactMe?: boolean;
+  owner?: string;
   consent: boolean;
   /** Set once a contact must not be mailed again; never cleared by an import. */
   suppressed?: SuppressionReason;

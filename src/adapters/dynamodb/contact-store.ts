@@ -4,7 +4,10 @@ import type { ContactStore, Page } from '../../lib/ports';
 import { mapWithConcurrency } from '../../lib/concurrency';
 import { CONTACT_SHARDS, decodeCursor, encodeCursor, keys } from './keys';
 
-const profileFields = ['email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority'] as const;
+const profileFields = [
+  'email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority',
+  'region', 'ageBand', 'incomeBand', 'interests', 'contactMe', 'owner',
+] as const;
 
 function toContact(item: Record<string, unknown>): Contact {
   const { pk, sk, gsi1pk, gsi1sk, softBounces, ...rest } = item;
