@@ -82,20 +82,36 @@ async function figures(store: EngagementStore, campaignId: string) {
   };
 }
 
-/** Fails the n-th call of a store method, once each listed n: a crash between two writes. */
-function crashing(store: MemoryEngagementStore, method: 'putDelta' | 'putRecipient', every: number): EngagementStore {
+/**
+ * Fails every n-th call of a store method: before the write (a crash between two writes) or, with
+ * `lostResponse`, after the write was applied (the caller cannot tell whether it happened).
+ */
+function crashing(store: MemoryEngagementStore, method: 'putDelta' | 'putRecipient', every: number, lostResponse = false): EngagementStore {
   let calls = 0;
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (prop !== method || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
       return async (...args: unknown[]) => {
-        if (++calls % every === 0) throw Object.assign(new Error('injected crash'), { retryable: true });
-        return value.apply(target, args);
+        const crash = ++calls % every === 0;
+        if (crash && !lostResponse) throw Object.assign(new Error('injected crash'), { retryable: true });
+        const result = await value.apply(target, args);
+        if (crash) throw Object.assign(new Error('injected lost response'), { retryable: true });
+        return result;
       };
     },
   });
 }
+
+/** The store's methods bound to it, to build a store that overrides some of them. */
+const bound = (store: MemoryEngagementStore): EngagementStore => ({
+  getRecipients: store.getRecipients.bind(store),
+  putRecipient: store.putRecipient.bind(store),
+  existingDeltas: store.existingDeltas.bind(store),
+  putDelta: store.putDelta.bind(store),
+  campaignCounters: store.campaignCounters.bind(store),
+  listRecipients: store.listRecipients.bind(store),
+});
 
 const log = generateEventLog({ recipients: 5_000, campaigns: 2, seed: 11 });
 const expected = recount(log, 'cmp_0', defaultMachineRules);
@@ -131,6 +147,44 @@ describe('recordEngagement: exact under the conditions AWS delivers', () => {
   it('recovers a batch that fails half-way through its recipient writes', async () => {
     const memory = new MemoryEngagementStore();
     await replay(shuffle(log, prng(6)), crashing(memory, 'putRecipient', 97));
+    expect(await figures(memory, 'cmp_0')).toEqual(expected);
+  });
+
+  it('counts once when a recipient write lands but its answer is lost', async () => {
+    const memory = new MemoryEngagementStore();
+    await replay(shuffle(log, prng(9)), crashing(memory, 'putRecipient', 89, true));
+    expect(await figures(memory, 'cmp_0')).toEqual(expected);
+  });
+
+  it('counts once when a recipient write lands unanswered and the read-back fails too', async () => {
+    const memory = new MemoryEngagementStore();
+    let writes = 0;
+    let readBackFails = false;
+    const store: EngagementStore = {
+      ...bound(memory),
+      async putRecipient(recipient, expectedVersion) {
+        const written = await memory.putRecipient(recipient, expectedVersion);
+        if (++writes % 211 === 0) {
+          readBackFails = true;
+          throw Object.assign(new Error('injected lost response'), { retryable: true });
+        }
+        return written;
+      },
+      async getRecipients(refs) {
+        if (readBackFails) {
+          readBackFails = false;
+          throw Object.assign(new Error('injected read failure'), { retryable: true });
+        }
+        return memory.getRecipients(refs);
+      },
+    };
+    await replay(shuffle(log, prng(12)), store);
+    expect(await figures(memory, 'cmp_0')).toEqual(expected);
+  });
+
+  it('counts once when a campaign delta lands but its answer is lost', async () => {
+    const memory = new MemoryEngagementStore();
+    await replay(shuffle(log, prng(10)), crashing(memory, 'putDelta', 3, true));
     expect(await figures(memory, 'cmp_0')).toEqual(expected);
   });
 

@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import type { CampaignDelta, EngagementStore, Page, StoredRecipient } from '../../lib/ports';
+import { randomBytes } from 'node:crypto';
 import { chunk } from '../../lib/concurrency';
 import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
 
@@ -38,6 +39,10 @@ export class DynamoEngagementStore implements EngagementStore {
 
   async putRecipient(recipient: StoredRecipient, expectedVersion: number) {
     const { campaignId, contactId, ...state } = recipient.state;
+    // The write carries a token of this call: when DynamoDB applied it but the response was lost,
+    // the SDK's retry of the identical request finds its own write (same version, same token) and
+    // succeeds, instead of reporting a conflict for a write that is in fact ours.
+    const writeToken = randomBytes(6).toString('base64url'); // short: it is stored on every recipient
     try {
       await this.db.send(
         new PutCommand({
@@ -45,11 +50,16 @@ export class DynamoEngagementStore implements EngagementStore {
           Item: {
             ...keys.recipient(campaignId, contactId),
             v: recipient.version,
+            wt: writeToken,
             st: JSON.stringify(state),
             pd: Object.keys(recipient.pending).length ? JSON.stringify(recipient.pending) : undefined,
           },
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected',
-          ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':expected': expectedVersion },
+          ConditionExpression: `${expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected'} OR (v = :next AND wt = :token)`,
+          ExpressionAttributeValues: {
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+            ':next': recipient.version,
+            ':token': writeToken,
+          },
         }),
       );
       return true;

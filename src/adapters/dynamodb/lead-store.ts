@@ -1,10 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { Lead } from '../../lib/lead';
 import type { LeadStore, Page } from '../../lib/ports';
 import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
 
 const strip = (item: Record<string, unknown>): Lead => {
-  const { pk, sk, gsi1pk, gsi1sk, notifyClaimedAt, notifyMessageId, ...rest } = item;
+  const { pk, sk, gsi1pk, gsi1sk, notifyClaimedAt, notifyClaimToken, notifyMessageId, ...rest } = item;
   return rest as unknown as Lead;
 };
 
@@ -47,15 +48,18 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async claimNotification(contactId: string, at: Date, leaseMs: number) {
+    // A token of this call, so that the SDK's retry of a claim whose response was lost recognises
+    // its own claim (see DynamoSendLedger.claim): otherwise the notification would never be sent.
+    const claimToken = randomUUID();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.lead(contactId),
-          UpdateExpression: 'SET notifyClaimedAt = :now',
+          UpdateExpression: 'SET notifyClaimedAt = :now, notifyClaimToken = :token',
           ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :expired)',
-          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs },
+            'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :expired OR notifyClaimToken = :token)',
+          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
         }),
       );
       return true;

@@ -1,4 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import type { SendLedger } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
@@ -7,15 +8,19 @@ export class DynamoSendLedger implements SendLedger {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
   async claim(campaignId: string, contactId: string, at: Date, leaseMs: number) {
+    // The claim carries a token of this call. If DynamoDB applied the claim but its response was
+    // lost, the SDK retries the identical request: the token lets that retry see its own claim
+    // (instead of a stranger's) and succeed, so the recipient is not skipped.
+    const claimToken = randomUUID();
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.send(campaignId, contactId),
-          UpdateExpression: 'SET claimedAt = :now',
+          UpdateExpression: 'SET claimedAt = :now, claimToken = :token',
           ConditionExpression:
-            'attribute_not_exists(sentAt) AND attribute_not_exists(failedAt) AND (attribute_not_exists(claimedAt) OR claimedAt < :expired)',
-          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs },
+            'attribute_not_exists(sentAt) AND attribute_not_exists(failedAt) AND (attribute_not_exists(claimedAt) OR claimedAt < :expired OR claimToken = :token)',
+          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
         }),
       );
       return true;

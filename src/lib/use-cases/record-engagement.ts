@@ -122,6 +122,12 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
     }
   }
 
+  // A campaign one of whose recipient writes got no answer (a timeout, a lost response) that even a
+  // read-back could not settle: the write may have landed, leaving this batch's delta id pending on
+  // the recipient. Writing the campaign delta without its change would mark that change counted
+  // when it is not, so the delta is not written at all and the campaign's messages come back; the
+  // batch's pending entries are then taken over, once abandoned, by later batches.
+  const uncertain = new Set<string>();
   await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
     try {
@@ -129,8 +135,19 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
       for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
         if (plan.kind === 'retry-later') return failGroup(items);
         if (plan.kind === 'nothing') return;
-        const current = stored.get(groupKey);
-        if (await deps.store.putRecipient(plan.next, current?.version ?? 0)) {
+        const expectedVersion = stored.get(groupKey)?.version ?? 0;
+        let written: boolean;
+        try {
+          written = await deps.store.putRecipient(plan.next, expectedVersion);
+        } catch (error) {
+          if (!isRetryable(error)) throw error;
+          // No answer: the write may have landed. Read it back to find out.
+          const outcome = await writeOutcome(deps.store, plan.next, expectedVersion, deltaIdFor(campaignId));
+          if (outcome === 'unknown') uncertain.add(campaignId);
+          if (outcome !== 'landed') return failGroup(items);
+          written = true;
+        }
+        if (written) {
           const acc = campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
           addCounters(acc.counters, plan.delta);
           Object.assign(acc.linkUrls, plan.linkUrls);
@@ -151,6 +168,10 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   });
 
   for (const [campaignId, acc] of campaignDeltas) {
+    if (uncertain.has(campaignId)) {
+      acc.messageIds.forEach((id) => failed.add(id));
+      continue;
+    }
     if (!Object.keys(acc.counters).length) continue;
     try {
       await deps.store.putDelta({
@@ -241,6 +262,31 @@ async function planRecipientWrite(
     linkUrls,
     change: { before, after, newEvents },
   };
+}
+
+/**
+ * Whether a recipient write that got no answer landed: ours if the item now has the version we
+ * wrote and our pending entry under this batch's delta id (no other writer uses that id); not
+ * landed if the version is still the one we expected; unknown otherwise (another writer has moved
+ * the item on, or the read failed too).
+ */
+async function writeOutcome(
+  store: EngagementStore,
+  next: StoredRecipient,
+  expectedVersion: number,
+  deltaId: string,
+): Promise<'landed' | 'not-landed' | 'unknown'> {
+  const { campaignId, contactId } = next.state;
+  try {
+    const now = (await store.getRecipients([{ campaignId, contactId }])).get(`${campaignId}|${contactId}`);
+    const version = now?.version ?? 0;
+    if (version === expectedVersion) return 'not-landed';
+    const ours = next.pending[deltaId];
+    if (version === next.version && ours && JSON.stringify(now?.pending[deltaId]) === JSON.stringify(ours)) return 'landed';
+    return 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function isRetryable(error: unknown): boolean {
