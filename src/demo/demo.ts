@@ -1,7 +1,7 @@
 import { contactIdFor } from '../lib/ids';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
-import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
 import type { CampaignMetrics } from '../lib/engagement/metrics';
 import { demoProfile, generateAudience } from './audience';
 import { bounceOutcome, simulateEngagement, type AudienceMember } from './behaviour';
@@ -69,7 +69,21 @@ async function api<T>(runtime: LocalRuntime, method: string, path: string, body?
  * engagement handler and notifier as on AWS. Every figure in the summary is read back from the API
  * (DynamoDB), never from the simulation.
  */
-export async function runDemo(options: { size?: number; seed?: number; progress?: (message: string) => void; keepRunning?: boolean } = {}): Promise<DemoResult> {
+export async function runDemo(
+  options: {
+    size?: number;
+    seed?: number;
+    progress?: (message: string) => void;
+    keepRunning?: boolean;
+    /** Extra runtime options (the fault suite injects DynamoDB faults). */
+    runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
+    /**
+     * Called as each phase starts: the send (contacts, profile and campaign exist), the audience's
+     * engagement (every message is out), and reading the figures back.
+     */
+    onPhase?: (phase: 'send' | 'engage' | 'read-back', runtime: LocalRuntime) => void | Promise<void>;
+  } = {},
+): Promise<DemoResult> {
   const seed = options.seed ?? 42;
   const say = options.progress ?? (() => {});
   const audience = generateAudience({ size: options.size ?? 2000, seed });
@@ -77,6 +91,7 @@ export async function runDemo(options: { size?: number; seed?: number; progress?
     audience.map((c) => [c.email, { contactId: contactIdFor(c.email), email: c.email, industry: c.industry, seniority: c.seniority }]),
   );
   const runtime = await startLocalRuntime({
+    ...options.runtime,
     outcome: (to) => {
       const member = members.get(to.toLowerCase());
       const bounce = member && bounceOutcome(member, seed);
@@ -98,6 +113,7 @@ export async function runDemo(options: { size?: number; seed?: number; progress?
     ...campaignTemplate,
     profileId: profile.profileId,
   });
+  await options.onPhase?.('send', runtime);
   say(`campaign ${campaign.campaignId}: sending`);
   await api(runtime, 'POST', `/campaigns/${campaign.campaignId}/send`);
   const progress = setInterval(() => say(`  sending… ${runtime.queues.send.delivered} send jobs handled`), 2000);
@@ -111,6 +127,7 @@ export async function runDemo(options: { size?: number; seed?: number; progress?
     .sort((a, b) => a.contactId.localeCompare(b.contactId));
   const base = new Date('2026-01-01T00:00:00.000Z');
   const actions = simulateEngagement({ members: delivered, links: Object.values(campaign.links), sentAt: base, seed });
+  await options.onPhase?.('engage', runtime);
   say(`audience engaging: ${actions.length} opens and clicks`);
   let done = 0;
   for (const action of actions) {
@@ -123,6 +140,7 @@ export async function runDemo(options: { size?: number; seed?: number; progress?
   }
   await runtime.settle();
 
+  await options.onPhase?.('read-back', runtime);
   say('writing the report');
   const stats = await api<{ metrics: CampaignMetrics }>(runtime, 'GET', `/campaigns/${campaign.campaignId}/stats`);
   const leads: { notifiedAt?: string }[] = [];

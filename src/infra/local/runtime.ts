@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { randomBytes } from 'node:crypto';
 import { buildAdapters } from '../../adapters/build-adapters';
 import { SesMailSender } from '../../adapters/ses/mail-sender';
@@ -18,6 +19,7 @@ import { LocalEventBus, startEventBridgeEndpoint } from './event-bus';
 import { startHttpApi } from './http-api';
 import { LocalQueue } from './queue';
 import { SesPlayback, type DeliveryOutcome } from './ses-playback';
+import { startFaultyDynamoEndpoint, type DynamoFaults, type FaultyDynamoEndpoint } from './dynamodb-faults';
 import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from './stand-ins';
 
 export interface LocalRuntimeOptions {
@@ -32,6 +34,8 @@ export interface LocalRuntimeOptions {
   maxSendRate?: number;
   /** Fixed ports for the stand-ins (so SDKs can be configured once); free ports when absent. */
   standInPorts?: { dynamodb?: number; ses?: number; s3?: number; eventBridge?: number };
+  /** Faults injected between the adapters and DynamoDB (the fault suite). @default none */
+  dynamodbFaults?: DynamoFaults;
 }
 
 export interface LocalRuntime {
@@ -44,6 +48,8 @@ export interface LocalRuntime {
   queues: { send: LocalQueue; events: LocalQueue };
   /** The SDK clients the adapters use (the benchmark meters the DynamoDB one). */
   clients: { dynamodb: DynamoDBClient };
+  /** The DynamoDB fault proxy, when `dynamodbFaults` was given: change its faults, read what it injected. */
+  dynamodbFaults?: Pick<FaultyDynamoEndpoint, 'set' | 'injected'>;
   buses: { default: LocalEventBus; project: LocalEventBus };
   /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
   settle(): Promise<void>;
@@ -64,10 +70,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const standIns = await startStandIns({ dataDir: options.dataDir, ports: options.standInPorts });
   const clock = options.clock ?? systemClock;
 
-  const dynamoClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
+  const setupClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
+  await createTable(setupClient, TABLE);
+  setupClient.destroy();
+  const faultyDynamo: FaultyDynamoEndpoint | undefined = options.dynamodbFaults
+    ? await startFaultyDynamoEndpoint(standIns.endpoints.dynamodb, options.dynamodbFaults)
+    : undefined;
+  const dynamoClient = new DynamoDBClient({
+    ...localClientConfig(faultyDynamo?.url ?? standIns.endpoints.dynamodb),
+    // Under injected faults: the SDK's three attempts and its retry quota as on AWS, but backoff in
+    // milliseconds instead of up to seconds, so the fault suite tests what is retried, not how long.
+    ...(faultyDynamo ? { retryStrategy: new ConfiguredRetryStrategy(3, (attempt: number) => 5 * attempt) } : {}),
+  });
   const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
   const ses = new SESv2Client(localClientConfig(standIns.endpoints.ses));
-  await createTable(dynamoClient, TABLE);
   await createBucket(s3, BUCKET);
 
   const buses = {
@@ -148,6 +164,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sesPlayback: playback,
     queues,
     clients: { dynamodb: dynamoClient },
+    dynamodbFaults: faultyDynamo,
     buses,
     async settle() {
       for (let i = 0; i < 1000; i++) {
@@ -164,6 +181,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       s3.destroy();
       ses.destroy();
       eventBridgeClient.destroy();
+      await faultyDynamo?.close();
       await standIns.stop();
     },
   };
