@@ -28,6 +28,10 @@ export interface Campaign extends CampaignInput {
   profileVersion: number;
   createdAt: string;
   sendRequestedAt?: string;
+  /** The Idempotency-Key of the send request that started sending: a retry with it is answered again. */
+  sendRequestKey?: string;
+  /** When the first fan-out job was queued (a retried send request re-queues it if this is missing). */
+  fanoutQueuedAt?: string;
   /** Link catalogue (id → URL) extracted from the HTML template, so events carry short ids. */
   links: Record<string, string>;
   /** When the last fan-out page was queued: status `sent` means the whole audience is queued. */

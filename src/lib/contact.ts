@@ -56,6 +56,9 @@ export interface Contact {
   consent: boolean;
   /** Set once a contact must not be mailed again; never cleared by an import. */
   suppressed?: SuppressionReason;
+  suppressedAt?: string;
+  /** Set when the person's data was erased: the item is then a tombstone holding only the id. */
+  erasedAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -63,4 +66,40 @@ export interface Contact {
 export function displayName(contact: Pick<Contact, 'firstName' | 'lastName' | 'email'>): string {
   const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
   return name || contact.email;
+}
+
+/** Where a contact stands for mailing, as the contact list filters it. */
+export const contactStatuses = ['mailable', 'no-consent', 'suppressed', 'unsubscribed', 'bounced', 'complained'] as const;
+export type ContactStatus = (typeof contactStatuses)[number];
+
+/** Filters for listing contacts: each one given narrows the list; values match exactly (case-sensitive). */
+export interface ContactFilter {
+  industry?: string;
+  country?: string;
+  companySize?: (typeof companySizes)[number];
+  seniority?: (typeof seniorities)[number];
+  region?: string;
+  owner?: string;
+  /** The contact lists this category among its interests. */
+  interest?: string;
+  status?: ContactStatus;
+}
+
+/** The filter's meaning, in memory; the DynamoDB adapter evaluates the same rules server-side. */
+export function matchesFilter(contact: Contact, filter: ContactFilter): boolean {
+  const equal = ['industry', 'country', 'companySize', 'seniority', 'region', 'owner'] as const;
+  for (const key of equal) if (filter[key] !== undefined && contact[key] !== filter[key]) return false;
+  if (filter.interest !== undefined && !contact.interests?.includes(filter.interest)) return false;
+  switch (filter.status) {
+    case undefined:
+      return true;
+    case 'mailable':
+      return contact.consent && !contact.suppressed;
+    case 'no-consent':
+      return !contact.consent && !contact.suppressed;
+    case 'suppressed':
+      return Boolean(contact.suppressed);
+    default:
+      return contact.suppressed === filter.status;
+  }
 }

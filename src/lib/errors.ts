@@ -36,3 +36,8 @@ export class TransientDependencyError extends DomainError {
   readonly code = 'TRANSIENT_DEPENDENCY';
   override readonly retryable = true;
 }
+
+/** A list cursor that this API did not issue, or issued for other filters: start the listing again. */
+export class InvalidCursorError extends DomainError {
+  readonly code = 'INVALID_CURSOR';
+}

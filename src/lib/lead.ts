@@ -15,6 +15,8 @@ export interface Lead {
   owner: string;
   publishedAt?: string;
   notifiedAt?: string;
+  /** Set when the contact's data was erased: the reasons and the trigger's link are then gone. */
+  erasedAt?: string;
 }
 
 /** The event published on the project bus for CRM integrations (schema in docs/events.md). */

@@ -3,7 +3,7 @@
  * (src/adapters) that the local runtime also uses, pointed at the embedded stand-ins.
  */
 import type { Campaign, CampaignStatus } from './campaign';
-import type { Contact, SuppressionReason } from './contact';
+import type { Contact, ContactFilter, SuppressionReason } from './contact';
 import type { Counters, RecipientEngagement } from './engagement/recipient';
 import type { Lead } from './lead';
 import type { IdealCustomerProfile } from './profile';
@@ -20,12 +20,25 @@ export interface Page<T> {
 }
 
 export interface ContactStore {
-  /** Upsert by contact id; never clears `suppressed` or consent given earlier. */
-  upsertMany(contacts: Contact[]): Promise<{ created: number; updated: number }>;
+  /**
+   * Upsert by contact id; never clears `suppressed`, consent given earlier, or a value the input
+   * leaves out. Erased contacts are not written: their ids come back in `erased`.
+   */
+  upsertMany(contacts: Contact[]): Promise<{ created: number; updated: number; erased: string[] }>;
   get(contactId: string): Promise<Contact | undefined>;
   getMany(contactIds: string[]): Promise<Contact[]>;
-  /** Every contact, a page at a time, in a stable order (no table scan: a sharded index). */
-  list(cursor?: string, limit?: number): Promise<Page<Contact>>;
+  /**
+   * Contacts matching `filter` (every contact when absent), a page at a time, in a stable order,
+   * from a sharded index (no table scan). Erased contacts are never listed. A page may hold fewer
+   * than `limit` items and still have a cursor (a filter reads a bounded window per page).
+   * Throws InvalidCursorError for a cursor it did not issue for this filter.
+   */
+  list(cursor?: string, limit?: number, filter?: ContactFilter): Promise<Page<Contact>>;
+  /**
+   * Right to erasure: removes every attribute of the person, leaving a tombstone (id, `erasedAt`,
+   * suppressed `erased`) so that nothing mails, imports or counts them again.
+   */
+  erase(contactId: string, at: string): Promise<'erased' | 'already-erased' | 'not-found'>;
   suppress(contactId: string, reason: SuppressionReason, at: string): Promise<void>;
   /**
    * Records a transient bounce of one message (idempotent per message id) and answers how many
@@ -45,6 +58,8 @@ export interface CampaignStore {
   /** Moves the status only if it is one of `from`; returns false when it was not. */
   transition(campaignId: string, from: CampaignStatus[], to: CampaignStatus, extra?: Partial<Campaign>): Promise<boolean>;
   list(cursor?: string, limit?: number): Promise<Page<Campaign>>;
+  /** Sets fields (never the status) only while the status is one of `onlyIf`; false when it was not. */
+  update(campaignId: string, changes: Partial<Campaign>, onlyIf: CampaignStatus[]): Promise<boolean>;
 }
 
 /** One send attempt per recipient per campaign, claimed before SES is called. */
@@ -58,6 +73,18 @@ export interface SendLedger {
   markFailed(campaignId: string, contactId: string, reason: string, at: string): Promise<void>;
   /** Releases a claim after a retryable failure, so a retry may send. */
   release(campaignId: string, contactId: string): Promise<void>;
+  /** The send records of these recipients, keyed `campaignId|contactId` (for export and erasure). */
+  records(refs: { campaignId: string; contactId: string }[]): Promise<Map<string, SendRecord>>;
+  /** Drops what a record says beyond "sent once" (SES message id, failure text), for erasure. */
+  forget(campaignId: string, contactId: string): Promise<void>;
+}
+
+export interface SendRecord {
+  claimedAt?: number;
+  sentAt?: string;
+  messageId?: string;
+  failedAt?: string;
+  failure?: string;
 }
 
 /**
@@ -132,6 +159,11 @@ export interface LeadStore {
   releaseNotification(contactId: string): Promise<void>;
   /** Records that the Lead Qualified event went out, so a retry does not publish it again. */
   markPublished(contactId: string, at: string): Promise<void>;
+  /**
+   * Right to erasure: strips the lead of what describes the person (reasons, trigger), keeping the
+   * campaign, time and stage so MQL counts stay right. False when the contact has no lead.
+   */
+  anonymise(contactId: string, at: string): Promise<boolean>;
 }
 
 export interface LeadQualifiedEvent {

@@ -39,6 +39,12 @@ class MemoryLeads implements LeadStore {
   async markPublished(id: string, at: string) {
     this.leads.get(id)!.publishedAt ??= at;
   }
+  async anonymise(id: string, at: string) {
+    const l = this.leads.get(id);
+    if (!l) return false;
+    Object.assign(l, { reasons: [], trigger: { clickedAt: l.trigger.clickedAt }, erasedAt: l.erasedAt ?? at });
+    return true;
+  }
 }
 
 const contact = (id: string, industry: string): Contact => ({

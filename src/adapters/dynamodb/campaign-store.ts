@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import type { Campaign, CampaignStatus } from '../../lib/campaign';
 import type { CampaignStore, Page, ProfileStore } from '../../lib/ports';
 import type { IdealCustomerProfile } from '../../lib/profile';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { decodePageCursor, encodePageCursor, isConditionFailure, isKeyOf, keys } from './keys';
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
@@ -56,6 +56,36 @@ export class DynamoCampaignStore implements CampaignStore {
     }
   }
 
+  async update(campaignId: string, changes: Partial<Campaign>, onlyIf: CampaignStatus[]) {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    onlyIf.forEach((s, i) => (values[`:if${i}`] = s));
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined || k === 'status' || k === 'campaignId') continue;
+      names[`#${k}`] = k;
+      values[`:${k}`] = v;
+      sets.push(`#${k} = :${k}`);
+    }
+    if (!sets.length) return true;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.campaign(campaignId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${onlyIf.map((_, i) => `:if${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async list(cursor?: string, limit = 50): Promise<Page<Campaign>> {
     const result = await this.db.send(
       new QueryCommand({
@@ -65,10 +95,10 @@ export class DynamoCampaignStore implements CampaignStore {
         ExpressionAttributeValues: { ':pk': 'CAMPAIGNS' },
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: decodePageCursor(cursor, (k): k is Record<string, string> => isKeyOf(k, ['pk', 'sk', 'gsi1pk', 'gsi1sk']) && k.gsi1pk === 'CAMPAIGNS'),
       }),
     );
-    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: result.LastEvaluatedKey && encodePageCursor(result.LastEvaluatedKey) };
   }
 }
 

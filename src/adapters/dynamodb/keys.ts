@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InvalidCursorError } from '../../lib/errors';
 
 /**
  * Key layout of the single table (docs/architecture.md, "Data model"). Every access path is a
@@ -37,3 +38,33 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
 
 export const isConditionFailure = (error: unknown) =>
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Page cursors handed to API clients: the position (a DynamoDB key, plus what the caller adds) as
+ * base64url JSON, checked on the way back in so that a cursor this code did not issue is refused
+ * with a clear error instead of restarting the list or reaching into another partition.
+ */
+export function encodePageCursor(position: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodePageCursor<T>(cursor: string | undefined, valid: (value: Record<string, unknown>) => value is Record<string, unknown> & T): T | undefined {
+  if (cursor === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !valid(value as Record<string, unknown>)) {
+    throw new InvalidCursorError('the cursor is not one this API issued; start the listing again without a cursor');
+  }
+  return value as T;
+}
+
+/** True when `key` is a table key of string attributes whose names are exactly `names`. */
+export function isKeyOf(key: unknown, names: string[]): key is Record<string, string> {
+  if (!key || typeof key !== 'object' || Array.isArray(key)) return false;
+  const entries = Object.entries(key);
+  return entries.length === names.length && entries.every(([k, v]) => names.includes(k) && typeof v === 'string' && v.length < 2048);
+}

@@ -96,4 +96,25 @@ export class DynamoLeadStore implements LeadStore {
       }),
     );
   }
+
+  async anonymise(contactId: string, at: string) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.lead(contactId),
+          // The campaign, times, stage and owner stay (MQL counts and sales figures are unchanged);
+          // what the reasons and the trigger said about the person (attributes, link) goes.
+          UpdateExpression: 'SET reasons = :none, erasedAt = if_not_exists(erasedAt, :at) REMOVE #trigger.linkUrl, #trigger.intent, notifyMessageId',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#trigger': 'trigger' },
+          ExpressionAttributeValues: { ':none': [], ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
 }

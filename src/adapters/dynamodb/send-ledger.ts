@@ -1,6 +1,7 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { SendLedger } from '../../lib/ports';
+import { chunk } from '../../lib/concurrency';
+import type { SendLedger, SendRecord } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
 /** One item per recipient per campaign: `claimedAt` → `sentAt` (with the SES message id) or `failedAt`. */
@@ -60,6 +61,33 @@ export class DynamoSendLedger implements SendLedger {
         UpdateExpression: 'REMOVE claimedAt',
         ConditionExpression: 'attribute_not_exists(sentAt)',
       }),
+    ).catch((error) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  async records(refs: { campaignId: string; contactId: string }[]) {
+    const out = new Map<string, SendRecord>();
+    const unique = [...new Map(refs.map((r) => [`${r.campaignId}|${r.contactId}`, r])).values()];
+    for (const part of chunk(unique, 100)) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: part.map((r) => keys.send(r.campaignId, r.contactId)) },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const { pk, sk, ...record } = item;
+          out.set(`${String(pk).slice('CAMPAIGN#'.length)}|${String(sk).slice('SEND#'.length)}`, record as SendRecord);
+        }
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async forget(campaignId: string, contactId: string) {
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key: keys.send(campaignId, contactId), UpdateExpression: 'REMOVE messageId, failure', ConditionExpression: 'attribute_exists(pk)' }),
     ).catch((error) => {
       if (!isConditionFailure(error)) throw error;
     });

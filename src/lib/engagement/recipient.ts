@@ -25,6 +25,11 @@ export interface RecipientEngagement {
   opens: [number, string][];
   /** [epoch seconds, link id, per-event machine flag or '', intent or ''] per click, sorted. */
   clicks: [number, string, string, string][];
+  /**
+   * Set when the contact's data was erased: the state is then empty, and no later event changes it
+   * (what it contributed stays in the campaign's counters; a replayed event cannot count twice).
+   */
+  erasedAt?: string;
 }
 
 /** Link intents that mean "leave me alone", not interest: never a click for rates or qualification. */
@@ -51,7 +56,7 @@ function intentOf(event: EngagementEvent): string {
  * Pure: the caller persists the result.
  */
 export function applyEvent(state: RecipientEngagement, event: EngagementEvent, rules: MachineRules): RecipientEngagement {
-  if (state.seen.includes(event.key)) return state;
+  if (state.erasedAt || state.seen.includes(event.key)) return state;
   const next: RecipientEngagement = {
     ...state,
     seen: [...state.seen, event.key].sort(),

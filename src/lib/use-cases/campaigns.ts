@@ -1,4 +1,5 @@
-import { campaignInputSchema, type Campaign } from '../campaign';
+import { z } from 'zod';
+import { campaignInputSchema, type Campaign, type CampaignInput } from '../campaign';
 import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
 import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -7,7 +8,39 @@ import { newId } from '../ids';
 /** Delta ids are `newId('d')`: the prefix, then the creation time in base 36, so they sort by time. */
 export const DELTA_ID_PREFIX = 'd_';
 import type { CampaignStore, Clock, EngagementStore, ProfileStore, SendQueue } from '../ports';
-import { extractLinks, validateTemplates } from '../render';
+import { allowedPlaceholders, extractLinks, validateTemplates } from '../render';
+
+type TemplateFields = Pick<CampaignInput, 'subject' | 'htmlTemplate' | 'textTemplate'>;
+
+/** Unknown placeholders and template errors, each under the field it is in. */
+export function templateIssues(data: TemplateFields): { path: string[]; message: string }[] {
+  const parts = { subject: 'subject', html: 'htmlTemplate', text: 'textTemplate' } as const;
+  const issues: { path: string[]; message: string }[] = [];
+  for (const [part, field] of Object.entries(parts)) {
+    const check = validateTemplates({ subject: '', html: '', text: '', [part]: data[field] });
+    for (const name of check.unknown) issues.push({ path: [field], message: `unknown placeholder {{${name}}}` });
+    for (const error of check.errors) issues.push({ path: [field], message: error.replace(/^\w+: /, '') });
+  }
+  return issues;
+}
+
+function rejectBadTemplates(data: TemplateFields) {
+  const issues = templateIssues(data);
+  if (!issues.length) return;
+  const unknown = [...new Set(issues.flatMap((i) => i.message.match(/^unknown placeholder \{\{(.+)\}\}$/)?.[1] ?? []))];
+  const message = unknown.length
+    ? `unknown placeholder${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${allowedPlaceholders.join(', ')})`
+    : `invalid template: ${issues[0]!.message}`;
+  throw new ValidationError(message, issues);
+}
+
+async function frozenProfileVersion(profiles: ProfileStore, profileId: string): Promise<number> {
+  const profile = await profiles.get(profileId);
+  if (!profile) throw new ValidationError(`ideal customer profile ${profileId} does not exist`, [{ path: ['profileId'], message: 'no such profile' }]);
+  return profile.version;
+}
+
+const linksOf = (htmlTemplate: string) => Object.fromEntries(extractLinks(htmlTemplate).map((url) => [linkIdFor(url), url]));
 
 export async function createCampaign(
   deps: { campaigns: CampaignStore; profiles: ProfileStore; clock: Clock },
@@ -16,43 +49,115 @@ export async function createCampaign(
   const parsed = campaignInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid campaign', parsed.error.issues);
   const data = parsed.data;
-  const check = validateTemplates({ subject: data.subject, html: data.htmlTemplate, text: data.textTemplate });
-  if (check.unknown.length) {
-    throw new ValidationError(`unknown placeholders: ${check.unknown.join(', ')}`, { unknownPlaceholders: check.unknown });
-  }
-  const profile = await deps.profiles.get(data.profileId);
-  if (!profile) throw new ValidationError(`ideal customer profile ${data.profileId} does not exist`, { path: ['profileId'] });
+  rejectBadTemplates(data);
+  const profileVersion = await frozenProfileVersion(deps.profiles, data.profileId);
   const now = deps.clock.now();
-  const links = Object.fromEntries(extractLinks(data.htmlTemplate).map((url) => [linkIdFor(url), url]));
   const campaign: Campaign = {
     ...data,
     campaignId: newId('cmp', now),
     status: 'draft',
-    profileVersion: profile.version,
+    profileVersion,
     createdAt: now.toISOString(),
-    links,
+    links: linksOf(data.htmlTemplate),
   };
   await deps.campaigns.create(campaign);
   return campaign;
 }
 
+export async function getCampaign(deps: { campaigns: CampaignStore }, campaignId: string): Promise<Campaign> {
+  const campaign = await deps.campaigns.get(campaignId);
+  if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
+  return campaign;
+}
+
+/** What `PATCH /campaigns/{id}` may change: any input field, at least one. */
+export const campaignPatchSchema = campaignInputSchema
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' });
+
 /**
- * Starts sending: draft → sending, then one fan-out job on the send queue. Idempotent: a repeated
- * request for a campaign already sending or sent starts nothing and answers with its status.
+ * Edits a draft. The patch is merged over the stored input and the whole is validated again
+ * (placeholders, profile); the write happens only while the campaign is still a draft, so an edit
+ * racing a send request either lands before the send or is refused.
+ */
+export async function updateDraftCampaign(
+  deps: { campaigns: CampaignStore; profiles: ProfileStore },
+  campaignId: string,
+  patch: unknown,
+): Promise<Campaign> {
+  const parsedPatch = campaignPatchSchema.safeParse(patch);
+  if (!parsedPatch.success) throw new ValidationError('invalid campaign change', parsedPatch.error.issues);
+  const campaign = await getCampaign(deps, campaignId);
+  if (campaign.status !== 'draft') throw new ConflictError(`campaign ${campaignId} is ${campaign.status}; only a draft can be edited`);
+  const inputKeys = Object.keys(campaignInputSchema.shape) as (keyof CampaignInput)[];
+  const merged = campaignInputSchema.safeParse({
+    ...Object.fromEntries(inputKeys.filter((k) => campaign[k] !== undefined).map((k) => [k, campaign[k]])),
+    ...parsedPatch.data,
+  });
+  if (!merged.success) throw new ValidationError('invalid campaign', merged.error.issues);
+  rejectBadTemplates(merged.data);
+  const changes: Partial<Campaign> = { ...parsedPatch.data };
+  if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
+  if (parsedPatch.data.htmlTemplate) changes.links = linksOf(parsedPatch.data.htmlTemplate);
+  if (!(await deps.campaigns.update(campaignId, changes, ['draft']))) {
+    const now = await getCampaign(deps, campaignId);
+    throw new ConflictError(`campaign ${campaignId} is ${now.status}; only a draft can be edited`);
+  }
+  return { ...campaign, ...changes };
+}
+
+/** An Idempotency-Key: printable ASCII, as the IETF draft and Stripe use it. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 printable ASCII characters')
+  .meta({ description: 'Makes the request safe to retry: a repeat with the same key gets the same answer and starts nothing new.' });
+
+export interface SendRequestResult {
+  campaign: Campaign;
+  /** This request (or the earlier one with the same key) started the send. */
+  started: boolean;
+  /** The answer repeats an earlier request with the same Idempotency-Key. */
+  replayed: boolean;
+}
+
+/**
+ * Starts sending: draft → sending (a conditional write, so only one request can win), then one
+ * fan-out job on the send queue. A campaign is sent once whatever happens:
+ * - a request repeated with the same Idempotency-Key is answered as the first was, and re-queues
+ *   the fan-out if the first request failed after starting but before queuing it (the fan-out and
+ *   the send ledger are idempotent, so a second copy sends nobody twice);
+ * - any other request for a campaign that is sending, sent, paused or cancelled is a conflict.
  */
 export async function startSend(
   deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock },
   campaignId: string,
-): Promise<{ campaign: Campaign; started: boolean }> {
-  const campaign = await deps.campaigns.get(campaignId);
-  if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
+  idempotencyKey?: string,
+): Promise<SendRequestResult> {
+  let campaign = await getCampaign(deps, campaignId);
+  if (campaign.status === 'draft') {
+    const sendRequestedAt = deps.clock.now().toISOString();
+    const extra = { sendRequestedAt, ...(idempotencyKey ? { sendRequestKey: idempotencyKey } : {}) };
+    if (await deps.campaigns.transition(campaignId, ['draft'], 'sending', extra)) {
+      await queueFanout(deps, campaignId);
+      return { campaign: { ...campaign, status: 'sending', ...extra }, started: true, replayed: false };
+    }
+    campaign = await getCampaign(deps, campaignId); // another request won the race
+  }
+  if (idempotencyKey && campaign.sendRequestKey === idempotencyKey) {
+    if (campaign.status === 'sending' && !campaign.fanoutQueuedAt) await queueFanout(deps, campaignId);
+    return { campaign, started: true, replayed: true };
+  }
   if (campaign.status === 'cancelled') throw new ConflictError(`campaign ${campaignId} is cancelled and cannot be sent`);
-  if (campaign.status !== 'draft') return { campaign, started: false };
-  const sendRequestedAt = deps.clock.now().toISOString();
-  const moved = await deps.campaigns.transition(campaignId, ['draft'], 'sending', { sendRequestedAt });
-  if (!moved) return { campaign: (await deps.campaigns.get(campaignId))!, started: false };
+  if (campaign.status === 'paused') throw new ConflictError(`campaign ${campaignId} is paused; resume it instead of sending it again`);
+  throw new ConflictError(
+    `campaign ${campaignId} is already ${campaign.status} (send requested at ${campaign.sendRequestedAt ?? 'an earlier time'}); a campaign is sent once`,
+  );
+}
+
+async function queueFanout(deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock }, campaignId: string) {
   await deps.queue.enqueue([{ kind: 'fanout', campaignId }]);
-  return { campaign: { ...campaign, status: 'sending', sendRequestedAt }, started: true };
+  await deps.campaigns.update(campaignId, { fanoutQueuedAt: deps.clock.now().toISOString() }, ['sending', 'sent', 'paused', 'cancelled']);
 }
 
 export interface CampaignStats {
