@@ -16,8 +16,11 @@ import type {
   SendLedger,
   SendQueue,
 } from './lib/ports';
-import { campaignStats, compactionCutoff, createCampaign, startSend } from './lib/use-cases/campaigns';
-import { importContacts } from './lib/use-cases/contacts';
+import { campaignStats, compactionCutoff, createCampaign, getCampaign, startSend, updateDraftCampaign } from './lib/use-cases/campaigns';
+import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './lib/use-cases/contacts';
+import { eraseContact, exportContact } from './lib/use-cases/personal-data';
+import type { CsvDelimiter } from './lib/contact-import';
+import { NotFoundError } from './lib/errors';
 import { notifySales } from './lib/use-cases/notify-sales';
 import { createProfile } from './lib/use-cases/profiles';
 import { composeListeners, qualificationListener, suppressionListener } from './lib/use-cases/react-to-engagement';
@@ -60,9 +63,22 @@ export function buildApp(a: Adapters, config: AppConfig) {
     adapters: a,
     config,
     importContacts: (rows: unknown[]) => importContacts(a, rows),
+    importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
+    getContact: (contactId: string) => getContact(a, contactId),
+    listContacts: (query: ContactListQuery) => listContacts(a, query),
+    exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
+    eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
     createProfile: (input: unknown) => createProfile(a, input),
+    getProfile: async (profileId: string) => {
+      const profile = await a.profiles.get(profileId);
+      if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
+      return profile;
+    },
     createCampaign: (input: unknown) => createCampaign(a, input),
-    startSend: (campaignId: string) => startSend(a, campaignId),
+    getCampaign: (campaignId: string) => getCampaign(a, campaignId),
+    listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
+    updateDraftCampaign: (campaignId: string, patch: unknown) => updateDraftCampaign(a, campaignId, patch),
+    startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
     unsubscribe: (token: string) => unsubscribe({ ...a, secret: config.unsubscribeSecret }, token),
     handleSendJob: (job: SendJob) =>

@@ -23,6 +23,10 @@ export type ImportRow = { row: number; fields: unknown } | { row: number; errors
 
 export const csvDelimiters = [',', ';', '\t', '|'] as const;
 export type CsvDelimiter = (typeof csvDelimiters)[number];
+/** Delimiters by name, as the API's `delimiter` query parameter and the CLI's `--delimiter` take them. */
+export const delimiterNames = { comma: ',', semicolon: ';', tab: '\t', pipe: '|' } as const satisfies Record<string, CsvDelimiter>;
+export type DelimiterName = keyof typeof delimiterNames;
+const nameOf = (d: CsvDelimiter) => (Object.keys(delimiterNames) as DelimiterName[]).find((n) => delimiterNames[n] === d)!;
 
 /** Separates the categories in a CSV `interests` cell: `analytics;security`. */
 export const INTEREST_SEPARATOR = ';';
@@ -46,9 +50,8 @@ export function csvFieldsOf(header: string[], delimiter: CsvDelimiter): string[]
   if (header.length === 1) {
     const other = csvDelimiters.find((d) => d !== delimiter && header[0]!.includes(d));
     if (other) {
-      const shown = other === '\t' ? 'tab' : `'${other}'`;
       throw fileError(
-        `the header row is a single column; the file looks ${shown}-separated, but this import reads '${delimiter === '\t' ? 'tab' : delimiter}'-separated values (pass delimiter=${other === '\t' ? '%09' : other})`,
+        `the header row is a single column: the file looks ${nameOf(other)}-separated, but this import reads ${nameOf(delimiter)}-separated values (set the delimiter to ${nameOf(other)})`,
       );
     }
   }

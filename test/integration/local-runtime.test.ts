@@ -106,10 +106,10 @@ describe('the local runtime', () => {
   it('answers bad API input with a clear 4xx and an error body, never a stack trace', async () => {
     const cases: [string, string, string | undefined, number, string][] = [
       ['POST', '/campaigns', '{bad', 400, 'MALFORMED_JSON'],
-      ['POST', '/campaigns', '', 400, 'BAD_REQUEST'],
+      ['POST', '/campaigns', '', 400, 'EMPTY_BODY'],
       ['POST', '/campaigns', JSON.stringify({ name: 'x' }), 422, 'VALIDATION_FAILED'],
       ['POST', '/profiles', JSON.stringify({ name: 'x', unknownField: 1 }), 422, 'VALIDATION_FAILED'],
-      ['POST', '/contacts/import', JSON.stringify({ contacts: 'nope' }), 400, 'BAD_REQUEST'],
+      ['POST', '/contacts/import', JSON.stringify({ contacts: 'nope' }), 422, 'VALIDATION_FAILED'],
       ['GET', '/campaigns/cmp_nope', undefined, 404, 'NOT_FOUND'],
       ['DELETE', '/campaigns', undefined, 405, 'METHOD_NOT_ALLOWED'],
       ['POST', '/contacts/import', 'x'.repeat(2 * 1024 * 1024), 413, 'PAYLOAD_TOO_LARGE'],
@@ -131,7 +131,7 @@ describe('the local runtime', () => {
     expect(injected.text).toContain('must not contain CR or LF');
     const unknown = await call('POST', '/campaigns', JSON.stringify({ ...base, htmlTemplate: '<p>{{favouriteColour}} {{firstName}}</p>' }));
     expect(unknown.status).toBe(422);
-    expect(JSON.parse(unknown.text).error.details).toEqual({ unknownPlaceholders: ['favouriteColour'] });
+    expect(JSON.parse(unknown.text).error.details).toEqual([{ in: 'body', path: ['htmlTemplate'], message: 'unknown placeholder {{favouriteColour}}' }]);
     expect((await call('GET', '/campaigns')).text).not.toContain('favouriteColour');
   });
 });

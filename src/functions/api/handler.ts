@@ -1,118 +1,74 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { App } from '../../app';
 import { DomainError } from '../../lib/errors';
-import { importRequestSchema } from '../../lib/use-cases/contacts';
 import { logger } from '../observability';
+import { errorResult, issuesToDetails, jsonResult, readBody, RequestError, validatePart, type ErrorDetail, type Route } from './contract';
 import { Router } from './router';
+import { routes } from './routes';
 
-/** Request bodies above this are refused with 413 before parsing. @default 1 MiB */
-export const MAX_BODY_BYTES = 1024 * 1024;
+export { MAX_BODY_BYTES } from './contract';
+export const errorResponse = errorResult;
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
-
-export const errorResponse = (statusCode: number, code: string, message: string, details?: unknown) =>
-  json(statusCode, { error: { code, message, details: details ?? [] } });
-
+/** Domain errors know nothing of HTTP; this is where they get a status. */
 const statusOf: Record<string, number> = {
   VALIDATION_FAILED: 422,
+  INVALID_CURSOR: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
   CONCURRENT_UPDATE: 409,
   TRANSIENT_DEPENDENCY: 503,
 };
 
-const page = (title: string, message: string): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: 200,
-  headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-  body: `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font-family:system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${message}</p></body>`,
-});
-
-function routes(app: App): Router {
-  return new Router()
-    .on('POST', '/contacts/import', async ({ body }) => {
-      const parsed = importRequestSchema.safeParse(body);
-      if (!parsed.success) return errorResponse(400, 'BAD_REQUEST', 'body must be { "contacts": [ … ] }', issues(parsed.error.issues));
-      return json(200, await app.importContacts(parsed.data.contacts));
-    })
-    .on('GET', '/contacts/{contactId}', async ({ params }) => {
-      const contact = await app.adapters.contacts.get(params.contactId!);
-      return contact ? json(200, contact) : errorResponse(404, 'NOT_FOUND', `contact ${params.contactId} does not exist`);
-    })
-    .on('POST', '/profiles', async ({ body }) => json(201, await app.createProfile(body)))
-    .on('GET', '/profiles/{profileId}', async ({ params }) => {
-      const profile = await app.adapters.profiles.get(params.profileId!);
-      return profile ? json(200, profile) : errorResponse(404, 'NOT_FOUND', `profile ${params.profileId} does not exist`);
-    })
-    .on('POST', '/campaigns', async ({ body }) => json(201, await app.createCampaign(body)))
-    .on('GET', '/campaigns', async ({ event }) => json(200, await app.adapters.campaigns.list(event.queryStringParameters?.cursor)))
-    .on('GET', '/campaigns/{campaignId}', async ({ params }) => {
-      const campaign = await app.adapters.campaigns.get(params.campaignId!);
-      return campaign ? json(200, campaign) : errorResponse(404, 'NOT_FOUND', `campaign ${params.campaignId} does not exist`);
-    })
-    .on('POST', '/campaigns/{campaignId}/send', async ({ params }) => {
-      const { campaign, started } = await app.startSend(params.campaignId!);
-      return json(202, { campaignId: campaign.campaignId, status: campaign.status, started });
-    })
-    .on('GET', '/campaigns/{campaignId}/stats', async ({ params }) => json(200, await app.campaignStats(params.campaignId!)))
-    .on('GET', '/campaigns/{campaignId}/leads', async ({ params, event }) =>
-      json(200, await app.adapters.leads.listByCampaign(params.campaignId!, event.queryStringParameters?.cursor)),
-    )
-    .on('POST', '/campaigns/{campaignId}/reports', async ({ params }) => {
-      const { campaignId, generatedAt, keys, urls } = await app.writeCampaignReport(params.campaignId!);
-      return json(201, { campaignId, generatedAt, keys, urls });
-    })
-    // RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; a person's browser GETs.
-    // Both unsubscribe at once and are idempotent; the token is HMAC-signed.
-    .on('POST', '/u/{token}', async ({ params }) => {
-      await app.unsubscribe(params.token!);
-      return json(200, { unsubscribed: true });
-    })
-    .on('GET', '/u/{token}', async ({ params }) => {
-      await app.unsubscribe(params.token!);
-      return page('You are unsubscribed', 'You will not receive further campaign emails from us.');
-    });
+/** A domain error's details as the API's `details`: zod-like issues become entries in the body. */
+function domainDetails(error: DomainError): ErrorDetail[] {
+  if (!Array.isArray(error.details)) return [];
+  return issuesToDetails(
+    'body',
+    (error.details as { path?: PropertyKey[]; message?: string }[]).map((d) => ({ path: d.path ?? [], message: d.message ?? String(d) })),
+  );
 }
 
-function issues(list: { path: PropertyKey[]; message: string }[]) {
-  return list.map((i) => ({ path: i.path.map(String), message: i.message }));
-}
+const respond = (reply: Awaited<ReturnType<Route['handle']>>): APIGatewayProxyStructuredResultV2 =>
+  'html' in reply
+    ? { statusCode: reply.status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: reply.html }
+    : jsonResult(reply.status, reply.body, reply.headers);
 
-/** Builds the HTTP API handler (API Gateway HTTP API, payload 2.0) around an application. */
-export function makeApiHandler(app: App) {
-  const router = routes(app);
+/**
+ * Builds the HTTP API handler (API Gateway HTTP API, payload 2.0) around an application: it finds
+ * the route, validates path, query, headers and body with the route's schemas, calls the route's
+ * use case and maps domain errors to statuses. Every error answer is `{ error: { code, message,
+ * details } }`; nothing unexpected leaks (it is logged, without the body, and answered 500).
+ */
+export function makeApiHandler(app: App, table: Route[] = routes) {
+  const router = new Router<Route>();
+  for (const route of table) router.on(route.method, route.path, route);
+
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext.http.method.toUpperCase();
     const path = event.rawPath.replace(/\/+$/, '') || '/';
     const match = router.match(method, path);
-    if (match === 'not-found') return errorResponse(404, 'NOT_FOUND', `no route for ${path}`);
-    if (match === 'method-not-allowed') return errorResponse(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
-
-    const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : undefined;
-    if (raw && Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-      return errorResponse(413, 'PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if ('miss' in match) {
+      return match.miss === 'not-found'
+        ? errorResult(404, 'NOT_FOUND', `no route for ${path}; GET /openapi.json lists them`)
+        : errorResult(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${match.allowed.join(', ')}`, [], { allow: match.allowed.join(', ') });
     }
-    let body: unknown;
-    if (method === 'POST' && !path.startsWith('/u/') && !path.endsWith('/send') && !path.endsWith('/reports')) {
-      if (!raw?.trim()) return errorResponse(400, 'BAD_REQUEST', 'request body is empty; expected JSON');
-      try {
-        body = JSON.parse(raw);
-      } catch (error) {
-        return errorResponse(400, 'MALFORMED_JSON', `request body is not valid JSON: ${(error as Error).message}`);
-      }
-    }
+    const route = match.value;
     try {
-      return await match.handler({ params: match.params, body, event });
+      const body = readBody(route, event);
+      const input = {
+        params: route.params ? validatePart(route.params, match.params, 'path') : undefined,
+        query: route.query ? validatePart(route.query, event.queryStringParameters ?? {}, 'query') : undefined,
+        headers: route.headers ? validatePart(route.headers, event.headers ?? {}, 'header') : undefined,
+        body: !route.body || !body ? undefined : body.type === 'csv' ? body : route.body.csv ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') } : validatePart(route.body.json, body.data, 'body'),
+        app,
+        event,
+      };
+      return respond(await route.handle(input as Parameters<Route['handle']>[0]));
     } catch (error) {
-      if (error instanceof DomainError) {
-        const details = Array.isArray(error.details) ? issues(error.details as { path: PropertyKey[]; message: string }[]) : error.details;
-        return errorResponse(statusOf[error.code] ?? 400, error.code, error.message, details);
-      }
-      logger.error('unhandled API error', { path, method, error: error as Error });
-      return errorResponse(500, 'INTERNAL', 'internal error; see the function logs');
+      if (error instanceof RequestError) return errorResult(error.status, error.code, error.message, error.details);
+      if (error instanceof DomainError) return errorResult(statusOf[error.code] ?? 400, error.code, error.message, domainDetails(error));
+      logger.error('unhandled API error', { operation: route.operationId, method, path: route.path, error: error as Error });
+      return errorResult(500, 'INTERNAL', 'internal error; see the function logs');
     }
   };
 }

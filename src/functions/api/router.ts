@@ -1,45 +1,39 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+/** A tiny path router: `/campaigns/{campaignId}/send` style templates, one value (route) each. */
+export class Router<T> {
+  private readonly entries: { method: string; pattern: RegExp; names: string[]; value: T }[] = [];
 
-export type RouteHandler = (request: {
-  params: Record<string, string>;
-  body: unknown;
-  event: APIGatewayProxyEventV2;
-}) => Promise<APIGatewayProxyStructuredResultV2>;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  names: string[];
-  handler: RouteHandler;
-}
-
-/** A tiny path router: `/campaigns/{campaignId}/send` style templates, one handler each. */
-export class Router {
-  private readonly routes: Route[] = [];
-
-  on(method: string, template: string, handler: RouteHandler): this {
+  on(method: string, template: string, value: T): this {
     const names: string[] = [];
     const pattern = new RegExp(
-      `^${template.replace(/\{(\w+)\}/g, (_, name: string) => {
+      `^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, name: string) => {
         names.push(name);
         return '([^/]+)';
       })}$`,
     );
-    this.routes.push({ method, pattern, names, handler });
+    this.entries.push({ method, pattern, names, value });
     return this;
   }
 
-  /** The route for a request, or why there is none (404 path, 405 method). */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'not-found' | 'method-not-allowed' {
-    let pathMatched = false;
-    for (const route of this.routes) {
-      const m = route.pattern.exec(path);
+  /** The route for a request, or why there is none (404 path, 405 method, with the methods allowed). */
+  match(method: string, path: string): { value: T; params: Record<string, string> } | { miss: 'not-found' } | { miss: 'method-not-allowed'; allowed: string[] } {
+    const allowed: string[] = [];
+    for (const entry of this.entries) {
+      const m = entry.pattern.exec(path);
       if (!m) continue;
-      pathMatched = true;
-      if (route.method !== method) continue;
-      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
-      return { handler: route.handler, params };
+      if (entry.method !== method) {
+        allowed.push(entry.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      for (const [i, name] of entry.names.entries()) {
+        try {
+          params[name] = decodeURIComponent(m[i + 1]!);
+        } catch {
+          params[name] = m[i + 1]!; // malformed %-escape: left as is, for the schema to refuse
+        }
+      }
+      return { value: entry.value, params };
     }
-    return pathMatched ? 'method-not-allowed' : 'not-found';
+    return allowed.length ? { miss: 'method-not-allowed', allowed } : { miss: 'not-found' };
   }
 }

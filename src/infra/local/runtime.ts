@@ -98,8 +98,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // The API URL is needed in the config (unsubscribe links) before the server starts: reserve it.
   const apiPort = options.port ?? 0;
   let apiUrl = `http://127.0.0.1:${apiPort}`;
-  const lazy: { app?: App } = {};
-  const api = await startHttpApi((event) => makeApiHandler(lazy.app!)(event), {
+  const lazy: { app?: App; api?: ReturnType<typeof makeApiHandler> } = {};
+  const api = await startHttpApi((event) => (lazy.api ??= makeApiHandler(lazy.app!))(event), {
     port: apiPort,
     extraRoutes: [(req, res) => playback.handleTrackingRequest(req, res)],
   });

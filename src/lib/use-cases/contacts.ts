@@ -8,8 +8,8 @@ import {
   type Contact,
   type ContactFilter,
 } from '../contact';
-import { rowsFromJson, type ImportRow, type RowError } from '../contact-import';
-import { NotFoundError } from '../errors';
+import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from '../contact-import';
+import { NotFoundError, ValidationError } from '../errors';
 import { contactIdFor, normaliseEmail } from '../ids';
 import type { Clock, ContactStore, Page } from '../ports';
 
@@ -82,6 +82,22 @@ export async function importContactRows(deps: { contacts: ContactStore; clock: C
 /** Imports a JSON list of contacts (see importContactRows). */
 export function importContacts(deps: { contacts: ContactStore; clock: Clock }, rows: unknown[]): Promise<ImportResult> {
   return importContactRows(deps, rowsFromJson(rows));
+}
+
+/** Imports a CSV document (see readContactsCsv for the format and importContactRows for the rules). */
+export async function importContactsCsv(
+  deps: { contacts: ContactStore; clock: Clock },
+  text: string,
+  options: { delimiter?: CsvDelimiter } = {},
+): Promise<ImportResult> {
+  const rows: ImportRow[] = [];
+  for await (const row of readContactsCsv(text, options)) {
+    if (rows.length === MAX_IMPORT_ROWS) {
+      throw new ValidationError(`the file has more than ${MAX_IMPORT_ROWS} data rows; send it in parts (the mql CLI does) — nothing was imported`);
+    }
+    rows.push(row);
+  }
+  return importContactRows(deps, rows);
 }
 
 export const importRequestSchema = z

@@ -1,0 +1,315 @@
+import { z } from 'zod';
+import { campaignInputSchema } from '../../lib/campaign';
+import { contactInputSchema } from '../../lib/contact';
+import { delimiterNames, INTEREST_SEPARATOR, type DelimiterName } from '../../lib/contact-import';
+import { profileInputSchema } from '../../lib/profile';
+import { campaignPatchSchema, idempotencyKeySchema } from '../../lib/use-cases/campaigns';
+import { contactListQuerySchema, importRequestSchema, MAX_IMPORT_ROWS } from '../../lib/use-cases/contacts';
+import { defineRoute, type Route } from './contract';
+import {
+  campaignPageSchema,
+  campaignSchema,
+  contactExportSchema,
+  contactPageSchema,
+  contactSchema,
+  erasureSchema,
+  importResultSchema,
+  leadPageSchema,
+  profileSchema,
+  reportResultSchema,
+  sendResultSchema,
+  statsSchema,
+} from './schemas';
+
+/**
+ * The route table: every route of the HTTP API, with the schemas that validate its requests and
+ * document it (`GET /openapi.json`, docs/openapi.json). Adding a route is adding one entry here:
+ * its handler parses nothing itself, calls one use case and says what to answer.
+ */
+
+const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
+const contactIdParams = z.object({
+  contactId: z
+    .string()
+    .regex(/^ct_[A-Za-z0-9_-]{1,64}$/, 'must be a contact id such as ct_Wn3v0eJ5m1Hq3Y6rVx2A; to find a contact by email, use GET /contacts?email=…')
+    .meta({ description: 'The contact id (`ct_…`).' }),
+});
+const campaignIdParams = z.object({ campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }) });
+const profileIdParams = z.object({ profileId: z.string().regex(idPattern, 'must be a profile id such as icp_…') });
+const pageQuery = z
+  .object({
+    cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `cursor` of the previous page, as given; opaque.' }),
+    limit: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'Items per page (1–100).' }),
+  })
+  .strict();
+const cursorQuery = z.object({ cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `cursor` of the previous page; opaque.' }) }).strict();
+
+const importQuery = z
+  .object({
+    delimiter: z
+      .enum(Object.keys(delimiterNames) as [DelimiterName, ...DelimiterName[]])
+      .default('comma')
+      .meta({ description: 'Field delimiter of a `text/csv` body.' }),
+  })
+  .strict();
+
+const csvFormat = `A header row naming contact fields (case, spaces, \`_\` and \`-\` ignored: \`First Name\` is \`firstName\`), then one contact per row; RFC 4180 quoting (commas, quotes and newlines inside double quotes); a UTF-8 BOM is skipped. \`consent\` and \`contactMe\`: yes/no, true/false or 1/0. \`interests\`: categories separated by \`${INTEREST_SEPARATOR}\`. An empty cell changes nothing. At most ${MAX_IMPORT_ROWS} data rows and 1 MiB per request.`;
+
+export const routes: Route[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This API as an OpenAPI 3.1 document',
+    tags: ['meta'],
+    responses: { 200: { description: 'The OpenAPI document (the same as docs/openapi.json).', schema: z.record(z.string(), z.unknown()) } },
+    handle: async () => {
+      const { openApiDocument } = await import('./openapi');
+      return { status: 200, body: openApiDocument() };
+    },
+  }),
+
+  // Contacts
+  defineRoute({
+    method: 'POST',
+    path: '/contacts/import',
+    operationId: 'importContacts',
+    summary: 'Import contacts (upsert by email; non-destructive; row-level errors)',
+    description:
+      'Each row is validated on its own: good rows are imported, bad ones listed in `errors` with row, field and reason. Upserts by lower-cased email. Never re-subscribes an unsubscribed, bounced or complained contact, never clears consent, never clears a value the row leaves out, and refuses contacts erased at their request. When an email repeats, its last valid row is imported and the earlier ones are rejected. A file-level problem (unreadable CSV, unknown column, no data rows) rejects the whole request and writes nothing.',
+    tags: ['contacts'],
+    query: importQuery,
+    body: {
+      json: z
+        .object({
+          // Rows are validated one by one (a bad row is reported, not fatal), so the schema takes any
+          // value; the document points readers at the row's real schema.
+          contacts: importRequestSchema.shape.contacts.meta({ override: ({ jsonSchema }) => void (jsonSchema.items = { $ref: '#/components/schemas/ContactInput' }) }),
+        })
+        .strict(),
+      csv: { description: csvFormat },
+      description: `JSON \`{ "contacts": [ContactInput, …] }\` (at most ${MAX_IMPORT_ROWS}), or a CSV document.`,
+    },
+    responses: { 200: { description: 'What was imported, updated and rejected.', schema: importResultSchema } },
+    handle: async ({ app, body, query }) => ({
+      status: 200,
+      body:
+        body.type === 'csv'
+          ? await app.importContactsCsv(body.text, { delimiter: delimiterNames[query.delimiter] })
+          : await app.importContacts(body.data.contacts),
+    }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/contacts',
+    operationId: 'listContacts',
+    summary: 'List contacts, filtered, a page at a time',
+    description:
+      'Filters combine (all must hold) and match exactly. `email` is a direct look-up. Otherwise the contact index is read in order with the filters applied to it, at most 2,000 entries per page, so a filtered page may hold fewer than `limit` contacts and still have a `cursor`: follow it until it is absent. A cursor is valid only with the filters it was issued for.',
+    tags: ['contacts'],
+    query: contactListQuerySchema,
+    responses: { 200: { description: 'A page of contacts.', schema: contactPageSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.listContacts(query) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/contacts/{contactId}',
+    operationId: 'getContact',
+    summary: 'Get one contact',
+    tags: ['contacts'],
+    params: contactIdParams,
+    responses: { 200: { description: 'The contact.', schema: contactSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getContact(params.contactId) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/contacts/{contactId}/export',
+    operationId: 'exportContact',
+    summary: "Export everything held about a contact, its engagement included (subject access request)",
+    tags: ['contacts'],
+    params: contactIdParams,
+    responses: { 200: { description: 'The contact, its send records and engagement per campaign, and its lead.', schema: contactExportSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.exportContact(params.contactId) }),
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/contacts/{contactId}',
+    operationId: 'eraseContact',
+    summary: "Erase a contact's data (right to erasure); campaign figures stay as they were",
+    description:
+      'The contact becomes a tombstone holding only its id (it is never listed, mailed or imported again), its engagement in every campaign is emptied, and its lead is stripped of reasons and clicked link. Counters already made are kept, and later SES events for it count nothing. Idempotent: repeating the request completes an erasure that failed half-way.',
+    tags: ['contacts'],
+    params: contactIdParams,
+    responses: { 200: { description: 'What was erased.', schema: erasureSchema } },
+    errors: [404, 409, 503],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.eraseContact(params.contactId) }),
+  }),
+
+  // Ideal customer profiles (the criteria language and its versions deepen in the qualification issue)
+  defineRoute({
+    method: 'POST',
+    path: '/profiles',
+    operationId: 'createProfile',
+    summary: 'Create an ideal customer profile',
+    tags: ['profiles'],
+    body: { json: profileInputSchema },
+    responses: { 201: { description: 'The profile, version 1.', schema: profileSchema } },
+    handle: async ({ app, body }) => ({ status: 201, body: await app.createProfile(body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/profiles/{profileId}',
+    operationId: 'getProfile',
+    summary: "Get a profile's latest version",
+    tags: ['profiles'],
+    params: profileIdParams,
+    responses: { 200: { description: 'The profile.', schema: profileSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getProfile(params.profileId) }),
+  }),
+
+  // Campaigns
+  defineRoute({
+    method: 'POST',
+    path: '/campaigns',
+    operationId: 'createCampaign',
+    summary: 'Create a draft campaign',
+    description:
+      'Templates use Handlebars placeholders (`{{firstName}}`, `{{default company "your company"}}`); an unknown placeholder is refused here, each listed in `details`. Values are HTML-escaped in the HTML part. CR or LF in the subject or from address is refused (header injection).',
+    tags: ['campaigns'],
+    body: { json: campaignInputSchema },
+    responses: { 201: { description: 'The draft.', schema: campaignSchema } },
+    handle: async ({ app, body }) => ({ status: 201, body: await app.createCampaign(body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/campaigns',
+    operationId: 'listCampaigns',
+    summary: 'List campaigns, newest first',
+    tags: ['campaigns'],
+    query: pageQuery,
+    responses: { 200: { description: 'A page of campaigns.', schema: campaignPageSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.listCampaigns(query.cursor, query.limit) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/campaigns/{campaignId}',
+    operationId: 'getCampaign',
+    summary: 'Get one campaign',
+    tags: ['campaigns'],
+    params: campaignIdParams,
+    responses: { 200: { description: 'The campaign.', schema: campaignSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getCampaign(params.campaignId) }),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/campaigns/{campaignId}',
+    operationId: 'updateCampaign',
+    summary: 'Change a draft campaign',
+    description: 'The fields given replace the stored ones; the result is validated as a whole. Only a draft can change (409 otherwise).',
+    tags: ['campaigns'],
+    params: campaignIdParams,
+    body: { json: campaignPatchSchema },
+    responses: { 200: { description: 'The changed draft.', schema: campaignSchema } },
+    errors: [404, 409],
+    handle: async ({ app, params, body }) => ({ status: 200, body: await app.updateDraftCampaign(params.campaignId, body) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/campaigns/{campaignId}/send',
+    operationId: 'sendCampaign',
+    summary: 'Start sending a draft campaign (once, whatever is repeated)',
+    description:
+      'Answers 202 as soon as the send is queued. With an `Idempotency-Key`, a repeat of the request (a retry after a timeout or a 5xx) gets the same answer with `replayed: true`, and completes a send whose queuing failed. Any other request for a campaign that is sending, sent, paused or cancelled gets 409: a campaign is sent once.',
+    tags: ['campaigns'],
+    params: campaignIdParams,
+    headers: z.object({ 'idempotency-key': idempotencyKeySchema.optional() }),
+    responses: { 202: { description: 'Sending started (or, replayed, had started).', schema: sendResultSchema } },
+    errors: [404, 409, 503],
+    handle: async ({ app, params, headers }) => {
+      const { campaign, started, replayed } = await app.startSend(params.campaignId, headers['idempotency-key']);
+      return {
+        status: 202,
+        body: { campaignId: campaign.campaignId, status: campaign.status, started, replayed, sendRequestedAt: campaign.sendRequestedAt },
+        headers: replayed ? { 'idempotent-replayed': 'true' } : undefined,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/campaigns/{campaignId}/stats',
+    operationId: 'getCampaignStats',
+    summary: 'Live figures: sent, delivered, opens, clicks and rates, all and human',
+    tags: ['campaigns'],
+    params: campaignIdParams,
+    responses: { 200: { description: 'The figures.', schema: statsSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.campaignStats(params.campaignId) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/campaigns/{campaignId}/leads',
+    operationId: 'listCampaignLeads',
+    summary: "The campaign's MQLs, a page at a time",
+    tags: ['leads'],
+    params: campaignIdParams,
+    query: cursorQuery,
+    responses: { 200: { description: 'A page of leads.', schema: leadPageSchema } },
+    handle: async ({ app, params, query }) => ({ status: 200, body: await app.adapters.leads.listByCampaign(params.campaignId, query.cursor) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/campaigns/{campaignId}/reports',
+    operationId: 'writeCampaignReport',
+    summary: 'Write the campaign report (JSON, CSV, HTML) to S3',
+    tags: ['reports'],
+    params: campaignIdParams,
+    responses: { 201: { description: 'Where the report was written.', schema: reportResultSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => {
+      const { campaignId, generatedAt, keys, urls } = await app.writeCampaignReport(params.campaignId);
+      return { status: 201, body: { campaignId, generatedAt, keys, urls } };
+    },
+  }),
+
+  // Unsubscribe (RFC 8058): the mailbox provider POSTs `List-Unsubscribe=One-Click`; a person's
+  // browser GETs. Both unsubscribe at once, idempotently; the token is HMAC-signed, so no IAM.
+  defineRoute({
+    method: 'POST',
+    path: '/u/{token}',
+    operationId: 'unsubscribeOneClick',
+    summary: 'One-click unsubscribe (RFC 8058)',
+    tags: ['unsubscribe'],
+    public: true,
+    params: z.object({ token: z.string().min(1).max(512).meta({ description: 'The signed token from the List-Unsubscribe link.' }) }),
+    responses: { 200: { description: 'Unsubscribed (or already).', schema: z.object({ unsubscribed: z.literal(true) }) } },
+    handle: async ({ app, params }) => {
+      await app.unsubscribe(params.token);
+      return { status: 200, body: { unsubscribed: true } };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/u/{token}',
+    operationId: 'unsubscribePage',
+    summary: 'Unsubscribe from a link in a browser',
+    tags: ['unsubscribe'],
+    public: true,
+    params: z.object({ token: z.string().min(1).max(512) }),
+    responses: { 200: { description: 'A confirmation page.', html: true } },
+    handle: async ({ app, params }) => {
+      await app.unsubscribe(params.token);
+      return { status: 200, html: page('You are unsubscribed', 'You will not receive further campaign emails from us.') };
+    },
+  }),
+];
+
+function page(title: string, message: string): string {
+  return `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font-family:system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${message}</p></body>`;
+}
+
+/** Schemas the document lists under components although no route refers to them directly. */
+export const componentSchemas = { ContactInput: contactInputSchema };

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { campaignInputSchema, campaignStatuses } from '../../lib/campaign';
+import { contactInputSchema, suppressionReasons } from '../../lib/contact';
+import { profileInputSchema } from '../../lib/profile';
+
+/**
+ * Schemas of what the API answers, for the OpenAPI document (requests are validated with the
+ * domain's own input schemas). Named with `.meta({ id })` so the document lists them once under
+ * components and refers to them.
+ */
+
+const isoTime = z.string().meta({ description: 'ISO 8601 time (UTC)', example: '2026-03-02T14:00:00.000Z' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({
+        description:
+          'Stable, machine-readable: BAD_REQUEST, EMPTY_BODY, MALFORMED_JSON, INVALID_PARAMETER, INVALID_CURSOR, UNSUPPORTED_MEDIA_TYPE, PAYLOAD_TOO_LARGE, VALIDATION_FAILED, NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, CONCURRENT_UPDATE, TRANSIENT_DEPENDENCY, INTERNAL',
+      }),
+      message: z.string().meta({ description: 'For people: what is wrong and, where it helps, what to do.' }),
+      details: z
+        .array(
+          z.object({
+            in: z.enum(['path', 'query', 'header', 'body']),
+            path: z.array(z.union([z.string(), z.number()])).meta({ description: 'zod field path within `in`, e.g. ["contacts", 3, "email"]' }),
+            message: z.string(),
+          }),
+        )
+        .meta({ description: 'One entry per problem found; empty when the message says it all.' }),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error answer has this shape; it never carries a stack trace or raw exception text.' });
+
+export const contactSchema = z
+  .object({
+    ...contactInputSchema.shape,
+    contactId: z.string().meta({ description: 'Derived from the lower-cased email (`ct_` + hash).', example: 'ct_Wn3v0eJ5m1Hq3Y6rVx2A' }),
+    email: z.string().meta({ description: 'Lower-cased.' }),
+    consent: z.boolean(),
+    suppressed: z.enum(suppressionReasons).optional().meta({ description: 'Why the contact is no longer mailed; only an explicit re-subscription clears it.' }),
+    suppressedAt: isoTime.optional(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .meta({ id: 'Contact' });
+
+const page = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      items: z.array(item),
+      cursor: z.string().optional().meta({ description: 'Pass as `cursor` for the next page; absent on the last page. Opaque.' }),
+    })
+    .meta({ id });
+
+export const contactPageSchema = page(contactSchema, 'ContactPage');
+
+export const importResultSchema = z
+  .object({
+    received: z.number().int().meta({ description: 'Rows read.' }),
+    created: z.number().int().meta({ description: 'New contacts.' }),
+    updated: z.number().int().meta({ description: 'Existing contacts updated (never re-subscribed, consent never cleared).' }),
+    rejected: z.number().int().meta({ description: 'Rows not imported; each has at least one entry in `errors`.' }),
+    errors: z.array(z.object({ row: z.number().int(), field: z.string(), reason: z.string() })).meta({
+      description: 'Row-level problems, by row (1 = the first data row; CSV header not counted). At most 1,000 listed.',
+    }),
+    errorsTruncated: z.boolean().optional(),
+  })
+  .meta({ id: 'ImportResult' });
+
+export const campaignSchema = z
+  .object({
+    ...campaignInputSchema.shape,
+    campaignId: z.string(),
+    status: z.enum(campaignStatuses),
+    profileVersion: z.number().int().meta({ description: 'The profile version frozen for this campaign; recorded on each MQL.' }),
+    createdAt: isoTime,
+    sendRequestedAt: isoTime.optional(),
+    sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending.' }),
+    fanoutQueuedAt: isoTime.optional(),
+    fanoutCompletedAt: isoTime.optional().meta({ description: 'When the whole audience was queued (status `sent`).' }),
+    audienceSize: z.number().int().optional(),
+    excluded: z.record(z.string(), z.number()).optional(),
+    links: z.record(z.string(), z.string()).meta({ description: 'Link id → URL, from the HTML template.' }),
+  })
+  .meta({ id: 'Campaign' });
+
+export const campaignPageSchema = page(campaignSchema, 'CampaignPage');
+
+export const sendResultSchema = z
+  .object({
+    campaignId: z.string(),
+    status: z.enum(campaignStatuses),
+    started: z.boolean().meta({ description: 'This request, or the earlier one with the same Idempotency-Key, started the send.' }),
+    replayed: z.boolean().meta({ description: 'This answer repeats an earlier request with the same Idempotency-Key.' }),
+    sendRequestedAt: isoTime.optional(),
+  })
+  .meta({ id: 'SendResult' });
+
+const rate = z.number().nullable().meta({ description: 'A ratio between 0 and 1; null when its denominator is 0.' });
+export const statsSchema = z
+  .object({
+    campaignId: z.string(),
+    status: z.enum(campaignStatuses),
+    metrics: z.looseObject({
+      sent: z.number().int(),
+      delivered: z.number().int(),
+      bounced: z.number().int(),
+      complained: z.number().int(),
+      unsubscribed: z.number().int(),
+      uniqueOpens: z.number().int(),
+      uniqueClicks: z.number().int(),
+      totalOpens: z.number().int(),
+      totalClicks: z.number().int(),
+      human: z.looseObject({ uniqueOpens: z.number().int(), uniqueClicks: z.number().int() }),
+      rates: z.looseObject({ openRate: rate, clickRate: rate, clickToOpenRate: rate, human: z.looseObject({ openRate: rate, clickRate: rate }) }),
+    }),
+  })
+  .meta({ id: 'CampaignStats', description: 'Definitions: docs/engagement.md and DESIGN.md §2.' });
+
+export const profileSchema = z
+  .object({ ...profileInputSchema.shape, profileId: z.string(), version: z.number().int(), createdAt: isoTime })
+  .meta({ id: 'IdealCustomerProfile' });
+
+export const leadSchema = z
+  .looseObject({
+    leadId: z.string(),
+    contactId: z.string(),
+    campaignId: z.string(),
+    profileId: z.string(),
+    profileVersion: z.number().int(),
+    qualifiedAt: isoTime,
+    reasons: z.array(z.string()),
+    stage: z.string(),
+    owner: z.string(),
+    erasedAt: isoTime.optional(),
+  })
+  .meta({ id: 'Lead' });
+
+export const leadPageSchema = page(leadSchema, 'LeadPage');
+
+export const contactExportSchema = z
+  .object({
+    exportedAt: isoTime,
+    contact: contactSchema.extend({ erasedAt: isoTime.optional() }),
+    campaigns: z.array(
+      z.object({
+        campaignId: z.string(),
+        campaignName: z.string(),
+        subject: z.string(),
+        send: z.object({ sentAt: isoTime.optional(), failedAt: isoTime.optional(), failure: z.string().optional() }).optional(),
+        engagement: z
+          .object({
+            sentAt: isoTime.optional(),
+            deliveredAt: isoTime.optional(),
+            bounce: z.object({ type: z.string(), subType: z.string().optional() }).optional(),
+            complainedAt: isoTime.optional(),
+            unsubscribedAt: isoTime.optional(),
+            opens: z.array(z.object({ at: isoTime, machine: z.string().optional() })),
+            clicks: z.array(z.object({ at: isoTime, url: z.string(), machine: z.string().optional() })),
+            erasedAt: isoTime.optional(),
+          })
+          .optional(),
+      }),
+    ),
+    lead: leadSchema.nullable(),
+  })
+  .meta({ id: 'ContactExport' });
+
+export const erasureSchema = z
+  .object({
+    contactId: z.string(),
+    erasedAt: isoTime,
+    firstErasure: z.boolean().meta({ description: 'False when an earlier request had erased the contact already.' }),
+    campaigns: z.number().int().meta({ description: "Campaigns whose records of the contact were emptied." }),
+    leadAnonymised: z.boolean(),
+  })
+  .meta({ id: 'Erasure' });
+
+export const reportResultSchema = z
+  .object({ campaignId: z.string(), generatedAt: isoTime, keys: z.record(z.string(), z.string()), urls: z.record(z.string(), z.string()) })
+  .meta({ id: 'ReportLocation' });
