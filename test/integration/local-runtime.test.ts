@@ -40,7 +40,7 @@ async function replay(events: { source: string; 'detail-type': string; detail: u
 }
 
 const call = async (method: string, path: string, body?: string) => {
-  const r = await fetch(runtime.apiUrl + path, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
+  const r = await fetch(runtime.apiUrl + path, { method, body, headers: body !== undefined ? { 'content-type': 'application/json' } : {} });
   return { status: r.status, type: r.headers.get('content-type') ?? '', text: await r.text() };
 };
 

@@ -128,11 +128,11 @@ export function readBody(route: Route, event: APIGatewayProxyEventV2): { type: '
   const type = mediaType(event.headers ?? {});
   const accepted = ['application/json', ...(route.body.csv ? ['text/csv'] : [])];
   const isCsv = type === 'text/csv' && Boolean(route.body.csv);
-  // No Content-Type is read as JSON (a bare `curl -d` is common); any other type must be one we accept.
-  if (type && !isCsv && !jsonTypes.test(type)) {
-    throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')}`);
-  }
   if (!raw.trim()) throw new RequestError(400, 'EMPTY_BODY', `request body is empty; expected ${accepted.join(' or ')}`);
+  // No Content-Type is read as JSON; any other type must be one this route accepts.
+  if (type && !isCsv && !jsonTypes.test(type)) {
+    throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')} (curl: --json, or -H 'content-type: application/json')`);
+  }
   if (isCsv) return { type: 'csv', text: raw };
   try {
     return { type: 'json', data: JSON.parse(raw) };

@@ -142,7 +142,20 @@ export const leadPageSchema = page(leadSchema, 'LeadPage');
 export const contactExportSchema = z
   .object({
     exportedAt: isoTime,
-    contact: contactSchema.extend({ erasedAt: isoTime.optional() }),
+    contact: z.union([
+      contactSchema,
+      z
+        .object({
+          contactId: z.string(),
+          erasedAt: isoTime,
+          suppressed: z.literal('erased'),
+          suppressedAt: isoTime,
+          consent: z.literal(false),
+          createdAt: isoTime,
+          updatedAt: isoTime,
+        })
+        .meta({ id: 'ErasedContact', description: 'What is left of an erased contact: its id and dates.' }),
+    ]),
     campaigns: z.array(
       z.object({
         campaignId: z.string(),
