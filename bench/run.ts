@@ -1,10 +1,12 @@
 import { logger } from '../src/functions/observability';
 import { costPerMillionEmails } from './cost-model';
-import { benchEngagement } from './engagement';
+import { benchEngagement, type EngagementFigures } from './engagement';
+import { benchImport, type ImportFigures } from './import';
 
 /**
- * `npm run bench [-- --json] [--recipients N] [--stats-sizes 1000,10000,100000]`: the pipeline's
- * figures on the embedded stack, as ratios measured in one run (the machines are shared and noisy).
+ * `npm run bench [-- --json] [--only engagement|import] [--recipients N] [--stats-sizes 1000,10000,100000]
+ * [--import-sizes 25000,100000]`: the pipeline's figures on the embedded stack, as ratios measured in
+ * one run (the machines are shared and noisy).
  */
 const args = process.argv.slice(2);
 const value = (name: string) => {
@@ -14,12 +16,16 @@ const value = (name: string) => {
 const json = args.includes('--json');
 const recipients = Number(value('recipients') ?? 3000);
 const statsSizes = (value('stats-sizes') ?? '1000,10000,100000').split(',').map(Number);
+const importSizes = (value('import-sizes') ?? '25000,100000').split(',').map(Number);
+const only = value('only');
+if (only && only !== 'engagement' && only !== 'import') throw new Error('--only takes engagement or import');
 logger.setLogLevel('ERROR');
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 const started = Date.now();
-const engagement = await benchEngagement({ recipients, statsSizes });
+const engagement: EngagementFigures | undefined = only === 'import' ? undefined : await benchEngagement({ recipients, statsSizes });
+const contactImport: ImportFigures | undefined = only === 'engagement' ? undefined : await benchImport({ sizes: importSizes });
 clearInterval(sampler);
 const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
@@ -27,12 +33,20 @@ const result = {
   seconds: Math.round((Date.now() - started) / 1000),
   peakRssMiB: Math.round(peakRss / 1024 / 1024),
   engagement,
-  costPerMillionEmails: costPerMillionEmails(engagement),
+  costPerMillionEmails: engagement && costPerMillionEmails(engagement),
+  contactImport,
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
-  const e = engagement;
+  process.stdout.write(`\nmql-pipeline benchmark — Node ${process.version}, ${result.machine.cpus} cores, ${result.seconds} s\n`);
+  if (engagement) printEngagement(engagement);
+  if (contactImport) printImport(contactImport);
+}
+
+process.exit(0);
+
+function printEngagement(e: EngagementFigures) {
   const rows: [string, string, string][] = [
     ['events recorded (shuffled log)', `${e.events} over ${e.recipients} recipients`, e.exact ? 'equal to an independent recount' : 'NOT EQUAL to the recount'],
     ['DynamoDB write units per event', String(e.writeUnitsPerEvent), 'floor 1; goal ≤ 1.2'],
@@ -49,12 +63,24 @@ if (json) {
     ['peak memory (RSS)', `${result.peakRssMiB} MiB`, ''],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(`\nmql-pipeline benchmark — Node ${process.version}, ${result.machine.cpus} cores, ${result.seconds} s\n\n`);
+  process.stdout.write(`\n  engagement\n\n`);
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(12)}  ${note}\n`);
-  const c = result.costPerMillionEmails;
+  const c = costPerMillionEmails(e);
   process.stdout.write(`\n  cost per 1,000,000 emails (USD, ${c.eventsPerEmail.toFixed(2)} SES events per email; prices: ${c.pricesAsOf})\n`);
   process.stdout.write(`    SES sending itself             ${c.ses.toFixed(2)}\n`);
   process.stdout.write(`    this design                    ${c.ours.total.toFixed(2)}   ${JSON.stringify(c.ours)}\n`);
   process.stdout.write(`    naive (EventBridge → λ, 3 writes/event)  ${c.naive.total.toFixed(2)}   ${JSON.stringify(c.naive)}\n`);
 }
-process.exit(0);
+
+function printImport(f: ImportFigures) {
+  process.stdout.write(`\n  contact import (mql import contacts.csv → local API → dynalite)\n\n`);
+  const rows: [string, string, string][] = f.runs.flatMap((r): [string, string, string][] => [
+    [`${r.rows.toLocaleString('en-US')} rows (${r.fileMiB} MiB CSV)`, `${r.rowsPerSecond} rows/s`, `${r.seconds} s; ${r.created} created, ${r.rejected} rejected; ${r.writeUnitsPerRow} write units/row`],
+    [`  importer peak memory`, `${r.importerPeakRssMiB} MiB`, `RSS of the mql process (heap ${r.importerPeakHeapMiB} MiB)`],
+  ]);
+  rows.push(['raw conditional UpdateItem/s, same stand-in', String(f.rawUpdatesPerSecond), 'concurrency 32, as the import']);
+  rows.push(['rows/s ÷ raw updates/s (largest file)', String(f.throughputRatio), '']);
+  rows.push(['importer peak RSS, largest ÷ smallest file', String(f.memoryGrowth), 'flat is 1.0']);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(14)}  ${note}\n`);
+}
