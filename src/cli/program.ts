@@ -53,10 +53,10 @@ export function buildProgram(io: CliIo = { out: (t) => process.stdout.write(`${t
     .addHelpText(
       'after',
       `
-A first session, against the local stack (npm start):
-  $ mql import contacts.csv
+A first session, against the local stack (npm start), with the repository's examples:
+  $ mql import examples/contacts.csv
   $ mql profile create --name "Mid-market software" --industries Software --company-sizes 201-1000,1001-5000
-  $ mql campaign create --file campaign.json
+  $ mql campaign create --file examples/campaign.json --profile-id icp_…
   $ mql campaign send cmp_…
   $ mql campaign stats cmp_…
 
@@ -235,6 +235,7 @@ rows with problems are reported and the rest imported.`,
     .command('create')
     .description('Create a draft campaign from a JSON file')
     .requiredOption('--file <campaign.json>', 'name, subject, fromAddress, htmlTemplate, textTemplate, profileId [, contactIds]')
+    .option('--profile-id <id>', "the ideal customer profile (replaces the file's profileId)")
     .addHelpText(
       'after',
       `
@@ -242,8 +243,10 @@ Templates use placeholders: {{firstName}}, {{default company "your company"}}, {
 (firstName lastName email company industry companySize country role seniority unsubscribeUrl).
 An unknown placeholder is refused, listed by name; values are HTML-escaped in the HTML part.`,
     )
-    .action(async (o: { file: string }) => {
-      const c = await client().request<Campaign>('POST', '/campaigns', await readJson(o.file));
+    .action(async (o: { file: string; profileId?: string }) => {
+      const input = (await readJson(o.file)) as Record<string, unknown>;
+      if (o.profileId) input.profileId = o.profileId;
+      const c = await client().request<Campaign>('POST', '/campaigns', input);
       print(c, () => `campaign ${c.campaignId} (${c.status})`);
     });
   campaigns

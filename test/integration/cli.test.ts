@@ -122,6 +122,25 @@ describe('mql campaigns and contacts', () => {
   });
 });
 
+describe("the README's five-line session", () => {
+  it('runs as written, with the files in examples/', async () => {
+    const examples = join(__dirname, '../../examples');
+    const imported = await mql('import', join(examples, 'contacts.csv'));
+    expect(imported.out).toContain('imported 5 new, updated 0, rejected 1 (of 6 rows)');
+    expect(imported.out).toContain('row 6: email: Invalid email address');
+    const profile = await mql('profile', 'create', '--name', 'Mid-market software', '--industries', 'Software', '--company-sizes', '201-1000,1001-5000');
+    const profileId = /profile (icp_\w+) v1/.exec(profile.out)![1]!;
+    const created = await mql('campaign', 'create', '--file', join(examples, 'campaign.json'), '--profile-id', profileId);
+    const campaignId = /campaign (cmp_\w+) \(draft\)/.exec(created.out)![1]!;
+    expect((await mql('campaign', 'send', campaignId)).out).toContain(`sending ${campaignId}`);
+    await runtime.settle();
+    const stats = await mql('campaign', 'stats', campaignId);
+    expect(stats.code).toBe(0);
+    expect(stats.out).toMatch(/sent \d+  delivered \d+/);
+    expect(stats.out).toContain('open rate');
+  });
+});
+
 describe('mql --help', () => {
   it('explains every command and subcommand on its own', () => {
     const program = buildProgram({ out: () => {}, err: () => {} });

@@ -7,7 +7,6 @@ import { Router } from './router';
 import { routes } from './routes';
 
 export { MAX_BODY_BYTES } from './contract';
-export const errorResponse = errorResult;
 
 /** Domain errors know nothing of HTTP; this is where they get a status. */
 const statusOf: Record<string, number> = {
