@@ -33,9 +33,9 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('upserts contacts without clearing consent or suppression, and lists every one through the shards', async () => {
     const store = new DynamoContactStore(dynamo.db, dynamo.tableName);
     const many = Array.from({ length: 120 }, (_, i) => contact(`p${i}@list.example`));
-    expect(await store.upsertMany(many)).toEqual({ created: 120, updated: 0 });
+    expect(await store.upsertMany(many)).toEqual({ created: 120, updated: 0, erased: [] });
     await store.suppress(many[0]!.contactId, 'unsubscribed', '2026-01-02T00:00:00.000Z');
-    expect(await store.upsertMany([{ ...many[0]!, consent: false, firstName: 'Again' }])).toEqual({ created: 0, updated: 1 });
+    expect(await store.upsertMany([{ ...many[0]!, consent: false, firstName: 'Again' }])).toEqual({ created: 0, updated: 1, erased: [] });
     const again = await store.get(many[0]!.contactId);
     expect(again).toMatchObject({ consent: true, suppressed: 'unsubscribed', firstName: 'Again' });
 
@@ -48,6 +48,31 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     } while (cursor);
     expect(new Set(seen)).toEqual(new Set(many.map((c) => c.contactId)));
     expect(seen).toHaveLength(120);
+  });
+
+  it('erases a contact to a tombstone that is neither listed nor importable, and only once', async () => {
+    const store = new DynamoContactStore(dynamo.db, dynamo.tableName);
+    const [gone, kept] = [contact('gone@erase.example', { industry: 'Erasure' }), contact('kept@erase.example', { industry: 'Erasure' })];
+    await store.upsertMany([{ ...gone, interests: ['x'], owner: 'rep@acme.example' }, kept]);
+    await store.recordTransientBounce(gone.contactId, 'msg-1');
+    expect(await store.erase(gone.contactId, '2026-02-01T00:00:00.000Z')).toBe('erased');
+    expect(await store.erase(gone.contactId, '2026-02-02T00:00:00.000Z')).toBe('already-erased');
+    expect(await store.erase('ct_nobody', '2026-02-02T00:00:00.000Z')).toBe('not-found');
+    expect(await store.get(gone.contactId)).toEqual({
+      contactId: gone.contactId, consent: false, suppressed: 'erased', suppressedAt: '2026-02-01T00:00:00.000Z',
+      erasedAt: '2026-02-01T00:00:00.000Z', createdAt: gone.createdAt, updatedAt: '2026-02-01T00:00:00.000Z',
+    });
+    expect(await store.upsertMany([gone, { ...kept, firstName: 'Still' }])).toEqual({ created: 0, updated: 1, erased: [gone.contactId] });
+    expect((await store.get(gone.contactId))?.email).toBeUndefined();
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(cursor, 100, { industry: 'Erasure' });
+      listed.push(...page.items.map((c) => c.contactId));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(listed).toContain(kept.contactId);
+    expect(listed).not.toContain(gone.contactId);
   });
 
   it('moves a campaign state only from the states named', async () => {
