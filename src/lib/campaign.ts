@@ -28,7 +28,7 @@ export interface Campaign extends CampaignInput {
   profileVersion: number;
   createdAt: string;
   sendRequestedAt?: string;
-  /** The Idempotency-Key of the send request that started sending: a retry with it is answered again. */
+  /** The Idempotency-Key of the send request that started sending (or one the request made up): a retry with it is answered again. */
   sendRequestKey?: string;
   /** When the first fan-out job was queued (a retried send request re-queues it if this is missing). */
   fanoutQueuedAt?: string;

@@ -360,6 +360,24 @@ describe('campaigns', () => {
     expect(sent).toEqual(emails);
   });
 
+  it('starts a send whose transition landed but whose answer was lost, even without a key', async () => {
+    const emails = ['lost1@tailspin.example', 'lost2@tailspin.example'];
+    await call('POST', '/contacts/import', { contacts: emails.map((email) => ({ email, consent: true })) });
+    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Lost answer' }))).body.campaignId;
+    const campaigns = runtime.app.adapters.campaigns;
+    const transition = campaigns.transition;
+    // The write lands, its answer is lost, and the SDK's retry fails the condition: false.
+    campaigns.transition = async (...args) => {
+      await transition.apply(campaigns, args);
+      return false;
+    };
+    const r = await call('POST', `/campaigns/${id}/send`);
+    campaigns.transition = transition;
+    expect([r.status, r.body.started, r.body.replayed]).toEqual([202, true, false]);
+    await runtime.settle();
+    expect((await inbox()).filter((m) => emails.includes(m.to)).map((m) => m.to).sort()).toEqual(emails);
+  });
+
   it('refuses to send a cancelled campaign with 409', async () => {
     const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: [] }))).body.campaignId;
     await runtime.app.adapters.campaigns.transition(id, ['draft'], 'cancelled');

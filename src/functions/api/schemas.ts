@@ -76,7 +76,7 @@ export const campaignSchema = z
     profileVersion: z.number().int().meta({ description: 'The profile version frozen for this campaign; recorded on each MQL.' }),
     createdAt: isoTime,
     sendRequestedAt: isoTime.optional(),
-    sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending.' }),
+    sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending (`request-…` when it sent none).' }),
     fanoutQueuedAt: isoTime.optional(),
     fanoutCompletedAt: isoTime.optional().meta({ description: 'When the whole audience was queued (status `sent`).' }),
     audienceSize: z.number().int().optional(),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { campaignInputSchema, type Campaign, type CampaignInput } from '../campaign';
 import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
@@ -134,19 +135,22 @@ export async function startSend(
   campaignId: string,
   idempotencyKey?: string,
 ): Promise<SendRequestResult> {
+  // Without a key, the request gets one of its own: if the transition lands but its answer is lost,
+  // the SDK's retry fails the condition, and the key on the campaign shows the write was this one.
+  const requestKey = idempotencyKey ?? `request-${randomUUID()}`;
   let campaign = await getCampaign(deps, campaignId);
   if (campaign.status === 'draft') {
     const sendRequestedAt = deps.clock.now().toISOString();
-    const extra = { sendRequestedAt, ...(idempotencyKey ? { sendRequestKey: idempotencyKey } : {}) };
+    const extra = { sendRequestedAt, sendRequestKey: requestKey };
     if (await deps.campaigns.transition(campaignId, ['draft'], 'sending', extra)) {
       await queueFanout(deps, campaignId);
       return { campaign: { ...campaign, status: 'sending', ...extra }, started: true, replayed: false };
     }
-    campaign = await getCampaign(deps, campaignId); // another request won the race
+    campaign = await getCampaign(deps, campaignId); // another request won the race, or this one's answer was lost
   }
-  if (idempotencyKey && campaign.sendRequestKey === idempotencyKey) {
+  if (campaign.sendRequestKey === requestKey) {
     if (campaign.status === 'sending' && !campaign.fanoutQueuedAt) await queueFanout(deps, campaignId);
-    return { campaign, started: true, replayed: true };
+    return { campaign, started: true, replayed: idempotencyKey !== undefined };
   }
   if (campaign.status === 'cancelled') throw new ConflictError(`campaign ${campaignId} is cancelled and cannot be sent`);
   if (campaign.status === 'paused') throw new ConflictError(`campaign ${campaignId} is paused; resume it instead of sending it again`);
