@@ -79,12 +79,12 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('gives every work queue a dead-letter queue and a visibility timeout of six function timeouts', () => {
+  it('gives every work queue a dead-letter queue and a visibility timeout of six function timeouts plus the batching window', () => {
     const queues = Object.values(template.findResources('AWS::SQS::Queue')) as { Properties: { RedrivePolicy?: { maxReceiveCount: number }; VisibilityTimeout?: number } }[];
     const workQueues = queues.filter((q) => q.Properties.RedrivePolicy);
     expect(workQueues).toHaveLength(2);
     for (const q of workQueues) expect(q.Properties.RedrivePolicy!.maxReceiveCount).toBe(5);
-    expect(workQueues.map((q) => q.Properties.VisibilityTimeout).sort()).toEqual([360, 720]);
+    expect(workQueues.map((q) => q.Properties.VisibilityTimeout).sort()).toEqual([6 * 60 + 5, 6 * 120]);
   });
 
   it('runs every function on Node.js 22, arm64, with tracing', () => {
