@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, type EventPattern as CdkEventPattern } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Policy, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, Policy, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IPublicHostedZone } from 'aws-cdk-lib/aws-route53';
@@ -115,7 +115,7 @@ const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/$
  */
 export const tableAccess: Record<FunctionName, { operations: string[]; queriesIndex: boolean }> = {
   api: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
-  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
+  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], queriesIndex: true },
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
   notifier: { operations: ['GetItem', 'UpdateItem'], queriesIndex: false },
   // Reports read; they never write the table.
@@ -181,6 +181,11 @@ export class MqlPipeline extends Construct {
   readonly unsubscribeKey: Secret;
   /** The sending domain's identity, when the stack creates it (`createSenderIdentity`). */
   readonly senderIdentity?: EmailIdentity;
+  /**
+   * Attach to the marketers' roles or groups: it lets them call this API (SigV4), nothing else.
+   * Only with IAM authorization.
+   */
+  readonly apiInvokePolicy?: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: MqlPipelineProps) {
     super(scope, id);
@@ -302,6 +307,12 @@ export class MqlPipeline extends Construct {
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
     const unsubscribeBaseUrl = `${this.api.apiEndpoint}/u`;
+    if (props.apiAuthorization?.type !== 'jwt') {
+      this.apiInvokePolicy = new ManagedPolicy(this, 'ApiInvokePolicy', {
+        description: 'Call the mql-pipeline marketers API (every route of this API, $default stage)',
+        statements: [new PolicyStatement({ actions: ['execute-api:Invoke'], resources: [this.api.arnForExecuteApi('*', '/*', '$default')] })],
+      });
+    }
 
     const environment = {
       [envNames.tableName]: this.table.tableName,
@@ -447,6 +458,13 @@ export class MqlPipeline extends Construct {
       'Report objects are date-stamped keys under reports/: put and get, nothing else, on that prefix only.',
     );
     acknowledge([sendQuota], 'AwsSolutions-IAM5[Resource::*]', 'ses:GetAccount has no resource-level permission (SES v2 Service Authorization Reference): "*" is the only resource it accepts.');
+    if (this.apiInvokePolicy) {
+      acknowledge(
+        [this.apiInvokePolicy],
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId)}>/$default/*/*]`,
+        'The marketers API is one proxy route: calling it means calling any of its paths, on this API and stage only.',
+      );
+    }
     acknowledge([rulesDlq], 'AwsSolutions-SQS3', 'RuleTargetsDlq is itself the dead-letter queue of the EventBridge rule and schedule targets.');
     acknowledge(
       [scheduleRole],

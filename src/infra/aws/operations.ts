@@ -91,9 +91,20 @@ export class PipelineOperations extends Construct {
     for (const [name, queue] of dlqs) {
       alarm(`${name}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, `Messages are waiting in ${name}: something failed repeatedly.`);
     }
-    for (const [name, queue] of [['SendQueue', pipeline.sendQueue], ['EventsQueue', pipeline.eventsQueue]] as const) {
-      alarm(`${name}Age`, queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 15 * 60, `${name} is falling behind (oldest message over 15 minutes).`, 2);
-    }
+    // A large campaign legitimately keeps send jobs waiting for hours (the senders pace at the
+    // account's rate): the send queue alarms when jobs wait and none is being consumed.
+    const sendStalled = new MathExpression({
+      expression: 'IF(age > 900 AND consumed == 0, 1, 0)',
+      usingMetrics: {
+        age: pipeline.sendQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+        consumed: pipeline.sendQueue.metricNumberOfMessagesDeleted({ period: fiveMinutes, statistic: 'Sum' }),
+      },
+      period: fiveMinutes,
+      label: 'send queue stalled',
+    });
+    alarm('SendQueueStalled', sendStalled, 0, 'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.', 2);
+    // SES events should be recorded within seconds; a quarter of an hour means the engagement side is behind.
+    alarm('EventsQueueAge', pipeline.eventsQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 15 * 60, 'EventsQueue is falling behind (oldest SES event waiting over 15 minutes).', 2);
     for (const [name, fn] of Object.entries(pipeline.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function failed.`);
       alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function was throttled.`);

@@ -38,6 +38,9 @@ export class MqlPipelineStack extends Stack {
 
     const { pipeline } = this;
     new CfnOutput(this, 'ApiUrl', { value: pipeline.api.apiEndpoint, description: 'MQL_API_URL for the mql CLI (SigV4-signed requests)' });
+    if (pipeline.apiInvokePolicy) {
+      new CfnOutput(this, 'ApiInvokePolicyArn', { value: pipeline.apiInvokePolicy.managedPolicyArn, description: "Attach to marketers' roles: SigV4 access to the API" });
+    }
     new CfnOutput(this, 'ReportBucketName', { value: pipeline.reportBucket.bucketName });
     new CfnOutput(this, 'ConfigurationSetName', { value: pipeline.configurationSet.configurationSetName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe the on-call rota here' });
