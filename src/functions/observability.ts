@@ -58,6 +58,7 @@ export function instrumented<E, R>(handler: (event: E) => Promise<R>) {
         metrics.addMetric(metricNames.messagesReceived, MetricUnit.Count, event.Records.length);
         metrics.addMetric(metricNames.messagesRetried, MetricUnit.Count, retriedOf(result)?.length ?? 0);
       }
+      // The response is not added to the trace: reports and contacts carry personal data.
       return result;
     } catch (error) {
       if (subsegment) tracer.addErrorAsMetadata(error as Error);

@@ -297,9 +297,13 @@ describe('API', () => {
     expect(routes.map((r) => `${r.RouteKey} ${r.AuthorizationType}`).sort()).toEqual(['ANY /{proxy+} AWS_IAM', 'GET /u/{token} NONE', 'POST /u/{token} NONE']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
-      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"') },
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
     });
+    // Access logs keep no source IP and no raw path (an unsubscribe path carries a contact's token).
+    const format = String((resources('AWS::ApiGatewayV2::Stage')[0]![1].Properties.AccessLogSettings as { Format: string }).Format);
+    expect(format).not.toMatch(/sourceIp|\$context\.path|resourcePath/);
+    expect(JSON.parse(format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
   });
 });
 
