@@ -85,6 +85,8 @@ describe('cdk-nag AwsSolutions', () => {
   it('is clean as a construct in someone else\'s stack under another id (acknowledgements follow the logical ids)', () => {
     const app = newApp();
     new MqlPipeline(new Stack(app, 'TeamStack'), 'Mql', { ...pipelineProps, sandboxRecipients: ['tester@acme.example'], createSenderIdentity: {} });
+    // An environment-specific stack: ARNs carry the literal region and account.
+    new MqlPipeline(new Stack(app, 'PinnedStack', { env: { account: '111122223333', region: 'eu-west-1' } }), 'Mql', pipelineProps);
     expect(() => synthWithNag(app)).not.toThrow();
   });
 });

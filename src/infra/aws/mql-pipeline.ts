@@ -456,6 +456,11 @@ export class MqlPipeline extends Construct {
     });
 
     // Each cdk-nag finding we accept, on the one resource it concerns, with why (docs/infrastructure.md).
+    // As cdk-nag prints ARNs: a stack's region and account literally when known, else the pseudo parameter.
+    const pseudo = (key: 'partition' | 'region' | 'account') => {
+      const value = Stack.of(this)[key];
+      return Token.isUnresolved(value) ? `<AWS::${{ partition: 'Partition', region: 'Region', account: 'AccountId' }[key]}>` : value;
+    };
     const arnOf = (c: IConstruct) => `<${Stack.of(this).resolve((c.node.defaultChild as CfnElement).logicalId)}.Arn>`;
     const acknowledge = (where: IConstruct[], id: string, reason: string) => {
       for (const c of where) Validations.of(c).acknowledge({ id: `AwsSolutions::${id}`, reason });
@@ -475,7 +480,7 @@ export class MqlPipeline extends Construct {
     if (this.apiInvokePolicy) {
       acknowledge(
         [this.apiInvokePolicy],
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId)}>/$default/*/*]`,
+        `AwsSolutions-IAM5[Resource::arn:${pseudo('partition')}:execute-api:${pseudo('region')}:${pseudo('account')}:<${Stack.of(this).resolve((this.api.node.defaultChild as CfnElement).logicalId)}>/$default/*/*]`,
         'The marketers API is one proxy route: calling it means calling any of its paths, on this API and stage only.',
       );
     }
