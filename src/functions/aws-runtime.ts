@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildAdapters } from '../adapters/build-adapters';
 import { buildApp, type App } from '../app';
 import { configSchema, envNames, type AppConfig } from '../config';
+import { tracer } from './observability';
 
 /**
  * The AWS composition root: clients are made once per container (module scope) and reused across
@@ -20,16 +21,18 @@ function required(name: string): string {
   return value;
 }
 
+// Each SDK call becomes an X-Ray subsegment (a no-op when tracing is off).
+const traced = <T>(client: T) => tracer.captureAWSv3Client(client);
 const clients = {
-  dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  ses: new SESv2Client({}),
-  sqs: new SQSClient({}),
-  eventBridge: new EventBridgeClient({}),
-  s3: new S3Client({}),
+  dynamodb: DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } }),
+  ses: traced(new SESv2Client({})),
+  sqs: traced(new SQSClient({})),
+  eventBridge: traced(new EventBridgeClient({})),
+  s3: traced(new S3Client({})),
 };
 
 async function loadConfig(): Promise<AppConfig> {
-  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: required(envNames.unsubscribeSecretArn) }));
+  const secret = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: required(envNames.unsubscribeSecretArn) }));
   return configSchema.parse({
     tableName: required(envNames.tableName),
     reportBucket: required(envNames.reportBucket),

@@ -1,148 +1,398 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern } from '../../src/infra/event-patterns';
+import { MqlPipeline, type MqlPipelineProps } from '../../src/infra/aws/mql-pipeline';
 import { MqlPipelineStack } from '../../src/infra/aws/stack';
+import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern } from '../../src/infra/event-patterns';
+import { parseSesEvent } from '../../src/lib/engagement/ses-event';
 
-const props = { pipeline: { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' } };
+const pipelineProps: MqlPipelineProps = { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' };
+/** Templates only: no Lambda bundling (`npm run synth` bundles, in CI too). */
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const synthWithNag = (app: App) => {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+};
+/** Every optional setting at once, in one more template (each synth costs seconds). */
+const variantProps: Partial<MqlPipelineProps> = {
+  createSenderIdentity: {},
+  maxSendRate: 14,
+  senderConcurrency: 2,
+  sandboxRecipients: ['tester@acme.example'],
+  reportSchedule: { hour: 7, minute: 30, timeZone: 'Europe/Berlin' },
+  removalPolicy: RemovalPolicy.DESTROY,
+  apiAuthorization: { type: 'jwt', issuer: 'https://auth.acme.example/', audience: ['mql'] },
+};
+
 let template: Template;
+let variant: Template;
 let synthError: unknown;
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
-/** The IAM statements of the policy attached to a function's role, found by the function's logical id prefix. */
-function statementsOf(functionPrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const entry = Object.entries(policies).find(([id]) => id.startsWith(`Pipeline${functionPrefix}ServiceRoleDefaultPolicy`));
-  if (!entry) throw new Error(`no policy for ${functionPrefix}`);
-  return (entry[1] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement;
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+const actionsOfStatement = (s: Statement) => [s.Action].flat();
+/** The IAM statements granted to a function's role, found by the function's logical id prefix. */
+function statementsOf(functionPrefix: string, t = template): Statement[] {
+  return Object.entries(t.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith(`Pipeline${functionPrefix}`))
+    .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 }
-const actionsOf = (functionPrefix: string) => statementsOf(functionPrefix).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actionsOf = (functionPrefix: string, t = template) => statementsOf(functionPrefix, t).flatMap(actionsOfStatement);
+const functions = ['ApiFunction', 'SenderFunction', 'EngagementFunction', 'NotifierFunction', 'ReportFunction'];
+const resources = (type: string, t = template) => Object.entries(t.findResources(type)) as [string, { Properties: Record<string, unknown> }][];
 
 beforeAll(() => {
-  const app = new App();
-  const stack = new MqlPipelineStack(app, 'Test', props);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const app = newApp();
+  const stack = new MqlPipelineStack(app, 'Test', { pipeline: pipelineProps });
   try {
-    app.synth();
+    synthWithNag(app);
   } catch (error) {
     synthError = error;
   }
   template = Template.fromStack(stack);
+  variant = Template.fromStack(new MqlPipelineStack(newApp(), 'Variant', { pipeline: { ...pipelineProps, ...variantProps } }));
 }, 120_000);
 
-describe('the CDK stack', () => {
-  it('passes cdk-nag AwsSolutions with only the reviewed acknowledgements', () => {
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with only the reviewed acknowledgements', () => {
     expect(synthError).toBeUndefined();
   });
 
-  it('fails synth on an unacknowledged cdk-nag finding', () => {
-    const app = new App();
-    const stack = new MqlPipelineStack(app, 'Bad', props);
+  it('fails synth on a finding nobody reviewed, even beside the pipeline', () => {
+    const app = newApp();
+    const stack = new MqlPipelineStack(app, 'Bad', { pipeline: pipelineProps });
     new Queue(stack, 'NoDlqNoSsl'); // AwsSolutions-SQS3 and SQS4
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).toThrow();
+    expect(() => synthWithNag(app)).toThrow(/AwsSolutions-SQS3/);
   });
 
-  it('publishes exactly the SES event types the pipeline reads to the default EventBridge bus', () => {
+  it('keeps each acknowledgement on the resource it concerns: a new "*" grant elsewhere, or a wider one, still fails', () => {
+    const app = newApp();
+    const stack = new MqlPipelineStack(app, 'Beside', { pipeline: pipelineProps });
+    // "*" is acknowledged on the functions' X-Ray statements, not for a role beside them.
+    new Role(stack, 'Other', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    expect(() => synthWithNag(app)).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+
+    const widened = newApp();
+    const wide = new MqlPipelineStack(widened, 'Widened', { pipeline: pipelineProps });
+    wide.pipeline.functions.report.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${wide.pipeline.table.tableArn}/index/*`] }));
+    expect(() => synthWithNag(widened)).toThrow(/AwsSolutions-IAM5/);
+  });
+
+  it('is clean as a construct in someone else\'s stack under another id (acknowledgements follow the logical ids)', () => {
+    const app = newApp();
+    new MqlPipeline(new Stack(app, 'TeamStack'), 'Mql', { ...pipelineProps, sandboxRecipients: ['tester@acme.example'], createSenderIdentity: {} });
+    // An environment-specific stack: ARNs carry the literal region and account.
+    new MqlPipeline(new Stack(app, 'PinnedStack', { env: { account: '111122223333', region: 'eu-west-1' } }), 'Mql', pipelineProps);
+    expect(() => synthWithNag(app)).not.toThrow();
+  });
+});
+
+describe('SES', () => {
+  it('publishes exactly the SES event types the engagement parser understands, to the default bus', () => {
+    const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+    const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
+    for (const f of fixtures) expect(parseSesEvent(f).ok).toBe(true);
+    const normal = (t: string) => t.toUpperCase().replace(/[^A-Z]/g, '');
+    expect(new Set(fixtures.map((f) => normal(f.detail.eventType)))).toEqual(new Set(publishedSesEventTypes.map(normal)));
+
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: Match.arrayEquals(publishedSesEventTypes.map((t) => t.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()))),
-        EventBridgeDestination: { EventBusArn: Match.anyValue() },
+        EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])] } },
       },
     });
   });
 
-  it('routes our configuration set\'s SES events, by the shared pattern, to the events queue', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: sesEventsPattern('mql-pipeline-events'),
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
-    });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: leadQualifiedPattern,
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+  it('keeps reputation metrics and bounce/complaint suppression on the configuration set', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: 'mql-pipeline-events',
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SuppressionOptions: { SuppressedReasons: Match.arrayEquals(['BOUNCE', 'COMPLAINT']) },
     });
   });
 
-  it('consumes the events queue in batches of 100 with a batching window and partial batch responses', () => {
+  it('creates the sending identity with 2048-bit Easy DKIM only when asked, and never gives it a default configuration set', () => {
+    template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+    const withIdentity = variant;
+    withIdentity.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'acme.example',
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      ConfigurationSetAttributes: Match.absent(),
+    });
+    expect(Object.keys(withIdentity.findOutputs('*')).filter((k) => k.startsWith('DkimRecord'))).toHaveLength(3);
+  });
+});
+
+describe('EventBridge', () => {
+  it('routes only our configuration set\'s SES events, by the shared pattern, to the events queue, with a DLQ and retries', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': ['mql-pipeline-events'] } } } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEventsQueue'), 'Arn'] } })],
+    });
+    expect(sesEventsPattern('mql-pipeline-events')).toEqual({ source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': ['mql-pipeline-events'] } } } });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: leadQualifiedPattern,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineNotifierFunction'), 'Arn'] } })],
+    });
+  });
+
+  it('gives every rule target and the daily schedule a dead-letter queue and a retry policy', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) {
+      for (const target of rule.Properties.Targets as Record<string, unknown>[]) {
+        expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRuleTargetsDlq/), 'Arn'] } });
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
+      }
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      Target: {
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineRuleTargetsDlq'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3 },
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineDailyReportsRole'), 'Arn'] },
+      },
+    });
+  });
+
+  it('runs the daily reports at the configured hour and time zone', () => {
+    variant.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 7 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+  });
+});
+
+describe('SQS and event sources', () => {
+  it('gives every work queue a dead-letter queue and a visibility timeout of six function timeouts plus the batching window', () => {
+    const queues = resources('AWS::SQS::Queue').map(([id, q]) => ({ id, ...q.Properties })) as { id: string; RedrivePolicy?: { maxReceiveCount: number }; VisibilityTimeout?: number }[];
+    const workQueues = queues.filter((q) => !/Dlq/.test(q.id));
+    expect(workQueues.map((q) => q.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PipelineEventsQueue', 'PipelineSendQueue']);
+    for (const q of workQueues) expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: expect.anything(), maxReceiveCount: 5 });
+    const visibility = Object.fromEntries(workQueues.map((q) => [q.id.replace(/[0-9A-F]{8}$/, ''), q.VisibilityTimeout]));
+    expect(visibility).toEqual({ PipelineSendQueue: 6 * 120, PipelineEventsQueue: 6 * 60 + 5 });
+  });
+
+  it('encrypts every queue and refuses requests without TLS', () => {
+    for (const [, q] of resources('AWS::SQS::Queue')) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    const queuePolicies = resources('AWS::SQS::QueuePolicy');
+    expect(queuePolicies).toHaveLength(resources('AWS::SQS::Queue').length);
+    for (const [, p] of queuePolicies) {
+      expect((p.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('consumes the events queue in batches of 100 with a 5 s window and partial batch responses', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^PipelineEngagementFunction') },
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+  });
+
+  it('paces the senders: as many instances as reserved, each at its share of the account rate', () => {
+    const t = variant;
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^PipelineSenderFunction') },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 2 },
     });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2,
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'mql-pipeline-sender', MAX_SEND_RATE: '7' }) },
+    });
+    // Only the sender paces: no other function carries the rate.
+    const others = resources('AWS::Lambda::Function', t).filter(([id]) => !id.startsWith('PipelineSenderFunction'));
+    for (const [, f] of others) expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.MAX_SEND_RATE).toBeUndefined();
+  });
+});
+
+describe('functions', () => {
+  it('run on Node.js 22, arm64, with tracing, source maps, Powertools settings and a log group kept a month', () => {
+    const fns = resources('AWS::Lambda::Function');
+    expect(fns).toHaveLength(5);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
+      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_METRICS_NAMESPACE: 'MqlPipeline', POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^mql-pipeline-') }) },
+    });
+    for (const [, g] of resources('AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(30);
   });
 
-  it('gives every work queue a dead-letter queue and a visibility timeout of six function timeouts', () => {
-    const queues = Object.values(template.findResources('AWS::SQS::Queue')) as { Properties: { RedrivePolicy?: { maxReceiveCount: number }; VisibilityTimeout?: number } }[];
-    const workQueues = queues.filter((q) => q.Properties.RedrivePolicy);
-    expect(workQueues).toHaveLength(2);
-    for (const q of workQueues) expect(q.Properties.RedrivePolicy!.maxReceiveCount).toBe(5);
-    expect(workQueues.map((q) => q.Properties.VisibilityTimeout).sort()).toEqual([360, 720]);
+  it('never hold the unsubscribe key: they get its ARN and may only read it (api and sender)', () => {
+    for (const [, f] of resources('AWS::Lambda::Function')) {
+      const vars = (f.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(Object.keys(vars).filter((k) => /SECRET$|KEY$/.test(k))).toEqual([]);
+      expect(vars.UNSUBSCRIBE_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^PipelineUnsubscribeKey/) });
+    }
+    for (const fn of functions) {
+      const secretActions = actionsOf(fn).filter((a) => a.startsWith('secretsmanager:'));
+      expect({ fn, secretActions }).toEqual({ fn, secretActions: ['ApiFunction', 'SenderFunction'].includes(fn) ? ['secretsmanager:GetSecretValue'] : [] });
+    }
+  });
+});
+
+describe('IAM, per function', () => {
+  it('grants nothing on "*" but X-Ray, and SES GetAccount to the sender in a policy of its own', () => {
+    for (const fn of functions) {
+      const starActions = statementsOf(fn).filter((s) => s.Resource === '*').flatMap(actionsOfStatement).sort();
+      expect({ fn, starActions }).toEqual({ fn, starActions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] });
+    }
+    expect(statementsOf('SenderReadsSendQuota')).toEqual([{ Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' }]);
   });
 
-  it('runs every function on Node.js 22, arm64, with tracing', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    expect(functions).toHaveLength(5);
-    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+  it('lets only the sender and the notifier send email, from the sender identity; only the sender with the configuration set', () => {
+    for (const fn of ['ApiFunction', 'EngagementFunction', 'ReportFunction']) expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    const sesResources = (fn: string) => JSON.stringify(statementsOf(fn).find((s) => s.Action === 'ses:SendEmail')!.Resource);
+    expect(sesResources('SenderFunction')).toMatch(/:identity\/acme\.example".*:configuration-set\/mql-pipeline-events"/);
+    expect(sesResources('NotifierFunction')).toMatch(/:identity\/acme\.example"/);
+    expect(sesResources('NotifierFunction')).not.toMatch(/configuration-set/);
   });
 
-  it('grants SES sending only to the sender and the notifier, on named resources', () => {
-    expect(actionsOf('EngagementFunction')).not.toContain('ses:SendEmail');
-    expect(actionsOf('ApiFunction')).not.toContain('ses:SendEmail');
-    const send = statementsOf('SenderFunction').find((s) => s.Action === 'ses:SendEmail')!;
-    expect(send.Resource).not.toBe('*');
-    expect(JSON.stringify(send.Resource)).toContain('identity/acme.example');
-    expect(JSON.stringify(send.Resource)).toContain('configuration-set/mql-pipeline-events');
-    expect(actionsOf('NotifierFunction')).toContain('ses:SendEmail');
-  });
-
-  it('lets only the engagement function publish to the project bus, and no function delete reports', () => {
-    expect(actionsOf('EngagementFunction')).toContain('events:PutEvents');
-    expect(actionsOf('NotifierFunction')).not.toContain('events:PutEvents');
-    for (const fn of ['ApiFunction', 'ReportFunction', 'SenderFunction', 'EngagementFunction', 'NotifierFunction']) {
-      expect(actionsOf(fn).filter((a) => a.startsWith('s3:Delete'))).toEqual([]);
+  it('adds the sandbox\'s verified recipients to the send permissions when given', () => {
+    const t = variant;
+    for (const fn of ['SenderFunction', 'NotifierFunction']) {
+      expect(JSON.stringify(statementsOf(fn, t).find((s) => s.Action === 'ses:SendEmail')!.Resource)).toContain(':identity/tester@acme.example');
     }
   });
 
-  it('requires IAM authorization on the API except the signed one-click unsubscribe routes', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}', AuthorizationType: 'AWS_IAM' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /u/{token}', AuthorizationType: 'NONE' });
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as { Properties: { RouteKey: string; AuthorizationType: string } }[];
-    for (const r of routes) if (!r.Properties.RouteKey.includes('/u/')) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+  it('lets the api and sender only enqueue send jobs, the engagement function only publish to the project bus, api and report only put and get reports/', () => {
+    const grant = (fn: string, prefix: string) => statementsOf(fn).filter((s) => actionsOfStatement(s).some((a) => a.startsWith(prefix)));
+    for (const fn of functions) {
+      const enqueue = grant(fn, 'sqs:SendMessage');
+      expect(enqueue.map((s) => [s.Action, s.Resource])).toEqual(
+        ['ApiFunction', 'SenderFunction'].includes(fn) ? [['sqs:SendMessage', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineSendQueue/), 'Arn'] }]] : [],
+      );
+      const puts = grant(fn, 'events:');
+      expect(puts.map((s) => [s.Action, s.Resource])).toEqual(
+        fn === 'EngagementFunction' ? [['events:PutEvents', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineProjectBus/), 'Arn'] }]] : [],
+      );
+      const objects = grant(fn, 's3:');
+      expect(objects.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual(
+        ['ApiFunction', 'ReportFunction'].includes(fn) ? [[['s3:PutObject', 's3:GetObject'], expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/)]] : [],
+      );
+    }
   });
 
-  it('keeps the report bucket private, encrypted and SSL-only', () => {
+  it('never grants a scan, a delete, or table management', () => {
+    for (const fn of functions) {
+      const dynamo = actionsOf(fn).filter((a) => a.startsWith('dynamodb:'));
+      expect(dynamo.filter((a) => /Scan|Delete|BatchWrite|Describe|Stream|Records|Shard|Create|Update(Table|TimeToLive)/.test(a))).toEqual([]);
+    }
+  });
+});
+
+describe('API', () => {
+  it('requires IAM authorization on every route except the signed one-click unsubscribe, logs access and throttles', () => {
+    const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string });
+    expect(routes.map((r) => `${r.RouteKey} ${r.AuthorizationType}`).sort()).toEqual(['ANY /{proxy+} AWS_IAM', 'GET /u/{token} NONE', 'POST /u/{token} NONE']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"') },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    // Access logs keep no source IP and no raw path (an unsubscribe path carries a contact's token).
+    const format = String((resources('AWS::ApiGatewayV2::Stage')[0]![1].Properties.AccessLogSettings as { Format: string }).Format);
+    expect(format).not.toMatch(/sourceIp|\$context\.path|resourcePath/);
+    expect(JSON.parse(format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+});
+
+describe('marketers\' access', () => {
+  it('offers a managed policy that may invoke this API and nothing else (IAM authorization only)', () => {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'execute-api:Invoke',
+            Resource: { 'Fn::Join': ['', Match.arrayWith([{ Ref: Match.stringLikeRegexp('^PipelineApi') }, '/$default/*/*'])] },
+          },
+        ],
+      },
+    });
+    expect(Object.keys(template.findOutputs('*'))).toEqual(expect.arrayContaining(['ApiUrl', 'ApiInvokePolicyArn', 'AlarmTopicArn']));
+    variant.resourceCountIs('AWS::IAM::ManagedPolicy', 0); // JWT authorization: no IAM callers
+  });
+});
+
+describe('storage', () => {
+  it('keeps the table on demand, encrypted, with point-in-time recovery and deletion protection while retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    });
+    variant.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('keeps both buckets private, encrypted, owner-enforced, SSL-only, and expiring what they hold', () => {
+    const buckets = resources('AWS::S3::Bucket');
+    expect(buckets).toHaveLength(2);
+    for (const [, b] of buckets) {
+      expect(b.Properties).toMatchObject({
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+      expect(b.Properties.AccessControl).toBeUndefined();
+      expect((b.Properties.LifecycleConfiguration as { Rules: { ExpirationInDays?: number }[] }).Rules[0]!.ExpirationInDays).toBeGreaterThan(0);
+    }
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: Match.anyValue(),
       VersioningConfiguration: { Status: 'Enabled' },
-    });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'reports/' },
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
     });
   });
 
-  it('keeps the table on demand with point-in-time recovery, and schedules the daily report', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-    });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 6 * * ? *)' });
-  });
-
-  it('passes the unsubscribe key by secret ARN, never in clear', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Environment?: { Variables: Record<string, unknown> } } }[];
-    for (const f of functions) {
-      const vars = f.Properties.Environment?.Variables ?? {};
-      expect(Object.keys(vars).some((k) => /SECRET$/.test(k))).toBe(false);
+  it('lets nobody in through the bucket policies but the S3 logging service, for the report bucket\'s logs only', () => {
+    const policies = resources('AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(2);
+    for (const [, p] of policies) {
+      const statements = (p.Properties.PolicyDocument as { Statement: Statement[] & { Principal: unknown }[] }).Statement as (Statement & { Principal: unknown })[];
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      for (const s of statements.filter((s) => s.Effect === 'Allow')) {
+        expect(s).toEqual({
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^PipelineAccessLogs/), 'Arn'] }, '/reports/*']] },
+          Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^PipelineReports/), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        });
+      }
     }
+  });
+});
+
+describe('props', () => {
+  it.each([
+    [{ senderDomain: 'not a domain' }, /senderDomain "not a domain" is not a domain name/],
+    [{ salesInbox: 'sales' }, /salesInbox "sales" is not an email address/],
+    [{ senderConcurrency: 1 }, /senderConcurrency must be an integer of at least 2/],
+    [{ maxSendRate: 0 }, /maxSendRate must be a positive number/],
+    [{ reportSchedule: { hour: 24, minute: 0 } }, /reportSchedule must be/],
+    [{ reportRetentionDays: 0 }, /reportRetentionDays must be a whole number/],
+    [{ sandboxRecipients: ['nobody'] }, /sandboxRecipients: "nobody" is not an email address/],
+  ] as [Partial<MqlPipelineProps>, RegExp][])('refuses %j with a message naming the setting', (bad, message) => {
+    expect(() => new MqlPipeline(new Stack(newApp(), 'Bad'), 'Pipeline', { ...pipelineProps, ...bad })).toThrow(message);
   });
 });

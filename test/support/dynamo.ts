@@ -44,6 +44,7 @@ export async function startDynamo(tableName = 'mql-test') {
   return {
     db,
     tableName,
+    endpoint: `http://127.0.0.1:${port}`,
     stop: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { awsApp } from '../aws-runtime';
+import { instrumented } from '../observability';
 import { makeApiHandler } from './handler';
 
-/** Lambda entry point: the handler over the application built once per container. */
+/** Lambda entry point: the handler over the application built once per container, instrumented (observability.ts). */
 let built: ReturnType<typeof makeApiHandler> | undefined;
-export const handler = async (event: APIGatewayProxyEventV2) => {
+export const handler = instrumented(async (event: APIGatewayProxyEventV2) => {
   built ??= makeApiHandler(await awsApp());
   return built(event);
-};
+});

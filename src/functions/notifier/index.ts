@@ -1,10 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { awsApp } from '../aws-runtime';
+import { instrumented } from '../observability';
 import { makeNotifierHandler } from './handler';
 
-/** Lambda entry point: the handler over the application built once per container. */
+/** Lambda entry point: the handler over the application built once per container, instrumented (observability.ts). */
 let built: ReturnType<typeof makeNotifierHandler> | undefined;
-export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+export const handler = instrumented(async (event: EventBridgeEvent<string, unknown>) => {
   built ??= makeNotifierHandler(await awsApp());
   return built(event);
-};
+});

@@ -1,9 +1,10 @@
 import { awsApp } from '../aws-runtime';
+import { instrumented } from '../observability';
 import { makeReportHandler } from './handler';
 
-/** Lambda entry point: the handler over the application built once per container. */
+/** Lambda entry point: the handler over the application built once per container, instrumented (observability.ts). */
 let built: ReturnType<typeof makeReportHandler> | undefined;
-export const handler = async (event: unknown) => {
+export const handler = instrumented(async (event: unknown) => {
   built ??= makeReportHandler(await awsApp());
   return built(event);
-};
+});

@@ -1,65 +1,56 @@
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { PublicHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { MqlPipeline, type MqlPipelineProps } from './mql-pipeline';
-import { PipelineOperations } from './operations';
+import { PipelineOperations, type PipelineOperationsProps } from './operations';
 
-/** The project's default stack: the MqlPipeline construct with the reviewed cdk-nag acknowledgements. */
+export interface MqlPipelineStackProps extends StackProps {
+  pipeline: MqlPipelineProps;
+  /** Who is emailed when an alarm fires. @default no subscription */
+  alarmEmail?: string;
+  /** Alarm and runbook settings. @default PipelineOperations' defaults */
+  operations?: Omit<PipelineOperationsProps, 'pipeline' | 'alarmEmail'>;
+  /**
+   * Id of the Route 53 public zone named `pipeline.senderDomain`: the stack then creates the SES
+   * identity and publishes its DKIM records there (a reference by id: synth stays offline).
+   * @default undefined
+   */
+  senderHostedZoneId?: string;
+}
+
+/**
+ * The project's default stack: the MqlPipeline construct, its operations (alarms, dashboard), and
+ * the outputs a deployment needs next (docs/deploy.md). cdk-nag acknowledgements live with the
+ * resources they concern (MqlPipeline, PipelineFunction), so any new finding fails synth.
+ */
 export class MqlPipelineStack extends Stack {
   readonly pipeline: MqlPipeline;
 
   readonly operations: PipelineOperations;
 
-  constructor(scope: Construct, id: string, props: StackProps & { pipeline: MqlPipelineProps; alarmEmail?: string }) {
+  constructor(scope: Construct, id: string, props: MqlPipelineStackProps) {
     super(scope, id, props);
-    this.pipeline = new MqlPipeline(this, 'Pipeline', props.pipeline);
-    this.operations = new PipelineOperations(this, 'Operations', { pipeline: this.pipeline, alarmEmail: props.alarmEmail });
-    acknowledgeReviewedFindings(this);
+    const hostedZone = props.senderHostedZoneId
+      ? PublicHostedZone.fromPublicHostedZoneAttributes(this, 'SenderZone', { hostedZoneId: props.senderHostedZoneId, zoneName: props.pipeline.senderDomain })
+      : undefined;
+    this.pipeline = new MqlPipeline(this, 'Pipeline', hostedZone ? { ...props.pipeline, createSenderIdentity: { hostedZone } } : props.pipeline);
+    this.operations = new PipelineOperations(this, 'Operations', { ...props.operations, pipeline: this.pipeline, alarmEmail: props.alarmEmail });
+
+    const { pipeline } = this;
+    new CfnOutput(this, 'ApiUrl', { value: pipeline.api.apiEndpoint, description: 'MQL_API_URL for the mql CLI (SigV4-signed requests)' });
+    if (pipeline.apiInvokePolicy) {
+      new CfnOutput(this, 'ApiInvokePolicyArn', { value: pipeline.apiInvokePolicy.managedPolicyArn, description: "Attach to marketers' roles: SigV4 access to the API" });
+    }
+    new CfnOutput(this, 'ReportBucketName', { value: pipeline.reportBucket.bucketName });
+    new CfnOutput(this, 'ConfigurationSetName', { value: pipeline.configurationSet.configurationSetName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn, description: 'Subscribe the on-call rota here' });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    const identity = pipeline.senderIdentity;
+    if (identity && !hostedZone) {
+      // The three Easy DKIM CNAMEs to publish at the domain's DNS host (docs/deploy.md).
+      identity.dkimRecords.forEach((record, i) =>
+        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: 'Publish at your DNS host' }),
+      );
+    }
   }
-}
-
-/**
- * Each cdk-nag finding we accept, with why (docs/infrastructure.md lists them); anything not
- * listed here fails synth.
- */
-export const reviewedFindings: { id: string; reason: string }[] = [
-  {
-    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'The AWS-managed minimum for a function to write its own logs; a hand-made copy would add nothing.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray PutTraceSegments/PutTelemetryRecords and SES GetAccount have no resource-level permissions: AWS requires "*".',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<PipelineTable0C1A5F45.Arn>/index/*]',
-    reason: 'Queries on the table\'s own index (gsi1); the wildcard covers only this table\'s indexes.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<PipelineReports85019C45.Arn>/reports/*]',
-    reason: 'Report objects are date-stamped keys under reports/: put and get, nothing else, on that prefix only.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::<PipelineReportFunctionF6DD1F4F.Arn>:*]',
-    reason: 'The scheduler may invoke any version of the report function (the scheduler-targets default); the function is named.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-L1',
-    reason: 'DESIGN.md fixes Node.js 22 for Lambda: the code is tested on Node 20 and 22, not on newer runtimes.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-SQS3',
-    reason: 'RuleTargetsDlq is itself the dead-letter queue of the EventBridge rule and schedule targets.',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-SMG4',
-    reason: 'Rotating the unsubscribe HMAC key would break every unsubscribe link already in inboxes; rotation needs key versions first (docs/infrastructure.md).',
-  },
-  {
-    id: 'AwsSolutions::AwsSolutions-APIG4',
-    reason: 'Only the RFC 8058 one-click unsubscribe routes are open: mailbox providers POST them without credentials, and their HMAC-signed token is the authorization.',
-  },
-];
-
-function acknowledgeReviewedFindings(stack: Stack) {
-  for (const finding of reviewedFindings) Validations.of(stack).acknowledge(finding);
 }
