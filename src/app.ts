@@ -2,9 +2,11 @@ import type { AppConfig } from './config';
 import type { EngagementEvent } from './lib/engagement/ses-event';
 import { newId } from './lib/ids';
 import type {
+  ActivityStore,
   CampaignStore,
   Clock,
   ContactStore,
+  CriteriaStore,
   DeadLetterSink,
   EngagementStore,
   EventPublisher,
@@ -12,6 +14,7 @@ import type {
   MailSender,
   ProfileStore,
   ReportStore,
+  RoutingStore,
   SendJob,
   SendLedger,
   SendQueue,
@@ -23,7 +26,13 @@ import type { CsvDelimiter } from './lib/contact-import';
 import { NotFoundError } from './lib/errors';
 import { notifySales } from './lib/use-cases/notify-sales';
 import { createProfile } from './lib/use-cases/profiles';
-import { composeListeners, qualificationListener, suppressionListener } from './lib/use-cases/react-to-engagement';
+import { backtestCriteria } from './lib/use-cases/backtest';
+import { createCriteria, editDraft, getCriteria, getCriteriaVersion, listCriteriaVersions, publishCriteria } from './lib/use-cases/criteria';
+import { recordEngagementEvent } from './lib/use-cases/engagement-events';
+import { getLead, leadFeedback, qualificationRates } from './lib/use-cases/lead-feedback';
+import { qualificationListener, type QualifyDeps } from './lib/use-cases/qualify';
+import { composeListeners, suppressionListener } from './lib/use-cases/react-to-engagement';
+import { getRouting, putRouting } from './lib/use-cases/routing';
 import { CountedDeltas, recordEngagement, type IncomingEvent } from './lib/use-cases/record-engagement';
 import { writeCampaignReport } from './lib/use-cases/reports';
 import { handleSendJob, pacer } from './lib/use-cases/send';
@@ -37,6 +46,11 @@ export interface Adapters {
   ledger: SendLedger;
   engagement: EngagementStore;
   leads: LeadStore;
+  /** Qualification criteria sets: drafts and immutable versions. */
+  criteria: CriteriaStore;
+  /** Each contact's scored activities (the activity ledger). */
+  activities: ActivityStore;
+  routing: RoutingStore;
   deadLetters: DeadLetterSink;
   queue: SendQueue;
   /** Sends campaign messages (SES with the configuration set). */
@@ -55,10 +69,8 @@ export interface Adapters {
 export function buildApp(a: Adapters, config: AppConfig) {
   const pace = pacer(config.maxSendRate ?? 14);
   const countedDeltas = new CountedDeltas();
-  const listener = composeListeners(
-    suppressionListener({ contacts: a.contacts }),
-    qualificationListener({ ...a, rules: config.machineRules, defaultOwner: config.salesInbox }),
-  );
+  const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
+  const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
   return {
     adapters: a,
     config,
@@ -105,7 +117,22 @@ export function buildApp(a: Adapters, config: AppConfig) {
         },
         events,
       ),
-    notifySales: (contactId: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId),
+    notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+    createCriteria: (input: unknown) => createCriteria(a, input),
+    getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
+    listCriteria: (cursor?: string) => a.criteria.list(cursor),
+    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => editDraft(a, criteriaId, input, query),
+    publishCriteria: (criteriaId: string, input?: unknown) => publishCriteria(a, criteriaId, input),
+    listCriteriaVersions: (criteriaId: string) => listCriteriaVersions(a, criteriaId),
+    getCriteriaVersion: (criteriaId: string, version: number) => getCriteriaVersion(a, criteriaId, version),
+    backtestCriteria: (criteriaId: string, input: unknown) => backtestCriteria({ ...a, rules: config.machineRules }, criteriaId, input),
+    recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
+    getLead: (contactId: string) => getLead(a, contactId),
+    leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),
+    /** MQL → SQL rates per campaign, criteria version and rejection reason (the reports issue calls this). */
+    qualificationRates: (campaignIds: string[]) => qualificationRates(a, campaignIds),
+    getRouting: () => getRouting(a, config.salesInbox),
+    putRouting: (input: unknown, query?: unknown) => putRouting(a, input, query),
     writeCampaignReport: (campaignId: string) => writeCampaignReport({ ...a, rules: config.machineRules }, campaignId),
   };
 }

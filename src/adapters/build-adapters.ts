@@ -6,11 +6,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Adapters } from '../app';
 import type { AppConfig } from '../config';
 import { systemClock, type Clock, type MailSender, type SendQueue } from '../lib/ports';
+import { DynamoActivityStore } from './dynamodb/activity-store';
 import { DynamoCampaignStore, DynamoProfileStore } from './dynamodb/campaign-store';
 import { DynamoContactStore } from './dynamodb/contact-store';
+import { DynamoCriteriaStore } from './dynamodb/criteria-store';
 import { DynamoDeadLetterSink } from './dynamodb/dead-letter-sink';
 import { DynamoEngagementStore } from './dynamodb/engagement-store';
 import { DynamoLeadStore } from './dynamodb/lead-store';
+import { DynamoRoutingStore } from './dynamodb/routing-store';
 import { DynamoSendLedger } from './dynamodb/send-ledger';
 import { EventBridgePublisher } from './eventbridge/event-publisher';
 import { S3ReportStore } from './s3/report-store';
@@ -45,6 +48,9 @@ export function buildAdapters(
     ledger: new DynamoSendLedger(db, table),
     engagement: new DynamoEngagementStore(db, table),
     leads: new DynamoLeadStore(db, table),
+    criteria: new DynamoCriteriaStore(db, table),
+    activities: new DynamoActivityStore(db, table),
+    routing: new DynamoRoutingStore(db, table),
     deadLetters: new DynamoDeadLetterSink(db, table),
     queue: overrides.queue ?? new SqsSendQueue(clients.sqs!, config.sendQueueUrl),
     campaignMail: overrides.campaignMail ?? new SesMailSender(clients.ses, config.configurationSetName),

@@ -9,6 +9,7 @@ import type { CampaignMetrics } from '../lib/engagement/metrics';
 import { ApiError, apiClient, type ApiClient } from './http-client';
 import { importFile } from './import';
 import { isLoopback, regionOfEndpoint, sigV4Signer } from './sigv4';
+import { addQualificationCommands } from './qualification-commands';
 
 /**
  * `mql`: the marketers' command line. Every command is a call to the HTTP API, so what the CLI can
@@ -40,7 +41,7 @@ export function buildProgram(io: CliIo = { out: (t) => process.stdout.write(`${t
   const program = new Command()
     .name('mql')
     .description(
-      'Turn email campaigns into marketing-qualified leads: import contacts, define an ideal customer profile, create and send campaigns, read live results.\n' +
+      'Turn email campaigns into marketing-qualified leads: import contacts, define an ideal customer profile, create and send campaigns, read live results; qualification criteria, backtests and sales feedback.\n' +
         'Every command calls the mql-pipeline HTTP API: the local one (`npm start`) by default, or a deployed one with --endpoint (requests are then signed with AWS SigV4 from your usual AWS credentials).',
     )
     .addOption(new Option('--endpoint <url>', 'API base URL (env MQL_ENDPOINT)').default(defaultEndpoint(), 'http://127.0.0.1:3000, the local API'))
@@ -311,6 +312,7 @@ An unknown placeholder is refused, listed by name; values are HTML-escaped in th
       print(r, () => Object.entries(r.urls).map(([k, v]) => `${k}: ${v}`).join('\n'));
     });
 
+  addQualificationCommands(program, { client, print, readJson, contactIdOf });
   return program;
 }
 

@@ -42,8 +42,8 @@ const campaignTemplate = {
 <p>Hi {{default firstName "there"}},</p>
 <p>Teams like yours at {{default company "your company"}} cut cloud spend by 23 % last quarter.</p>
 <p><a href="https://acme.example/report/q3-cloud-costs">Read the Q3 report</a> ·
-<a href="https://acme.example/pricing">See pricing</a> ·
-<a href="https://acme.example/demo">Book a demo</a></p>
+<a ses:tags="intent:pricing;" href="https://acme.example/pricing">See pricing</a> ·
+<a ses:tags="intent:contact-sales;" href="https://acme.example/demo">Book a demo</a></p>
 <p style="font-size:12px;color:#666">You receive this because you subscribed to Acme news.
 <a href="{{unsubscribeUrl}}">Unsubscribe</a></p></body></html>`,
   textTemplate: `Hi {{default firstName "there"}},

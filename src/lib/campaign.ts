@@ -13,8 +13,10 @@ export const campaignInputSchema = z
     fromAddress: headerSafe.pipe(z.string().min(3).max(320)),
     htmlTemplate: z.string().min(1).max(500_000),
     textTemplate: z.string().min(1).max(500_000),
-    /** The ideal customer profile whose version qualifies this campaign's clickers. */
-    profileId: z.string().min(1),
+    /** The ideal customer profile that qualifies this campaign's clickers (published as criteria of the same id). This or `criteriaId` is required. */
+    profileId: z.string().min(1).optional(),
+    /** The qualification criteria set (docs/qualification.md); its latest published version applies. Wins over `profileId`. */
+    criteriaId: z.string().min(1).optional(),
     /** Explicit audience; when absent, every mailable contact. Segments deepen in the API issue. */
     contactIds: z.array(z.string().min(1)).optional(),
   })
@@ -24,8 +26,8 @@ export type CampaignInput = z.infer<typeof campaignInputSchema>;
 export interface Campaign extends CampaignInput {
   campaignId: string;
   status: CampaignStatus;
-  /** The profile version frozen when the campaign was created, recorded on each MQL. */
-  profileVersion: number;
+  /** The profile version when the campaign was created (campaigns made with a profile). */
+  profileVersion?: number;
   createdAt: string;
   sendRequestedAt?: string;
   /** The Idempotency-Key of the send request that started sending (or one the request made up): a retry with it is answered again. */

@@ -1,24 +1,115 @@
+import { z } from 'zod';
+
+/**
+ * Funnel stages after qualification. Stages move forward only (`leadStages` order; `won` and `lost`
+ * are both closed) unless sales explicitly reopens a lead. `rejected` is sales declining an MQL.
+ */
+export const leadStages = ['mql', 'sql', 'meeting', 'proposal', 'won', 'lost', 'rejected'] as const;
+export type LeadStage = (typeof leadStages)[number];
+/** Stages that mean sales accepted the lead (MQL → SQL). */
+export const acceptedStages: readonly LeadStage[] = ['sql', 'meeting', 'proposal', 'won', 'lost'];
+
+/** Why sales rejected an MQL: a fixed list, so MQL → SQL rates can be read per reason. */
+export const rejectionReasons = [
+  'not-a-fit',
+  'no-budget',
+  'no-authority',
+  'no-need',
+  'bad-timing',
+  'existing-customer',
+  'competitor',
+  'student',
+  'duplicate',
+  'unreachable',
+  'other',
+] as const;
+export type RejectionReason = (typeof rejectionReasons)[number];
+
+/** How the lead's owner was chosen (docs/qualification.md, "Routing"). */
+export type RoutedBy = 'contact-owner' | 'territory' | 'default';
+
+export interface StageChange {
+  stage: LeadStage;
+  at: string;
+  /** Who moved it (the API caller's identity when known). */
+  by?: string;
+  reason?: string;
+  note?: string;
+}
+
 /** A marketing-qualified lead: made once per contact lifecycle, with the reasons that made it. */
 export interface Lead {
+  /** `ld_<contactId>` for the first lifecycle, `ld_<contactId>_<n>` after a re-qualification. */
   leadId: string;
   contactId: string;
-  campaignId: string;
+  /** 1 for the first MQL; +1 each time the contact re-qualifies after a rejection's cool-down. */
+  lifecycle: number;
+  /** The campaign whose engagement tipped the contact over; absent when an API event did. */
+  campaignId?: string;
+  criteriaId: string;
+  criteriaVersion: number;
+  /** @deprecated the criteria id; kept under its old name for existing readers (reports). */
   profileId: string;
+  /** @deprecated the criteria version; kept under its old name for existing readers (reports). */
   profileVersion: number;
   qualifiedAt: string;
   /** Plain-words reasons (fit and engagement) shown to sales. */
   reasons: string[];
-  /** The human click that qualified the contact. */
-  trigger: { linkUrl?: string; intent?: string; clickedAt: string };
-  stage: 'mql' | 'sql' | 'rejected';
+  fit: { score: number; threshold: number; matched: { rule: string; points: number; reason: string }[] };
+  engagement: { score: number; threshold: number; contributions: { key: string; at: string; what: string; points: number; worth: number }[] };
+  handRaiser: boolean;
+  /** The activity at whose moment the contact qualified. */
+  trigger: { kind: 'click' | 'open' | 'event'; linkUrl?: string; intent?: string; eventType?: string; clickedAt: string; at: string };
+  stage: LeadStage;
+  stageHistory: StageChange[];
+  rejectionReason?: RejectionReason;
+  /** When the lead was last closed (rejected or lost): the cool-down counts from here. */
+  closedAt?: string;
   /** Sales owner the notification went to. */
   owner: string;
+  routedBy: RoutedBy;
+  /** The territory that routed it, when one did. */
+  territory?: string;
   publishedAt?: string;
   notifiedAt?: string;
   /** Set when the contact's data was erased: the reasons and the trigger's link are then gone. */
   erasedAt?: string;
 }
 
+export function leadIdFor(contactId: string, lifecycle: number): string {
+  return lifecycle === 1 ? `ld_${contactId}` : `ld_${contactId}_${lifecycle}`;
+}
+
 /** The event published on the project bus for CRM integrations (schema in docs/events.md). */
 export const leadQualifiedDetailType = 'Lead Qualified';
 export const projectEventSource = 'mql-pipeline';
+
+/**
+ * The `detail` of a Lead Qualified event, version 1. It carries ids, scores and reasons, never the
+ * contact's email or name: consumers read the contact through the API (least PII on the bus).
+ */
+export const leadQualifiedDetailSchema = z.object({
+  schemaVersion: z.literal(1),
+  lead: z.looseObject({
+    leadId: z.string(),
+    contactId: z.string(),
+    lifecycle: z.number().int().positive(),
+    campaignId: z.string().optional(),
+    criteriaId: z.string(),
+    criteriaVersion: z.number().int().positive(),
+    qualifiedAt: z.iso.datetime(),
+    reasons: z.array(z.string()),
+    fit: z.looseObject({ score: z.number(), threshold: z.number() }),
+    engagement: z.looseObject({ score: z.number(), threshold: z.number() }),
+    handRaiser: z.boolean(),
+    trigger: z.looseObject({ kind: z.enum(['click', 'open', 'event']), at: z.iso.datetime() }),
+    stage: z.enum(leadStages),
+    owner: z.string(),
+    routedBy: z.enum(['contact-owner', 'territory', 'default']),
+  }),
+});
+export type LeadQualifiedDetail = z.infer<typeof leadQualifiedDetailSchema>;
+
+export function leadQualifiedDetail(lead: Lead): LeadQualifiedDetail {
+  return { schemaVersion: 1, lead: lead as unknown as LeadQualifiedDetail['lead'] };
+}

@@ -5,8 +5,11 @@
 import type { Campaign, CampaignStatus } from './campaign';
 import type { Contact, ContactFilter, SuppressionReason } from './contact';
 import type { Counters, RecipientEngagement } from './engagement/recipient';
-import type { Lead } from './lead';
+import type { Lead, LeadStage, RejectionReason, StageChange } from './lead';
 import type { IdealCustomerProfile } from './profile';
+import type { CriteriaDraft, CriteriaVersion } from './qualification/criteria';
+import type { Activity } from './qualification/evaluate';
+import type { RoutingRules } from './qualification/routing';
 
 export interface Clock {
   now(): Date;
@@ -164,6 +167,60 @@ export interface LeadStore {
    * campaign, time and stage so MQL counts stay right. False when the contact has no lead.
    */
   anonymise(contactId: string, at: string): Promise<boolean>;
+  /**
+   * Starts a new lifecycle for a contact whose current lead is closed (rejected or lost) and cooled
+   * down: archives `previous` and replaces it with `lead`, only if the current lead is still
+   * `previous` in the same stage. True when this call made the new lead.
+   */
+  replaceClosed(lead: Lead, previous: Lead): Promise<boolean>;
+  getMany(contactIds: string[]): Promise<Lead[]>;
+  /** Moves the stage only if the lead is still `expected`; false when it is not (a concurrent change). */
+  updateStage(
+    contactId: string,
+    expected: { leadId: string; stage: LeadStage },
+    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+  ): Promise<boolean>;
+}
+
+/** Criteria sets: an editable draft each, and immutable published versions. */
+export interface CriteriaStore {
+  /** False when the id is taken. */
+  createDraft(draft: CriteriaDraft): Promise<boolean>;
+  getDraft(criteriaId: string): Promise<CriteriaDraft | undefined>;
+  /** Writes only if the stored draft's revision is still `expectedRevision`. */
+  saveDraft(draft: CriteriaDraft, expectedRevision: number): Promise<boolean>;
+  /** Writes a version only if that version number is free (versions are immutable). */
+  putVersion(version: CriteriaVersion): Promise<boolean>;
+  /** A version, or the latest published one when `version` is absent. */
+  getVersion(criteriaId: string, version?: number): Promise<CriteriaVersion | undefined>;
+  listVersions(criteriaId: string): Promise<CriteriaVersion[]>;
+  list(cursor?: string): Promise<Page<CriteriaDraft>>;
+  /** The criteria set that evaluates engagement events posted with no campaign. */
+  getDefault(): Promise<string | undefined>;
+  /** Sets the default; with `onlyIfUnset`, only when none is set yet. */
+  setDefault(criteriaId: string, onlyIfUnset: boolean): Promise<boolean>;
+}
+
+/** The activity ledger: each contact's scored activities, across campaigns and API events. */
+export interface ActivityStore {
+  /** Idempotent: an activity is identified by its key; writing it again overwrites it with the same facts. */
+  put(activities: Activity[]): Promise<void>;
+  /** For events posted through the API: false when an activity with this key exists already. */
+  putIfAbsent(activity: Activity): Promise<boolean>;
+  listForContact(contactId: string): Promise<Activity[]>;
+}
+
+export interface StoredRouting {
+  rules: RoutingRules;
+  revision: number;
+  updatedAt: string;
+}
+export interface RoutingStore {
+  get(): Promise<StoredRouting | undefined>;
+  /** Writes only if the stored revision is still `expectedRevision` (0 = none stored). */
+  put(routing: StoredRouting, expectedRevision: number): Promise<boolean>;
+  /** An atomic counter per team: every call returns the next number (round-robin turns). */
+  nextTurn(team: string): Promise<number>;
 }
 
 export interface LeadQualifiedEvent {

@@ -18,6 +18,15 @@ export const keys = {
   send: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${contactId}` }),
   recipient: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `RCPT#${contactId}` }),
   delta: (campaignId: string, deltaId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `DELTA#${deltaId}` }),
+  /** A closed lead of an earlier lifecycle, kept when the contact re-qualifies. */
+  archivedLead: (contactId: string, lifecycle: number) => ({ pk: `CONTACT#${contactId}`, sk: `LEAD#${String(lifecycle).padStart(4, '0')}` }),
+  /** One scored activity in the contact's ledger. */
+  activity: (contactId: string, key: string) => ({ pk: `CONTACT#${contactId}`, sk: `ACT#${key}` }),
+  criteriaDraft: (criteriaId: string) => ({ pk: `CRITERIA#${criteriaId}`, sk: 'DRAFT' }),
+  criteriaVersion: (criteriaId: string, version: number) => ({ pk: `CRITERIA#${criteriaId}`, sk: `V#${String(version).padStart(6, '0')}` }),
+  criteriaDefault: () => ({ pk: 'CRITERIA', sk: 'DEFAULT' }),
+  routing: () => ({ pk: 'ROUTING', sk: 'RULES' }),
+  routingTurn: (team: string) => ({ pk: 'ROUTING', sk: `TURN#${team}` }),
   /** The sum of every delta up to `through`, so stats reads do not grow with the campaign's age. */
   checkpoint: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CHECKPOINT' }),
 };

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Lead } from '../../lib/lead';
+import type { Lead, LeadStage, RejectionReason, StageChange } from '../../lib/lead';
 import type { LeadStore, Page } from '../../lib/ports';
 import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
 
@@ -9,7 +9,14 @@ const strip = (item: Record<string, unknown>): Lead => {
   return rest as unknown as Lead;
 };
 
-/** One lead item per contact (`CONTACT#id / LEAD`): the conditional put is what makes an MQL once. */
+/** Leads of a campaign are listed through gsi1; a contact's leads without a campaign are not. */
+const indexKeys = (lead: Lead) => (lead.campaignId ? { gsi1pk: `MQLS#${lead.campaignId}`, gsi1sk: `${lead.qualifiedAt}#${lead.contactId}` } : {});
+
+/**
+ * One current lead item per contact (`CONTACT#id / LEAD`): the conditional put is what makes an MQL
+ * once per lifecycle. When a closed lead's contact re-qualifies, the closed lead is first copied to
+ * `LEAD#<lifecycle>` (same index keys, so campaign listings keep it), then replaced conditionally.
+ */
 export class DynamoLeadStore implements LeadStore {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
@@ -18,7 +25,7 @@ export class DynamoLeadStore implements LeadStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.lead(lead.contactId), gsi1pk: `MQLS#${lead.campaignId}`, gsi1sk: `${lead.qualifiedAt}#${lead.contactId}`, ...lead },
+          Item: { ...keys.lead(lead.contactId), ...indexKeys(lead), ...lead },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -44,7 +51,77 @@ export class DynamoLeadStore implements LeadStore {
         ExclusiveStartKey: decodeCursor(cursor),
       }),
     );
-    return { items: (result.Items ?? []).map(strip), cursor: encodeCursor(result.LastEvaluatedKey) };
+    // An archived lifecycle and the item it was copied from share index keys while a replacement
+    // is under way: they sort next to each other, so dropping the repeat here lists it once.
+    const items = (result.Items ?? []).map(strip).filter((l, i, all) => i === 0 || all[i - 1]!.leadId !== l.leadId);
+    return { items, cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async replaceClosed(lead: Lead, previous: Lead) {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(previous.contactId, previous.lifecycle ?? 1), ...indexKeys(previous), ...previous } }),
+    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.lead(lead.contactId), ...indexKeys(lead), ...lead },
+          ConditionExpression: 'leadId = :prev AND #stage = :stage',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':prev': previous.leadId, ':stage': previous.stage },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getMany(contactIds: string[]) {
+    const unique = [...new Set(contactIds)];
+    const out: Lead[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.lead(id)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) out.push(strip(item));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async updateStage(
+    contactId: string,
+    expected: { leadId: string; stage: LeadStage },
+    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+  ) {
+    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entry)'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = { ':stage': change.stage, ':entry': [change.entry], ':empty': [], ':id': expected.leadId, ':cur': expected.stage };
+    if (change.rejectionReason) (sets.push('rejectionReason = :reason'), (values[':reason'] = change.rejectionReason));
+    if (change.rejectionReason === null) removes.push('rejectionReason');
+    if (change.closedAt) (sets.push('closedAt = :closed'), (values[':closed'] = change.closedAt));
+    if (change.closedAt === null) removes.push('closedAt');
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.lead(contactId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'leadId = :id AND #stage = :cur',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async claimNotification(contactId: string, at: Date, leaseMs: number) {

@@ -1,6 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { TransientDependencyError } from '../../lib/errors';
-import { leadQualifiedDetailType, projectEventSource } from '../../lib/lead';
+import { leadQualifiedDetail, leadQualifiedDetailType, projectEventSource } from '../../lib/lead';
 import type { EventPublisher, LeadQualifiedEvent } from '../../lib/ports';
 
 /** Publishes "Lead Qualified" on the project bus (schema: docs/events.md). */
@@ -15,7 +15,7 @@ export class EventBridgePublisher implements EventPublisher {
             EventBusName: this.busName,
             Source: projectEventSource,
             DetailType: leadQualifiedDetailType,
-            Detail: JSON.stringify({ schemaVersion: 1, lead: event.lead }),
+            Detail: JSON.stringify(leadQualifiedDetail(event.lead)),
           },
         ],
       }),

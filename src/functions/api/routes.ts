@@ -5,6 +5,13 @@ import { delimiterNames, INTEREST_SEPARATOR, type DelimiterName } from '../../li
 import { profileInputSchema } from '../../lib/profile';
 import { campaignPatchSchema, idempotencyKeySchema } from '../../lib/use-cases/campaigns';
 import { contactListQuerySchema, importRequestSchema, MAX_IMPORT_ROWS } from '../../lib/use-cases/contacts';
+import { criteriaDocumentSchema } from '../../lib/qualification/criteria';
+import { routingRulesSchema } from '../../lib/qualification/routing';
+import { feedbackRequestSchema } from '../../lib/qualification/stages';
+import { backtestRequestSchema } from '../../lib/use-cases/backtest';
+import { editDraftQuerySchema } from '../../lib/use-cases/criteria';
+import { engagementEventRequestSchema } from '../../lib/use-cases/engagement-events';
+import { putRoutingQuerySchema } from '../../lib/use-cases/routing';
 import { defineRoute, type Route } from './contract';
 import {
   campaignPageSchema,
@@ -16,6 +23,18 @@ import {
   importResultSchema,
   leadPageSchema,
   profileSchema,
+  backtestResultSchema,
+  criteriaDraftPageSchema,
+  criteriaDraftSchema,
+  criteriaSummarySchema,
+  criteriaVersionListSchema,
+  criteriaVersionSchema,
+  engagementEventResultSchema,
+  feedbackResultSchema,
+  leadWithHistorySchema,
+  publishResultSchema,
+  qualificationRatesSchema,
+  routingSchema,
   reportResultSchema,
   sendResultSchema,
   statsSchema,
@@ -35,6 +54,7 @@ const contactIdParams = z.object({
     .meta({ description: 'The contact id (`ct_…`).' }),
 });
 const campaignIdParams = z.object({ campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }) });
+const criteriaIdParams = z.object({ criteriaId: z.string().regex(idPattern, 'must be a criteria id such as crit_… or icp_…').meta({ description: 'The criteria set id.' }) });
 const profileIdParams = z.object({ profileId: z.string().regex(idPattern, 'must be a profile id such as icp_…') });
 const pageQuery = z
   .object({
@@ -273,6 +293,191 @@ export const routes: Route[] = [
       const { campaignId, generatedAt, keys, urls } = await app.writeCampaignReport(params.campaignId);
       return { status: 201, body: { campaignId, generatedAt, keys, urls } };
     },
+  }),
+
+  // Qualification (docs/qualification.md): criteria drafts and immutable versions, backtests,
+  // engagement events from outside email, sales feedback, MQL → SQL rates, routing.
+  defineRoute({
+    method: 'POST',
+    path: '/criteria',
+    operationId: 'createCriteria',
+    summary: 'Create a criteria set; the body becomes its draft',
+    description: 'The criteria language: fit rules (equals, in, range, pattern, exists; weights; required), exclusions, engagement points (clicks, opens, link intents, engagement events), decay, thresholds and the hand-raiser fast track. Publish the draft to use it.',
+    tags: ['qualification'],
+    body: { json: criteriaDocumentSchema },
+    responses: { 201: { description: 'The new set, its draft at revision 1.', schema: criteriaDraftSchema } },
+    handle: async ({ app, body }) => ({ status: 201, body: await app.createCriteria(body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/criteria',
+    operationId: 'listCriteria',
+    summary: 'List criteria sets, newest first',
+    tags: ['qualification'],
+    query: cursorQuery,
+    responses: { 200: { description: 'A page of criteria sets (their drafts).', schema: criteriaDraftPageSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.listCriteria(query.cursor) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/criteria/{criteriaId}',
+    operationId: 'getCriteria',
+    summary: 'A criteria set: its draft and its published versions',
+    tags: ['qualification'],
+    params: criteriaIdParams,
+    responses: { 200: { description: 'The set.', schema: criteriaSummarySchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getCriteria(params.criteriaId) }),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/criteria/{criteriaId}/draft',
+    operationId: 'editCriteriaDraft',
+    summary: 'Replace the draft (published versions never change)',
+    description: 'With `revision`, only if the draft is still at that revision (409 otherwise: someone edited it since).',
+    tags: ['qualification'],
+    params: criteriaIdParams,
+    query: editDraftQuerySchema,
+    body: { json: criteriaDocumentSchema },
+    responses: { 200: { description: 'The draft at its new revision.', schema: criteriaDraftSchema } },
+    errors: [404, 409],
+    handle: async ({ app, params, query, body }) => ({ status: 200, body: await app.editCriteriaDraft(params.criteriaId, body, query) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/criteria/{criteriaId}/publish',
+    operationId: 'publishCriteria',
+    summary: 'Publish the draft as the next immutable version',
+    description: 'A draft unchanged since its last publication answers that version (200, `published: false`): a retried publish never makes two. The first set published becomes the default (it evaluates engagement events posted with no campaign); `makeDefault=true` moves the default here.',
+    tags: ['qualification'],
+    params: criteriaIdParams,
+    query: z.object({ makeDefault: z.enum(['true', 'false']).default('false').meta({ description: 'Make this the default set.' }) }).strict(),
+    responses: {
+      201: { description: 'Published a new version.', schema: publishResultSchema },
+      200: { description: 'Nothing new to publish: the latest version.', schema: publishResultSchema },
+    },
+    errors: [404, 409],
+    handle: async ({ app, params, query }) => {
+      const result = await app.publishCriteria(params.criteriaId, { makeDefault: query.makeDefault === 'true' });
+      return { status: result.published ? 201 : 200, body: result };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/criteria/{criteriaId}/versions',
+    operationId: 'listCriteriaVersions',
+    summary: 'Published versions of a criteria set, oldest first',
+    tags: ['qualification'],
+    params: criteriaIdParams,
+    responses: { 200: { description: 'The versions.', schema: criteriaVersionListSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.listCriteriaVersions(params.criteriaId) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/criteria/{criteriaId}/versions/{version}',
+    operationId: 'getCriteriaVersion',
+    summary: 'One published version',
+    tags: ['qualification'],
+    params: criteriaIdParams.extend({ version: z.coerce.number().int().positive().meta({ description: 'The version number (1, 2, …).' }) }),
+    responses: { 200: { description: 'The version.', schema: criteriaVersionSchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getCriteriaVersion(params.criteriaId, params.version) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/criteria/{criteriaId}/backtest',
+    operationId: 'backtestCriteria',
+    summary: 'Evaluate the draft (or a version) against recorded engagement of up to 20 campaigns',
+    description: 'Per campaign: the MQLs the criteria would have produced, hand-raisers among them, how many are MQLs today and how many sales accepted; with `monthlyTarget`, whether the sending volume produces it.',
+    tags: ['qualification'],
+    params: criteriaIdParams,
+    body: { json: backtestRequestSchema },
+    responses: { 200: { description: 'The backtest.', schema: backtestResultSchema } },
+    errors: [404],
+    handle: async ({ app, params, body }) => ({ status: 200, body: await app.backtestCriteria(params.criteriaId, body) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/contacts/{contactId}/engagement',
+    operationId: 'recordEngagementEvent',
+    summary: 'Record an engagement event from outside email (webinar attended, pricing page viewed, …)',
+    description: 'Scored by the criteria\'s `engagement.events`; may qualify the contact at once. With `eventId`, posting it again records nothing new (200).',
+    tags: ['qualification'],
+    params: contactIdParams,
+    body: { json: engagementEventRequestSchema },
+    responses: {
+      201: { description: 'Recorded, and evaluated.', schema: engagementEventResultSchema },
+      200: { description: 'Recorded before; evaluated again.', schema: engagementEventResultSchema },
+    },
+    errors: [404],
+    handle: async ({ app, params, body }) => {
+      const result = await app.recordEngagementEvent(params.contactId, body);
+      return { status: result.recorded ? 201 : 200, body: result };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/leads/{contactId}',
+    operationId: 'getLead',
+    summary: "A contact's current lead and its history (every scored activity)",
+    tags: ['leads'],
+    params: contactIdParams,
+    responses: { 200: { description: 'The lead and its history.', schema: leadWithHistorySchema } },
+    errors: [404],
+    handle: async ({ app, params }) => ({ status: 200, body: await app.getLead(params.contactId) }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/leads/{contactId}/feedback',
+    operationId: 'giveLeadFeedback',
+    summary: 'Sales feedback: accept, reject with a reason, later stages, reopen',
+    description: 'Stages move forward only (mql → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
+    tags: ['leads'],
+    params: contactIdParams,
+    body: { json: feedbackRequestSchema },
+    responses: { 200: { description: 'The lead after the feedback.', schema: feedbackResultSchema } },
+    errors: [404, 409],
+    handle: async ({ app, params, body }) => ({ status: 200, body: await app.leadFeedback(params.contactId, body) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/qualification/rates',
+    operationId: 'getQualificationRates',
+    summary: 'MQL → SQL rates of campaigns, per campaign, criteria version and rejection reason',
+    tags: ['leads'],
+    query: z
+      .object({
+        campaignIds: z
+          .string()
+          .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+          .pipe(z.array(z.string().regex(idPattern)).min(1).max(100))
+          .meta({ description: 'Comma-separated campaign ids (1–100).' }),
+      })
+      .strict(),
+    responses: { 200: { description: 'The rates.', schema: qualificationRatesSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.qualificationRates(query.campaignIds) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/routing',
+    operationId: 'getRouting',
+    summary: 'Who gets new MQLs: contact owner, territories with round-robin teams, default inbox',
+    tags: ['leads'],
+    responses: { 200: { description: 'The routing rules.', schema: routingSchema } },
+    handle: async ({ app }) => ({ status: 200, body: await app.getRouting() }),
+  }),
+  defineRoute({
+    method: 'PUT',
+    path: '/routing',
+    operationId: 'putRouting',
+    summary: 'Replace the routing rules',
+    tags: ['leads'],
+    query: putRoutingQuerySchema,
+    body: { json: routingRulesSchema },
+    responses: { 200: { description: 'The rules at their new revision.', schema: routingSchema } },
+    errors: [409],
+    handle: async ({ app, query, body }) => ({ status: 200, body: await app.putRouting(body, query) }),
   }),
 
   // Unsubscribe (RFC 8058): the mailbox provider POSTs `List-Unsubscribe=One-Click`; a person's

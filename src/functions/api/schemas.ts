@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { campaignInputSchema, campaignStatuses } from '../../lib/campaign';
 import { contactInputSchema, suppressionReasons } from '../../lib/contact';
+import { leadStages } from '../../lib/lead';
 import { profileInputSchema } from '../../lib/profile';
+import { routingRulesSchema } from '../../lib/qualification/routing';
 
 /**
  * Schemas of what the API answers, for the OpenAPI document (requests are validated with the
@@ -73,7 +75,7 @@ export const campaignSchema = z
     ...campaignInputSchema.shape,
     campaignId: z.string(),
     status: z.enum(campaignStatuses),
-    profileVersion: z.number().int().meta({ description: 'The profile version frozen for this campaign; recorded on each MQL.' }),
+    profileVersion: z.number().int().optional().meta({ description: 'The profile version when the campaign was created (campaigns made with a profile).' }),
     createdAt: isoTime,
     sendRequestedAt: isoTime.optional(),
     sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending (`request-…` when it sent none).' }),
@@ -126,7 +128,9 @@ export const leadSchema = z
   .looseObject({
     leadId: z.string(),
     contactId: z.string(),
-    campaignId: z.string(),
+    campaignId: z.string().optional().meta({ description: 'Absent when an engagement event posted through the API qualified the contact.' }),
+    criteriaId: z.string().optional(),
+    criteriaVersion: z.number().int().optional(),
     profileId: z.string(),
     profileVersion: z.number().int(),
     qualifiedAt: isoTime,
@@ -193,3 +197,121 @@ export const erasureSchema = z
 export const reportResultSchema = z
   .object({ campaignId: z.string(), generatedAt: isoTime, keys: z.record(z.string(), z.string()), urls: z.record(z.string(), z.string()) })
   .meta({ id: 'ReportLocation' });
+
+// Qualification (docs/qualification.md). Answers are loose objects: the documented fields are
+// listed, and fields added later do not break a client.
+const scores = {
+  fit: z.looseObject({ score: z.number(), threshold: z.number(), matched: z.array(z.looseObject({ rule: z.string(), points: z.number(), reason: z.string() })) }),
+  engagement: z.looseObject({
+    score: z.number(),
+    threshold: z.number(),
+    contributions: z.array(z.looseObject({ key: z.string(), at: isoTime, what: z.string(), points: z.number(), worth: z.number() })),
+  }),
+};
+export const qualifiedLeadSchema = z
+  .looseObject({
+    leadId: z.string(),
+    contactId: z.string(),
+    lifecycle: z.number().int(),
+    campaignId: z.string().optional(),
+    criteriaId: z.string(),
+    criteriaVersion: z.number().int(),
+    qualifiedAt: isoTime,
+    reasons: z.array(z.string()),
+    ...scores,
+    handRaiser: z.boolean(),
+    trigger: z.looseObject({ kind: z.enum(['click', 'open', 'event']), at: isoTime }),
+    stage: z.enum(leadStages),
+    stageHistory: z.array(z.looseObject({ stage: z.enum(leadStages), at: isoTime })),
+    rejectionReason: z.string().optional(),
+    owner: z.string(),
+    routedBy: z.string(),
+  })
+  .meta({ id: 'QualifiedLead' });
+
+const criteriaDocumentOut = z.record(z.string(), z.unknown()).meta({ description: 'A criteria document (the request schema CriteriaInput, defaults filled in).' });
+export const criteriaDraftSchema = z
+  .looseObject({ criteriaId: z.string(), document: criteriaDocumentOut, revision: z.number().int(), publishedRevision: z.number().int().optional(), latestVersion: z.number().int().optional(), createdAt: isoTime, updatedAt: isoTime })
+  .meta({ id: 'CriteriaDraft' });
+export const criteriaDraftPageSchema = page(criteriaDraftSchema, 'CriteriaDraftPage');
+export const criteriaVersionSchema = z
+  .looseObject({ criteriaId: z.string(), version: z.number().int(), document: criteriaDocumentOut, fromRevision: z.number().int(), publishedAt: isoTime })
+  .meta({ id: 'CriteriaVersion' });
+export const criteriaSummarySchema = z
+  .looseObject({
+    criteriaId: z.string(),
+    isDefault: z.boolean(),
+    draft: z.looseObject({ revision: z.number().int(), updatedAt: isoTime, unpublishedChanges: z.boolean(), document: criteriaDocumentOut }),
+    latestVersion: z.number().int().nullable(),
+    versions: z.array(z.looseObject({ version: z.number().int(), publishedAt: isoTime, name: z.string() })),
+  })
+  .meta({ id: 'CriteriaSummary' });
+export const criteriaVersionListSchema = z.looseObject({ criteriaId: z.string(), items: z.array(criteriaVersionSchema) }).meta({ id: 'CriteriaVersionList' });
+export const publishResultSchema = z
+  .looseObject({ version: criteriaVersionSchema, published: z.boolean().meta({ description: 'False when the draft had not changed since its last publication.' }), isDefault: z.boolean() })
+  .meta({ id: 'PublishResult' });
+
+const backtestRow = {
+  delivered: z.number().int(),
+  engagedContacts: z.number().int(),
+  wouldQualify: z.number().int(),
+  handRaisers: z.number().int(),
+  mqlsToday: z.number().int(),
+  acceptedBySales: z.number().int(),
+  currentMqls: z.number().int(),
+};
+export const backtestResultSchema = z
+  .looseObject({
+    criteriaId: z.string(),
+    version: z.union([z.literal('draft'), z.number().int()]),
+    evaluatedAt: isoTime,
+    campaigns: z.array(z.looseObject({ campaignId: z.string(), name: z.string(), ...backtestRow })),
+    totals: z.looseObject(backtestRow),
+    forecast: z
+      .looseObject({
+        monthlyTarget: z.number().int(),
+        mqlsPerDelivered: z.number().nullable(),
+        monthlyVolume: z.number().nullable(),
+        volumeSource: z.enum(['given', 'last-30-days', 'unknown']),
+        projectedMqlsPerMonth: z.number().nullable(),
+        enough: z.boolean().nullable(),
+        volumeNeeded: z.number().int().nullable(),
+      })
+      .optional(),
+  })
+  .meta({ id: 'BacktestResult' });
+
+export const engagementEventResultSchema = z
+  .looseObject({
+    contactId: z.string(),
+    activityKey: z.string(),
+    recorded: z.boolean().meta({ description: 'False when this event id had been recorded already.' }),
+    qualification: z.enum(['qualified', 'already-lead', 'not-qualified', 'customer', 'no-criteria']),
+    lead: z.looseObject({ leadId: z.string(), stage: z.enum(leadStages), owner: z.string(), qualifiedAt: isoTime }).optional(),
+  })
+  .meta({ id: 'EngagementEventResult' });
+
+export const leadWithHistorySchema = z
+  .looseObject({
+    lead: qualifiedLeadSchema,
+    history: z.array(z.looseObject({ key: z.string(), kind: z.enum(['click', 'open', 'event']), at: isoTime, afterQualification: z.boolean() })),
+  })
+  .meta({ id: 'LeadWithHistory' });
+export const feedbackResultSchema = z
+  .looseObject({ lead: qualifiedLeadSchema, changed: z.boolean().meta({ description: 'False when the lead was already there (a repeated request).' }) })
+  .meta({ id: 'FeedbackResult' });
+
+const rateRow = { mqls: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), open: z.number().int(), rate: z.number().nullable() };
+export const qualificationRatesSchema = z
+  .looseObject({
+    campaignIds: z.array(z.string()),
+    total: z.looseObject(rateRow),
+    byCampaign: z.array(z.looseObject({ campaignId: z.string(), ...rateRow })),
+    byCriteriaVersion: z.array(z.looseObject({ criteriaId: z.string(), version: z.number().int(), ...rateRow })),
+    byRejectionReason: z.array(z.looseObject({ reason: z.string(), count: z.number().int(), share: z.number() })),
+  })
+  .meta({ id: 'QualificationRates' });
+
+export const routingSchema = z
+  .looseObject({ rules: routingRulesSchema, revision: z.number().int(), updatedAt: isoTime.nullable(), fallbackInbox: z.string().optional() })
+  .meta({ id: 'Routing' });

@@ -15,6 +15,18 @@ interface TrackedMail {
   campaignId: string;
   contactId: string;
   links: Set<string>;
+  /** SES link tags per link, from the anchor's `ses:tags="name:value;…"` attribute. */
+  linkTags: Map<string, Record<string, string[]>>;
+}
+
+/** `ses:tags="intent:pricing;topic:cost;"` → { intent: ['pricing'], topic: ['cost'] }, as SES reports them on Click events. */
+export function parseLinkTags(attribute: string): Record<string, string[]> {
+  const tags: Record<string, string[]> = {};
+  for (const pair of attribute.split(';')) {
+    const [name, value] = pair.split(':').map((x) => x.trim());
+    if (name && value) (tags[name] ??= []).push(value);
+  }
+  return tags;
 }
 
 export interface SesPlaybackOptions {
@@ -50,11 +62,17 @@ export class SesPlayback implements MailSender {
     if (!campaignId || !contactId) return this.inner.send(message); // not campaign mail: no tracking
     const token = randomBytes(12).toString('base64url');
     const links = new Set<string>();
-    const html = message.html.replace(/(<a\b[^>]*?\bhref=")(https?:\/\/[^"]+)(")/gi, (whole, pre: string, url: string, post: string) => {
-      const decoded = url.replace(/&amp;/g, '&');
-      if (this.options.noTrack?.(decoded)) return whole;
+    const linkTags = new Map<string, Record<string, string[]>>();
+    const html = message.html.replace(/<a\b[^>]*>/gi, (tag) => {
+      const href = /\bhref="(https?:\/\/[^"]+)"/i.exec(tag);
+      if (!href) return tag;
+      const decoded = href[1]!.replace(/&amp;/g, '&');
+      if (this.options.noTrack?.(decoded)) return tag;
       links.add(decoded);
-      return `${pre}${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}${post}`;
+      const tags = /\sses:tags="([^"]*)"/i.exec(tag);
+      if (tags) linkTags.set(decoded, parseLinkTags(tags[1]!));
+      // Like SES: the link goes through the tracking endpoint and the tag attribute is not delivered.
+      return tag.replace(href[0], `href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`).replace(/\sses:tags="[^"]*"/i, '');
     });
     const openPixel = `<img src="${this.options.trackingBaseUrl}/o/${token}.gif" width="1" height="1" alt="" style="display:none">`;
     const tracked = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;
@@ -69,6 +87,7 @@ export class SesPlayback implements MailSender {
       campaignId,
       contactId,
       links,
+      linkTags,
     };
     this.mails.set(token, mail);
     this.tokenOf.set(messageId, token);
@@ -108,6 +127,7 @@ export class SesPlayback implements MailSender {
     await this.emit('Click', mail, {
       at: actor.at ?? this.options.clock.now().toISOString(),
       link: url,
+      linkTags: mail.linkTags.get(url),
       userAgent: actor.userAgent,
       ipAddress: actor.ipAddress,
     });

@@ -8,7 +8,7 @@ import { newId } from '../ids';
 
 /** Delta ids are `newId('d')`: the prefix, then the creation time in base 36, so they sort by time. */
 export const DELTA_ID_PREFIX = 'd_';
-import type { CampaignStore, Clock, EngagementStore, ProfileStore, SendQueue } from '../ports';
+import type { CampaignStore, Clock, CriteriaStore, EngagementStore, ProfileStore, SendQueue } from '../ports';
 import { allowedPlaceholders, extractLinks, validateTemplates } from '../render';
 
 type TemplateFields = Pick<CampaignInput, 'subject' | 'htmlTemplate' | 'textTemplate'>;
@@ -41,23 +41,32 @@ async function frozenProfileVersion(profiles: ProfileStore, profileId: string): 
   return profile.version;
 }
 
+/** A campaign naming criteria needs a published version of them (docs/qualification.md). */
+async function requirePublishedCriteria(criteria: CriteriaStore, criteriaId: string) {
+  if (!(await criteria.getVersion(criteriaId))) {
+    throw new ValidationError(`criteria ${criteriaId} does not exist or has no published version`, [{ path: ['criteriaId'], message: 'no published criteria of this id' }]);
+  }
+}
+
 const linksOf = (htmlTemplate: string) => Object.fromEntries(extractLinks(htmlTemplate).map((url) => [linkIdFor(url), url]));
 
 export async function createCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; clock: Clock },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock },
   input: unknown,
 ): Promise<Campaign> {
   const parsed = campaignInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid campaign', parsed.error.issues);
   const data = parsed.data;
   rejectBadTemplates(data);
-  const profileVersion = await frozenProfileVersion(deps.profiles, data.profileId);
+  if (!data.profileId && !data.criteriaId) throw new ValidationError('name a profileId or a criteriaId', [{ path: ['criteriaId'], message: 'give a profileId or a criteriaId' }]);
+  const profileVersion = data.profileId ? await frozenProfileVersion(deps.profiles, data.profileId) : undefined;
+  if (data.criteriaId) await requirePublishedCriteria(deps.criteria, data.criteriaId);
   const now = deps.clock.now();
   const campaign: Campaign = {
     ...data,
     campaignId: newId('cmp', now),
     status: 'draft',
-    profileVersion,
+    ...(profileVersion !== undefined ? { profileVersion } : {}),
     createdAt: now.toISOString(),
     links: linksOf(data.htmlTemplate),
   };
@@ -83,7 +92,7 @@ export const campaignPatchSchema = campaignInputSchema
  * racing a send request either lands before the send or is refused.
  */
 export async function updateDraftCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore },
   campaignId: string,
   patch: unknown,
 ): Promise<Campaign> {
@@ -100,6 +109,7 @@ export async function updateDraftCampaign(
   rejectBadTemplates(merged.data);
   const changes: Partial<Campaign> = { ...parsedPatch.data };
   if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
+  if (parsedPatch.data.criteriaId) await requirePublishedCriteria(deps.criteria, parsedPatch.data.criteriaId);
   if (parsedPatch.data.htmlTemplate) changes.links = linksOf(parsedPatch.data.htmlTemplate);
   if (!(await deps.campaigns.update(campaignId, changes, ['draft']))) {
     const now = await getCampaign(deps, campaignId);
