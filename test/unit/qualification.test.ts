@@ -2,138 +2,325 @@ import { describe, expect, it } from 'vitest';
 import type { Campaign } from '../../src/lib/campaign';
 import type { Contact } from '../../src/lib/contact';
 import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { applyEvent, emptyRecipient } from '../../src/lib/engagement/recipient';
 import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/lib/errors';
+import { shortHash } from '../../src/lib/ids';
 import type { Lead } from '../../src/lib/lead';
-import type { LeadStore, MailSender, OutgoingMessage } from '../../src/lib/ports';
-import type { IdealCustomerProfile } from '../../src/lib/profile';
+import type { MailSender, OutgoingMessage } from '../../src/lib/ports';
+import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../src/lib/use-cases/criteria';
+import { recordEngagementEvent } from '../../src/lib/use-cases/engagement-events';
+import { getLead, leadFeedback, qualificationRates } from '../../src/lib/use-cases/lead-feedback';
 import { notifySales } from '../../src/lib/use-cases/notify-sales';
-import { qualificationListener } from '../../src/lib/use-cases/react-to-engagement';
+import { qualificationListener, type QualifyDeps } from '../../src/lib/use-cases/qualify';
+import { recordEngagement } from '../../src/lib/use-cases/record-engagement';
+import { putRouting } from '../../src/lib/use-cases/routing';
+import { prng, shuffle } from '../support/event-log';
+import { MemoryEngagementStore } from '../support/memory-engagement-store';
+import { MemoryActivities, MemoryCriteria, MemoryLeads, MemoryRouting } from '../support/memory-qualification';
 
-class MemoryLeads implements LeadStore {
-  leads = new Map<string, Lead & { claimAt?: number }>();
-  async createIfAbsent(lead: Lead) {
-    if (this.leads.has(lead.contactId)) return false;
-    this.leads.set(lead.contactId, structuredClone(lead));
-    return true;
-  }
-  async get(id: string) {
-    const l = this.leads.get(id);
-    return l ? structuredClone(l) : undefined;
-  }
-  async listByCampaign(campaignId: string) {
-    return { items: [...this.leads.values()].filter((l) => l.campaignId === campaignId) };
-  }
-  async claimNotification(id: string, at: Date, leaseMs: number) {
-    const l = this.leads.get(id)!;
-    if (l.notifiedAt || (l.claimAt !== undefined && l.claimAt >= at.getTime() - leaseMs)) return false;
-    l.claimAt = at.getTime();
-    return true;
-  }
-  async markNotified(id: string, _m: string, at: string) {
-    this.leads.get(id)!.notifiedAt = at;
-  }
-  async releaseNotification(id: string) {
-    delete this.leads.get(id)!.claimAt;
-  }
-  async markPublished(id: string, at: string) {
-    this.leads.get(id)!.publishedAt ??= at;
-  }
-  async anonymise(id: string, at: string) {
-    const l = this.leads.get(id);
-    if (!l) return false;
-    Object.assign(l, { reasons: [], trigger: { clickedAt: l.trigger.clickedAt }, erasedAt: l.erasedAt ?? at });
-    return true;
-  }
+const sentAt = '2026-03-02T14:00:00.000Z';
+const human = 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0';
+const person = (id: string, extra: Partial<Contact> = {}): Contact => ({
+  contactId: id, email: `${id}@northwind.example`, firstName: 'Dana <b>', lastName: 'Lee', company: 'Northwind & Sons', industry: 'Software',
+  role: 'VP Engineering', seniority: 'vp', country: 'DE', companySize: '201-1000', consent: true, createdAt: '', updatedAt: '', ...extra,
+});
+function click(contactId: string, seconds: number, link = 'https://acme.example/pricing', extra: Partial<EngagementEvent> = {}): EngagementEvent {
+  const at = new Date(Date.parse(sentAt) + seconds * 1000).toISOString();
+  const e: EngagementEvent = { key: '', type: 'click', campaignId: 'cmp_1', contactId, messageId: `m-${contactId}`, sentAt, at, link, userAgent: human, ...extra };
+  e.key = shortHash(['click', e.messageId, at, link, e.userAgent ?? ''].join('|'), 16);
+  return e;
 }
 
-const contact = (id: string, industry: string): Contact => ({
-  contactId: id, email: `${id}@northwind.example`, firstName: 'Dana <b>', company: 'Northwind', industry, consent: true,
-  role: 'VP Engineering', seniority: 'vp', country: 'DE', createdAt: '', updatedAt: '',
-});
-const profile: IdealCustomerProfile = { profileId: 'icp_1', version: 3, name: 'ICP', industries: ['Software'], createdAt: '' };
-const campaign = { campaignId: 'cmp_1', name: 'Q3', profileId: 'icp_1', profileVersion: 3, links: {} } as unknown as Campaign;
-const sentAt = '2026-03-02T14:00:00.000Z';
-const click = (contactId: string, seconds: number, key: string, extra: Partial<EngagementEvent> = {}): EngagementEvent => ({
-  key, type: 'click', campaignId: 'cmp_1', contactId, messageId: 'm', sentAt, at: new Date(Date.parse(sentAt) + seconds * 1000).toISOString(),
-  link: 'https://acme.example/pricing', userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0', ...extra,
-});
+class Clock {
+  constructor(public ms = Date.parse('2026-03-02T16:00:00Z')) {}
+  now = () => new Date(this.ms);
+}
 
-function setup() {
-  const leads = new MemoryLeads();
+/** A small world: memory stores, one campaign on criteria `crit_icp` (published), the listener. */
+async function world(options: { contacts?: Contact[]; criteria?: Record<string, unknown> } = {}) {
+  const clock = new Clock();
+  const contacts = new Map((options.contacts ?? [person('ct_fit'), person('ct_misfit', { industry: 'Retail' })]).map((c) => [c.contactId, c]));
+  const campaign = { campaignId: 'cmp_1', name: 'Q3 <launch>', criteriaId: 'crit_icp', links: {}, status: 'sent', createdAt: sentAt } as unknown as Campaign;
   const published: Lead[] = [];
-  const contacts = new Map([contact('ct_fit', 'Software'), contact('ct_misfit', 'Retail')].map((c) => [c.contactId, c]));
-  const clock = { now: () => new Date('2026-03-02T16:00:00Z') };
-  const listener = qualificationListener({
-    contacts: { getMany: async (ids: string[]) => ids.flatMap((id) => (contacts.has(id) ? [contacts.get(id)!] : [])) } as never,
-    campaigns: { get: async () => campaign } as never,
-    profiles: { get: async () => profile } as never,
-    leads,
+  const deps: QualifyDeps = {
+    contacts: {
+      get: async (id: string) => contacts.get(id),
+      getMany: async (ids: string[]) => ids.flatMap((id) => (contacts.has(id) ? [contacts.get(id)!] : [])),
+    } as never,
+    campaigns: { get: async (id: string) => (id === 'cmp_1' ? campaign : undefined) } as never,
+    profiles: { get: async () => undefined } as never,
+    criteria: new MemoryCriteria(),
+    activities: new MemoryActivities(),
+    leads: new MemoryLeads(),
+    routing: new MemoryRouting(),
     events: { leadQualified: async ({ lead }) => void published.push(lead) },
     clock,
     rules: defaultMachineRules,
     defaultOwner: 'sales@acme.example',
-  });
-  const changeFor = (events: EngagementEvent[]) => {
-    const before = emptyRecipient('cmp_1', events[0]!.contactId);
-    const after = events.reduce((s, e) => applyEvent(s, e, defaultMachineRules), before);
-    return { before, after, newEvents: events };
   };
-  return { leads, published, listener, changeFor, contacts, clock };
+  await createCriteria(deps, options.criteria ?? { name: 'ICP', fit: { rules: [{ name: 'industry', when: { attribute: 'industry', op: 'in', values: ['Software'] }, required: true }] } }, { criteriaId: 'crit_icp' });
+  await publishCriteria(deps, 'crit_icp');
+  const store = new MemoryEngagementStore();
+  const listener = qualificationListener(deps);
+  let n = 0;
+  const record = (events: EngagementEvent[], l = listener) =>
+    recordEngagement(
+      { store, clock, rules: defaultMachineRules, inFlightGraceMs: 60_000, newDeltaId: () => `d${++n}`, listener: l },
+      events.map((event, i) => ({ messageId: `q${n}-${i}`, event })),
+    );
+  const sent: OutgoingMessage[] = [];
+  const mail: MailSender = { send: async (m) => (sent.push(m), { messageId: `ses-${sent.length}` }) };
+  const notify = (contactId: string, leadId?: string) =>
+    notifySales({ leads: deps.leads, contacts: deps.contacts, campaigns: deps.campaigns, mail, clock, from: 'mql@acme.example' }, contactId, leadId);
+  return { deps, clock, contacts, published, record, sent, notify, leads: deps.leads as MemoryLeads, activities: deps.activities as MemoryActivities };
 }
 
-describe('qualification: a human click by a contact who fits the profile makes one MQL', () => {
-  it('makes an MQL with the profile version and reasons in plain words', async () => {
-    const { leads, published, listener, changeFor } = setup();
-    await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'k1')])]);
-    const lead = await leads.get('ct_fit');
-    expect(lead).toMatchObject({ campaignId: 'cmp_1', profileId: 'icp_1', profileVersion: 3, stage: 'mql', owner: 'sales@acme.example' });
-    expect(lead!.reasons).toEqual(['Fit: industry is Software', 'Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z']);
-    expect(published).toHaveLength(1);
+describe('qualification through the engagement listener', () => {
+  it('makes an MQL with the criteria version, scores and reasons in plain words', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    const lead = await w.deps.leads.get('ct_fit');
+    expect(lead).toMatchObject({
+      leadId: 'ld_ct_fit', lifecycle: 1, campaignId: 'cmp_1', criteriaId: 'crit_icp', criteriaVersion: 1, stage: 'mql',
+      owner: 'sales@acme.example', routedBy: 'default', qualifiedAt: '2026-03-02T14:10:00.000Z',
+      fit: { score: 0, threshold: 0 }, engagement: { score: 10, threshold: 10 }, handRaiser: false,
+      trigger: { kind: 'click', linkUrl: 'https://acme.example/pricing', at: '2026-03-02T14:10:00.000Z' },
+    });
+    expect(lead!.reasons).toEqual([
+      'Fit: industry is Software',
+      'Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)',
+      'Engagement score 10 (threshold 10)',
+    ]);
+    expect(w.published.map((l) => l.leadId)).toEqual(['ld_ct_fit']);
   });
 
-  it('makes one MQL and publishes once however often the click is replayed', async () => {
-    const { leads, published, listener, changeFor } = setup();
-    for (let i = 0; i < 3; i++) await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'k1')])]);
-    await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'k1'), click('ct_fit', 900, 'k2')])]);
-    expect(leads.leads.size).toBe(1);
-    expect(published).toHaveLength(1);
+  it('duplicate clicks, shuffled batches and crashed listeners give one MQL, one event and one email', async () => {
+    const w = await world({ contacts: Array.from({ length: 30 }, (_, i) => person(`ct_${i}`, { industry: i % 3 ? 'Software' : 'Retail' })) });
+    const events = Array.from({ length: 30 }, (_, i) => [click(`ct_${i}`, 600 + i), click(`ct_${i}`, 900 + i, 'https://acme.example/demo')]).flat();
+    const log = shuffle([...events, ...events, ...events], prng(3));
+    let crashes = 0;
+    const flaky = qualificationListener(w.deps);
+    const crashing = {
+      async recipientsChanged(changes: Parameters<typeof flaky.recipientsChanged>[0]) {
+        await flaky.recipientsChanged(changes);
+        if (crashes++ % 2 === 0) throw Object.assign(new Error('function timed out'), { retryable: true }); // after the lead was made
+      },
+    };
+    for (let i = 0; i < log.length; i += 7) {
+      const batch = log.slice(i, i + 7);
+      for (let attempt = 0; attempt < 5; attempt++) if (!(await w.record(batch, crashing)).failedMessageIds.length) break;
+    }
+    expect(w.leads.leads.size).toBe(20);
+    expect(new Set(w.published.map((l) => l.leadId)).size).toBe(20);
+    expect(w.published).toHaveLength(20);
+    // The notifier hears every Lead Qualified event twice, at once.
+    await Promise.all(w.published.flatMap((l) => [w.notify(l.contactId, l.leadId), w.notify(l.contactId, l.leadId)]));
+    expect(w.sent).toHaveLength(20);
+    expect(new Set(w.sent.map((m) => m.tags.contactId)).size).toBe(20);
   });
 
-  it('never qualifies on a machine click, nor a contact outside the profile', async () => {
-    const { leads, listener, changeFor } = setup();
-    await listener.recipientsChanged([changeFor([click('ct_fit', 3, 'scanner')])]);
-    await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'bot', { userAgent: 'python-requests/2.31' })])]);
-    await listener.recipientsChanged([changeFor([click('ct_misfit', 600, 'k3')])]);
-    expect(leads.leads.size).toBe(0);
+  it('never qualifies on machine clicks: scanner agents, clicks within seconds of sending, link bursts', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 3)]);
+    await w.record([click('ct_fit', 600, 'https://acme.example/pricing', { userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' })]);
+    await w.record(['a', 'b', 'c'].map((x) => click('ct_fit', 700, `https://acme.example/${x}`)));
+    expect(w.leads.leads.size).toBe(0);
+    expect(await w.activities.listForContact('ct_fit')).toEqual([]);
+  });
+
+  it('later engagement joins the lead\'s history and never re-notifies', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    await w.record([click('ct_fit', 7200, 'https://acme.example/demo')]);
+    expect(w.published).toHaveLength(1);
+    const { history } = await getLead(w.deps, 'ct_fit');
+    expect(history.map((h) => [h.kind, h.linkUrl, h.afterQualification])).toEqual([
+      ['click', 'https://acme.example/pricing', false],
+      ['click', 'https://acme.example/demo', true],
+    ]);
+  });
+
+  it('a rejected lead re-qualifies only after the cool-down, as a new lifecycle with one new email', async () => {
+    const w = await world({ criteria: { name: 'ICP', coolDownDays: 30 } });
+    await w.record([click('ct_fit', 600)]);
+    await w.notify('ct_fit');
+    w.clock.ms = Date.parse('2026-03-03T00:00:00Z');
+    await leadFeedback(w.deps, 'ct_fit', { action: 'reject', reason: 'bad-timing' });
+    await w.record([click('ct_fit', 10 * 86_400, 'https://acme.example/demo')]); // 10 days later: cooling down
+    expect((await w.deps.leads.get('ct_fit'))!.stage).toBe('rejected');
+    await w.record([click('ct_fit', 40 * 86_400, 'https://acme.example/blog')]); // after 30 days
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead).toMatchObject({ leadId: 'ld_ct_fit_2', lifecycle: 2, stage: 'mql', qualifiedAt: new Date(Date.parse(sentAt) + 40 * 86_400_000).toISOString() });
+    expect(w.leads.archived.map((l) => [l.leadId, l.stage])).toEqual([['ld_ct_fit', 'rejected']]);
+    expect(w.published.map((l) => l.leadId)).toEqual(['ld_ct_fit', 'ld_ct_fit_2']);
+    expect(await w.notify('ct_fit', 'ld_ct_fit')).toBe('superseded');
+    expect(await w.notify('ct_fit', 'ld_ct_fit_2')).toBe('sent');
+    expect(w.sent).toHaveLength(2);
+  });
+
+  it('a won lead never qualifies again', async () => {
+    const w = await world({ criteria: { name: 'ICP', coolDownDays: 0 } });
+    await w.record([click('ct_fit', 600)]);
+    await leadFeedback(w.deps, 'ct_fit', { action: 'stage', stage: 'won' });
+    await w.record([click('ct_fit', 86_400, 'https://acme.example/demo')]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ lifecycle: 1, stage: 'won' });
   });
 });
 
-describe('the sales notification: one email per MQL', () => {
-  it('sends one escaped email naming who, why and what they clicked; a retry sends nothing', async () => {
-    const { leads, listener, changeFor, contacts, clock } = setup();
-    await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'k1')])]);
-    const sent: OutgoingMessage[] = [];
-    const mail: MailSender = { send: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) };
-    const deps = { leads, contacts: { get: async (id: string) => contacts.get(id) } as never, campaigns: { get: async () => campaign } as never, mail, clock, from: 'mql@acme.example' };
-    expect(await notifySales(deps, 'ct_fit')).toBe('sent');
-    expect(await notifySales(deps, 'ct_fit')).toBe('already-notified');
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.to).toBe('sales@acme.example');
-    expect(sent[0]!.html).toContain('Dana &lt;b&gt;');
-    expect(sent[0]!.text).toContain('Clicked: https://acme.example/pricing at 2026-03-02T14:10:00.000Z');
-    expect(sent[0]!.text).toContain('Criteria: icp_1 v3');
+describe('routing picks the right owner', () => {
+  it('the contact\'s owner first, then the territory\'s team in turns, then the default inbox', async () => {
+    const contacts = [
+      person('ct_owned', { owner: 'ana@acme.example', country: 'DE' }),
+      person('ct_de1', { country: 'DE' }),
+      person('ct_de2', { country: 'DE' }),
+      person('ct_de3', { country: 'DE' }),
+      person('ct_apac', { country: 'JP', region: 'APAC' }),
+      person('ct_br', { country: 'BR' }),
+    ];
+    const w = await world({ contacts });
+    await putRouting(w.deps, {
+      territories: [
+        { name: 'DACH', countries: ['de', 'AT', 'CH'], team: 'emea' },
+        { name: 'Asia-Pacific', regions: ['apac'], team: 'apac' },
+      ],
+      teams: { emea: { members: ['eva@acme.example', 'emil@acme.example'] }, apac: { members: ['aki@acme.example'] } },
+      defaultInbox: 'leads@acme.example',
+    });
+    for (const [i, c] of contacts.entries()) await w.record([click(c.contactId, 600 + i)]);
+    const owners = Object.fromEntries(await Promise.all(contacts.map(async (c) => [c.contactId, (await w.deps.leads.get(c.contactId))!.owner])));
+    expect(owners).toEqual({
+      ct_owned: 'ana@acme.example',
+      ct_de1: 'eva@acme.example',
+      ct_de2: 'emil@acme.example',
+      ct_de3: 'eva@acme.example',
+      ct_apac: 'aki@acme.example',
+      ct_br: 'leads@acme.example',
+    });
+    expect((await w.deps.leads.get('ct_de1'))!).toMatchObject({ routedBy: 'territory', territory: 'DACH' });
+    await w.notify('ct_owned');
+    expect(w.sent[0]!.to).toBe('ana@acme.example');
+  });
+
+  it('refuses a territory that names no team', async () => {
+    const w = await world();
+    await expect(putRouting(w.deps, { territories: [{ name: 'x', countries: ['DE'], team: 'ghosts' }] })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('criteria versions', () => {
+  it('drafts are edited, published versions never change, and qualification uses the latest version', async () => {
+    const w = await world();
+    await editDraft(w.deps, 'crit_icp', { name: 'ICP v2', engagement: { humanClick: 5, threshold: 10 } }, { revision: 1 });
+    expect((await w.deps.criteria.getVersion('crit_icp', 1))!.document.name).toBe('ICP');
+    await expect(editDraft(w.deps, 'crit_icp', { name: 'stale' }, { revision: 1 })).rejects.toThrow(ConflictError);
+    const v2 = await publishCriteria(w.deps, 'crit_icp');
+    expect(v2).toMatchObject({ published: true, version: { version: 2 } });
+    expect(await publishCriteria(w.deps, 'crit_icp')).toMatchObject({ published: false, version: { version: 2 } });
+    expect((await getCriteria(w.deps, 'crit_icp')).versions.map((v) => [v.version, v.name])).toEqual([[1, 'ICP'], [2, 'ICP v2']]);
+    expect(await w.deps.criteria.putVersion({ ...(await w.deps.criteria.getVersion('crit_icp', 1))!, document: v2.version.document })).toBe(false);
+    // Under v2 one click (5) is not enough; two are.
+    await w.record([click('ct_fit', 600)]);
+    expect(w.leads.leads.size).toBe(0);
+    await w.record([click('ct_fit', 900, 'https://acme.example/demo')]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ criteriaVersion: 2, engagement: { score: 10 } });
+  });
+});
+
+describe('engagement events posted through the API', () => {
+  const criteria = { name: 'Events', engagement: { humanClick: 10, events: { 'webinar-attended': 10, 'pricing-page-viewed': 5 }, threshold: 20 }, handRaiser: { events: ['trial-started'] } };
+
+  it('scores with SES clicks across campaigns, once per event id', async () => {
+    const w = await world({ criteria });
+    await w.record([click('ct_fit', 600)]);
+    expect(w.leads.leads.size).toBe(0);
+    const post = { type: 'webinar-attended', at: '2026-03-02T15:00:00Z', eventId: 'zoom-123', campaignId: 'cmp_1' };
+    expect(await recordEngagementEvent(w.deps, 'ct_fit', post)).toMatchObject({ recorded: true, qualification: 'qualified', lead: { leadId: 'ld_ct_fit' } });
+    expect(await recordEngagementEvent(w.deps, 'ct_fit', post)).toMatchObject({ recorded: false, qualification: 'already-lead' });
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ trigger: { kind: 'event', eventType: 'webinar-attended' }, engagement: { score: 20 } });
+    expect(w.published).toHaveLength(1);
+  });
+
+  it('with no campaign uses the default criteria; a hand-raising event qualifies on fit alone', async () => {
+    const w = await world({ criteria });
+    const r = await recordEngagementEvent(w.deps, 'ct_fit', { type: 'trial-started', at: '2026-03-02T15:00:00Z' });
+    expect(r.qualification).toBe('qualified');
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead.campaignId).toBeUndefined();
+    expect(lead.handRaiser).toBe(true);
+    await w.notify('ct_fit');
+    expect(w.sent[0]!.subject).toBe('Hand-raiser: Dana <b> Lee (Northwind & Sons)');
+    expect(w.sent[0]!.text).toContain('Campaign: none (engagement posted through the API)');
+  });
+
+  it('refuses bad input with a clear error', async () => {
+    const w = await world({ criteria });
+    await expect(recordEngagementEvent(w.deps, 'ct_nobody', { type: 'webinar-attended' })).rejects.toThrow(NotFoundError);
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'Webinar Attended' })).rejects.toThrow(ValidationError);
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: '2027-01-01T00:00:00Z' })).rejects.toThrow(/in the future/);
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', campaignId: 'cmp_404' })).rejects.toThrow(/campaign cmp_404 does not exist/);
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', extra: 1 })).rejects.toThrow(ValidationError);
+    expect(w.activities.items.size).toBe(0);
+  });
+});
+
+describe('the sales notification', () => {
+  it('says who, why, what they clicked, which campaign and how to give feedback, escaped in HTML', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    expect(await w.notify('ct_fit')).toBe('sent');
+    expect(await w.notify('ct_fit')).toBe('already-notified');
+    const m = w.sent[0]!;
+    expect(m.subject).toBe('New MQL: Dana <b> Lee (Northwind & Sons)');
+    expect(m.text).toContain('Clicked: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z');
+    expect(m.text).toContain('Campaign: Q3 <launch> (cmp_1)');
+    expect(m.text).toContain('Criteria: crit_icp v1');
+    expect(m.text).toContain('Why:\n- Fit: industry is Software');
+    expect(m.text).toContain('mql lead accept ct_fit');
+    expect(m.html).toContain('Dana &lt;b&gt; Lee at Northwind &amp; Sons');
+    expect(m.html).toContain('Q3 &lt;launch&gt; (cmp_1)');
+    expect(m.html).not.toMatch(/<b>|<launch>/);
   });
 
   it('releases the claim when SES fails, so the retry sends exactly once', async () => {
-    const { leads, listener, changeFor, contacts, clock } = setup();
-    await listener.recipientsChanged([changeFor([click('ct_fit', 600, 'k1')])]);
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
     let attempts = 0;
     const mail: MailSender = { send: async () => { if (++attempts === 1) throw Object.assign(new Error('throttled'), { retryable: true }); return { messageId: 'ok' }; } };
-    const deps = { leads, contacts: { get: async (id: string) => contacts.get(id) } as never, campaigns: { get: async () => campaign } as never, mail, clock, from: 'mql@acme.example' };
+    const deps = { leads: w.deps.leads, contacts: w.deps.contacts, campaigns: w.deps.campaigns, mail, clock: w.clock, from: 'mql@acme.example' };
     await expect(notifySales(deps, 'ct_fit')).rejects.toThrow('throttled');
     expect(await notifySales(deps, 'ct_fit')).toBe('sent');
     expect(await notifySales(deps, 'ct_fit')).toBe('already-notified');
     expect(attempts).toBe(2);
+  });
+});
+
+describe('sales feedback and MQL → SQL rates', () => {
+  it('moves forward only, repeats harmlessly, and goes back only when explicitly reopened', async () => {
+    const w = await world({ contacts: [person('ct_a'), person('ct_b'), person('ct_c'), person('ct_d')] });
+    await w.record(['ct_a', 'ct_b', 'ct_c', 'ct_d'].map((id, i) => click(id, 600 + i)));
+    const fb = (id: string, body: unknown) => leadFeedback(w.deps, id, body);
+    expect((await fb('ct_a', { action: 'accept', by: 'eva@acme.example' })).lead.stage).toBe('sql');
+    expect((await fb('ct_a', { action: 'accept' })).changed).toBe(false);
+    expect((await fb('ct_a', { action: 'stage', stage: 'proposal' })).lead.stage).toBe('proposal');
+    await expect(fb('ct_a', { action: 'stage', stage: 'meeting' })).rejects.toThrow(/only move forward/);
+    await expect(fb('ct_a', { action: 'reject', reason: 'no-budget' })).rejects.toThrow(/mark it lost/);
+    expect((await fb('ct_a', { action: 'reopen', stage: 'meeting', reason: 'proposal withdrawn' })).lead.stage).toBe('meeting');
+    expect((await fb('ct_a', { action: 'stage', stage: 'won' })).lead.stage).toBe('won');
+    await expect(fb('ct_a', { action: 'stage', stage: 'lost' })).rejects.toThrow(/closed/);
+
+    expect((await fb('ct_b', { action: 'reject', reason: 'no-budget', note: 'next year' })).lead).toMatchObject({ stage: 'rejected', rejectionReason: 'no-budget' });
+    expect((await fb('ct_b', { action: 'reject', reason: 'no-budget' })).changed).toBe(false);
+    await expect(fb('ct_b', { action: 'accept' })).rejects.toThrow(/reopen/);
+    await fb('ct_c', { action: 'reject', reason: 'student' });
+    await expect(fb('ct_d', { action: 'stage', stage: 'lost' })).rejects.toThrow(/rejected, with a reason/);
+    await expect(fb('ct_d', { action: 'accept', leadId: 'ld_ct_d_7' })).rejects.toThrow(/current lead is ld_ct_d/);
+    await expect(fb('ct_d', { action: 'reject', reason: 'because' })).rejects.toThrow(ValidationError);
+    await expect(fb('ct_nobody', { action: 'accept' })).rejects.toThrow(NotFoundError);
+    expect((await w.deps.leads.get('ct_a'))!.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sql', 'proposal', 'meeting', 'won']);
+
+    const rates = await qualificationRates(w.deps, ['cmp_1']);
+    expect(rates.total).toEqual({ mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 });
+    expect(rates.byCriteriaVersion).toEqual([{ criteriaId: 'crit_icp', version: 1, mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 }]);
+    expect(rates.byRejectionReason).toEqual([{ reason: 'no-budget', count: 1, share: 0.5 }, { reason: 'student', count: 1, share: 0.5 }]);
   });
 });

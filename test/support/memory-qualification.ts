@@ -1,0 +1,151 @@
+import type { Lead, LeadStage, RejectionReason, StageChange } from '../../src/lib/lead';
+import type { ActivityStore, CriteriaStore, LeadStore, Page, RoutingStore, StoredRouting } from '../../src/lib/ports';
+import type { CriteriaDraft, CriteriaVersion } from '../../src/lib/qualification/criteria';
+import type { Activity } from '../../src/lib/qualification/evaluate';
+
+/** In-memory stores with the same conditional semantics as the DynamoDB adapters, for unit tests. */
+export class MemoryLeads implements LeadStore {
+  readonly leads = new Map<string, Lead & { claimAt?: number }>();
+  readonly archived: Lead[] = [];
+  async createIfAbsent(lead: Lead) {
+    if (this.leads.has(lead.contactId)) return false;
+    this.leads.set(lead.contactId, structuredClone(lead));
+    return true;
+  }
+  async replaceClosed(lead: Lead, previous: Lead) {
+    const cur = this.leads.get(lead.contactId);
+    if (!cur || cur.leadId !== previous.leadId || cur.stage !== previous.stage) return false;
+    this.archived.push(structuredClone(previous));
+    this.leads.set(lead.contactId, structuredClone(lead));
+    return true;
+  }
+  async get(id: string) {
+    const l = this.leads.get(id);
+    if (!l) return undefined;
+    const { claimAt, ...lead } = structuredClone(l);
+    return lead;
+  }
+  async getMany(ids: string[]) {
+    return (await Promise.all(ids.map((id) => this.get(id)))).filter((l): l is Lead => Boolean(l));
+  }
+  async listByCampaign(campaignId: string): Promise<Page<Lead>> {
+    return { items: [...this.archived, ...this.leads.values()].filter((l) => l.campaignId === campaignId).map((l) => structuredClone(l)) };
+  }
+  async claimNotification(id: string, at: Date, leaseMs: number) {
+    const l = this.leads.get(id)!;
+    if (l.notifiedAt || (l.claimAt !== undefined && l.claimAt >= at.getTime() - leaseMs)) return false;
+    l.claimAt = at.getTime();
+    return true;
+  }
+  async markNotified(id: string, _m: string, at: string) {
+    this.leads.get(id)!.notifiedAt = at;
+  }
+  async releaseNotification(id: string) {
+    delete this.leads.get(id)!.claimAt;
+  }
+  async markPublished(id: string, at: string) {
+    this.leads.get(id)!.publishedAt ??= at;
+  }
+  async anonymise(id: string, at: string) {
+    const l = this.leads.get(id);
+    if (!l) return false;
+    Object.assign(l, { reasons: [], trigger: { kind: l.trigger.kind, at: l.trigger.at, clickedAt: l.trigger.clickedAt }, erasedAt: l.erasedAt ?? at });
+    return true;
+  }
+  async updateStage(
+    id: string,
+    expected: { leadId: string; stage: LeadStage },
+    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+  ) {
+    const l = this.leads.get(id);
+    if (!l || l.leadId !== expected.leadId || l.stage !== expected.stage) return false;
+    l.stage = change.stage;
+    l.stageHistory = [...(l.stageHistory ?? []), change.entry];
+    if (change.rejectionReason) l.rejectionReason = change.rejectionReason;
+    if (change.rejectionReason === null) delete l.rejectionReason;
+    if (change.closedAt) l.closedAt = change.closedAt;
+    if (change.closedAt === null) delete l.closedAt;
+    return true;
+  }
+}
+
+export class MemoryActivities implements ActivityStore {
+  readonly items = new Map<string, Activity>();
+  puts = 0;
+  async put(activities: Activity[]) {
+    for (const a of activities) {
+      this.puts++;
+      this.items.set(`${a.contactId}|${a.key}`, structuredClone(a));
+    }
+  }
+  async putIfAbsent(a: Activity) {
+    if (this.items.has(`${a.contactId}|${a.key}`)) return false;
+    this.items.set(`${a.contactId}|${a.key}`, structuredClone(a));
+    return true;
+  }
+  async listForContact(contactId: string) {
+    return [...this.items.values()].filter((a) => a.contactId === contactId).map((a) => structuredClone(a));
+  }
+}
+
+export class MemoryCriteria implements CriteriaStore {
+  readonly drafts = new Map<string, CriteriaDraft>();
+  readonly versions = new Map<string, CriteriaVersion>();
+  defaultId?: string;
+  async createDraft(d: CriteriaDraft) {
+    if (this.drafts.has(d.criteriaId)) return false;
+    this.drafts.set(d.criteriaId, structuredClone(d));
+    return true;
+  }
+  async getDraft(id: string) {
+    const d = this.drafts.get(id);
+    return d && structuredClone(d);
+  }
+  async saveDraft(d: CriteriaDraft, expected: number) {
+    if (this.drafts.get(d.criteriaId)?.revision !== expected) return false;
+    this.drafts.set(d.criteriaId, structuredClone(d));
+    return true;
+  }
+  async putVersion(v: CriteriaVersion) {
+    const k = `${v.criteriaId}|${v.version}`;
+    if (this.versions.has(k)) return false;
+    this.versions.set(k, structuredClone(v));
+    return true;
+  }
+  async getVersion(id: string, version?: number) {
+    const all = await this.listVersions(id);
+    return version === undefined ? all.at(-1) : all.find((v) => v.version === version);
+  }
+  async listVersions(id: string) {
+    return [...this.versions.values()].filter((v) => v.criteriaId === id).sort((a, b) => a.version - b.version).map((v) => structuredClone(v));
+  }
+  async list(): Promise<Page<CriteriaDraft>> {
+    return { items: [...this.drafts.values()] };
+  }
+  async getDefault() {
+    return this.defaultId;
+  }
+  async setDefault(id: string, onlyIfUnset: boolean) {
+    if (onlyIfUnset && this.defaultId) return false;
+    this.defaultId = id;
+    return true;
+  }
+}
+
+export class MemoryRouting implements RoutingStore {
+  stored?: StoredRouting;
+  readonly turns = new Map<string, number>();
+  async get() {
+    return this.stored && structuredClone(this.stored);
+  }
+  async put(r: StoredRouting, expected: number) {
+    if ((this.stored?.revision ?? 0) !== expected) return false;
+    this.stored = structuredClone(r);
+    return true;
+  }
+  async nextTurn(team: string) {
+    const n = this.turns.get(team) ?? 0;
+    this.turns.set(team, n + 1);
+    return n;
+  }
+}
