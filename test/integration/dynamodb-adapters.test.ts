@@ -99,9 +99,11 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('creates a lead once and lets one notifier claim it', async () => {
     const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
     const lead: Lead = {
-      leadId: 'ld_ct_9', contactId: 'ct_9', campaignId: 'cmp_x', profileId: 'icp_1', profileVersion: 1,
-      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit: industry is Software'], trigger: { clickedAt: '2026-01-01T00:00:00.000Z' },
-      stage: 'mql', owner: 'sales@acme.example',
+      leadId: 'ld_ct_9', contactId: 'ct_9', lifecycle: 1, campaignId: 'cmp_x', criteriaId: 'icp_1', criteriaVersion: 1, profileId: 'icp_1', profileVersion: 1,
+      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit: industry is Software'], fit: { score: 0, threshold: 0, matched: [] },
+      engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
+      trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
+      stage: 'mql', stageHistory: [], owner: 'sales@acme.example', routedBy: 'default',
     };
     expect(await leads.createIfAbsent(lead)).toBe(true);
     expect(await leads.createIfAbsent({ ...lead, reasons: ['other'] })).toBe(false);
