@@ -2,10 +2,11 @@ import { logger } from '../src/functions/observability';
 import { costPerMillionEmails } from './cost-model';
 import { benchEngagement, type EngagementFigures } from './engagement';
 import { benchImport, type ImportFigures } from './import';
+import { benchQualification, type QualificationFigures } from './qualification';
 
 /**
- * `npm run bench [-- --json] [--only engagement|import] [--recipients N] [--stats-sizes 1000,10000,100000]
- * [--import-sizes 25000,100000]`: the pipeline's figures on the embedded stack, as ratios measured in
+ * `npm run bench [-- --json] [--only engagement|import|qualification] [--recipients N] [--stats-sizes 1000,10000,100000]
+ * [--import-sizes 25000,100000] [--clicks N] [--burst N]`: the pipeline's figures on the embedded stack, as ratios measured in
  * one run (the machines are shared and noisy).
  */
 const args = process.argv.slice(2);
@@ -18,14 +19,18 @@ const recipients = Number(value('recipients') ?? 3000);
 const statsSizes = (value('stats-sizes') ?? '1000,10000,100000').split(',').map(Number);
 const importSizes = (value('import-sizes') ?? '25000,100000').split(',').map(Number);
 const only = value('only');
-if (only && only !== 'engagement' && only !== 'import') throw new Error('--only takes engagement or import');
+if (only && !['engagement', 'import', 'qualification'].includes(only)) throw new Error('--only takes engagement, import or qualification');
+const clicks = Number(value('clicks') ?? 200);
+const burst = Number(value('burst') ?? 200);
 logger.setLogLevel('ERROR');
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 const started = Date.now();
-const engagement: EngagementFigures | undefined = only === 'import' ? undefined : await benchEngagement({ recipients, statsSizes });
-const contactImport: ImportFigures | undefined = only === 'engagement' ? undefined : await benchImport({ sizes: importSizes });
+const wanted = (part: string) => !only || only === part;
+const engagement: EngagementFigures | undefined = wanted('engagement') ? await benchEngagement({ recipients, statsSizes }) : undefined;
+const contactImport: ImportFigures | undefined = wanted('import') ? await benchImport({ sizes: importSizes }) : undefined;
+const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst }) : undefined;
 clearInterval(sampler);
 const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
@@ -35,6 +40,7 @@ const result = {
   engagement,
   costPerMillionEmails: engagement && costPerMillionEmails(engagement),
   contactImport,
+  qualification,
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -42,6 +48,7 @@ if (json) {
   process.stdout.write(`\nmql-pipeline benchmark — Node ${process.version}, ${result.machine.cpus} cores, ${result.seconds} s\n`);
   if (engagement) printEngagement(engagement);
   if (contactImport) printImport(contactImport);
+  if (qualification) printQualification(qualification);
 }
 
 process.exit(0);
@@ -83,4 +90,17 @@ function printImport(f: ImportFigures) {
   rows.push(['importer peak RSS, largest ÷ smallest file', String(f.memoryGrowth), 'flat is 1.0']);
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(14)}  ${note}\n`);
+}
+
+function printQualification(q: QualificationFigures) {
+  process.stdout.write(`\n  qualification (a click → the sales email, on the embedded stack)\n\n`);
+  const rows: [string, string, string][] = [
+    [`click → sales email accepted, one at a time (${q.sequential.clicks})`, `p50 ${q.sequential.p50Ms} ms  p95 ${q.sequential.p95Ms} ms`, `max ${q.sequential.maxMs} ms; goal p95 < 1 s`],
+    [`the same, ${q.burst.clicks} clicks at once`, `p50 ${q.burst.p50Ms} ms  p95 ${q.burst.p95Ms} ms`, `max ${q.burst.maxMs} ms`],
+    ['leads / sales emails after every event twice more', `${q.leads} / ${q.notificationsSent}`, 'equal'],
+    ['contacts notified twice', String(q.notificationsSentTwice), 'goal 0'],
+    ['DynamoDB units per qualifying click (whole path)', `${q.writeUnitsPerQualifyingClick} write, ${q.readUnitsPerQualifyingClick} read`, ''],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(28)}  ${note}\n`);
 }
