@@ -16,7 +16,7 @@ const sesType: Record<string, SesEventType> = {
 };
 
 /** An SES event as EventBridge would deliver it, carrying the same content as the domain event. */
-function envelopeOf(e: EngagementEvent) {
+export function envelopeOf(e: EngagementEvent) {
   return sesEvent(
     sesType[e.type]!,
     { messageId: e.messageId, sentAt: e.sentAt, from: 'news@acme.example', to: `${e.contactId}@northwind.example`, subject: 'Q3', configurationSet: 'mql-pipeline-events', campaignId: e.campaignId, contactId: e.contactId },

@@ -2,8 +2,11 @@ import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
 import { sesEventsPattern, leadQualifiedPattern } from '../src/infra/event-patterns';
 import type { EventEnvelope } from '../src/infra/local/event-bus';
 import { startLocalRuntime } from '../src/infra/local/runtime';
-import { contactIdFor } from '../src/lib/ids';
+import { contactIdFor, shortHash } from '../src/lib/ids';
+import type { EngagementEvent } from '../src/lib/engagement/ses-event';
 import type { OutgoingMessage } from '../src/lib/ports';
+import { generateEventLog, prng, shuffle } from '../test/support/event-log';
+import { envelopeOf } from './engagement';
 
 export interface QualificationFigures {
   /** Clicks one at a time: click published → sales email accepted by the local SES. */
@@ -18,6 +21,11 @@ export interface QualificationFigures {
   /** DynamoDB units the qualifying path spent per qualifying click (engagement recording included). */
   writeUnitsPerQualifyingClick: number;
   readUnitsPerQualifyingClick: number;
+  /**
+   * What qualification adds to recording: write units per SES event for a log of a known campaign
+   * (the listener keeps the activity ledger) ÷ the same log for a campaign it does not know.
+   */
+  ledger: { events: number; writeUnitsPerEventKnown: number; writeUnitsPerEventUnknown: number; ratio: number };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -32,7 +40,7 @@ const summary = (ms: number[]) => {
  * project bus → notifier → SES SendEmail accepted. Then every click and every Lead Qualified event is
  * delivered twice more, and sales emails are counted per contact.
  */
-export async function benchQualification(options: { clicks: number; burst: number }): Promise<QualificationFigures> {
+export async function benchQualification(options: { clicks: number; burst: number; ledgerRecipients: number }): Promise<QualificationFigures> {
   const runtime = await startLocalRuntime();
   try {
     const n = options.clicks + options.burst;
@@ -97,6 +105,22 @@ export async function benchQualification(options: { clicks: number; burst: numbe
       await runtime.settle();
     }
     const leads = (await runtime.app.adapters.leads.listByCampaign(campaign.campaignId)).items.length;
+
+    // The activity ledger's cost: the same shuffled log, for a known campaign and for an unknown one.
+    const log = shuffle(generateEventLog({ recipients: options.ledgerRecipients, campaigns: 1, seed: 7 }), prng(1));
+    await runtime.app.adapters.campaigns.create({ ...campaign, campaignId: 'cmp_0', status: 'sent' });
+    const renamed = (e: EngagementEvent): EngagementEvent => {
+      const moved = { ...e, campaignId: 'cmp_unknown', messageId: `${e.messageId}-u` };
+      return { ...moved, key: shortHash([moved.type, moved.messageId, moved.at, moved.link ?? '', moved.userAgent ?? ''].join('|'), 16) };
+    };
+    const unitsFor = async (events: EngagementEvent[]) => {
+      const before = meter.writeUnits;
+      for (const e of events) await runtime.buses.default.publish(envelopeOf(e));
+      await runtime.settle();
+      return (meter.writeUnits - before) / events.length;
+    };
+    const unknown = await unitsFor(log.map(renamed));
+    const known = await unitsFor(log);
     return {
       sequential: summary(sequential),
       burst: summary(burst),
@@ -105,6 +129,7 @@ export async function benchQualification(options: { clicks: number; burst: numbe
       notificationsSentTwice: [...sends.values()].filter((c) => c > 1).length,
       writeUnitsPerQualifyingClick: Number((units.write / options.clicks).toFixed(2)),
       readUnitsPerQualifyingClick: Number((units.read / options.clicks).toFixed(2)),
+      ledger: { events: log.length, writeUnitsPerEventKnown: Number(known.toFixed(3)), writeUnitsPerEventUnknown: Number(unknown.toFixed(3)), ratio: Number((known / unknown).toFixed(3)) },
     };
   } finally {
     await runtime.stop();

@@ -6,7 +6,7 @@ import { benchQualification, type QualificationFigures } from './qualification';
 
 /**
  * `npm run bench [-- --json] [--only engagement|import|qualification] [--recipients N] [--stats-sizes 1000,10000,100000]
- * [--import-sizes 25000,100000] [--clicks N] [--burst N]`: the pipeline's figures on the embedded stack, as ratios measured in
+ * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N]`: the pipeline's figures on the embedded stack, as ratios measured in
  * one run (the machines are shared and noisy).
  */
 const args = process.argv.slice(2);
@@ -30,7 +30,7 @@ const started = Date.now();
 const wanted = (part: string) => !only || only === part;
 const engagement: EngagementFigures | undefined = wanted('engagement') ? await benchEngagement({ recipients, statsSizes }) : undefined;
 const contactImport: ImportFigures | undefined = wanted('import') ? await benchImport({ sizes: importSizes }) : undefined;
-const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst }) : undefined;
+const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst, ledgerRecipients: Number(value('ledger-recipients') ?? 1000) }) : undefined;
 clearInterval(sampler);
 const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
@@ -100,6 +100,7 @@ function printQualification(q: QualificationFigures) {
     ['leads / sales emails after every event twice more', `${q.leads} / ${q.notificationsSent}`, 'equal'],
     ['contacts notified twice', String(q.notificationsSentTwice), 'goal 0'],
     ['DynamoDB units per qualifying click (whole path)', `${q.writeUnitsPerQualifyingClick} write, ${q.readUnitsPerQualifyingClick} read`, ''],
+    [`write units per SES event, known ÷ unknown campaign (${q.ledger.events} events)`, `${q.ledger.writeUnitsPerEventKnown} ÷ ${q.ledger.writeUnitsPerEventUnknown} = ${q.ledger.ratio}`, "the activity ledger's cost"],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(28)}  ${note}\n`);

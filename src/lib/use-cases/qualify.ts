@@ -160,12 +160,16 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
         if (!campaign) continue; // unknown campaign: recorded, never qualified
         const linkUrls: Record<string, string> = { ...campaign.links };
         for (const e of change.newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
-        const after = activitiesOfRecipient(change.after, deps.rules, linkUrls);
-        const changed = ledgerChanges(activitiesOfRecipient(change.before, deps.rules, linkUrls), after);
-        if (!changed.length) continue;
-        puts.push(...changed);
         const c = criteria.get(campaign.campaignId);
         const h = c?.document.handRaiser;
+        // Opens are many and arrive out of order (each earlier one moves the first open): they enter
+        // the ledger only where the campaign's criteria can score them. Clicks always do.
+        const opensCount = Boolean(c && (c.document.engagement.humanOpen > 0 || h!.contactMe));
+        const scored = (acts: Activity[]) => (opensCount ? acts : acts.filter((a) => a.kind !== 'open'));
+        const after = scored(activitiesOfRecipient(change.after, deps.rules, linkUrls));
+        const changed = ledgerChanges(scored(activitiesOfRecipient(change.before, deps.rules, linkUrls)), after);
+        if (!changed.length) continue;
+        puts.push(...changed);
         const matters = changed.some(
           (a) => !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
         );
