@@ -54,7 +54,7 @@ describe('the demo path end to end on the embedded stand-ins', () => {
   it('delivers exactly one sales email per MQL to the local SES inbox, saying why', () => {
     const toSales = firstInbox.filter((m) => m.destination.to.includes('sales@acme.example'));
     expect(toSales).toHaveLength(first.summary.mqls);
-    expect(toSales[0]!.subject).toMatch(/^New MQL: /);
+    expect(toSales[0]!.subject).toMatch(/^(New MQL|Hand-raiser): /);
     expect(toSales[0]!.body.text).toMatch(/Why:\n- Fit: industry is /);
     const campaignMail = firstInbox.filter((m) => !m.destination.to.includes('sales@acme.example'));
     expect(campaignMail).toHaveLength(first.summary.sent);
