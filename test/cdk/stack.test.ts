@@ -267,7 +267,7 @@ describe('IAM, per function', () => {
     }
   });
 
-  it('lets the api and sender only enqueue send jobs, the engagement function only publish to the project bus, api and report only put and get reports/', () => {
+  it('lets the api and sender only enqueue send jobs, the engagement and api functions only publish to the project bus, api and report only put and get reports/', () => {
     const grant = (fn: string, prefix: string) => statementsOf(fn).filter((s) => actionsOfStatement(s).some((a) => a.startsWith(prefix)));
     for (const fn of functions) {
       const enqueue = grant(fn, 'sqs:SendMessage');
@@ -276,7 +276,8 @@ describe('IAM, per function', () => {
       );
       const puts = grant(fn, 'events:');
       expect(puts.map((s) => [s.Action, s.Resource])).toEqual(
-        fn === 'EngagementFunction' ? [['events:PutEvents', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineProjectBus/), 'Arn'] }]] : [],
+        // The api publishes too: engagement events posted through it can qualify a contact.
+        ['EngagementFunction', 'ApiFunction'].includes(fn) ? [['events:PutEvents', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineProjectBus/), 'Arn'] }]] : [],
       );
       const objects = grant(fn, 's3:');
       expect(objects.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual(

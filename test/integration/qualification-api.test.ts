@@ -1,4 +1,8 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig } from '../../src/infra/local/stand-ins';
 import { logger } from '../../src/functions/observability';
 import { leadQualifiedDetailType, leadQualifiedDetailSchema, projectEventSource } from '../../src/lib/lead';
 import { contactIdFor } from '../../src/lib/ids';
@@ -111,5 +115,19 @@ describe('qualification through the HTTP API on the local stack', () => {
     expect(backtest.body.campaigns[0]).toMatchObject({ campaignId, delivered: 2, engagedContacts: 2, wouldQualify: 2, handRaisers: 1, mqlsToday: 1, acceptedBySales: 1, currentMqls: 1 });
     expect(backtest.body.forecast).toMatchObject({ mqlsPerDelivered: 1, projectedMqlsPerMonth: 1000, enough: true, volumeNeeded: 10 });
     expect((await call('POST', `/criteria/${criteria.body.criteriaId}/backtest`, { campaignIds: ['cmp_nope'] })).status).toBe(422);
+  });
+
+  it('sets a malformed Lead Qualified event aside with its reason instead of retrying it', async () => {
+    await runtime.buses.project.publish({
+      version: '0', id: 'evt-malformed-1', source: projectEventSource, 'detail-type': leadQualifiedDetailType, account: '0', time: new Date().toISOString(),
+      region: 'us-east-1', resources: [], detail: { schemaVersion: 1, lead: { campaignId: 'cmp_x' } },
+    });
+    await runtime.settle();
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(runtime.endpoints.dynamodb)));
+    const today = new Date().toISOString().slice(0, 10);
+    const letters = await db.send(new QueryCommand({ TableName: 'mql-pipeline', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `DEADLETTER#${today}` } }));
+    const letter = letters.Items?.find((i) => i.eventId === 'evt-malformed-1');
+    expect(letter).toMatchObject({ source: 'notifier' });
+    expect(letter!.reason).toMatch(/^malformed Lead Qualified event: lead\.contactId: /);
   });
 });

@@ -392,6 +392,8 @@ export class MqlPipeline extends Construct {
     api.addToRolePolicy(enqueueSendJobs);
     api.addToRolePolicy(reportObjects);
     readUnsubscribeKey(api);
+    // Engagement events posted through the API can qualify a contact: the api publishes Lead Qualified.
+    this.projectBus.grantPutEventsTo(api);
 
     grantTable('sender');
     sender.addToRolePolicy(enqueueSendJobs); // fan-out queues the next page
