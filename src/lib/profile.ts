@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { companySizes, seniorities, type Contact } from './contact';
+import { companySizes, seniorities } from './contact';
 
 /**
  * An ideal customer profile: the fit half of qualification. Each listed attribute must match one of
- * its values; an attribute left out does not constrain. The criteria language (weights, negative
- * rules, decay, hand-raisers) deepens this schema; the version recorded on each MQL names which one.
+ * its values; an attribute left out does not constrain. It is published as version 1 of a criteria
+ * set of the same id (`criteriaFromProfile`: the basic rule), which the criteria language deepens
+ * with weights, negative rules, decay and hand-raisers (docs/qualification.md).
  */
 export const profileInputSchema = z
   .object({
@@ -21,34 +22,4 @@ export interface IdealCustomerProfile extends ProfileInput {
   profileId: string;
   version: number;
   createdAt: string;
-}
-
-export interface FitResult {
-  fits: boolean;
-  /** Plain-words reasons, one per matched (or failed) attribute, for the sales email. */
-  reasons: string[];
-}
-
-const checks = [
-  ['industries', 'industry', 'industry'],
-  ['companySizes', 'companySize', 'company size'],
-  ['countries', 'country', 'country'],
-  ['seniorities', 'seniority', 'seniority'],
-] as const;
-
-export function evaluateFit(contact: Contact, profile: ProfileInput): FitResult {
-  const reasons: string[] = [];
-  let fits = true;
-  for (const [listKey, attribute, label] of checks) {
-    const allowed = profile[listKey] as readonly string[] | undefined;
-    if (!allowed) continue;
-    const value = contact[attribute];
-    const ok = value !== undefined && allowed.some((a) => a.toLowerCase() === value.toLowerCase());
-    if (ok) reasons.push(`${label} is ${value}`);
-    else {
-      fits = false;
-      reasons.push(`${label} ${value ?? '(unknown)'} is not in the profile`);
-    }
-  }
-  return { fits, reasons };
 }

@@ -3,7 +3,10 @@ import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
 import { computeMetrics } from '../../src/lib/engagement/metrics';
 import { addCounters, applyEvent, emptyRecipient, project, type Counters } from '../../src/lib/engagement/recipient';
 import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
-import { evaluateFit } from '../../src/lib/profile';
+import { criteriaFromProfile } from '../../src/lib/qualification/criteria';
+import { evaluateFit } from '../../src/lib/qualification/evaluate';
+import type { ProfileInput } from '../../src/lib/profile';
+import type { Contact } from '../../src/lib/contact';
 
 const sentAt = '2026-03-02T14:00:00.000Z';
 let n = 0;
@@ -98,20 +101,20 @@ describe('a recipient\'s engagement and the campaign metrics', () => {
   });
 });
 
-describe('fit to the ideal customer profile', () => {
-  const contact = {
+describe('fit to the ideal customer profile (its default criteria)', () => {
+  const fitOf = (c: Contact, p: ProfileInput) => evaluateFit(criteriaFromProfile(p), c);
+  const contact: Contact = {
     contactId: 'ct_1', email: 'a@b.example', consent: true, createdAt: '', updatedAt: '',
     industry: 'Software', companySize: '201-1000' as const, country: 'DE', seniority: 'director' as const,
   };
   it('fits when every listed attribute matches, with a reason per attribute', () => {
-    const fit = evaluateFit(contact, { name: 'ICP', industries: ['software'], countries: ['DE', 'GB'], seniorities: ['director', 'vp'] });
-    expect(fit).toEqual({ fits: true, reasons: ['industry is Software', 'country is DE', 'seniority is director'] });
+    const fit = fitOf(contact, { name: 'ICP', industries: ['software'], countries: ['DE', 'GB'], seniorities: ['director', 'vp'] });
+    expect(fit.passed).toBe(true);
+    expect(fit.matched.map((m) => m.reason)).toEqual(['industry is Software', 'country is DE', 'seniority is director']);
   });
   it('does not fit when one attribute is outside the profile or unknown', () => {
-    expect(evaluateFit(contact, { name: 'ICP', companySizes: ['1-10'] }).fits).toBe(false);
-    expect(evaluateFit({ ...contact, industry: undefined }, { name: 'ICP', industries: ['Software'] })).toEqual({
-      fits: false,
-      reasons: ['industry (unknown) is not in the profile'],
-    });
+    expect(fitOf(contact, { name: 'ICP', companySizes: ['1-10'] }).passed).toBe(false);
+    const unknown = fitOf({ ...contact, industry: undefined }, { name: 'ICP', industries: ['Software'] });
+    expect(unknown).toMatchObject({ passed: false, failedRequired: ['industry: needs industry is Software'] });
   });
 });
