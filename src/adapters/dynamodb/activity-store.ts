@@ -1,4 +1,5 @@
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransientDependencyError } from '../../lib/errors';
 import type { ActivityStore } from '../../lib/ports';
 import type { Activity } from '../../lib/qualification/evaluate';
 import { isConditionFailure, keys } from './keys';
@@ -20,6 +21,8 @@ export class DynamoActivityStore implements ActivityStore {
         [this.table]: unique.slice(i, i + 25).map((a) => ({ PutRequest: { Item: { ...keys.activity(a.contactId, a.key), ...a } } })),
       };
       for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+        // Unprocessed items are throttling: back off, and past a few tries let the batch come back later.
+        if (attempt >= 6) throw new TransientDependencyError('DynamoDB left activity writes unprocessed; retry later');
         if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
         const result = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
         request = result.UnprocessedItems as typeof request;
