@@ -128,6 +128,14 @@ describe('qualification through the engagement listener', () => {
     expect(await w.activities.listForContact('ct_fit')).toEqual([]);
   });
 
+  it('a click later found to be part of a link burst stops scoring in the ledger', async () => {
+    const w = await world();
+    await w.record([click('ct_misfit', 700, 'https://acme.example/a')]);
+    expect((await w.activities.listForContact('ct_misfit')).map((a) => a.machine ?? false)).toEqual([false]);
+    await w.record(['b', 'c'].map((x) => click('ct_misfit', 701, `https://acme.example/${x}`)));
+    expect((await w.activities.listForContact('ct_misfit')).map((a) => [a.linkId !== undefined, a.machine])).toEqual([[true, true]]);
+  });
+
   it('later engagement joins the lead\'s history and never re-notifies', async () => {
     const w = await world();
     await w.record([click('ct_fit', 600)]);
