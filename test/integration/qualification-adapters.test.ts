@@ -27,12 +27,13 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     const document = criteriaDocumentSchema.parse({ name: 'v' });
     const draft = { criteriaId: 'crit_a', document, revision: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
     expect(await store.createDraft(draft)).toBe(true);
-    expect(await store.createDraft(draft)).toBe(false);
-    expect(await store.saveDraft({ ...draft, revision: 2 }, 1)).toBe(true);
-    expect(await store.saveDraft({ ...draft, revision: 3 }, 1)).toBe(false);
+    expect(await store.createDraft({ ...draft, updatedAt: '2026-01-01T00:00:01.000Z' })).toBe(false); // another writer's
+    expect(await store.createDraft(draft)).toBe(true); // the SDK's retry of our own unanswered write
+    expect(await store.saveDraft({ ...draft, revision: 2, updatedAt: '2026-01-01T00:00:02.000Z' }, 1)).toBe(true);
+    expect(await store.saveDraft({ ...draft, revision: 2, updatedAt: '2026-01-01T00:00:03.000Z' }, 1)).toBe(false);
     const v = { criteriaId: 'crit_a', version: 1, document, fromRevision: 2, publishedAt: '2026-01-02T00:00:00.000Z' };
     expect(await store.putVersion(v)).toBe(true);
-    expect(await store.putVersion({ ...v, document: { ...document, name: 'changed' } })).toBe(false);
+    expect(await store.putVersion({ ...v, document: { ...document, name: 'changed' }, fromRevision: 3 })).toBe(false);
     expect(await store.putVersion({ ...v, version: 2 })).toBe(true);
     expect((await store.getVersion('crit_a', 1))!.document.name).toBe('v');
     expect((await store.getVersion('crit_a'))!.version).toBe(2);
@@ -87,7 +88,8 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     const store = new DynamoRoutingStore(dynamo.db, dynamo.tableName);
     expect(await store.get()).toBeUndefined();
     expect(await store.put({ rules: defaultRoutingRules, revision: 1, updatedAt: 'now' }, 0)).toBe(true);
-    expect(await store.put({ rules: defaultRoutingRules, revision: 1, updatedAt: 'now' }, 0)).toBe(false);
+    expect(await store.put({ rules: defaultRoutingRules, revision: 1, updatedAt: 'now, elsewhere' }, 0)).toBe(false);
+    expect(await store.put({ rules: defaultRoutingRules, revision: 1, updatedAt: 'now' }, 0)).toBe(true); // our own retried write
     expect(await store.put({ rules: defaultRoutingRules, revision: 2, updatedAt: 'later' }, 1)).toBe(true);
     const turns = await Promise.all(Array.from({ length: 10 }, () => store.nextTurn('emea')));
     expect(turns.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -15,19 +15,25 @@ const strip = <T>(item: Record<string, unknown>): T => {
 export class DynamoCriteriaStore implements CriteriaStore {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
-  private async conditionalPut(item: Record<string, unknown>, condition: string, values?: Record<string, unknown>) {
+  /**
+   * A conditional put that recognises its own write: when the SDK retries a put whose response was
+   * lost, the retry fails the condition although the first attempt took effect. `mine` reads the
+   * stored item back to tell that apart from a real conflict.
+   */
+  private async conditionalPut(item: Record<string, unknown>, condition: string, values: Record<string, unknown> | undefined, mine: (stored: Record<string, unknown>) => boolean) {
     try {
       await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }));
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+      return Boolean(stored.Item && mine(stored.Item));
     }
   }
 
   createDraft(draft: CriteriaDraft) {
     const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
-    return this.conditionalPut(item, 'attribute_not_exists(pk)');
+    return this.conditionalPut(item, 'attribute_not_exists(pk)', undefined, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt);
   }
 
   async getDraft(criteriaId: string) {
@@ -37,11 +43,11 @@ export class DynamoCriteriaStore implements CriteriaStore {
 
   saveDraft(draft: CriteriaDraft, expectedRevision: number) {
     const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
-    return this.conditionalPut(item, 'revision = :r', { ':r': expectedRevision });
+    return this.conditionalPut(item, 'revision = :r', { ':r': expectedRevision }, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt && d.publishedRevision === draft.publishedRevision);
   }
 
   putVersion(version: CriteriaVersion) {
-    return this.conditionalPut({ ...keys.criteriaVersion(version.criteriaId, version.version), ...version }, 'attribute_not_exists(pk)');
+    return this.conditionalPut({ ...keys.criteriaVersion(version.criteriaId, version.version), ...version }, 'attribute_not_exists(pk)', undefined, (v) => v.fromRevision === version.fromRevision && v.publishedAt === version.publishedAt);
   }
 
   async getVersion(criteriaId: string, version?: number) {
@@ -101,6 +107,6 @@ export class DynamoCriteriaStore implements CriteriaStore {
   }
 
   setDefault(criteriaId: string, onlyIfUnset: boolean) {
-    return this.conditionalPut({ ...keys.criteriaDefault(), criteriaId }, onlyIfUnset ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR attribute_exists(pk)');
+    return this.conditionalPut({ ...keys.criteriaDefault(), criteriaId }, onlyIfUnset ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR attribute_exists(pk)', undefined, (d) => d.criteriaId === criteriaId);
   }
 }

@@ -25,8 +25,10 @@ export class DynamoRoutingStore implements RoutingStore {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // A retried put whose first attempt took effect unanswered finds its own write.
+      const stored = await this.get();
+      return stored?.revision === routing.revision && stored.updatedAt === routing.updatedAt;
     }
   }
 
