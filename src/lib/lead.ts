@@ -76,6 +76,25 @@ export interface Lead {
   erasedAt?: string;
 }
 
+/**
+ * A lead as it stays after its contact's erasure: campaign, criteria, times, stages, scores and owner
+ * (MQL and sales figures are unchanged); what described the person goes: the reasons, the matched
+ * fit rules and engagement contributions (attribute values, links), the trigger's link, and sales's
+ * free-text notes.
+ */
+export function anonymisedLead(lead: Lead, at: string): Lead {
+  const { linkUrl, intent, ...trigger } = lead.trigger ?? ({} as Lead['trigger']);
+  const copy: Lead = { ...lead, reasons: [], trigger, erasedAt: lead.erasedAt ?? at };
+  if (lead.fit) copy.fit = { ...lead.fit, matched: [] };
+  if (lead.engagement) copy.engagement = { ...lead.engagement, contributions: [] };
+  if (lead.stageHistory) {
+    copy.stageHistory = lead.stageHistory.map(({ note, reason, ...entry }) =>
+      reason && (rejectionReasons as readonly string[]).includes(reason) ? { ...entry, reason } : entry,
+    );
+  }
+  return copy;
+}
+
 export function leadIdFor(contactId: string, lifecycle: number): string {
   return lifecycle === 1 ? `ld_${contactId}` : `ld_${contactId}_${lifecycle}`;
 }

@@ -167,6 +167,8 @@ export interface LeadStore {
    * campaign, time and stage so MQL counts stay right. False when the contact has no lead.
    */
   anonymise(contactId: string, at: string): Promise<boolean>;
+  /** Closed leads of earlier lifecycles (kept when the contact re-qualified), oldest first. */
+  earlierLifecycles(contactId: string): Promise<Lead[]>;
   /**
    * Starts a new lifecycle for a contact whose current lead is closed (rejected or lost) and cooled
    * down: archives `previous` and replaces it with `lead`, only if the current lead is still
@@ -208,6 +210,11 @@ export interface ActivityStore {
   /** For events posted through the API: false when an activity with this key exists already. */
   putIfAbsent(activity: Activity): Promise<boolean>;
   listForContact(contactId: string): Promise<Activity[]>;
+  /**
+   * Right to erasure: each of the contact's activities keeps only its key, kind, time and campaign,
+   * marked `machine` so it never scores again. Answers how many were sealed.
+   */
+  erase(contactId: string, at: string): Promise<number>;
 }
 
 export interface StoredRouting {

@@ -115,6 +115,18 @@ describe('qualification through the HTTP API on the local stack', () => {
     expect(backtest.body.campaigns[0]).toMatchObject({ campaignId, delivered: 2, engagedContacts: 2, wouldQualify: 2, handRaisers: 1, mqlsToday: 1, acceptedBySales: 1, currentMqls: 1 });
     expect(backtest.body.forecast).toMatchObject({ mqlsPerDelivered: 1, projectedMqlsPerMonth: 1000, enough: true, volumeNeeded: 10 });
     expect((await call('POST', `/criteria/${criteria.body.criteriaId}/backtest`, { campaignIds: ['cmp_nope'] })).status).toBe(422);
+
+    // A subject access request shows the ledger; erasure seals it and strips the lead of the person.
+    const exported = await call('GET', `/contacts/${hana}/export`);
+    expect(exported.body.activities.map((a: { kind: string; linkUrl?: string }) => [a.kind, a.linkUrl])).toEqual([['click', 'https://acme.example/talk-to-sales']]);
+    const erased = await call('DELETE', `/contacts/${hana}`);
+    expect([erased.status, erased.body.activitiesSealed, erased.body.leadAnonymised]).toEqual([200, 1, true]);
+    const after = (await call('GET', `/leads/${hana}`)).body;
+    expect(after.lead).toMatchObject({ reasons: [], stage: 'meeting', owner: 'eva@acme.example', fit: { matched: [] }, engagement: { contributions: [] } });
+    expect(after.lead.trigger.linkUrl).toBeUndefined();
+    expect(after.history).toEqual([expect.objectContaining({ kind: 'click', machine: true })]);
+    expect(after.history[0].linkUrl).toBeUndefined();
+    expect((await call('POST', `/contacts/${hana}/engagement`, { type: 'webinar-attended' })).status).toBe(404);
   });
 
   it('sets a malformed Lead Qualified event aside with its reason instead of retrying it', async () => {

@@ -1,7 +1,7 @@
-import type { Lead, LeadStage, RejectionReason, StageChange } from '../../src/lib/lead';
+import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../src/lib/lead';
 import type { ActivityStore, CriteriaStore, LeadStore, Page, RoutingStore, StoredRouting } from '../../src/lib/ports';
 import type { CriteriaDraft, CriteriaVersion } from '../../src/lib/qualification/criteria';
-import type { Activity } from '../../src/lib/qualification/evaluate';
+import { sealedActivity, type Activity } from '../../src/lib/qualification/evaluate';
 
 /** In-memory stores with the same conditional semantics as the DynamoDB adapters, for unit tests. */
 export class MemoryLeads implements LeadStore {
@@ -47,10 +47,14 @@ export class MemoryLeads implements LeadStore {
     this.leads.get(id)!.publishedAt ??= at;
   }
   async anonymise(id: string, at: string) {
+    this.archived.forEach((a, i) => a.contactId === id && (this.archived[i] = anonymisedLead(a, at)));
     const l = this.leads.get(id);
     if (!l) return false;
-    Object.assign(l, { reasons: [], trigger: { kind: l.trigger.kind, at: l.trigger.at, clickedAt: l.trigger.clickedAt }, erasedAt: l.erasedAt ?? at });
+    this.leads.set(id, anonymisedLead(l, at));
     return true;
+  }
+  async earlierLifecycles(id: string) {
+    return this.archived.filter((a) => a.contactId === id).map((a) => structuredClone(a));
   }
   async updateStage(
     id: string,
@@ -82,6 +86,11 @@ export class MemoryActivities implements ActivityStore {
     if (this.items.has(`${a.contactId}|${a.key}`)) return false;
     this.items.set(`${a.contactId}|${a.key}`, structuredClone(a));
     return true;
+  }
+  async erase(contactId: string, at: string) {
+    const mine = await this.listForContact(contactId);
+    for (const a of mine) this.items.set(`${contactId}|${a.key}`, sealedActivity(a, at));
+    return mine.length;
   }
   async listForContact(contactId: string) {
     return [...this.items.values()].filter((a) => a.contactId === contactId).map((a) => structuredClone(a));

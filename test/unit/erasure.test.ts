@@ -7,6 +7,7 @@ import type { CampaignStore, ContactStore, EngagementStore, LeadStore, SendLedge
 import { eraseContact } from '../../src/lib/use-cases/personal-data';
 import { recordEngagement } from '../../src/lib/use-cases/record-engagement';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
+import { MemoryActivities } from '../support/memory-qualification';
 
 /**
  * Erasure seals a recipient without touching the campaign's counters, even when the recipient holds
@@ -51,6 +52,7 @@ function setup() {
         engagement: store,
         ledger: { records: async () => new Map(), forget: async () => {} } as unknown as SendLedger,
         leads: { anonymise: async () => false } as unknown as LeadStore,
+        activities: new MemoryActivities(),
         clock,
         rules: defaultMachineRules,
       },

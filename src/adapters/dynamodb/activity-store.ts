@@ -1,7 +1,7 @@
-import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransientDependencyError } from '../../lib/errors';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency } from '../../lib/concurrency';
 import type { ActivityStore } from '../../lib/ports';
-import type { Activity } from '../../lib/qualification/evaluate';
+import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
 import { isConditionFailure, keys } from './keys';
 
 const strip = (item: Record<string, unknown>): Activity => {
@@ -14,20 +14,10 @@ export class DynamoActivityStore implements ActivityStore {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
   async put(activities: Activity[]) {
-    // Same key, same facts: a plain overwrite is idempotent, so an unconditional batch write is safe.
+    // Same key, same facts: a plain overwrite is idempotent. Single PutItems, not BatchWriteItem:
+    // the functions are not granted BatchWriteItem, which would also allow deletes (docs/infrastructure.md).
     const unique = [...new Map(activities.map((a) => [`${a.contactId}|${a.key}`, a])).values()];
-    for (let i = 0; i < unique.length; i += 25) {
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [this.table]: unique.slice(i, i + 25).map((a) => ({ PutRequest: { Item: { ...keys.activity(a.contactId, a.key), ...a } } })),
-      };
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        // Unprocessed items are throttling: back off, and past a few tries let the batch come back later.
-        if (attempt >= 6) throw new TransientDependencyError('DynamoDB left activity writes unprocessed; retry later');
-        if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-        const result = await this.db.send(new BatchWriteCommand({ RequestItems: request }));
-        request = result.UnprocessedItems as typeof request;
-      }
-    }
+    await mapWithConcurrency(unique, 8, (a) => this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.activity(a.contactId, a.key), ...a } })));
   }
 
   async putIfAbsent(activity: Activity) {
@@ -40,6 +30,12 @@ export class DynamoActivityStore implements ActivityStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async erase(contactId: string, at: string) {
+    const all = await this.listForContact(contactId);
+    await this.put(all.map((a) => sealedActivity(a, at)));
+    return all.length;
   }
 
   async listForContact(contactId: string) {

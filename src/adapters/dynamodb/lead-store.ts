@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import type { Lead, LeadStage, RejectionReason, StageChange } from '../../lib/lead';
+import { ConcurrentUpdateError } from '../../lib/errors';
+import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/lead';
 import type { LeadStore, Page } from '../../lib/ports';
 import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
 
@@ -175,23 +176,39 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async anonymise(contactId: string, at: string) {
+    // Earlier lifecycles first, then the current lead (the answer says whether it had one).
+    for (const archived of await this.earlierLifecycles(contactId)) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(contactId, archived.lifecycle ?? 1), ...indexKeys(archived), ...anonymisedLead(archived, at) } }));
+    }
+    const current = await this.get(contactId);
+    if (!current) return false;
     try {
       await this.db.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.table,
-          Key: keys.lead(contactId),
-          // The campaign, times, stage and owner stay (MQL counts and sales figures are unchanged);
-          // what the reasons and the trigger said about the person (attributes, link) goes.
-          UpdateExpression: 'SET reasons = :none, erasedAt = if_not_exists(erasedAt, :at) REMOVE #trigger.linkUrl, #trigger.intent, notifyMessageId',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#trigger': 'trigger' },
-          ExpressionAttributeValues: { ':none': [], ':at': at },
+          Item: { ...keys.lead(contactId), ...indexKeys(current), ...anonymisedLead(current, at) },
+          // Only over the lead that was read: a concurrent stage change is not overwritten.
+          ConditionExpression: 'leadId = :id AND #stage = :stage',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':id': current.leadId, ':stage': current.stage },
         }),
       );
-      return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      throw new ConcurrentUpdateError(`the lead of ${contactId} changed while it was being anonymised; retry the erasure`);
     }
+    return true;
+  }
+
+  async earlierLifecycles(contactId: string) {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :l)',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':l': 'LEAD#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (r.Items ?? []).map(strip);
   }
 }

@@ -181,6 +181,12 @@ export const contactExportSchema = z
       }),
     ),
     lead: leadSchema.nullable(),
+    earlierLeads: z.array(leadSchema).meta({ description: 'Closed leads of earlier lifecycles (docs/qualification.md).' }),
+    activities: z
+      .array(
+        z.looseObject({ key: z.string(), contactId: z.string(), kind: z.enum(['click', 'open', 'event']), at: isoTime, campaignId: z.string().optional() }),
+      )
+      .meta({ description: 'The scored activities qualification keeps: clicks, opens and engagement events.' }),
   })
   .meta({ id: 'ContactExport' });
 
@@ -191,6 +197,7 @@ export const erasureSchema = z
     firstErasure: z.boolean().meta({ description: 'False when an earlier request had erased the contact already.' }),
     campaigns: z.number().int().meta({ description: "Campaigns whose records of the contact were emptied." }),
     leadAnonymised: z.boolean(),
+    activitiesSealed: z.number().int().meta({ description: 'Activities of the qualification ledger reduced to key, kind, time and campaign.' }),
   })
   .meta({ id: 'Erasure' });
 

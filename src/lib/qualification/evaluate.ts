@@ -22,6 +22,13 @@ export interface Activity {
   eventType?: string;
   /** Reclassified as machine activity (a link scanner's burst): kept, never scored. */
   machine?: boolean;
+  /** The contact was erased: only the key, kind, time and campaign are kept, and it never scores. */
+  erasedAt?: string;
+}
+
+/** What an activity keeps after its contact's erasure. */
+export function sealedActivity(a: Activity, at: string): Activity {
+  return { key: a.key, contactId: a.contactId, kind: a.kind, at: a.at, ...(a.campaignId ? { campaignId: a.campaignId } : {}), machine: true, erasedAt: a.erasedAt ?? at };
 }
 
 const labels: Partial<Record<CriteriaAttribute, string>> = {

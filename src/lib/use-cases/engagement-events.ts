@@ -53,7 +53,7 @@ export async function recordEngagementEvent(deps: QualifyDeps, contactId: string
   if (Date.parse(at) > now.getTime() + FUTURE_TOLERANCE_MS) throw new ValidationError(`at ${body.at} is in the future`, [{ path: ['at'], message: 'must not be in the future' }]);
 
   const contact = await deps.contacts.get(contactId);
-  if (!contact) throw new NotFoundError(`contact ${contactId} does not exist`);
+  if (!contact || contact.erasedAt) throw new NotFoundError(`contact ${contactId} does not exist${contact ? ' (erased)' : ''}`);
   let criteria: ResolvedCriteria | undefined;
   if (body.campaignId) {
     const campaign = await deps.campaigns.get(body.campaignId);

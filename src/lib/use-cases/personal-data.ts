@@ -4,7 +4,8 @@ import { classifyClicks, emptyRecipient, type RecipientEngagement } from '../eng
 import type { MachineRules } from '../engagement/machine-activity';
 import { ConcurrentUpdateError, NotFoundError } from '../errors';
 import type { Lead } from '../lead';
-import type { CampaignStore, Clock, ContactStore, EngagementStore, LeadStore, SendLedger, SendRecord, StoredRecipient } from '../ports';
+import type { ActivityStore, CampaignStore, Clock, ContactStore, EngagementStore, LeadStore, SendLedger, SendRecord, StoredRecipient } from '../ports';
+import type { Activity } from '../qualification/evaluate';
 
 /**
  * Data-subject requests: export everything held about a contact, and erase it.
@@ -20,6 +21,8 @@ export interface PersonalDataDeps {
   engagement: EngagementStore;
   ledger: SendLedger;
   leads: LeadStore;
+  /** The activity ledger (docs/qualification.md): exported and sealed with the rest. */
+  activities: ActivityStore;
   clock: Clock;
   rules: MachineRules;
 }
@@ -70,6 +73,10 @@ export interface ContactExport {
   contact: Contact;
   campaigns: CampaignEngagementExport[];
   lead: Lead | null;
+  /** Closed leads of earlier lifecycles. */
+  earlierLeads: Lead[];
+  /** The scored activities qualification keeps for the contact (clicks, opens, engagement events). */
+  activities: Activity[];
 }
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
@@ -102,7 +109,14 @@ export async function exportContact(deps: PersonalDataDeps, contactId: string): 
       engagement: recipient && engagementOf(recipient.state, campaign, deps.rules),
     });
   }
-  return { exportedAt: deps.clock.now().toISOString(), contact, campaigns, lead: (await deps.leads.get(contactId)) ?? null };
+  return {
+    exportedAt: deps.clock.now().toISOString(),
+    contact,
+    campaigns,
+    lead: (await deps.leads.get(contactId)) ?? null,
+    earlierLeads: await deps.leads.earlierLifecycles(contactId),
+    activities: (await deps.activities.listForContact(contactId)).sort((a, b) => a.at.localeCompare(b.at)),
+  };
 }
 
 export interface ErasureResult {
@@ -113,6 +127,8 @@ export interface ErasureResult {
   /** Campaigns whose records of the contact were emptied. */
   campaigns: number;
   leadAnonymised: boolean;
+  /** Activities of the contact's ledger sealed (docs/qualification.md). */
+  activitiesSealed: number;
 }
 
 const MAX_SEAL_ATTEMPTS = 8;
@@ -155,6 +171,7 @@ export async function eraseContact(deps: PersonalDataDeps, contactId: string): P
     campaigns++;
   }
   const leadAnonymised = await deps.leads.anonymise(contactId, at);
+  const activitiesSealed = await deps.activities.erase(contactId, at);
   const contact = await deps.contacts.get(contactId);
-  return { contactId, erasedAt: contact?.erasedAt ?? at, firstErasure: outcome === 'erased', campaigns, leadAnonymised };
+  return { contactId, erasedAt: contact?.erasedAt ?? at, firstErasure: outcome === 'erased', campaigns, leadAnonymised, activitiesSealed };
 }

@@ -184,7 +184,7 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
       const leadById = new Map(leads.map((l) => [l.contactId, l]));
       for (const { change, activities, criteria: resolved } of candidates) {
         const contact = contactById.get(change.after.contactId);
-        if (!contact) continue; // unknown contact: recorded, never qualified
+        if (!contact || contact.erasedAt) continue; // unknown or erased contact: recorded, never qualified
         const current = leadById.get(contact.contactId);
         if (current && !closedStages.has(current.stage)) {
           if (!current.publishedAt) await qualifyContact(deps, { contact, criteria: resolved, activities: [], current });
