@@ -189,6 +189,7 @@ export function addQualificationCommands(program: Command, { client, print, read
   const routing = program.command('routing').description('Who gets new MQLs: contact owner, territories with round-robin teams, default inbox');
   routing
     .command('get')
+    .description('Show the routing rules and their revision')
     .action(async () => {
       const r = await client().request<unknown>('GET', '/routing');
       print(r, () => JSON.stringify(r, null, 2));

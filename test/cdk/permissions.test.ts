@@ -195,6 +195,8 @@ beforeAll(async () => {
   expect(projectEvents.length).toBeGreaterThan(0);
   const notifier = makeNotifierHandler(apps.notifier);
   for (const e of projectEvents) await notifier(e as never);
+  // A malformed Lead Qualified event is set aside with its reason (a dead-letter item), not retried.
+  await notifier({ id: 'evt-malformed', source: 'mql-pipeline', 'detail-type': 'Lead Qualified', detail: { lead: {} } } as never);
   const report = makeReportHandler(apps.report);
   await report({ campaignId: campaign.campaignId });
   await report({});

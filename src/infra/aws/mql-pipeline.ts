@@ -118,7 +118,8 @@ export const tableAccess: Record<FunctionName, { operations: string[]; queriesIn
   api: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
   sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], queriesIndex: true },
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
-  notifier: { operations: ['GetItem', 'UpdateItem'], queriesIndex: false },
+  // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item.
+  notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem'], queriesIndex: false },
   // Reports read; they never write the table.
   report: { operations: ['GetItem', 'BatchGetItem', 'Query'], queriesIndex: true },
 };
