@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { audienceSchema, type Audience, type ExclusionCounts } from './audience';
+import { allowedPlaceholders, alwaysPresentPlaceholders } from './render';
 
 export const campaignStatuses = ['draft', 'sending', 'sent', 'paused', 'cancelled'] as const;
 export type CampaignStatus = (typeof campaignStatuses)[number];
@@ -17,14 +19,53 @@ export const campaignInputSchema = z
     profileId: z.string().min(1).optional(),
     /** The qualification criteria set (docs/qualification.md); its latest published version applies. Wins over `profileId`. */
     criteriaId: z.string().min(1).optional(),
-    /** Explicit audience; when absent, every mailable contact. Segments deepen in the API issue. */
+    /** Shorthand for `audience: { kind: 'list', contactIds }`; not with `audience`. */
     contactIds: z.array(z.string().min(1)).optional(),
+    /** Who receives it (src/lib/audience.ts). @default { kind: 'all' } */
+    audience: audienceSchema.optional(),
+    /** Text used where a contact lacks a placeholder's value, e.g. `{ "firstName": "there" }`. */
+    fallbacks: z
+      .partialRecord(
+        z.enum(allowedPlaceholders.filter((p) => !(alwaysPresentPlaceholders as readonly string[]).includes(p)) as [string, ...string[]]),
+        headerSafe.pipe(z.string().max(200)),
+      )
+      .optional(),
   })
   .strict();
 export type CampaignInput = z.infer<typeof campaignInputSchema>;
 
-export interface Campaign extends CampaignInput {
+/**
+ * Allowed status moves. `sending` covers fan-out and sending; `sent` means every recipient has an
+ * outcome (sent, failed or excluded). `paused` stops further sends promptly and resumes without
+ * duplicates; `cancelled` is final.
+ */
+export const campaignTransitions: Record<CampaignStatus, readonly CampaignStatus[]> = {
+  draft: ['sending', 'cancelled'],
+  sending: ['sent', 'paused', 'cancelled'],
+  paused: ['sending', 'cancelled'],
+  sent: [],
+  cancelled: [],
+};
+
+/** Progress of a send, kept on the campaign once known (totals arrive when the fan-out completes). */
+export interface SendSummary {
+  /** Audience members after exclusions: the recipients SES is asked to mail. */
+  recipients: number;
+  /** Audience members not mailed, by reason, found at fan-out. */
+  excluded: ExclusionCounts;
+  /** Send jobs the fan-out created. */
+  jobs: number;
+  /** Final counts, once every job has an outcome. */
+  sent?: number;
+  failed?: number;
+  /** Recipients found suppressed or without consent between the fan-out and their send. */
+  excludedAtSend?: ExclusionCounts;
+}
+
+export interface Campaign extends Omit<CampaignInput, 'audience'> {
   campaignId: string;
+  /** Normalised at creation; absent on campaigns stored before audiences existed (= all). */
+  audience?: Audience;
   status: CampaignStatus;
   /** The profile version when the campaign was created (campaigns made with a profile). */
   profileVersion?: number;
@@ -36,8 +77,19 @@ export interface Campaign extends CampaignInput {
   fanoutQueuedAt?: string;
   /** Link catalogue (id → URL) extracted from the HTML template, so events carry short ids. */
   links: Record<string, string>;
-  /** When the last fan-out page was queued: status `sent` means the whole audience is queued. */
+  /** When the last fan-out page was queued. */
   fanoutCompletedAt?: string;
-  audienceSize?: number;
-  excluded?: Partial<Record<string, number>>;
+  /**
+   * Incremented by each start and resume: jobs of an older generation stop, so a resume never runs
+   * beside the chain it replaces. @default 1 once sending started
+   */
+  generation?: number;
+  /** Why sending was paused, when the pipeline paused it itself (an SES account or configuration problem). */
+  pausedReason?: string;
+  pausedAt?: string;
+  cancelledAt?: string;
+  /** When every recipient had an outcome. */
+  completedAt?: string;
+  /** Totals when the fan-out completed, and the final outcome counts once sent. */
+  summary?: SendSummary;
 }

@@ -41,3 +41,27 @@ export class TransientDependencyError extends DomainError {
 export class InvalidCursorError extends DomainError {
   readonly code = 'INVALID_CURSOR';
 }
+
+/** The provider refused this message for this recipient; retrying will not help. */
+export class PermanentSendError extends DomainError {
+  readonly code = 'PERMANENT_SEND_FAILURE';
+}
+
+/**
+ * Nothing can be sent until a person acts: the account is paused or suspended, the sender identity
+ * or configuration set is missing, the daily quota is spent. The campaign pauses with this reason
+ * rather than failing every recipient or retrying forever.
+ */
+export class SendingBlockedError extends DomainError {
+  readonly code = 'SENDING_BLOCKED';
+}
+
+/**
+ * The call may or may not have reached the provider (a timeout or a connection lost after the
+ * request was written). Retrying could mail someone twice, giving up could skip them: the claim
+ * stays until its lease expires, and the takeover asks SES's Send events what happened.
+ */
+export class SendOutcomeUnknownError extends DomainError {
+  readonly code = 'SEND_OUTCOME_UNKNOWN';
+  override readonly retryable = true;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractLinks, placeholdersOf, renderMessage, validateTemplates } from '../../src/lib/render';
+import { extractLinks, placeholdersOf, renderMessage, unguardedPlaceholders, validateTemplates } from '../../src/lib/render';
 import { signUnsubscribeToken, unsubscribeHeaders, verifyUnsubscribeToken } from '../../src/lib/unsubscribe-token';
 
 const templates = {
@@ -38,7 +38,20 @@ describe('rendering personalised messages', () => {
     expect(validateTemplates({ subject: '{{nickname}}', html: '{{{firstName}}}', text: '{{#if x}}' })).toEqual({
       unknown: ['nickname'],
       errors: [expect.stringContaining('would bypass HTML escaping'), expect.stringMatching(/^text: /)],
+      missingFallbacks: ['firstName'],
     });
+  });
+
+  it('requires a fallback for every value a contact may lack: inline, campaign-wide, or a guard', () => {
+    const t = { subject: 'Hi {{firstName}}', html: '<p>{{#if company}}At {{company}}{{/if}} {{default role "friend"}} {{email}}</p>', text: '{{lastName}} {{unsubscribeUrl}}' };
+    expect(validateTemplates(t).missingFallbacks).toEqual(['firstName', 'lastName']);
+    expect(validateTemplates(t, { firstName: 'there', lastName: '' }).missingFallbacks).toEqual([]);
+    expect(unguardedPlaceholders('{{#if firstName}}{{firstName}}{{else}}{{firstName}}{{/if}}')).toEqual(['firstName']); // the else branch is not guarded
+  });
+
+  it('renders a campaign-wide fallback, escaped in HTML like any value', () => {
+    const out = renderMessage({ subject: 'Hi {{firstName}}', html: '<p>Hi {{firstName}}</p>', text: 'Hi {{firstName}}' }, { firstName: '' }, extras, { firstName: 'Tom & Jerry' });
+    expect(out).toEqual({ subject: 'Hi Tom & Jerry', html: '<p>Hi Tom &amp; Jerry</p>', text: 'Hi Tom & Jerry' });
   });
 
   it('extracts absolute links once each, in order', () => {
