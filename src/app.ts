@@ -1,8 +1,10 @@
 import type { AppConfig } from './config';
 import type { EngagementEvent } from './lib/engagement/ses-event';
 import { newId } from './lib/ids';
+import { TransientDependencyError } from './lib/errors';
 import type {
   ActivityStore,
+  CampaignMailSender,
   CampaignStore,
   Clock,
   ContactStore,
@@ -17,9 +19,11 @@ import type {
   RoutingStore,
   SendJob,
   SendLedger,
+  SendProgressStore,
   SendQueue,
+  SendRateLimiter,
 } from './lib/ports';
-import { campaignStats, compactionCutoff, createCampaign, getCampaign, startSend, updateDraftCampaign } from './lib/use-cases/campaigns';
+import { campaignStats, compactionCutoff, controlSend, createCampaign, getCampaign, startSend, updateDraftCampaign, type SendControl } from './lib/use-cases/campaigns';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './lib/use-cases/contacts';
 import { eraseContact, exportContact } from './lib/use-cases/personal-data';
 import type { CsvDelimiter } from './lib/contact-import';
@@ -35,8 +39,8 @@ import { composeListeners, suppressionListener } from './lib/use-cases/react-to-
 import { getRouting, putRouting } from './lib/use-cases/routing';
 import { CountedDeltas, recordEngagement, type IncomingEvent } from './lib/use-cases/record-engagement';
 import { writeCampaignReport } from './lib/use-cases/reports';
-import { handleSendJob, pacer } from './lib/use-cases/send';
-import { unsubscribe } from './lib/use-cases/unsubscribe';
+import { handleSendJob, type SendJobOptions } from './lib/use-cases/send';
+import { unsubscribe, unsubscribeStatus } from './lib/use-cases/unsubscribe';
 
 /** Everything the use cases need from the outside world: built by one composition root per runtime. */
 export interface Adapters {
@@ -44,6 +48,12 @@ export interface Adapters {
   profiles: ProfileStore;
   campaigns: CampaignStore;
   ledger: SendLedger;
+  /** Audience pages and job outcomes of sends. */
+  progress: SendProgressStore;
+  /** The account's send schedule shared by every sender. */
+  sendLimiter: SendRateLimiter;
+  /** The SES account's quota (GetAccount); undefined when it cannot be read. */
+  sendQuota: { maxSendRate(): Promise<number | undefined> };
   engagement: EngagementStore;
   leads: LeadStore;
   /** Qualification criteria sets: drafts and immutable versions. */
@@ -53,8 +63,8 @@ export interface Adapters {
   routing: RoutingStore;
   deadLetters: DeadLetterSink;
   queue: SendQueue;
-  /** Sends campaign messages (SES with the configuration set). */
-  campaignMail: MailSender;
+  /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
+  campaignMail: CampaignMailSender;
   /** Sends notifications to sales. */
   salesMail: MailSender;
   events: EventPublisher;
@@ -67,10 +77,28 @@ export interface Adapters {
  * schedule, CLI via HTTP) reaches the domain through this object and nothing else.
  */
 export function buildApp(a: Adapters, config: AppConfig) {
-  const pace = pacer(config.maxSendRate ?? 14);
+  const sendRate = memoised(SEND_RATE_TTL_MS, async () => {
+    const rate = config.maxSendRate ?? (await a.sendQuota.maxSendRate());
+    if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
+    return rate;
+  });
   const countedDeltas = new CountedDeltas();
   const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
   const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
+  const record = (events: IncomingEvent[]) =>
+    recordEngagement(
+      {
+        store: a.engagement,
+        clock: a.clock,
+        rules: config.machineRules,
+        inFlightGraceMs: config.inFlightGraceMs,
+        newDeltaId: () => newId('d'),
+        listener,
+        countedDeltas,
+        compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+      },
+      events,
+    );
   return {
     adapters: a,
     config,
@@ -91,32 +119,32 @@ export function buildApp(a: Adapters, config: AppConfig) {
     listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
     updateDraftCampaign: (campaignId: string, patch: unknown) => updateDraftCampaign(a, campaignId, patch),
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
+    controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
-    unsubscribe: (token: string) => unsubscribe({ ...a, secret: config.unsubscribeSecret }, token),
-    handleSendJob: (job: SendJob) =>
+    unsubscribe: (token: string) =>
+      unsubscribe(
+        {
+          ...a,
+          secret: config.unsubscribeSecret,
+          record: async (event) => ({ counted: !(await record([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
+        },
+        token,
+      ),
+    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: config.unsubscribeSecret }, token),
+    handleSendJob: (job: SendJob, options?: SendJobOptions) =>
       handleSendJob(
         {
           ...a,
           mail: a.campaignMail,
-          pace,
+          limiter: a.sendLimiter,
+          sendRate,
           unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: config.unsubscribeSecret },
+          ...config.sending,
         },
         job,
+        options,
       ),
-    recordEngagement: (events: IncomingEvent[]) =>
-      recordEngagement(
-        {
-          store: a.engagement,
-          clock: a.clock,
-          rules: config.machineRules,
-          inFlightGraceMs: config.inFlightGraceMs,
-          newDeltaId: () => newId('d'),
-          listener,
-          countedDeltas,
-          compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
-        },
-        events,
-      ),
+    recordEngagement: record,
     notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     createCriteria: (input: unknown) => createCriteria(a, input),
     getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
@@ -137,4 +165,20 @@ export function buildApp(a: Adapters, config: AppConfig) {
   };
 }
 export type App = ReturnType<typeof buildApp>;
+
+/** The account's rate is read again after this long (a quota increase applies without a cold start). */
+const SEND_RATE_TTL_MS = 10 * 60_000;
+
+/** Caches a successful answer for `ttlMs`; a failure is not cached. */
+function memoised<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let cached: { value: Promise<T>; at: number } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const value = load();
+      cached = { value, at: Date.now() };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+}
 export type { EngagementEvent };

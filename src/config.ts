@@ -21,8 +21,18 @@ export const configSchema = z.object({
   unsubscribeMailto: z.email(),
   /** HMAC key for unsubscribe tokens (from Secrets Manager on AWS, never in code or in clear in the environment). */
   unsubscribeSecret: z.string().min(32),
-  /** Messages per second; SES GetAccount's MaxSendRate when left out. */
+  /** Messages per second; SES GetAccount's MaxSendRate when left out (set it lower when other mail shares the account). */
   maxSendRate: z.number().positive().optional(),
+  /** Sender tuning; each default suits Lambda and is documented on `SendDeps` (src/lib/use-cases/send.ts). */
+  sending: z
+    .object({
+      recipientsPerJob: z.number().int().min(1).max(1000),
+      fanoutPageSize: z.number().int().min(1).max(1000),
+      claimLeaseMs: z.number().int().positive(),
+      statusCheckMs: z.number().int().positive(),
+    })
+    .partial()
+    .default({}),
   /**
    * A pending campaign delta older than this is known abandoned (its writer has timed out) and may
    * be taken over. Must exceed the engagement function's timeout. @default 300000

@@ -5,7 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Adapters } from '../app';
 import type { AppConfig } from '../config';
-import { systemClock, type Clock, type MailSender, type SendQueue } from '../lib/ports';
+import { systemClock, type CampaignMailSender, type Clock, type MailSender, type SendQueue } from '../lib/ports';
 import { DynamoActivityStore } from './dynamodb/activity-store';
 import { DynamoCampaignStore, DynamoProfileStore } from './dynamodb/campaign-store';
 import { DynamoContactStore } from './dynamodb/contact-store';
@@ -15,9 +15,11 @@ import { DynamoEngagementStore } from './dynamodb/engagement-store';
 import { DynamoLeadStore } from './dynamodb/lead-store';
 import { DynamoRoutingStore } from './dynamodb/routing-store';
 import { DynamoSendLedger } from './dynamodb/send-ledger';
+import { DynamoSendProgressStore } from './dynamodb/send-progress-store';
+import { DynamoSendRateLimiter } from './dynamodb/send-rate-limiter';
 import { EventBridgePublisher } from './eventbridge/event-publisher';
 import { S3ReportStore } from './s3/report-store';
-import { SesMailSender } from './ses/mail-sender';
+import { SesMailSender, getMaxSendRate } from './ses/mail-sender';
 import { SqsSendQueue } from './sqs/send-queue';
 
 export interface Clients {
@@ -36,7 +38,7 @@ export interface Clients {
 export function buildAdapters(
   clients: Clients,
   config: AppConfig,
-  overrides: Partial<{ queue: SendQueue; campaignMail: MailSender; clock: Clock; reportPublicBaseUrl: string }> = {},
+  overrides: Partial<{ queue: SendQueue; campaignMail: CampaignMailSender; clock: Clock; reportPublicBaseUrl: string }> = {},
 ): Adapters {
   const table = config.tableName;
   const db = clients.dynamodb;
@@ -46,6 +48,9 @@ export function buildAdapters(
     profiles: new DynamoProfileStore(db, table),
     campaigns: new DynamoCampaignStore(db, table),
     ledger: new DynamoSendLedger(db, table),
+    progress: new DynamoSendProgressStore(db, table),
+    sendLimiter: new DynamoSendRateLimiter(db, table),
+    sendQuota: { maxSendRate: () => getMaxSendRate(clients.ses) },
     engagement: new DynamoEngagementStore(db, table),
     leads: new DynamoLeadStore(db, table),
     criteria: new DynamoCriteriaStore(db, table),

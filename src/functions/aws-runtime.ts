@@ -25,7 +25,9 @@ function required(name: string): string {
 const traced = <T>(client: T) => tracer.captureAWSv3Client(client);
 const clients = {
   dynamodb: DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), { marshallOptions: { removeUndefinedValues: true } }),
-  ses: traced(new SESv2Client({})),
+  // One attempt per call: the sender retries through its pacer (a hidden SDK retry would bypass
+  // the send schedule, and a retried timeout could mail someone twice).
+  ses: traced(new SESv2Client({ maxAttempts: 1 })),
   sqs: traced(new SQSClient({})),
   eventBridge: traced(new EventBridgeClient({})),
   s3: traced(new S3Client({})),

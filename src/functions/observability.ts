@@ -29,6 +29,8 @@ export const tracer = new Tracer({ serviceName });
 interface LambdaContextLike {
   awsRequestId: string;
   functionName: string;
+  /** The sender hands work back before its timeout (functions/sender/handler.ts). */
+  getRemainingTimeInMillis?: () => number;
 }
 const isSqsEvent = (event: unknown): event is { Records: unknown[] } =>
   Array.isArray((event as { Records?: unknown } | null)?.Records);
@@ -39,7 +41,7 @@ const retriedOf = (result: unknown) => (result as { batchItemFailures?: unknown[
  * subsegment annotated with ColdStart and Service, the ColdStart metric, received/retried counts
  * for queue consumers, and metrics flushed after every invocation, also when it throws.
  */
-export function instrumented<E, R>(handler: (event: E) => Promise<R>) {
+export function instrumented<E, R>(handler: (event: E, context?: LambdaContextLike) => Promise<R>) {
   let coldStart = true;
   return async (event: E, context?: LambdaContextLike): Promise<R> => {
     if (context) logger.addContext(context as never);
@@ -53,7 +55,7 @@ export function instrumented<E, R>(handler: (event: E) => Promise<R>) {
       tracer.addServiceNameAnnotation();
     }
     try {
-      const result = await handler(event);
+      const result = await handler(event, context);
       if (isSqsEvent(event)) {
         metrics.addMetric(metricNames.messagesReceived, MetricUnit.Count, event.Records.length);
         metrics.addMetric(metricNames.messagesRetried, MetricUnit.Count, retriedOf(result)?.length ?? 0);

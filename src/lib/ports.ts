@@ -2,6 +2,7 @@
  * Ports: what the use cases need from the world, in the domain's words. Each has one AWS adapter
  * (src/adapters) that the local runtime also uses, pointed at the embedded stand-ins.
  */
+import type { ExclusionCounts } from './audience';
 import type { Campaign, CampaignStatus } from './campaign';
 import type { Contact, ContactFilter, SuppressionReason } from './contact';
 import type { Counters, RecipientEngagement } from './engagement/recipient';
@@ -65,25 +66,38 @@ export interface CampaignStore {
   update(campaignId: string, changes: Partial<Campaign>, onlyIf: CampaignStatus[]): Promise<boolean>;
 }
 
-/** One send attempt per recipient per campaign, claimed before SES is called. */
+/** A recipient's outcome in a campaign, as the sender reads it. */
+export type RecipientResult = { state: 'sent'; messageId: string } | { state: 'failed'; reason: string };
+export type RecipientOutcome = { contactId: string; at: string } & RecipientResult;
+
+/**
+ * `claimed`: this call owns the job. `taken-over`: this call owns it, but an earlier claim older
+ * than the lease existed — its sender died or lost an answer, and SES may have accepted some of
+ * its messages. `busy`: another sender claimed it less than a lease ago.
+ */
+export type JobClaim = 'claimed' | 'taken-over' | 'busy';
+
+/**
+ * Exactly once per recipient: a send job is claimed (one sender at a time, with a lease) before
+ * SES is called, and each recipient's outcome is recorded after. Jobs never share a recipient
+ * (audience pages are recorded once and split into disjoint jobs), so the job's claim covers them.
+ */
 export interface SendLedger {
-  /**
-   * True when this call claimed the recipient; false when it was sent, failed for good, or is
-   * claimed by a call that started less than `leaseMs` ago (a crashed claim can be taken over).
-   */
-  claim(campaignId: string, contactId: string, at: Date, leaseMs: number): Promise<boolean>;
-  markSent(campaignId: string, contactId: string, messageId: string, at: string): Promise<void>;
-  markFailed(campaignId: string, contactId: string, reason: string, at: string): Promise<void>;
-  /** Releases a claim after a retryable failure, so a retry may send. */
-  release(campaignId: string, contactId: string): Promise<void>;
+  claimJob(campaignId: string, jobId: string, at: Date, leaseMs: number): Promise<JobClaim>;
+  /** Gives the claim up (the job stopped, or hands itself to a continuation). */
+  releaseJob(campaignId: string, jobId: string): Promise<void>;
+  /** The outcomes recorded for these recipients of one campaign (consistent read); absent ones have none yet. */
+  outcomes(campaignId: string, contactIds: string[]): Promise<Map<string, RecipientResult>>;
+  /** Records outcomes (batched writes). Only the job's claimant writes them, so none is ever overwritten. */
+  recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]): Promise<void>;
   /** The send records of these recipients, keyed `campaignId|contactId` (for export and erasure). */
   records(refs: { campaignId: string; contactId: string }[]): Promise<Map<string, SendRecord>>;
   /** Drops what a record says beyond "sent once" (SES message id, failure text), for erasure. */
   forget(campaignId: string, contactId: string): Promise<void>;
 }
 
+/** A send record as stored (export and erasure show it as it is). */
 export interface SendRecord {
-  claimedAt?: number;
   sentAt?: string;
   messageId?: string;
   failedAt?: string;
@@ -92,13 +106,98 @@ export interface SendRecord {
 
 /**
  * Work on the send queue. A `fanout` job resolves one page of the audience and enqueues `send`
- * jobs plus the next `fanout`, so no invocation's work grows with the audience.
+ * jobs plus the next `fanout`, so no invocation's work grows with the audience. Jobs carry the
+ * campaign's `generation`: a resume starts a new one and jobs of an older one stop.
  */
 export type SendJob =
-  | { kind: 'fanout'; campaignId: string; cursor?: string }
-  | { kind: 'send'; campaignId: string; contactIds: string[] };
+  | {
+      kind: 'fanout';
+      campaignId: string;
+      generation: number;
+      /** 0-based page of the audience. */
+      page: number;
+      /** Where this page starts in the audience (absent for page 0). */
+      cursor?: string;
+      /** Totals of the pages before this one. */
+      totals?: AudienceTotals;
+    }
+  | {
+      kind: 'send';
+      campaignId: string;
+      generation: number;
+      /** `<page>.<index>`: stable, so a redelivered or resumed job is the same job. */
+      jobId: string;
+      contactIds: string[];
+      /** Continuations after retryable failures so far. @default 0 */
+      attempt?: number;
+    };
 export interface SendQueue {
-  enqueue(jobs: SendJob[]): Promise<void>;
+  enqueue(jobs: SendJob[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+export interface AudienceTotals {
+  /** Audience members to mail (after exclusions). */
+  recipients: number;
+  jobs: number;
+  excluded: ExclusionCounts;
+}
+
+/** One resolved page of a campaign's audience, recorded once so a replay or a resume sends to exactly the same people. */
+export interface AudiencePage {
+  page: number;
+  jobs: { jobId: string; contactIds: string[] }[];
+  excluded: ExclusionCounts;
+  /** Cursor of the next page; absent on the last. */
+  next?: string;
+  /** Running totals through this page. */
+  totals: AudienceTotals;
+}
+
+/** What a send job achieved once every recipient in it had an outcome. */
+export interface JobOutcome {
+  jobId: string;
+  sent: number;
+  failed: number;
+  /** Recipients found suppressed or without consent at send time (after the fan-out). */
+  excluded: ExclusionCounts;
+  at: string;
+}
+
+/** The send's own records besides the per-recipient ledger: audience pages and job outcomes. */
+export interface SendProgressStore {
+  /** Records the page unless this page number exists; answers the stored page (the first writer's). */
+  recordPage(campaignId: string, page: AudiencePage): Promise<AudiencePage>;
+  getPage(campaignId: string, page: number): Promise<AudiencePage | undefined>;
+  /**
+   * Claims the right to queue this page's jobs and the next page for a generation: false when this
+   * generation queued them already, or another copy of the fan-out is doing it (claimed less than
+   * `leaseMs` ago). So a duplicated fan-out message never forks the fan-out chain.
+   */
+  claimPageQueuing(campaignId: string, page: number, generation: number, at: number, leaseMs: number): Promise<boolean>;
+  /** Records that the page's jobs and the next page are queued for this generation. */
+  markPageQueued(campaignId: string, page: number, generation: number): Promise<void>;
+  /** Records a job's outcome once per job id; true when this call recorded it. */
+  recordJobOutcome(campaignId: string, outcome: JobOutcome): Promise<boolean>;
+  /** Which of these jobs have an outcome. */
+  jobsWithOutcome(campaignId: string, jobIds: string[]): Promise<Set<string>>;
+  /** Every job outcome recorded so far. */
+  jobOutcomes(campaignId: string): Promise<JobOutcome[]>;
+  /** Records how many jobs the whole audience made (when the fan-out completes). */
+  setJobTotal(campaignId: string, jobs: number): Promise<void>;
+  /**
+   * Counts a finished job and answers the count with the job total when known. At least once per
+   * job (a retried job may count twice): a cheap trigger for the exact check against
+   * `jobOutcomes`, never a figure.
+   */
+  countFinishedJob(campaignId: string): Promise<{ finished: number; jobs?: number }>;
+}
+
+/**
+ * The account's send rate shared by every concurrent sender: `reserve` books `count` messages and
+ * answers when (epoch ms) the call carrying them may go, so that together senders never exceed it.
+ */
+export interface SendRateLimiter {
+  reserve(count: number, perSecond: number, now: number): Promise<number>;
 }
 
 export interface OutgoingMessage {
@@ -115,6 +214,19 @@ export interface OutgoingMessage {
 
 export interface MailSender {
   send(message: OutgoingMessage): Promise<{ messageId: string }>;
+}
+
+/** Per message of a batch: accepted with its id, or refused with a classified error (see lib/errors). */
+export type SendOutcome = { ok: true; messageId: string } | { ok: false; error: Error };
+
+/**
+ * Campaign mail: many messages per call where the provider allows it (SES SendBulkEmail, 50).
+ * Every message gets an outcome, in order; refusals are classified errors (lib/errors): retryable,
+ * `SendingBlockedError`, `SendOutcomeUnknownError`, or permanent.
+ */
+export interface CampaignMailSender {
+  readonly maxBatch: number;
+  sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]>;
 }
 
 /** A stored recipient with the optimistic-concurrency version and the deltas not yet known counted. */

@@ -86,14 +86,24 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect((await store.get('cmp_state'))?.status).toBe('sending');
   });
 
-  it('lets one sender claim a recipient, and another only after the lease has expired', async () => {
+  it('lets one sender claim a send job, another only after the lease has expired, and keeps each recipient\'s outcome', async () => {
     const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
     const t0 = new Date('2026-01-01T00:00:00Z');
-    expect(await ledger.claim('cmp_l', 'ct_1', t0, 60_000)).toBe(true);
-    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 1_000), 60_000)).toBe(false);
-    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 61_000), 60_000)).toBe(true);
-    await ledger.markSent('cmp_l', 'ct_1', 'msg-1', t0.toISOString());
-    expect(await ledger.claim('cmp_l', 'ct_1', new Date(t0.getTime() + 999_000), 60_000)).toBe(false);
+    expect(await ledger.claimJob('cmp_l', '0.0', t0, 60_000)).toBe('claimed');
+    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 1_000), 60_000)).toBe('busy');
+    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 61_000), 60_000)).toBe('taken-over');
+    await ledger.releaseJob('cmp_l', '0.0');
+    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 62_000), 60_000)).toBe('claimed');
+    const outcomes = Array.from({ length: 30 }, (_, i) => ({ contactId: `ct_${i}`, at: t0.toISOString(), state: 'sent' as const, messageId: `msg-${i}` }));
+    await ledger.recordOutcomes('cmp_l', [...outcomes, { contactId: 'ct_x', at: t0.toISOString(), state: 'failed', reason: 'SES MESSAGE_REJECTED' }]);
+    const records = await ledger.outcomes('cmp_l', ['ct_0', 'ct_29', 'ct_x', 'ct_none']);
+    expect(records).toEqual(
+      new Map([
+        ['ct_0', { state: 'sent', messageId: 'msg-0' }],
+        ['ct_29', { state: 'sent', messageId: 'msg-29' }],
+        ['ct_x', { state: 'failed', reason: 'SES MESSAGE_REJECTED' }],
+      ]),
+    );
   });
 
   it('creates a lead once and lets one notifier claim it', async () => {

@@ -16,6 +16,16 @@ export const keys = {
   profile: (profileId: string, version: number) => ({ pk: `PROFILE#${profileId}`, sk: `V#${String(version).padStart(6, '0')}` }),
   campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'META' }),
   send: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SEND#${contactId}` }),
+  /** A send job's claim (lease): one sender at a time per job. */
+  sendJob: (campaignId: string, jobId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `SENDJOB#${jobId}` }),
+  /** A resolved page of the audience, recorded once (zero-padded so pages sort in order). */
+  audiencePage: (campaignId: string, page: number) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `AUDIENCE#${String(page).padStart(6, '0')}` }),
+  /** A send job's outcome, recorded once per job id. */
+  jobOutcome: (campaignId: string, jobId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `JOB#${jobId}` }),
+  /** The finished-job counter and the job total (small, apart from the campaign item and its templates). */
+  sendProgress: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'SENDPROGRESS' }),
+  /** The account's send schedule shared by every sender (pacing). */
+  sendRate: () => ({ pk: 'SENDRATE', sk: 'SES' }),
   recipient: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `RCPT#${contactId}` }),
   delta: (campaignId: string, deltaId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `DELTA#${deltaId}` }),
   /** A closed lead of an earlier lifecycle, kept when the contact re-qualifies. */

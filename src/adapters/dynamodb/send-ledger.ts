@@ -1,69 +1,89 @@
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { chunk } from '../../lib/concurrency';
-import type { SendLedger, SendRecord } from '../../lib/ports';
+import { TransientDependencyError } from '../../lib/errors';
+import type { JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
-/** One item per recipient per campaign: `claimedAt` → `sentAt` (with the SES message id) or `failedAt`. */
+function toResult(item: Record<string, unknown>): RecipientResult | undefined {
+  if (item.sentAt) return { state: 'sent', messageId: String(item.messageId) };
+  if (item.failedAt) return { state: 'failed', reason: String(item.failure) };
+  return undefined;
+}
+
+/**
+ * Job claims (`SENDJOB#<jobId>`, one conditional write per job) and one outcome item per
+ * recipient (`SEND#<contactId>`: `sentAt` with SES's message id, or `failedAt` with the reason),
+ * written 25 to a BatchWriteItem.
+ */
 export class DynamoSendLedger implements SendLedger {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
-  async claim(campaignId: string, contactId: string, at: Date, leaseMs: number) {
-    // The claim carries a token of this call. If DynamoDB applied the claim but its response was
-    // lost, the SDK retries the identical request: the token lets that retry see its own claim
-    // (instead of a stranger's) and succeed, so the recipient is not skipped.
+  async claimJob(campaignId: string, jobId: string, at: Date, leaseMs: number): Promise<JobClaim> {
+    // The claim carries a token of this call: if DynamoDB applied it but the answer was lost, the
+    // SDK's retry of the identical request sees its own claim and succeeds, instead of waiting out
+    // a lease that it holds itself.
     const claimToken = randomUUID();
     try {
-      await this.db.send(
+      const result = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: keys.send(campaignId, contactId),
+          Key: keys.sendJob(campaignId, jobId),
           UpdateExpression: 'SET claimedAt = :now, claimToken = :token',
-          ConditionExpression:
-            'attribute_not_exists(sentAt) AND attribute_not_exists(failedAt) AND (attribute_not_exists(claimedAt) OR claimedAt < :expired OR claimToken = :token)',
+          ConditionExpression: 'attribute_not_exists(claimedAt) OR claimedAt < :expired OR claimToken = :token',
           ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
+          ReturnValues: 'UPDATED_OLD',
         }),
       );
-      return true;
+      const before = result.Attributes;
+      return before?.claimedAt !== undefined && before.claimToken !== claimToken ? 'taken-over' : 'claimed';
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isConditionFailure(error)) return 'busy';
       throw error;
     }
   }
 
-  async markSent(campaignId: string, contactId: string, messageId: string, at: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.send(campaignId, contactId),
-        UpdateExpression: 'SET sentAt = :at, messageId = :m',
-        ExpressionAttributeValues: { ':at': at, ':m': messageId },
-      }),
-    );
+  async releaseJob(campaignId: string, jobId: string) {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.sendJob(campaignId, jobId) }));
   }
 
-  async markFailed(campaignId: string, contactId: string, reason: string, at: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.send(campaignId, contactId),
-        UpdateExpression: 'SET failedAt = :at, failure = :r',
-        ExpressionAttributeValues: { ':at': at, ':r': reason.slice(0, 500) },
-      }),
-    );
+  async outcomes(campaignId: string, contactIds: string[]) {
+    const out = new Map<string, RecipientResult>();
+    for (const part of chunk([...new Set(contactIds)], 100)) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table]: { Keys: part.map((id) => keys.send(campaignId, id)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const result = toResult(item);
+          if (result) out.set(String(item.sk).slice('SEND#'.length), result);
+        }
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
   }
 
-  async release(campaignId: string, contactId: string) {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.send(campaignId, contactId),
-        UpdateExpression: 'REMOVE claimedAt',
-        ConditionExpression: 'attribute_not_exists(sentAt)',
-      }),
-    ).catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+  async recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]) {
+    for (const part of chunk(outcomes, 25)) {
+      let items: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [this.table]: part.map((o) => ({
+          PutRequest: {
+            Item: {
+              ...keys.send(campaignId, o.contactId),
+              ...(o.state === 'sent' ? { sentAt: o.at, messageId: o.messageId } : { failedAt: o.at, failure: o.reason.slice(0, 500) }),
+            },
+          },
+        })),
+      };
+      for (let attempt = 0; items && Object.keys(items).length; attempt++) {
+        if (attempt === 8) throw new TransientDependencyError('DynamoDB left send outcomes unprocessed after 8 tries');
+        if (attempt) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: items }));
+        items = result.UnprocessedItems as typeof items;
+      }
+    }
   }
 
   async records(refs: { campaignId: string; contactId: string }[]) {
@@ -86,10 +106,17 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async forget(campaignId: string, contactId: string) {
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: keys.send(campaignId, contactId), UpdateExpression: 'REMOVE messageId, failure', ConditionExpression: 'attribute_exists(pk)' }),
-    ).catch((error) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.send(campaignId, contactId),
+          UpdateExpression: 'REMOVE messageId, failure',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 }

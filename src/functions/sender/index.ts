@@ -5,7 +5,9 @@ import { makeSenderHandler } from './handler';
 
 /** Lambda entry point: the handler over the application built once per container, instrumented (observability.ts). */
 let built: ReturnType<typeof makeSenderHandler> | undefined;
-export const handler = instrumented(async (event: SQSEvent) => {
+export const handler = instrumented(async (event: SQSEvent, context?: { getRemainingTimeInMillis?: () => number }) => {
   built ??= makeSenderHandler(await awsApp());
-  return built(event);
+  // Lambda's remaining time sets the deadline by which a job hands the rest of its work back.
+  const remaining = context?.getRemainingTimeInMillis;
+  return built(event, remaining ? { getRemainingTimeInMillis: () => remaining.call(context) } : undefined);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { campaignInputSchema, type Campaign, type CampaignInput } from '../campaign';
+import { addCounts, normaliseAudience, type Audience, type ExclusionCounts } from '../audience';
+import { campaignInputSchema, campaignTransitions, type Campaign, type CampaignInput, type CampaignStatus } from '../campaign';
 import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
 import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
@@ -8,19 +9,28 @@ import { newId } from '../ids';
 
 /** Delta ids are `newId('d')`: the prefix, then the creation time in base 36, so they sort by time. */
 export const DELTA_ID_PREFIX = 'd_';
-import type { CampaignStore, Clock, CriteriaStore, EngagementStore, ProfileStore, SendQueue } from '../ports';
+import type { CampaignStore, Clock, CriteriaStore, EngagementStore, ProfileStore, SendProgressStore, SendQueue } from '../ports';
 import { allowedPlaceholders, extractLinks, validateTemplates } from '../render';
 
-type TemplateFields = Pick<CampaignInput, 'subject' | 'htmlTemplate' | 'textTemplate'>;
+type TemplateFields = Pick<CampaignInput, 'subject' | 'htmlTemplate' | 'textTemplate' | 'fallbacks'>;
 
-/** Unknown placeholders and template errors, each under the field it is in. */
+/**
+ * Unknown placeholders, template errors, and values a contact may lack used without a fallback
+ * (docs/sending.md, "Rendering"), each under the field it is in.
+ */
 export function templateIssues(data: TemplateFields): { path: string[]; message: string }[] {
   const parts = { subject: 'subject', html: 'htmlTemplate', text: 'textTemplate' } as const;
   const issues: { path: string[]; message: string }[] = [];
   for (const [part, field] of Object.entries(parts)) {
-    const check = validateTemplates({ subject: '', html: '', text: '', [part]: data[field] });
+    const check = validateTemplates({ subject: '', html: '', text: '', [part]: data[field] }, data.fallbacks);
     for (const name of check.unknown) issues.push({ path: [field], message: `unknown placeholder {{${name}}}` });
     for (const error of check.errors) issues.push({ path: [field], message: error.replace(/^\w+: /, '') });
+    for (const name of check.missingFallbacks) {
+      issues.push({
+        path: [field],
+        message: `{{${name}}} has no fallback for contacts without one: write {{default ${name} "…"}}, wrap it in {{#if ${name}}}…{{/if}}, or declare fallbacks.${name}`,
+      });
+    }
   }
   return issues;
 }
@@ -29,10 +39,23 @@ function rejectBadTemplates(data: TemplateFields) {
   const issues = templateIssues(data);
   if (!issues.length) return;
   const unknown = [...new Set(issues.flatMap((i) => i.message.match(/^unknown placeholder \{\{(.+)\}\}$/)?.[1] ?? []))];
+  const missing = [...new Set(issues.flatMap((i) => i.message.match(/^\{\{(.+)\}\} has no fallback/)?.[1] ?? []))];
   const message = unknown.length
     ? `unknown placeholder${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${allowedPlaceholders.join(', ')})`
-    : `invalid template: ${issues[0]!.message}`;
+    : missing.length
+      ? `no fallback for ${missing.join(', ')}: a contact may lack ${missing.length > 1 ? 'them' : 'it'}; use {{default ${missing[0]} "…"}} or declare fallbacks.${missing[0]}`
+      : `invalid template: ${issues[0]!.message}`;
   throw new ValidationError(message, issues);
+}
+
+/** The stored audience: `audience` normalised, `contactIds` as a list, else everyone. */
+function audienceOf(data: Pick<CampaignInput, 'audience' | 'contactIds'>): Audience | undefined {
+  if (data.audience && data.contactIds) {
+    throw new ValidationError('give either contactIds or audience, not both', [{ path: ['audience'], message: 'not with contactIds' }]);
+  }
+  if (data.audience) return normaliseAudience(data.audience);
+  if (data.contactIds) return normaliseAudience({ kind: 'list', contactIds: data.contactIds });
+  return undefined;
 }
 
 async function frozenProfileVersion(profiles: ProfileStore, profileId: string): Promise<number> {
@@ -56,14 +79,16 @@ export async function createCampaign(
 ): Promise<Campaign> {
   const parsed = campaignInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid campaign', parsed.error.issues);
-  const data = parsed.data;
+  const { contactIds, audience: audienceInput, ...data } = parsed.data;
   rejectBadTemplates(data);
+  const audience = audienceOf({ audience: audienceInput, contactIds }) ?? { kind: 'all' };
   if (!data.profileId && !data.criteriaId) throw new ValidationError('name a profileId or a criteriaId', [{ path: ['criteriaId'], message: 'give a profileId or a criteriaId' }]);
   const profileVersion = data.profileId ? await frozenProfileVersion(deps.profiles, data.profileId) : undefined;
   if (data.criteriaId) await requirePublishedCriteria(deps.criteria, data.criteriaId);
   const now = deps.clock.now();
   const campaign: Campaign = {
     ...data,
+    audience,
     campaignId: newId('cmp', now),
     status: 'draft',
     ...(profileVersion !== undefined ? { profileVersion } : {}),
@@ -107,7 +132,10 @@ export async function updateDraftCampaign(
   });
   if (!merged.success) throw new ValidationError('invalid campaign', merged.error.issues);
   rejectBadTemplates(merged.data);
-  const changes: Partial<Campaign> = { ...parsedPatch.data };
+  const { contactIds, audience: audienceInput, ...rest } = parsedPatch.data;
+  const changes: Partial<Campaign> = { ...rest };
+  const audience = audienceOf({ audience: audienceInput, contactIds });
+  if (audience) changes.audience = audience;
   if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
   if (parsedPatch.data.criteriaId) await requirePublishedCriteria(deps.criteria, parsedPatch.data.criteriaId);
   if (parsedPatch.data.htmlTemplate) changes.links = linksOf(parsedPatch.data.htmlTemplate);
@@ -151,7 +179,7 @@ export async function startSend(
   let campaign = await getCampaign(deps, campaignId);
   if (campaign.status === 'draft') {
     const sendRequestedAt = deps.clock.now().toISOString();
-    const extra = { sendRequestedAt, sendRequestKey: requestKey };
+    const extra = { sendRequestedAt, sendRequestKey: requestKey, generation: 1 };
     if (await deps.campaigns.transition(campaignId, ['draft'], 'sending', extra)) {
       await queueFanout(deps, campaignId);
       return { campaign: { ...campaign, status: 'sending', ...extra }, started: true, replayed: false };
@@ -170,15 +198,89 @@ export async function startSend(
 }
 
 async function queueFanout(deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock }, campaignId: string) {
-  await deps.queue.enqueue([{ kind: 'fanout', campaignId }]);
+  await deps.queue.enqueue([{ kind: 'fanout', campaignId, generation: 1, page: 0 }]);
   await deps.campaigns.update(campaignId, { fanoutQueuedAt: deps.clock.now().toISOString() }, ['sending', 'sent', 'paused', 'cancelled']);
+}
+
+export type SendControl = 'pause' | 'resume' | 'cancel';
+const target: Record<SendControl, CampaignStatus> = { pause: 'paused', resume: 'sending', cancel: 'cancelled' };
+
+/**
+ * Pause (sending → paused: senders stop within a second), resume (paused → sending: a new
+ * generation walks the recorded audience again and queues only the jobs without an outcome, so
+ * nobody is mailed twice and nobody is skipped) and cancel (draft, sending or paused → cancelled,
+ * final). Idempotent: asking for the state a campaign is already in changes nothing.
+ */
+export async function controlSend(
+  deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock },
+  campaignId: string,
+  action: SendControl,
+): Promise<{ campaign: Campaign; changed: boolean }> {
+  const campaign = await deps.campaigns.get(campaignId);
+  if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
+  const to = target[action];
+  if (campaign.status === to) return { campaign, changed: false };
+  const from = (Object.keys(campaignTransitions) as CampaignStatus[]).filter((s) => campaignTransitions[s].includes(to) && (action !== 'resume' || s === 'paused'));
+  if (!from.includes(campaign.status)) {
+    throw new ConflictError(`campaign ${campaignId} is ${campaign.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
+  }
+  const at = deps.clock.now().toISOString();
+  const generation = (campaign.generation ?? 1) + 1;
+  const extra: Partial<Campaign> =
+    action === 'pause' ? { pausedAt: at, pausedReason: 'paused on request' } : action === 'resume' ? { generation } : { cancelledAt: at };
+  const moved = await deps.campaigns.transition(campaignId, [campaign.status], to, extra);
+  if (!moved) return { campaign: (await deps.campaigns.get(campaignId))!, changed: false };
+  if (action === 'resume') await deps.queue.enqueue([{ kind: 'fanout', campaignId, generation, page: 0 }]);
+  return { campaign: { ...campaign, ...extra, status: to }, changed: true };
+}
+
+/** Where a send stands, from the send's own records (the SES events' view is in `metrics`). */
+export interface SendingProgress {
+  /** Recipients to mail (audience after exclusions at fan-out); known once the fan-out completed. */
+  recipients?: number;
+  /** Accepted by SES, counted per finished send job. */
+  sent: number;
+  /** Refused by SES for good (the reason is on each recipient's send record). */
+  failed: number;
+  /** Not mailed, by reason: at fan-out and, for contacts suppressed meanwhile, at send time. */
+  excluded: ExclusionCounts;
+  excludedTotal: number;
+  /** Recipients without an outcome yet; known once the fan-out completed. */
+  remaining?: number;
+  pausedReason?: string;
 }
 
 export interface CampaignStats {
   campaignId: string;
   status: Campaign['status'];
+  sending: SendingProgress;
   metrics: CampaignMetrics;
 }
+
+export async function sendingProgress(deps: { progress: SendProgressStore }, campaign: Campaign): Promise<SendingProgress> {
+  const summary = campaign.summary;
+  let outcome = { sent: summary?.sent ?? 0, failed: summary?.failed ?? 0, excludedAtSend: summary?.excludedAtSend ?? {} };
+  if (campaign.status !== 'sent' && campaign.status !== 'draft') {
+    const outcomes = await deps.progress.jobOutcomes(campaign.campaignId);
+    outcome = {
+      sent: outcomes.reduce((s, o) => s + o.sent, 0),
+      failed: outcomes.reduce((s, o) => s + o.failed, 0),
+      excludedAtSend: outcomes.reduce((s, o) => addCounts(s, o.excluded), {} as ExclusionCounts),
+    };
+  }
+  const excluded = addCounts(summary?.excluded ?? {}, outcome.excludedAtSend);
+  const total = (c: ExclusionCounts) => Object.values(c).reduce((s, n) => s + (n ?? 0), 0);
+  return {
+    recipients: summary?.recipients,
+    sent: outcome.sent,
+    failed: outcome.failed,
+    excluded,
+    excludedTotal: total(excluded),
+    remaining: summary ? summary.recipients - outcome.sent - outcome.failed - total(outcome.excludedAtSend) : undefined,
+    pausedReason: campaign.status === 'paused' ? campaign.pausedReason : undefined,
+  };
+}
+
 
 /**
  * Deltas whose id (time-sortable, see `newId`) is older than this can no longer be in flight: a
@@ -189,7 +291,7 @@ export function compactionCutoff(now: Date, inFlightGraceMs: number): string {
 }
 
 export async function campaignStats(
-  deps: { campaigns: CampaignStore; engagement: EngagementStore; clock: Clock; inFlightGraceMs: number },
+  deps: { campaigns: CampaignStore; engagement: EngagementStore; progress: SendProgressStore; clock: Clock; inFlightGraceMs: number },
   campaignId: string,
 ): Promise<CampaignStats> {
   const campaign = await deps.campaigns.get(campaignId);
@@ -197,5 +299,10 @@ export async function campaignStats(
   const { counters, linkUrls } = await deps.engagement.campaignCounters(campaignId, {
     compactBefore: compactionCutoff(deps.clock.now(), deps.inFlightGraceMs),
   });
-  return { campaignId, status: campaign.status, metrics: computeMetrics(counters, { ...campaign.links, ...linkUrls }) };
+  return {
+    campaignId,
+    status: campaign.status,
+    sending: await sendingProgress(deps, campaign),
+    metrics: computeMetrics(counters, { ...campaign.links, ...linkUrls }),
+  };
 }

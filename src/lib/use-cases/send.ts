@@ -1,7 +1,26 @@
+import { addCounts, exclusionReason, inAudience, type ExclusionCounts } from '../audience';
 import type { Campaign } from '../campaign';
-import type { Contact, SuppressionReason } from '../contact';
-import type { Clock, ContactStore, CampaignStore, MailSender, SendJob, SendLedger, SendQueue } from '../ports';
-import { chunk } from '../concurrency';
+import type { Contact } from '../contact';
+import { chunk, mapWithConcurrency } from '../concurrency';
+import { SendOutcomeUnknownError, SendingBlockedError } from '../errors';
+import { backoffMs, batchSizeFor } from '../pacing';
+import type {
+  AudiencePage,
+  AudienceTotals,
+  CampaignMailSender,
+  CampaignStore,
+  Clock,
+  ContactStore,
+  EngagementStore,
+  OutgoingMessage,
+  SendJob,
+  SendLedger,
+  SendProgressStore,
+  SendQueue,
+  RecipientOutcome,
+  SendOutcome,
+  SendRateLimiter,
+} from '../ports';
 import { renderMessage } from '../render';
 import { signUnsubscribeToken, unsubscribeHeaders } from '../unsubscribe-token';
 
@@ -9,120 +28,335 @@ export interface SendDeps {
   campaigns: CampaignStore;
   contacts: ContactStore;
   ledger: SendLedger;
+  progress: SendProgressStore;
   queue: SendQueue;
-  mail: MailSender;
+  mail: CampaignMailSender;
+  limiter: SendRateLimiter;
+  /** Messages per second: the configured override, else SES GetAccount's MaxSendRate. */
+  sendRate: () => Promise<number>;
+  /** Read on a claim takeover: a recorded SES Send event proves SES accepted the message. */
+  engagement: Pick<EngagementStore, 'getRecipients'>;
   clock: Clock;
   unsubscribe: { baseUrl: string; mailto: string; secret: string };
-  /** Waits as long as the account's send rate requires before the next message. */
-  pace: () => Promise<void>;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
   /** @default 100 — recipients per send job */
   recipientsPerJob?: number;
   /** @default 500 — contacts read per fan-out page */
   fanoutPageSize?: number;
-  /** A claim older than this belongs to a sender that died. @default 900000 (> function timeout) */
+  /** A job claim older than this belongs to a sender that died. @default 900000 (> the sender's timeout) */
   claimLeaseMs?: number;
+  /**
+   * A fan-out page claimed this long ago but not queued belongs to a fan-out that died; must be
+   * shorter than the send queue's visibility timeout so the redelivered message can take it over.
+   * @default 60000
+   */
+  fanoutLeaseMs?: number;
+  /** How stale the campaign status may be while sending: pause and cancel act within this. @default 1000 */
+  statusCheckMs?: number;
+  /** SES calls in flight per job, so the next call is booked while one is on the wire. @default 2 */
+  callsInFlight?: number;
+  /** Tries of one batch within an invocation on throttling and other retryable errors. @default 4 */
+  triesPerInvocation?: number;
+  /** Continuations of a job that keeps failing retryably before the campaign pauses. @default 8 */
+  maxJobAttempts?: number;
 }
 
-/** Why a contact is not mailed, or undefined when it may be. */
-export function exclusionReason(contact: Contact | undefined): SuppressionReason | 'no-consent' | 'unknown' | undefined {
-  if (!contact) return 'unknown';
-  if (contact.suppressed) return contact.suppressed;
-  if (!contact.consent) return 'no-consent';
-  return undefined;
+export interface SendJobOptions {
+  /** Epoch ms by which the invocation must hand back the rest of its work (Lambda's remaining time, less a margin). */
+  deadline?: number;
 }
 
-const stopped = (c: Campaign | undefined) => !c || c.status === 'paused' || c.status === 'cancelled';
+export type SendJobStatus = 'done' | 'stopped' | 'continued' | 'paused';
+export interface SendJobResult {
+  status: SendJobStatus;
+  sent: number;
+  failed: number;
+  excluded: number;
+}
 
-export async function handleSendJob(deps: SendDeps, job: SendJob): Promise<{ sent: number; skipped: number; failed: number }> {
-  return job.kind === 'fanout' ? fanout(deps, job.campaignId, job.cursor) : sendToRecipients(deps, job.campaignId, job.contactIds);
+const none: SendJobResult = { status: 'stopped', sent: 0, failed: 0, excluded: 0 };
+const live = (c: Campaign | undefined, generation: number): c is Campaign => !!c && c.status === 'sending' && (c.generation ?? 1) === generation;
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function handleSendJob(deps: SendDeps, job: SendJob, options: SendJobOptions = {}): Promise<SendJobResult> {
+  return job.kind === 'fanout' ? fanout(deps, job) : sendJob(deps, job, options);
 }
 
 /**
- * Resolves one page of the audience into send jobs and queues the next page. A redelivered fan-out
- * job queues the same recipients again; the send ledger makes the second copy a no-op.
+ * One page of the audience. The page is recorded before its jobs are queued; a redelivered or
+ * resumed fan-out finds it and queues the same jobs (minus finished ones), so the recipients of a
+ * job never change, whatever happened to the contact list since.
  */
-async function fanout(deps: SendDeps, campaignId: string, cursor?: string) {
-  const campaign = await deps.campaigns.get(campaignId);
-  if (stopped(campaign) || !campaign) return { sent: 0, skipped: 0, failed: 0 };
-  const perJob = deps.recipientsPerJob ?? 100;
-  let ids: string[];
-  let next: string | undefined;
-  if (campaign.contactIds) {
-    const start = Number(cursor ?? 0);
-    const pageSize = deps.fanoutPageSize ?? 500;
-    ids = campaign.contactIds.slice(start, start + pageSize);
-    next = start + pageSize < campaign.contactIds.length ? String(start + pageSize) : undefined;
-  } else {
-    const page = await deps.contacts.list(cursor, deps.fanoutPageSize ?? 500);
-    ids = page.items.filter((c) => !exclusionReason(c)).map((c) => c.contactId);
-    next = page.cursor;
+async function fanout(deps: SendDeps, job: Extract<SendJob, { kind: 'fanout' }>): Promise<SendJobResult> {
+  const campaign = await deps.campaigns.get(job.campaignId);
+  if (!live(campaign, job.generation)) return none;
+  const page = (await deps.progress.getPage(job.campaignId, job.page)) ?? (await deps.progress.recordPage(job.campaignId, await resolvePage(deps, campaign, job)));
+  // A duplicate of this message (or a late one) must not fork the chain of fan-out pages.
+  if (!(await deps.progress.claimPageQueuing(job.campaignId, job.page, job.generation, deps.clock.now().getTime(), deps.fanoutLeaseMs ?? 60_000))) {
+    return { ...none, status: 'done' };
   }
-  const jobs: SendJob[] = chunk(ids, perJob).map((contactIds) => ({ kind: 'send', campaignId, contactIds }));
-  if (next) jobs.push({ kind: 'fanout', campaignId, cursor: next });
+  const finished = await deps.progress.jobsWithOutcome(job.campaignId, page.jobs.map((j) => j.jobId));
+  const jobs: SendJob[] = [];
+  // The next page first, so the fan-out runs ahead of the sending and the totals are known early.
+  if (page.next) jobs.push({ kind: 'fanout', campaignId: job.campaignId, generation: job.generation, page: job.page + 1, cursor: page.next, totals: page.totals });
+  for (const j of page.jobs) {
+    if (!finished.has(j.jobId)) jobs.push({ kind: 'send', campaignId: job.campaignId, generation: job.generation, jobId: j.jobId, contactIds: j.contactIds });
+  }
   await deps.queue.enqueue(jobs);
-  if (!next) await deps.campaigns.transition(campaignId, ['sending'], 'sent', { fanoutCompletedAt: deps.clock.now().toISOString() });
-  return { sent: 0, skipped: 0, failed: 0 };
+  await deps.progress.markPageQueued(job.campaignId, job.page, job.generation);
+  if (!page.next) {
+    const recorded = await deps.campaigns.transition(job.campaignId, ['sending'], 'sending', {
+      fanoutCompletedAt: deps.clock.now().toISOString(),
+      summary: { recipients: page.totals.recipients, excluded: page.totals.excluded, jobs: page.totals.jobs },
+    });
+    if (recorded) {
+      // Written after the campaign's summary and before the check: a job that finishes meanwhile
+      // either sees this total or has its outcome seen by the check below.
+      await deps.progress.setJobTotal(job.campaignId, page.totals.jobs);
+      await completeIfDone(deps, job.campaignId);
+    }
+  }
+  const excluded = Object.values(page.excluded).reduce((s, n) => s + (n ?? 0), 0);
+  return { status: 'done', sent: 0, failed: 0, excluded };
+}
+
+async function resolvePage(deps: SendDeps, campaign: Campaign, job: Extract<SendJob, { kind: 'fanout' }>): Promise<AudiencePage> {
+  const pageSize = deps.fanoutPageSize ?? 500;
+  const audience = campaign.audience ?? (campaign.contactIds ? { kind: 'list' as const, contactIds: campaign.contactIds } : { kind: 'all' as const });
+  let members: (Contact | string)[];
+  let next: string | undefined;
+  if (audience.kind === 'list') {
+    const start = Number(job.cursor ?? 0);
+    const ids = audience.contactIds.slice(start, start + pageSize);
+    const found = new Map((await deps.contacts.getMany(ids)).map((c) => [c.contactId, c]));
+    members = ids.map((id) => found.get(id) ?? id);
+    next = start + pageSize < audience.contactIds.length ? String(start + pageSize) : undefined;
+  } else {
+    const listed = await deps.contacts.list(job.cursor, pageSize);
+    members = listed.items.filter((c) => inAudience(c, audience));
+    next = listed.cursor;
+  }
+  const excluded: ExclusionCounts = {};
+  const mailable: string[] = [];
+  for (const member of members) {
+    const reason = exclusionReason(typeof member === 'string' ? undefined : member);
+    if (reason) excluded[reason] = (excluded[reason] ?? 0) + 1;
+    else mailable.push((member as Contact).contactId);
+  }
+  const jobs = chunk(mailable, deps.recipientsPerJob ?? 100).map((contactIds, i) => ({ jobId: `${job.page}.${i}`, contactIds }));
+  const before: AudienceTotals = job.totals ?? { recipients: 0, jobs: 0, excluded: {} };
+  return {
+    page: job.page,
+    jobs,
+    excluded,
+    next,
+    totals: { recipients: before.recipients + mailable.length, jobs: before.jobs + jobs.length, excluded: addCounts(before.excluded, excluded) },
+  };
+}
+
+interface Recipient {
+  contact: Contact;
+  message: OutgoingMessage;
 }
 
 /**
- * Sends to each recipient at most once: claim in the ledger, call SES, record the message id.
- * A permanent SES error marks that recipient failed and goes on; a retryable one releases the claim
- * and fails the job so the queue brings it back (already-sent recipients are skipped then).
+ * Sends one job at the account's pace, each recipient at most once: the job is claimed (one
+ * sender at a time), recipients with an outcome are skipped, SES is called in batches booked on
+ * the shared schedule, and each outcome is recorded. A job whose every recipient has an outcome
+ * records that once. A claim taken over from a sender that died first asks SES's Send events who
+ * was accepted already.
  */
-async function sendToRecipients(deps: SendDeps, campaignId: string, contactIds: string[]) {
-  const campaign = await deps.campaigns.get(campaignId);
-  const result = { sent: 0, skipped: 0, failed: 0 };
-  if (stopped(campaign) || !campaign) return { ...result, skipped: contactIds.length };
-  const contacts = new Map((await deps.contacts.getMany(contactIds)).map((c) => [c.contactId, c]));
-  for (const contactId of contactIds) {
-    const contact = contacts.get(contactId);
+async function sendJob(deps: SendDeps, job: Extract<SendJob, { kind: 'send' }>, options: SendJobOptions): Promise<SendJobResult> {
+  const { campaignId } = job;
+  let campaign = await deps.campaigns.get(campaignId);
+  if (!live(campaign, job.generation)) return none;
+  const now = () => deps.clock.now().getTime();
+  const sleep = deps.sleep ?? realSleep;
+  const leaseMs = deps.claimLeaseMs ?? 900_000;
+  const attempt = job.attempt ?? 0;
+
+  const claim = await deps.ledger.claimJob(campaignId, job.jobId, deps.clock.now(), leaseMs);
+  if (claim === 'busy') {
+    // Another copy of this job is at work (SQS delivers at least once): look again later.
+    await deps.queue.enqueue([job], { delaySeconds: 30 });
+    return { ...none, status: 'continued' };
+  }
+
+  const records = await deps.ledger.outcomes(campaignId, job.contactIds);
+  const tally = { sent: 0, failed: 0, excluded: {} as ExclusionCounts };
+  const open = job.contactIds.filter((id) => {
+    const r = records.get(id);
+    if (r?.state === 'sent') tally.sent++;
+    else if (r?.state === 'failed') tally.failed++;
+    return !r;
+  });
+  const contacts = new Map((await deps.contacts.getMany(open)).map((c) => [c.contactId, c]));
+  let toSend: Recipient[] = [];
+  for (const id of open) {
+    const contact = contacts.get(id);
     // Checked again at send time: a contact may have unsubscribed since the fan-out.
-    if (exclusionReason(contact) || !contact) {
-      result.skipped++;
-      continue;
-    }
-    if (!(await deps.ledger.claim(campaignId, contactId, deps.clock.now(), deps.claimLeaseMs ?? 900_000))) {
-      result.skipped++;
-      continue;
-    }
-    const token = signUnsubscribeToken({ campaignId, contactId }, deps.unsubscribe.secret);
-    const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/${token}`;
-    const rendered = renderMessage(
-      { subject: campaign.subject, html: campaign.htmlTemplate, text: campaign.textTemplate },
-      contact,
-      { unsubscribeUrl },
-    );
-    try {
-      await deps.pace();
-      const { messageId } = await deps.mail.send({
-        from: campaign.fromAddress,
-        to: contact.email,
-        ...rendered,
-        headers: unsubscribeHeaders(unsubscribeUrl, deps.unsubscribe.mailto),
-        tags: { campaignId, contactId },
-      });
-      await deps.ledger.markSent(campaignId, contactId, messageId, deps.clock.now().toISOString());
-      result.sent++;
-    } catch (error) {
-      if ((error as { retryable?: boolean }).retryable) {
-        await deps.ledger.release(campaignId, contactId);
-        throw error;
-      }
-      await deps.ledger.markFailed(campaignId, contactId, (error as Error).message, deps.clock.now().toISOString());
-      result.failed++;
+    const reason = exclusionReason(contact);
+    if (reason) tally.excluded[reason] = (tally.excluded[reason] ?? 0) + 1;
+    else toSend.push({ contact: contact!, message: compose(deps, campaign, contact!) });
+  }
+  if (claim === 'taken-over' && toSend.length) {
+    const accepted = await acceptedBySes(deps, campaignId, toSend.map((r) => r.contact.contactId));
+    if (accepted.size) {
+      const at = deps.clock.now().toISOString();
+      await deps.ledger.recordOutcomes(campaignId, [...accepted].map((contactId) => ({ contactId, at, state: 'sent', messageId: RECOVERED })));
+      tally.sent += accepted.size;
+      toSend = toSend.filter((r) => !accepted.has(r.contact.contactId));
     }
   }
-  return result;
+
+  const rate = toSend.length ? await deps.sendRate() : 1;
+  const batches = chunk(toSend, batchSizeFor(rate, deps.mail.maxBatch));
+  const leftover: Recipient[] = []; // not attempted: deadline, or the campaign stopped
+  let retryLater = 0; // retryable failures after this invocation's tries
+  let stopped = false;
+  let blockedReason: string | undefined;
+  let unknownOutcome = false; // SES may have accepted a call whose answer was lost: keep the claim
+  let lastStatusCheck = now();
+
+  const stillLive = async () => {
+    if (now() - lastStatusCheck >= (deps.statusCheckMs ?? 1_000)) {
+      lastStatusCheck = now();
+      campaign = await deps.campaigns.get(campaignId);
+    }
+    return live(campaign, job.generation);
+  };
+
+  await mapWithConcurrency(batches, deps.callsInFlight ?? 2, async (batch) => {
+    if (stopped || blockedReason || (options.deadline !== undefined && now() >= options.deadline)) {
+      leftover.push(...batch);
+      return;
+    }
+    if (!(await stillLive())) {
+      stopped = true;
+      leftover.push(...batch);
+      return;
+    }
+    let pending = batch;
+    for (let tries = 0; pending.length && !blockedReason; tries++) {
+      if (tries > 0) {
+        const wait = backoffMs(tries - 1, deps.random ?? Math.random);
+        if (tries >= (deps.triesPerInvocation ?? 4) || (options.deadline !== undefined && now() + wait >= options.deadline)) break;
+        await sleep(wait);
+      }
+      const sendAt = await deps.limiter.reserve(pending.length, rate, now());
+      if (options.deadline !== undefined && sendAt >= options.deadline) {
+        leftover.push(...pending); // the booked slot goes unused: spare quota, never excess
+        pending = [];
+        break;
+      }
+      if (sendAt > now()) await sleep(sendAt - now());
+      let outcomes: SendOutcome[];
+      try {
+        outcomes = await deps.mail.sendBatch(pending.map((r) => r.message));
+      } catch (error) {
+        outcomes = pending.map(() => ({ ok: false, error: error as Error }));
+      }
+      const at = deps.clock.now().toISOString();
+      const recorded: RecipientOutcome[] = [];
+      const again: Recipient[] = [];
+      pending.forEach((r, i) => {
+        const outcome = outcomes[i]!;
+        const contactId = r.contact.contactId;
+        if (outcome.ok) recorded.push({ contactId, at, state: 'sent', messageId: outcome.messageId });
+        else if (outcome.error instanceof SendOutcomeUnknownError) unknownOutcome = true; // settled by the takeover
+        else if (outcome.error instanceof SendingBlockedError) blockedReason = outcome.error.message;
+        else if ((outcome.error as { retryable?: boolean }).retryable) again.push(r);
+        else recorded.push({ contactId, at, state: 'failed', reason: outcome.error.message });
+      });
+      await deps.ledger.recordOutcomes(campaignId, recorded);
+      for (const o of recorded) o.state === 'sent' ? tally.sent++ : tally.failed++;
+      pending = again;
+    }
+    retryLater += pending.length; // never dropped: the continuation (or a resume) sends them
+  });
+
+  const result = (status: SendJobStatus): SendJobResult => ({
+    status,
+    sent: tally.sent,
+    failed: tally.failed,
+    excluded: Object.values(tally.excluded).reduce((s, n) => s + (n ?? 0), 0),
+  });
+  const unfinished = leftover.length > 0 || retryLater > 0 || unknownOutcome || !!blockedReason;
+  // Keep the claim when an answer was lost: the next claim, after the lease, is a takeover that asks SES.
+  if (unfinished && !unknownOutcome) await deps.ledger.releaseJob(campaignId, job.jobId);
+  if (blockedReason) {
+    await pause(deps, campaignId, job.generation, `SES refused to send: ${blockedReason}`);
+    return result('paused');
+  }
+  if (stopped) return result('stopped');
+  if (retryLater && attempt + 1 >= (deps.maxJobAttempts ?? 8)) {
+    await pause(deps, campaignId, job.generation, `SES kept refusing with retryable errors after ${attempt + 1} attempts; resume to try again`);
+    return result('paused');
+  }
+  if (unfinished) {
+    // The same job again; the ledger skips whoever has an outcome. A retry backs off; an unknown
+    // outcome waits out its claim's lease.
+    const delaySeconds = Math.min(900, Math.max(retryLater ? 30 * 2 ** attempt : 0, unknownOutcome ? Math.ceil(leaseMs / 1000) : 0));
+    await deps.queue.enqueue([{ ...job, attempt: retryLater ? attempt + 1 : attempt }], { delaySeconds });
+    return result('continued');
+  }
+  await deps.progress.recordJobOutcome(campaignId, { jobId: job.jobId, ...tally, at: deps.clock.now().toISOString() });
+  await deps.ledger.releaseJob(campaignId, job.jobId);
+  const { finished, jobs } = await deps.progress.countFinishedJob(campaignId);
+  if (jobs !== undefined && finished >= jobs) await completeIfDone(deps, campaignId);
+  return result('done');
 }
 
-/** Spaces calls to at most `perSecond` on average (a simple evenly-spaced limiter). */
-export function pacer(perSecond: number, clock = { now: () => Date.now() }, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))) {
-  const interval = 1000 / perSecond;
-  let nextSlot = 0;
-  return async () => {
-    const now = clock.now();
-    const slot = Math.max(now, nextSlot);
-    nextSlot = slot + interval;
-    if (slot > now) await sleep(slot - now);
+/** The message id recorded for a recipient whose message SES accepted while its sender died. */
+export const RECOVERED = 'recovered-from-ses-send-event';
+
+function compose(deps: SendDeps, campaign: Campaign, contact: Contact): OutgoingMessage {
+  const { campaignId } = campaign;
+  const { contactId } = contact;
+  const unsubscribeUrl = `${deps.unsubscribe.baseUrl}/${signUnsubscribeToken({ campaignId, contactId }, deps.unsubscribe.secret)}`;
+  const rendered = renderMessage(
+    { subject: campaign.subject, html: campaign.htmlTemplate, text: campaign.textTemplate },
+    contact,
+    { unsubscribeUrl },
+    campaign.fallbacks,
+  );
+  return {
+    from: campaign.fromAddress,
+    to: contact.email,
+    ...rendered,
+    headers: unsubscribeHeaders(unsubscribeUrl, deps.unsubscribe.mailto),
+    tags: { campaignId, contactId },
   };
+}
+
+/** SES publishes a Send event for every message it accepts; once recorded, a resend would be a duplicate. */
+async function acceptedBySes(deps: SendDeps, campaignId: string, contactIds: string[]): Promise<Set<string>> {
+  const found = await deps.engagement.getRecipients(contactIds.map((contactId) => ({ campaignId, contactId })));
+  const wanted = new Set(contactIds);
+  return new Set([...found.values()].filter((r) => r.state.campaignId === campaignId && wanted.has(r.state.contactId) && r.state.sentAt).map((r) => r.state.contactId));
+}
+
+async function pause(deps: SendDeps, campaignId: string, generation: number, reason: string) {
+  const campaign = await deps.campaigns.get(campaignId);
+  if (!live(campaign, generation)) return;
+  await deps.campaigns.transition(campaignId, ['sending'], 'paused', { pausedReason: reason, pausedAt: deps.clock.now().toISOString() });
+}
+
+/**
+ * Moves the campaign to `sent` once every job has an outcome, with the final counts. Called when
+ * the finished-job counter reaches the job total; the outcomes themselves are the exact check.
+ */
+export async function completeIfDone(deps: Pick<SendDeps, 'campaigns' | 'progress' | 'clock'>, campaignId: string): Promise<boolean> {
+  const campaign = await deps.campaigns.get(campaignId);
+  if (campaign?.status !== 'sending' || !campaign.summary) return false;
+  const outcomes = await deps.progress.jobOutcomes(campaignId);
+  if (outcomes.length < campaign.summary.jobs) return false;
+  const sent = outcomes.reduce((s, o) => s + o.sent, 0);
+  const failed = outcomes.reduce((s, o) => s + o.failed, 0);
+  const excludedAtSend = outcomes.reduce((s, o) => addCounts(s, o.excluded), {} as ExclusionCounts);
+  return deps.campaigns.transition(campaignId, ['sending'], 'sent', {
+    completedAt: deps.clock.now().toISOString(),
+    summary: { ...campaign.summary, sent, failed, excludedAtSend },
+  });
 }
