@@ -6,6 +6,8 @@ import { SingleBar } from 'cli-progress';
 import { contactStatuses, companySizes, seniorities } from '../lib/contact';
 import { delimiterNames, type DelimiterName } from '../lib/contact-import';
 import type { CampaignMetrics } from '../lib/engagement/metrics';
+import type { SendingProgress } from '../lib/use-cases/campaigns';
+import { describeExclusions } from '../lib/audience';
 import { ApiError, apiClient, type ApiClient } from './http-client';
 import { importFile } from './import';
 import { isLoopback, regionOfEndpoint, sigV4Signer } from './sigv4';
@@ -242,7 +244,9 @@ rows with problems are reported and the rest imported.`,
       `
 Templates use placeholders: {{firstName}}, {{default company "your company"}}, {{unsubscribeUrl}} …
 (firstName lastName email company industry companySize country role seniority unsubscribeUrl).
-An unknown placeholder is refused, listed by name; values are HTML-escaped in the HTML part.`,
+An unknown placeholder is refused, listed by name; values are HTML-escaped in the HTML part.
+A value a contact may lack needs a fallback: {{default firstName "there"}}, or "fallbacks": { "firstName": "there" }.
+"audience": { "kind": "segment", "conditions": [{ "attribute": "industry", "in": ["Software"] }] } chooses recipients (docs/sending.md).`,
     )
     .action(async (o: { file: string; profileId?: string }) => {
       const input = (await readJson(o.file)) as Record<string, unknown>;
@@ -287,16 +291,32 @@ An unknown placeholder is refused, listed by name; values are HTML-escaped in th
       const r = await client().request<{ status: string; replayed: boolean }>('POST', `/campaigns/${encodeURIComponent(id)}/send`, undefined, { 'idempotency-key': key });
       print({ ...r, idempotencyKey: key }, () => (r.replayed ? `${id} was already started by this request (${r.status})` : `sending ${id} (idempotency key ${key})`));
     });
+  for (const [action, done, what] of [
+    ['pause', 'paused', 'Pause sending: senders stop before their next call; resume continues without duplicates'],
+    ['resume', 'resumed: sending', 'Resume a paused campaign: only recipients without an outcome are sent to'],
+    ['cancel', 'cancelled', 'Cancel a campaign for good (draft, sending or paused)'],
+  ] as const) {
+    campaigns
+      .command(action)
+      .description(what)
+      .argument('<campaignId>')
+      .action(async (id: string) => {
+        const r = await client().request<{ status: string; changed: boolean }>('POST', `/campaigns/${encodeURIComponent(id)}/${action}`);
+        print(r, () => (r.changed ? `${id} ${done}` : `${id} is already ${r.status}; nothing changed`));
+      });
+  }
   campaigns
     .command('stats')
-    .description('Live figures: sent, delivered, bounces, opens, clicks and rates (all and human)')
+    .description('Live figures: sending progress and exclusions; sent, delivered, bounces, opens, clicks and rates (all and human)')
     .argument('<campaignId>')
     .action(async (id: string) => {
-      const s = await client().request<{ status: string; metrics: CampaignMetrics }>('GET', `/campaigns/${encodeURIComponent(id)}/stats`);
+      const s = await client().request<{ status: string; sending: SendingProgress; metrics: CampaignMetrics }>('GET', `/campaigns/${encodeURIComponent(id)}/stats`);
       const m = s.metrics;
+      const g = s.sending;
       print(s, () =>
         [
-          `${id} (${s.status})`,
+          `${id} (${s.status}${g.pausedReason ? `: ${g.pausedReason}` : ''})`,
+          `sending: ${g.sent} sent, ${g.failed} failed${g.remaining !== undefined ? `, ${g.remaining} to go of ${g.recipients}` : ''}; excluded: ${describeExclusions(g.excluded)}`,
           `sent ${m.sent}  delivered ${m.delivered}  bounced ${m.bounced}  complaints ${m.complained}  unsubscribed ${m.unsubscribed}`,
           `unique opens ${m.uniqueOpens} (human ${m.human.uniqueOpens})  unique clicks ${m.uniqueClicks} (human ${m.human.uniqueClicks})`,
           `open rate ${pct(m.rates.openRate)} (human ${pct(m.rates.human.openRate)})  click rate ${pct(m.rates.clickRate)} (human ${pct(m.rates.human.clickRate)})  CTOR ${pct(m.rates.clickToOpenRate)}`,

@@ -50,6 +50,7 @@ const campaignInput = (profileId: string, extra: Record<string, unknown> = {}) =
   fromAddress: 'Acme <news@acme.example>',
   htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/pricing">Pricing</a> <a href="{{unsubscribeUrl}}">Unsubscribe</a>',
   textTemplate: 'Hi {{firstName}} — https://acme.example/pricing — {{unsubscribeUrl}}',
+  fallbacks: { firstName: 'there' },
   profileId,
   ...extra,
 });

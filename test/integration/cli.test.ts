@@ -88,7 +88,7 @@ describe('mql campaigns and contacts', () => {
     const profileId = JSON.parse(profile.out).profileId;
     const campaignFile = file('campaign.json', JSON.stringify({
       name: 'CLI launch', subject: 'Hi {{firstName}}', fromAddress: 'news@acme.example', profileId,
-      htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/x">x</a>', textTemplate: 'Hi {{firstName}}',
+      htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/x">x</a>', textTemplate: 'Hi {{firstName}}', fallbacks: { firstName: 'there' },
       contactIds: ['ana@wingtip.example', 'ben@wingtip.example'].map(contactIdFor),
     }));
     const created = await mql('campaign', 'create', '--file', campaignFile);

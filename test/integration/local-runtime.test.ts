@@ -125,7 +125,7 @@ describe('the local runtime', () => {
 
   it('rejects a campaign whose subject would inject a header, or whose template names an unknown placeholder', async () => {
     const profile = JSON.parse((await call('POST', '/profiles', JSON.stringify({ name: 'p' }))).text) as { profileId: string };
-    const base = { name: 'c', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: '<p>{{firstName}}</p>', textTemplate: 't', profileId: profile.profileId };
+    const base = { name: 'c', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: '<p>{{firstName}}</p>', textTemplate: 't', fallbacks: { firstName: 'there' }, profileId: profile.profileId };
     const injected = await call('POST', '/campaigns', JSON.stringify({ ...base, subject: 'Hi\r\nBcc: all@example.com' }));
     expect(injected.status).toBe(422);
     expect(injected.text).toContain('must not contain CR or LF');

@@ -21,7 +21,7 @@ export interface ErrorDetail {
 }
 
 /** What a route answers: JSON by default, or an HTML page (unsubscribe confirmation). */
-export type Reply = { status: number; body: unknown; headers?: Record<string, string> } | { status: number; html: string };
+export type Reply = { status: number; body: unknown; headers?: Record<string, string> } | { status: number; html: string; headers?: Record<string, string> };
 
 type Schema = z.ZodType;
 type ObjectSchema = z.ZodObject;

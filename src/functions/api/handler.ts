@@ -29,7 +29,7 @@ function domainDetails(error: DomainError): ErrorDetail[] {
 
 const respond = (reply: Awaited<ReturnType<Route['handle']>>): APIGatewayProxyStructuredResultV2 =>
   'html' in reply
-    ? { statusCode: reply.status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: reply.html }
+    ? { statusCode: reply.status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...reply.headers }, body: reply.html }
     : jsonResult(reply.status, reply.body, reply.headers);
 
 /**

@@ -12,6 +12,7 @@ import { backtestRequestSchema } from '../../lib/use-cases/backtest';
 import { editDraftQuerySchema } from '../../lib/use-cases/criteria';
 import { engagementEventRequestSchema } from '../../lib/use-cases/engagement-events';
 import { putRoutingQuerySchema } from '../../lib/use-cases/routing';
+import { ValidationError } from '../../lib/errors';
 import { defineRoute, type Route } from './contract';
 import {
   campaignPageSchema,
@@ -36,9 +37,11 @@ import {
   qualificationRatesSchema,
   routingSchema,
   reportResultSchema,
+  controlResultSchema,
   sendResultSchema,
   statsSchema,
 } from './schemas';
+import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from './unsubscribe-page';
 
 /**
  * The route table: every route of the HTTP API, with the schemas that validate its requests and
@@ -55,6 +58,7 @@ const contactIdParams = z.object({
 });
 const campaignIdParams = z.object({ campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }) });
 const criteriaIdParams = z.object({ criteriaId: z.string().regex(idPattern, 'must be a criteria id such as crit_… or icp_…').meta({ description: 'The criteria set id.' }) });
+const unsubscribeParams = z.object({ token: z.string().min(1).max(512).meta({ description: 'The signed token from the List-Unsubscribe link.' }) });
 const profileIdParams = z.object({ profileId: z.string().regex(idPattern, 'must be a profile id such as icp_…') });
 const pageQuery = z
   .object({
@@ -258,6 +262,27 @@ export const routes: Route[] = [
       };
     },
   }),
+  ...(['pause', 'resume', 'cancel'] as const).map((action) =>
+    defineRoute({
+      method: 'POST',
+      path: `/campaigns/{campaignId}/${action}`,
+      operationId: `${action}Campaign`,
+      summary: {
+        pause: 'Pause sending: senders stop before their next call (within a second)',
+        resume: 'Resume a paused campaign: only recipients without an outcome are sent to, nobody twice',
+        cancel: 'Cancel a draft, sending or paused campaign for good',
+      }[action],
+      description: 'Asking for the state the campaign is in already changes nothing (`changed: false`); a move its state does not allow is 409.',
+      tags: ['campaigns'],
+      params: campaignIdParams,
+      responses: { 202: { description: 'The new (or unchanged) status.', schema: controlResultSchema } },
+      errors: [404, 409],
+      handle: async ({ app, params }) => {
+        const { campaign, changed } = await app.controlSend(params.campaignId, action);
+        return { status: 202, body: { campaignId: campaign.campaignId, status: campaign.status, changed } };
+      },
+    }),
+  ),
   defineRoute({
     method: 'GET',
     path: '/campaigns/{campaignId}/stats',
@@ -480,41 +505,51 @@ export const routes: Route[] = [
     handle: async ({ app, query, body }) => ({ status: 200, body: await app.putRouting(body, query) }),
   }),
 
-  // Unsubscribe (RFC 8058): the mailbox provider POSTs `List-Unsubscribe=One-Click`; a person's
-  // browser GETs. Both unsubscribe at once, idempotently; the token is HMAC-signed, so no IAM.
+  // Unsubscribe (RFC 8058): the mailbox provider POSTs `List-Unsubscribe=One-Click` and that
+  // unsubscribes at once; a GET (a person, or a scanner that follows every link) only shows a page
+  // whose button POSTs (unsubscribe-page.ts, docs/sending.md). Both idempotent; the token is
+  // HMAC-signed, so no IAM; a forged or altered token is 400 and changes nothing.
   defineRoute({
     method: 'POST',
     path: '/u/{token}',
     operationId: 'unsubscribeOneClick',
     summary: 'One-click unsubscribe (RFC 8058)',
+    description: 'Unsubscribes at once and counts it once for the campaign. A browser (Accept: text/html) gets a confirmation page.',
     tags: ['unsubscribe'],
     public: true,
-    params: z.object({ token: z.string().min(1).max(512).meta({ description: 'The signed token from the List-Unsubscribe link.' }) }),
-    responses: { 200: { description: 'Unsubscribed (or already).', schema: z.object({ unsubscribed: z.literal(true) }) } },
-    handle: async ({ app, params }) => {
-      await app.unsubscribe(params.token);
-      return { status: 200, body: { unsubscribed: true } };
+    params: unsubscribeParams,
+    responses: { 200: { description: 'Unsubscribed (or already): JSON, or a page for a browser.', schema: z.object({ unsubscribed: z.literal(true) }) } },
+    handle: async ({ app, params, event }) => {
+      const html = /text\/html/.test(event.headers?.accept ?? '');
+      try {
+        await app.unsubscribe(params.token);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return html ? invalidLinkPage() : { status: 400, body: { error: { code: 'INVALID_LINK', message: error.message, details: [] } } };
+      }
+      return html ? unsubscribedPage() : { status: 200, body: { unsubscribed: true } };
     },
   }),
   defineRoute({
     method: 'GET',
     path: '/u/{token}',
     operationId: 'unsubscribePage',
-    summary: 'Unsubscribe from a link in a browser',
+    summary: 'The page of an unsubscribe link: a button that POSTs (a GET never unsubscribes)',
     tags: ['unsubscribe'],
     public: true,
-    params: z.object({ token: z.string().min(1).max(512) }),
-    responses: { 200: { description: 'A confirmation page.', html: true } },
+    params: unsubscribeParams,
+    responses: { 200: { description: 'The confirmation page, or "You are unsubscribed" when done already.', html: true } },
     handle: async ({ app, params }) => {
-      await app.unsubscribe(params.token);
-      return { status: 200, html: page('You are unsubscribed', 'You will not receive further campaign emails from us.') };
+      try {
+        const { unsubscribed } = await app.unsubscribeStatus(params.token);
+        return unsubscribed ? unsubscribedPage() : unsubscribeConfirmPage();
+      } catch (error) {
+        if (error instanceof ValidationError) return invalidLinkPage();
+        throw error;
+      }
     },
   }),
 ];
-
-function page(title: string, message: string): string {
-  return `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font-family:system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${message}</p></body>`;
-}
 
 /** Schemas the document lists under components although no route refers to them directly. */
 export const componentSchemas = { ContactInput: contactInputSchema };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exclusionReasons } from '../../lib/audience';
 import { campaignInputSchema, campaignStatuses } from '../../lib/campaign';
 import { contactInputSchema, suppressionReasons } from '../../lib/contact';
 import { leadStages } from '../../lib/lead';
@@ -12,6 +13,9 @@ import { routingRulesSchema } from '../../lib/qualification/routing';
  */
 
 const isoTime = z.string().meta({ description: 'ISO 8601 time (UTC)', example: '2026-03-02T14:00:00.000Z' });
+const exclusionCounts = z
+  .partialRecord(z.enum(exclusionReasons), z.number().int())
+  .meta({ id: 'ExclusionCounts', description: 'Audience members not mailed, by reason (docs/sending.md, "Audience").' });
 
 export const errorSchema = z
   .object({
@@ -80,14 +84,33 @@ export const campaignSchema = z
     sendRequestedAt: isoTime.optional(),
     sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending (`request-…` when it sent none).' }),
     fanoutQueuedAt: isoTime.optional(),
-    fanoutCompletedAt: isoTime.optional().meta({ description: 'When the whole audience was queued (status `sent`).' }),
-    audienceSize: z.number().int().optional(),
-    excluded: z.record(z.string(), z.number()).optional(),
+    fanoutCompletedAt: isoTime.optional().meta({ description: 'When the last page of the audience was queued.' }),
+    generation: z.number().int().optional().meta({ description: 'Incremented by each start and resume (docs/sending.md).' }),
+    pausedReason: z.string().optional().meta({ description: 'Why the campaign paused, when the pipeline paused it (an SES account or configuration problem).' }),
+    pausedAt: isoTime.optional(),
+    cancelledAt: isoTime.optional(),
+    completedAt: isoTime.optional().meta({ description: 'When every recipient had an outcome (status `sent`).' }),
+    summary: z.object({
+      recipients: z.number().int(),
+      excluded: exclusionCounts,
+      jobs: z.number().int(),
+      sent: z.number().int().optional(),
+      failed: z.number().int().optional(),
+      excludedAtSend: exclusionCounts.optional(),
+    }).optional().meta({ description: 'Audience totals once the fan-out completed; final counts once sent.' }),
     links: z.record(z.string(), z.string()).meta({ description: 'Link id → URL, from the HTML template.' }),
   })
   .meta({ id: 'Campaign' });
 
 export const campaignPageSchema = page(campaignSchema, 'CampaignPage');
+
+export const controlResultSchema = z
+  .object({
+    campaignId: z.string(),
+    status: z.enum(campaignStatuses),
+    changed: z.boolean().meta({ description: 'False when the campaign was in that state already.' }),
+  })
+  .meta({ id: 'SendControlResult' });
 
 export const sendResultSchema = z
   .object({
@@ -104,6 +127,17 @@ export const statsSchema = z
   .object({
     campaignId: z.string(),
     status: z.enum(campaignStatuses),
+    sending: z
+      .object({
+        recipients: z.number().int().optional().meta({ description: 'Audience after exclusions; known once the fan-out completed.' }),
+        sent: z.number().int().meta({ description: 'Accepted by SES, counted per finished send job.' }),
+        failed: z.number().int().meta({ description: 'Refused by SES for good.' }),
+        excluded: exclusionCounts,
+        excludedTotal: z.number().int(),
+        remaining: z.number().int().optional(),
+        pausedReason: z.string().optional(),
+      })
+      .meta({ description: "The send's progress from its own records (docs/sending.md)." }),
     metrics: z.looseObject({
       sent: z.number().int(),
       delivered: z.number().int(),
