@@ -33,11 +33,14 @@ export interface LocalQueueOptions {
   concurrency?: number;
   /** Like MaximumBatchingWindowInSeconds: wait this long for a batch to fill. @default 0 */
   batchWindowMs?: number;
+  /** SQS DelaySeconds are honoured up to this (locally, so a demo or test does not idle for minutes). @default no cap */
+  maxDelayMs?: number;
 }
 
 export class LocalQueue {
   private readonly ready: Message[] = [];
   private waiting = 0;
+  private delayed = 0;
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private windowTimer: NodeJS.Timeout | undefined;
@@ -53,7 +56,7 @@ export class LocalQueue {
   }
 
   get depth() {
-    return this.ready.length + this.waiting + this.running;
+    return this.ready.length + this.waiting + this.delayed + this.running;
   }
 
   /** Messages that went to the dead-letter queue. */
@@ -61,10 +64,22 @@ export class LocalQueue {
     return this.deadLetters.length;
   }
 
-  async send(bodies: string[]): Promise<void> {
+  /** Like SendMessageBatch; `delaySeconds` keeps the messages invisible that long (SQS DelaySeconds). */
+  async send(bodies: string[], options: { delaySeconds?: number } = {}): Promise<void> {
     const now = Date.now();
-    for (const body of bodies) this.ready.push({ messageId: randomUUID(), body, receiveCount: 0, sentAt: now });
-    this.pump();
+    const messages = bodies.map((body) => ({ messageId: randomUUID(), body, receiveCount: 0, sentAt: now }));
+    const delayMs = Math.min((options.delaySeconds ?? 0) * 1000, this.options.maxDelayMs ?? Infinity);
+    if (delayMs <= 0) {
+      this.ready.push(...messages);
+      this.pump();
+      return;
+    }
+    this.delayed += messages.length;
+    setTimeout(() => {
+      this.delayed -= messages.length;
+      this.ready.push(...messages);
+      this.pump(true);
+    }, delayMs);
   }
 
   /** Resolves once nothing is queued, waiting for redelivery, or being processed. */

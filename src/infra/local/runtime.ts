@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { buildAdapters } from '../../adapters/build-adapters';
 import { SesMailSender } from '../../adapters/ses/mail-sender';
 import { buildApp, type App } from '../../app';
-import { configSchema } from '../../config';
+import { configSchema, type AppConfig } from '../../config';
 import { systemClock, type Clock } from '../../lib/ports';
 import { makeApiHandler } from '../../functions/api/handler';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
@@ -20,6 +20,7 @@ import { startHttpApi } from './http-api';
 import { LocalQueue } from './queue';
 import { SesPlayback, type DeliveryOutcome } from './ses-playback';
 import { startFaultyDynamoEndpoint, type DynamoFaults, type FaultyDynamoEndpoint } from './dynamodb-faults';
+import { startRateLimitedSes, type SesTraffic } from './ses-rate-limit';
 import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from './stand-ins';
 
 export interface LocalRuntimeOptions {
@@ -30,8 +31,20 @@ export interface LocalRuntimeOptions {
   clock?: Clock;
   /** What the local "mailbox provider" does with each address. @default deliver everything */
   outcome?: (to: string) => DeliveryOutcome;
-  /** @default 200 messages per second */
+  /**
+   * The pipeline's configured send rate (MAX_SEND_RATE). @default 200 messages per second, or, when
+   * `sesMaxSendRate` is set, none: the rate is read from the local SES's GetAccount.
+   */
   maxSendRate?: number;
+  /** Make the local SES enforce this send rate and throttle above it (src/infra/local/ses-rate-limit.ts). @default no limit */
+  sesMaxSendRate?: number;
+  /** Sender tuning (config `sending`), e.g. a short claim lease for tests. */
+  sending?: AppConfig['sending'];
+  /**
+   * Play SES's events (Send, Delivery, opens and clicks through tracked links) for campaign mail.
+   * The sending benchmark turns it off to measure the send path alone. @default true
+   */
+  playSesEvents?: boolean;
   /** Fixed ports for the stand-ins (so SDKs can be configured once); free ports when absent. */
   standInPorts?: { dynamodb?: number; ses?: number; s3?: number; eventBridge?: number };
   /** Faults injected between the adapters and DynamoDB (the fault suite). @default none */
@@ -50,6 +63,10 @@ export interface LocalRuntime {
   clients: { dynamodb: DynamoDBClient };
   /** The DynamoDB fault proxy, when `dynamodbFaults` was given: change its faults, read what it injected. */
   dynamodbFaults?: Pick<FaultyDynamoEndpoint, 'set' | 'injected'>;
+  /** What the rate-limited local SES saw, when `sesMaxSendRate` is set. */
+  sesTraffic?: SesTraffic;
+  /** The SES endpoint the pipeline sends through (the rate-limited one when `sesMaxSendRate` is set). */
+  sesEndpoint: string;
   buses: { default: LocalEventBus; project: LocalEventBus };
   /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
   settle(): Promise<void>;
@@ -83,7 +100,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ...(faultyDynamo ? { retryStrategy: new ConfiguredRetryStrategy(3, (attempt: number) => 5 * attempt) } : {}),
   });
   const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
-  const ses = new SESv2Client(localClientConfig(standIns.endpoints.ses));
+  const limitedSes = options.sesMaxSendRate ? await startRateLimitedSes(standIns.endpoints.ses, { maxSendRate: options.sesMaxSendRate }) : undefined;
+  // One attempt per call, as on AWS (aws-runtime.ts): the sender retries through its pacer.
+  const ses = new SESv2Client({ ...localClientConfig(limitedSes?.url ?? standIns.endpoints.ses), maxAttempts: 1 });
   await createBucket(s3, BUCKET);
 
   const buses = {
@@ -116,7 +135,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     unsubscribeBaseUrl: `${apiUrl}/u`,
     unsubscribeMailto: 'unsubscribe@acme.example',
     unsubscribeSecret: process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
-    maxSendRate: options.maxSendRate ?? 200,
+    maxSendRate: options.maxSendRate ?? (options.sesMaxSendRate ? undefined : 200),
+    sending: options.sending,
     // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
     inFlightGraceMs: 1,
   });
@@ -131,7 +151,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   });
 
   const queues = {
-    send: new LocalQueue({ name: 'mql-send', batchSize: 10, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
+    // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
+    send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
     events: new LocalQueue({ name: 'mql-events', batchSize: 100, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
   };
   const app = buildApp(
@@ -140,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       config,
       {
         queue: { enqueue: (jobs) => queues.send.send(jobs.map((j) => JSON.stringify(j))) },
-        campaignMail: playback,
+        campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
         clock,
         reportPublicBaseUrl: standIns.endpoints.s3,
       },
@@ -165,6 +186,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     queues,
     clients: { dynamodb: dynamoClient },
     dynamodbFaults: faultyDynamo,
+    sesTraffic: limitedSes?.traffic,
+    sesEndpoint: limitedSes?.url ?? standIns.endpoints.ses,
     buses,
     async settle() {
       for (let i = 0; i < 1000; i++) {
@@ -177,6 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     async stop() {
       await api.close();
       await eventBridge.close();
+      await limitedSes?.close();
       dynamoClient.destroy();
       s3.destroy();
       ses.destroy();

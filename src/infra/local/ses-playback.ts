@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, MailSender, OutgoingMessage } from '../../lib/ports';
+import type { CampaignMailSender, Clock, MailSender, OutgoingMessage, SendOutcome } from '../../lib/ports';
 import { sesEvent } from './ses-events';
 
 /** What the local "mailbox provider" does with a message: SES would learn it from the receiving MTA. */
@@ -29,6 +29,14 @@ export function parseLinkTags(attribute: string): Record<string, string[]> {
   return tags;
 }
 
+/** A campaign message rewritten for tracking, with what its tracked links are. */
+interface Tracked {
+  message: OutgoingMessage;
+  token: string;
+  links: Set<string>;
+  linkTags: Map<string, Record<string, string[]>>;
+}
+
 export interface SesPlaybackOptions {
   /** Publishes an EventBridge envelope on the local default bus. */
   publish: (envelope: Record<string, unknown>) => Promise<void>;
@@ -50,16 +58,36 @@ const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
  * endpoint and adds an open pixel, then publishes Send and Delivery (or Bounce) events in SES's
  * shapes; the tracking endpoints publish Open and Click when a person (or the demo audience) uses them.
  */
-export class SesPlayback implements MailSender {
+export class SesPlayback implements MailSender, CampaignMailSender {
   private readonly mails = new Map<string, TrackedMail>();
   private readonly tokenOf = new Map<string, string>();
   private readonly tokenOfRecipient = new Map<string, string>();
 
-  constructor(private readonly inner: MailSender, private readonly options: SesPlaybackOptions) {}
+  constructor(private readonly inner: MailSender & CampaignMailSender, private readonly options: SesPlaybackOptions) {}
+
+  get maxBatch() {
+    return this.inner.maxBatch;
+  }
 
   async send(message: OutgoingMessage) {
     const { campaignId, contactId } = message.tags;
     if (!campaignId || !contactId) return this.inner.send(message); // not campaign mail: no tracking
+    const tracked = this.track(message);
+    const { messageId } = await this.inner.send(tracked.message);
+    await this.accepted(message, messageId, tracked);
+    return { messageId };
+  }
+
+  /** Like SES with tracking on: each accepted message of the batch gets its Send and Delivery (or Bounce) events. */
+  async sendBatch(messages: OutgoingMessage[]): Promise<SendOutcome[]> {
+    const tracked = messages.map((m) => this.track(m));
+    const outcomes = await this.inner.sendBatch(tracked.map((t) => t.message));
+    for (const [i, outcome] of outcomes.entries()) if (outcome.ok) await this.accepted(messages[i]!, outcome.messageId, tracked[i]!);
+    return outcomes;
+  }
+
+  /** Rewrites links through the tracking endpoint and adds the open pixel, as SES does. */
+  private track(message: OutgoingMessage): Tracked {
     const token = randomBytes(12).toString('base64url');
     const links = new Set<string>();
     const linkTags = new Map<string, Record<string, string[]>>();
@@ -75,9 +103,13 @@ export class SesPlayback implements MailSender {
       return tag.replace(href[0], `href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`).replace(/\sses:tags="[^"]*"/i, '');
     });
     const openPixel = `<img src="${this.options.trackingBaseUrl}/o/${token}.gif" width="1" height="1" alt="" style="display:none">`;
-    const tracked = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;
+    const withPixel = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;
+    return { message: { ...message, html: withPixel }, token, links, linkTags };
+  }
 
-    const { messageId } = await this.inner.send({ ...message, html: tracked });
+  private async accepted(message: OutgoingMessage, messageId: string, tracked: Tracked) {
+    const { campaignId, contactId } = message.tags;
+    if (!campaignId || !contactId) return;
     const mail: TrackedMail = {
       messageId,
       sentAt: this.options.clock.now().toISOString(),
@@ -86,19 +118,18 @@ export class SesPlayback implements MailSender {
       subject: message.subject,
       campaignId,
       contactId,
-      links,
-      linkTags,
+      links: tracked.links,
+      linkTags: tracked.linkTags,
     };
-    this.mails.set(token, mail);
-    this.tokenOf.set(messageId, token);
-    this.tokenOfRecipient.set(`${campaignId}|${contactId}`, token);
+    this.mails.set(tracked.token, mail);
+    this.tokenOf.set(messageId, tracked.token);
+    this.tokenOfRecipient.set(`${campaignId}|${contactId}`, tracked.token);
 
     await this.emit('Send', mail, { at: mail.sentAt });
     const outcome = this.options.outcome?.(message.to) ?? 'deliver';
     const after = new Date(Date.parse(mail.sentAt) + 1_500).toISOString();
     if (outcome === 'deliver') await this.emit('Delivery', mail, { at: after });
     else await this.emit('Bounce', mail, { at: after, bounceType: outcome.bounce, bounceSubType: 'General' });
-    return { messageId };
   }
 
   /** The tracking token of a sent message (the demo audience uses it as a recipient's mail client would). */
