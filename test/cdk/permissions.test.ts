@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import { SESv2Client, type SendBulkEmailCommandInput, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
@@ -71,9 +71,14 @@ function clientsFor(fn: FunctionName) {
     return { m, service };
   };
   let n = 0;
-  const sesStub = stub(ses, 'ses', (input: SendEmailCommandInput) => {
-    sentEmails.push({ fn, input });
-    return { MessageId: `msg-${fn}-${++n}` };
+  const sesStub = stub(ses, 'ses', (input: SendEmailCommandInput & SendBulkEmailCommandInput) => {
+    if (!input.BulkEmailEntries) {
+      sentEmails.push({ fn, input });
+      return { MessageId: `msg-${fn}-${++n}` };
+    }
+    // SendBulkEmail (campaigns): one message per entry, with the entry's tags.
+    for (const e of input.BulkEmailEntries) sentEmails.push({ fn, input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags } });
+    return { BulkEmailEntryResults: input.BulkEmailEntries.map(() => ({ Status: 'SUCCESS', MessageId: `msg-${fn}-${++n}` })) };
   });
   const sqsStub = stub(sqs, 'sqs', (input: SendMessageBatchCommandInput) => {
     for (const e of input.Entries ?? []) sendQueue.push(e.MessageBody!);
@@ -252,7 +257,7 @@ describe('least privilege, checked against a campaign run through every handler'
 
   it('exercised every function, so the comparison above means something', () => {
     for (const fn of functionNames) expect({ fn, calls: calls[fn].length > 0 }).toEqual({ fn, calls: true });
-    expect(built.sender.stubbedActions()).toContain('ses:SendEmail');
+    expect(built.sender.stubbedActions()).toContain('ses:SendBulkEmail');
     expect(built.notifier.stubbedActions()).toContain('ses:SendEmail');
     expect(built.engagement.stubbedActions()).toContain('events:PutEvents');
     expect(built.report.stubbedActions()).toContain('s3:PutObject');

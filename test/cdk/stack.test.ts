@@ -198,7 +198,7 @@ describe('SQS and event sources', () => {
     });
   });
 
-  it('paces the senders: as many instances as reserved, each at its share of the account rate', () => {
+  it('paces the senders: as many instances as reserved, sharing one schedule at the account rate', () => {
     const t = variant;
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^PipelineSenderFunction') },
@@ -208,7 +208,7 @@ describe('SQS and event sources', () => {
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 2,
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'mql-pipeline-sender', MAX_SEND_RATE: '7' }) },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'mql-pipeline-sender', MAX_SEND_RATE: '14' }) },
     });
     // Only the sender paces: no other function carries the rate.
     const others = resources('AWS::Lambda::Function', t).filter(([id]) => !id.startsWith('PipelineSenderFunction'));
@@ -258,6 +258,10 @@ describe('IAM, per function', () => {
     expect(sesResources('SenderFunction')).toMatch(/:identity\/acme\.example".*:configuration-set\/mql-pipeline-events"/);
     expect(sesResources('NotifierFunction')).toMatch(/:identity\/acme\.example"/);
     expect(sesResources('NotifierFunction')).not.toMatch(/configuration-set/);
+    // Campaigns go out through SendBulkEmail: the sender alone, on the same resources as SendEmail.
+    const bulk = (fn: string) => statementsOf(fn).find((s) => s.Action === 'ses:SendBulkEmail');
+    expect(JSON.stringify(bulk('SenderFunction')!.Resource)).toBe(sesResources('SenderFunction'));
+    expect(bulk('NotifierFunction')).toBeUndefined();
   });
 
   it('adds the sandbox\'s verified recipients to the send permissions when given', () => {

@@ -57,8 +57,9 @@ export interface MqlPipelineProps {
    */
   createSenderIdentity?: { hostedZone?: IPublicHostedZone };
   /**
-   * Messages per second for the whole account, shared by the sender instances: each of the
-   * `senderConcurrency` instances paces itself at `maxSendRate / senderConcurrency`.
+   * Messages per second for the whole account (MAX_SEND_RATE), shared by the sender instances
+   * through one send schedule in the table (docs/sending.md, "Pace"). Set it below the account's
+   * rate when other mail shares the account.
    * @default undefined: the application's own default (SES GetAccount's MaxSendRate where it reads it, see src/app.ts)
    */
   maxSendRate?: number;
@@ -116,7 +117,9 @@ const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/$
  */
 export const tableAccess: Record<FunctionName, { operations: string[]; queriesIndex: boolean }> = {
   api: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
-  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], queriesIndex: true },
+  // Sending: job claims (UpdateItem, released with DeleteItem), outcomes 25 a BatchWriteItem,
+  // audience pages and job outcomes (conditional PutItem), progress (Query).
+  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queriesIndex: true },
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
   // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item.
   notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem'], queriesIndex: false },
@@ -354,12 +357,13 @@ export class MqlPipeline extends Construct {
     const senderConcurrency = props.senderConcurrency ?? MIN_SENDER_CONCURRENCY;
     this.functions = {
       api: fn('api'),
-      // A fixed number of senders, each pacing at its share of the account's rate, so together they
-      // never exceed it; reserved concurrency keeps them from being starved by other functions.
+      // Senders share one send schedule in the table (docs/sending.md, "Pace"), so the rate is the
+      // account's whole rate, whatever their number; reserved concurrency keeps them from being
+      // starved by other functions.
       sender: fn('sender', {
         timeout: senderTimeout,
         reservedConcurrentExecutions: senderConcurrency,
-        environment: props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate / senderConcurrency) } : {},
+        environment: props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate) } : {},
       }),
       engagement: fn('engagement', { timeout: engagementTimeout }),
       notifier: fn('notifier'),
@@ -400,6 +404,9 @@ export class MqlPipeline extends Construct {
     sender.addToRolePolicy(enqueueSendJobs); // fan-out queues the next page
     readUnsubscribeKey(sender);
     sender.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [identityArn, configSetArn, ...sandboxRecipientArns] }));
+    // Campaigns go out through SendBulkEmail (up to 50 recipients a call; the template is inline,
+    // so no template resource).
+    sender.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendBulkEmail'], resources: [identityArn, configSetArn, ...sandboxRecipientArns] }));
     // GetAccount has no resource type in the Service Authorization Reference (SES v2): it can
     // only be granted on "*". It reads the account's own send quota, nothing else. A policy of its
     // own, so that its cdk-nag acknowledgement covers this statement and nothing else.
