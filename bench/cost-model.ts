@@ -12,18 +12,25 @@ export const engagementAssumptions = {
   sqsRequestsPerEvent: 1 + 0.1 + 0.1,
   /** Engagement function: 512 MB for ~0.2 s per batch of 100 on AWS (DynamoDB round trips, 8 in flight): an estimate, not measured here. */
   gbSecondsPerInvocation: 0.5 * 0.2,
-  /** Sending: the send record's claim and sent marks per email. */
-  sendWritesPerEmail: 2,
+  /**
+   * Sending: DynamoDB write units per email when the sending benchmark did not run with this one
+   * (it measures them: one outcome item per recipient, plus a job claim, an audience page and a
+   * schedule booking shared by many recipients).
+   */
+  sendWritesPerEmail: 1.2,
   /** Naive design: EventBridge invokes a 512 MB function per event for ~50 ms, which writes the event, the recipient and a campaign counter. */
   naive: { writeUnitsPerEvent: 3, gbSecondsPerInvocation: 0.5 * 0.05 },
 };
 
-export function costPerMillionEmails(measured: { writeUnitsPerEvent: number; readUnitsPerEvent: number; invocationsPer1000Events: number }) {
+export function costPerMillionEmails(
+  measured: { writeUnitsPerEvent: number; readUnitsPerEvent: number; invocationsPer1000Events: number },
+  sendingMeasured?: { dynamodbWriteUnitsPerRecipient: number },
+) {
   const a = engagementAssumptions;
   const emails = 1_000_000;
   const events = emails * a.eventsPerEmail;
   const lambda = (invocations: number, gbs: number) => (invocations / 1e6) * prices.lambdaPerMillionRequests + invocations * gbs * prices.lambdaArmPerGbSecond;
-  const sending = ((emails * a.sendWritesPerEmail) / 1e6) * prices.dynamodbPerMillionWriteUnits;
+  const sending = ((emails * (sendingMeasured?.dynamodbWriteUnitsPerRecipient ?? a.sendWritesPerEmail)) / 1e6) * prices.dynamodbPerMillionWriteUnits;
   const invocations = (events / 1000) * measured.invocationsPer1000Events;
   const ours = {
     dynamodbWrites: ((events * measured.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,

@@ -3,11 +3,12 @@ import { costPerMillionEmails } from './cost-model';
 import { benchEngagement, type EngagementFigures } from './engagement';
 import { benchImport, type ImportFigures } from './import';
 import { benchQualification, type QualificationFigures } from './qualification';
+import { benchSending, type SendingFigures } from './sending';
 
 /**
- * `npm run bench [-- --json] [--only engagement|import|qualification] [--recipients N] [--stats-sizes 1000,10000,100000]
- * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N]`: the pipeline's figures on the embedded stack, as ratios measured in
- * one run (the machines are shared and noisy).
+ * `npm run bench [-- --json] [--only engagement|import|qualification|sending] [--recipients N] [--stats-sizes 1000,10000,100000]
+ * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N] [--send-recipients 20000] [--send-rate 500]`:
+ * the pipeline's figures on the embedded stack, as ratios measured in one run (the machines are shared and noisy).
  */
 const args = process.argv.slice(2);
 const value = (name: string) => {
@@ -19,9 +20,11 @@ const recipients = Number(value('recipients') ?? 3000);
 const statsSizes = (value('stats-sizes') ?? '1000,10000,100000').split(',').map(Number);
 const importSizes = (value('import-sizes') ?? '25000,100000').split(',').map(Number);
 const only = value('only');
-if (only && !['engagement', 'import', 'qualification'].includes(only)) throw new Error('--only takes engagement, import or qualification');
+if (only && !['engagement', 'import', 'qualification', 'sending'].includes(only)) throw new Error('--only takes engagement, import, qualification or sending');
 const clicks = Number(value('clicks') ?? 200);
 const burst = Number(value('burst') ?? 200);
+const sendRecipients = Number(value('send-recipients') ?? 20_000);
+const sendRate = Number(value('send-rate') ?? 500);
 logger.setLogLevel('ERROR');
 
 let peakRss = 0;
@@ -31,6 +34,7 @@ const wanted = (part: string) => !only || only === part;
 const engagement: EngagementFigures | undefined = wanted('engagement') ? await benchEngagement({ recipients, statsSizes }) : undefined;
 const contactImport: ImportFigures | undefined = wanted('import') ? await benchImport({ sizes: importSizes }) : undefined;
 const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst, ledgerRecipients: Number(value('ledger-recipients') ?? 1000) }) : undefined;
+const sending: SendingFigures | undefined = wanted('sending') ? await benchSending({ recipients: sendRecipients, rate: sendRate }) : undefined;
 clearInterval(sampler);
 const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
@@ -38,9 +42,10 @@ const result = {
   seconds: Math.round((Date.now() - started) / 1000),
   peakRssMiB: Math.round(peakRss / 1024 / 1024),
   engagement,
-  costPerMillionEmails: engagement && costPerMillionEmails(engagement),
+  costPerMillionEmails: engagement && costPerMillionEmails(engagement, sending),
   contactImport,
   qualification,
+  sending,
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -49,6 +54,7 @@ if (json) {
   if (engagement) printEngagement(engagement);
   if (contactImport) printImport(contactImport);
   if (qualification) printQualification(qualification);
+  if (sending) printSending(sending);
 }
 
 process.exit(0);
@@ -72,7 +78,7 @@ function printEngagement(e: EngagementFigures) {
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`\n  engagement\n\n`);
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(12)}  ${note}\n`);
-  const c = costPerMillionEmails(e);
+  const c = costPerMillionEmails(e, sending);
   process.stdout.write(`\n  cost per 1,000,000 emails (USD, ${c.eventsPerEmail.toFixed(2)} SES events per email; prices: ${c.pricesAsOf})\n`);
   process.stdout.write(`    SES sending itself             ${c.ses.toFixed(2)}\n`);
   process.stdout.write(`    this design                    ${c.ours.total.toFixed(2)}   ${JSON.stringify(c.ours)}\n`);
@@ -104,4 +110,20 @@ function printQualification(q: QualificationFigures) {
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(28)}  ${note}\n`);
+}
+
+function printSending(g: SendingFigures) {
+  const rows: [string, string, string][] = [
+    ['recipients, SES rate (local SES enforces it)', `${g.recipients} at ${g.configuredRate}/s`, 'rate read from GetAccount'],
+    ['achieved ÷ configured rate', `${g.achievedOverConfigured}`, `goal ≥ 0.9 (${g.achievedRate}/s, send request to last accepted call)`],
+    ['SES calls per 1,000 recipients', `${g.sesCallsPer1000Recipients}`, `SendBulkEmail, 50 a call; ${g.throttledCalls} throttled`],
+    ['recipients lost', `${g.lost}`, 'must be 0 (counted in the local SES store)'],
+    ['recipients sent twice', `${g.sentTwice}`, 'must be 0'],
+    ['campaign status, sent per its records', `${g.status}, ${g.sendingSent}`, ''],
+    ['sender invocations per 1,000 recipients', `${g.senderInvocationsPer1000Recipients}`, ''],
+    ['DynamoDB write / read units per recipient', `${g.dynamodbWriteUnitsPerRecipient} / ${g.dynamodbReadUnitsPerRecipient}`, ''],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\n  sending (${g.seconds} s)\n`);
+  for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(16)}  ${note}\n`);
 }
