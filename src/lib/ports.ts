@@ -88,7 +88,7 @@ export interface SendLedger {
   releaseJob(campaignId: string, jobId: string): Promise<void>;
   /** The outcomes recorded for these recipients of one campaign (consistent read); absent ones have none yet. */
   outcomes(campaignId: string, contactIds: string[]): Promise<Map<string, RecipientResult>>;
-  /** Records outcomes (batched writes). Only the job's claimant writes them, so none is ever overwritten. */
+  /** Records outcomes. Only the job's claimant writes them, so none is ever overwritten. */
   recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]): Promise<void>;
   /** The send records of these recipients, keyed `campaignId|contactId` (for export and erasure). */
   records(refs: { campaignId: string; contactId: string }[]): Promise<Map<string, SendRecord>>;

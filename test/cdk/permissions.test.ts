@@ -77,7 +77,7 @@ function clientsFor(fn: FunctionName) {
       return { MessageId: `msg-${fn}-${++n}` };
     }
     // SendBulkEmail (campaigns): one message per entry, with the entry's tags.
-    for (const e of input.BulkEmailEntries) sentEmails.push({ fn, input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags } });
+    for (const e of input.BulkEmailEntries) sentEmails.push({ fn, input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags, Content: {} } });
     return { BulkEmailEntryResults: input.BulkEmailEntries.map(() => ({ Status: 'SUCCESS', MessageId: `msg-${fn}-${++n}` })) };
   });
   const sqsStub = stub(sqs, 'sqs', (input: SendMessageBatchCommandInput) => {

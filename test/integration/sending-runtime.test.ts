@@ -157,6 +157,23 @@ describe('sending on the embedded stack, with a local SES that throttles above i
     expect((await api('POST', '/campaigns/cmp_none/resume')).status).toBe(404);
   });
 
+  it('refuses a bad audience or a placeholder without a fallback with 422 naming the field, creating nothing', async () => {
+    const base = {
+      name: 'Bad', subject: 'Hi', fromAddress: 'a@acme.example', htmlTemplate: '<p>Hi</p>', textTemplate: 'Hi', profileId,
+    };
+    const before = (await api<{ items: unknown[] }>('GET', '/campaigns?limit=100')).json.items.length;
+    const shoe = await api<{ error: { details: { path: (string | number)[] }[] } }>('POST', '/campaigns', { ...base, audience: { kind: 'segment', conditions: [{ attribute: 'shoeSize', in: ['9'] }] } });
+    expect(shoe.status).toBe(422);
+    expect(shoe.json.error.details[0]!.path.slice(0, 3)).toEqual(['audience', 'conditions', 0]);
+    const empty = await api<{ error: { details: { message: string }[] } }>('POST', '/campaigns', { ...base, audience: { kind: 'list' } });
+    expect([empty.status, empty.json.error.details[0]!.message]).toEqual([422, 'a list audience names at least one contact id or email']);
+    const bare = await api<{ error: { message: string; details: { path: string[] }[] } }>('POST', '/campaigns', { ...base, htmlTemplate: '<p>Hi {{company}}</p>' });
+    expect(bare.status).toBe(422);
+    expect(bare.json.error.message).toMatch(/^no fallback for company: .*fallbacks\.company/);
+    expect(bare.json.error.details[0]!.path).toEqual(['htmlTemplate']);
+    expect((await api<{ items: unknown[] }>('GET', '/campaigns?limit=100')).json.items.length).toBe(before);
+  });
+
   it('drives pause and cancel from the mql CLI', async () => {
     const id = await createCampaign('Software');
     const mql = (...args: string[]) =>

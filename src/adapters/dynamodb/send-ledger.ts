@@ -1,7 +1,6 @@
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { chunk } from '../../lib/concurrency';
-import { TransientDependencyError } from '../../lib/errors';
+import { chunk, mapWithConcurrency } from '../../lib/concurrency';
 import type { JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
@@ -13,8 +12,7 @@ function toResult(item: Record<string, unknown>): RecipientResult | undefined {
 
 /**
  * Job claims (`SENDJOB#<jobId>`, one conditional write per job) and one outcome item per
- * recipient (`SEND#<contactId>`: `sentAt` with SES's message id, or `failedAt` with the reason),
- * written 25 to a BatchWriteItem.
+ * recipient (`SEND#<contactId>`: `sentAt` with SES's message id, or `failedAt` with the reason).
  */
 export class DynamoSendLedger implements SendLedger {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
@@ -44,7 +42,10 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async releaseJob(campaignId: string, jobId: string) {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.sendJob(campaignId, jobId) }));
+    // An update, not a delete: the sender's role has no delete of any kind.
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key: keys.sendJob(campaignId, jobId), UpdateExpression: 'REMOVE claimedAt, claimToken' }),
+    );
   }
 
   async outcomes(campaignId: string, contactIds: string[]) {
@@ -66,24 +67,19 @@ export class DynamoSendLedger implements SendLedger {
   }
 
   async recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]) {
-    for (const part of chunk(outcomes, 25)) {
-      let items: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [this.table]: part.map((o) => ({
-          PutRequest: {
-            Item: {
-              ...keys.send(campaignId, o.contactId),
-              ...(o.state === 'sent' ? { sentAt: o.at, messageId: o.messageId } : { failedAt: o.at, failure: o.reason.slice(0, 500) }),
-            },
-          },
-        })),
-      };
-      for (let attempt = 0; items && Object.keys(items).length; attempt++) {
-        if (attempt === 8) throw new TransientDependencyError('DynamoDB left send outcomes unprocessed after 8 tries');
-        if (attempt) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        const result = await this.db.send(new BatchWriteCommand({ RequestItems: items }));
-        items = result.UnprocessedItems as typeof items;
-      }
-    }
+    // One UpdateItem each (16 at once), not BatchWriteItem: that action also deletes, and the
+    // sender's role may not delete anything. Same write units either way (one per recipient).
+    await mapWithConcurrency(outcomes, 16, (o) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.send(campaignId, o.contactId),
+          ...(o.state === 'sent'
+            ? { UpdateExpression: 'SET sentAt = :at, messageId = :m', ExpressionAttributeValues: { ':at': o.at, ':m': o.messageId } }
+            : { UpdateExpression: 'SET failedAt = :at, failure = :r', ExpressionAttributeValues: { ':at': o.at, ':r': o.reason.slice(0, 500) } }),
+        }),
+      ),
+    );
   }
 
   async records(refs: { campaignId: string; contactId: string }[]) {

@@ -117,9 +117,8 @@ const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/$
  */
 export const tableAccess: Record<FunctionName, { operations: string[]; queriesIndex: boolean }> = {
   api: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
-  // Sending: job claims (UpdateItem, released with DeleteItem), outcomes 25 a BatchWriteItem,
-  // audience pages and job outcomes (conditional PutItem), progress (Query).
-  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'], queriesIndex: true },
+  // Sending also records audience pages and job outcomes (conditional PutItem) and reads progress (Query).
+  sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
   // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item.
   notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem'], queriesIndex: false },
