@@ -69,7 +69,7 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
 /** Starts the proxy on a free loopback port in front of `target` (a DynamoDB endpoint URL). */
 export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFaults): Promise<FaultyDynamoEndpoint> {
   let current = faults;
-  let next = random(faults.seed ?? 1);
+  const next = random(faults.seed ?? 1);
   const injected: FaultyDynamoEndpoint['injected'] = { throttled: {}, lostResponses: {}, passed: 0 };
   /** Attempts seen of each persistently throttled request, by body. */
   const persistent = new Map<string, number>();
@@ -126,9 +126,6 @@ export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFa
     url: `http://127.0.0.1:${port}`,
     set: (faults) => {
       current = faults;
-      // A seed given with the faults restarts the draws, so the same seed faults the same requests
-      // whatever ran before (the requests an earlier phase made must not shift which ones fail).
-      if (faults.seed !== undefined) next = random(faults.seed);
     },
     injected,
     close: () =>
