@@ -65,3 +65,15 @@ export class SendOutcomeUnknownError extends DomainError {
   readonly code = 'SEND_OUTCOME_UNKNOWN';
   override readonly retryable = true;
 }
+
+/**
+ * Whether an error is passing (worth handing the work back for another try): a domain error that
+ * says so, or what the AWS SDK marks retryable (throttling, 5xx, timeouts).
+ */
+export function isRetryable(error: unknown): boolean {
+  const e = error as { retryable?: boolean; name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.retryable) return true;
+  if (e?.$retryable) return true;
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 || e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException';
+}

@@ -12,11 +12,11 @@ import { recount } from '../support/recount';
  */
 logger.setLogLevel('CRITICAL');
 const size = Number(process.env.MQL_FAULT_AUDIENCE ?? 200);
-// One request in ten throttled once (the SDK's retry gets through), one in a hundred throttled on
+// One request in ten throttled once (the SDK's retry gets through), two in a hundred throttled on
 // every attempt (the SDK gives up: the queue must bring the work back), and 8 % of answers lost after
 // the write was applied. Sending is faulted by the sending fault suite; here the faults start once
 // the campaign is out, and stop before the figures are read back.
-const faults = { throttleRate: 0.1, persistentThrottleRate: 0.01, lostResponseRate: 0.08, seed: 5 };
+const faults = { throttleRate: 0.1, persistentThrottleRate: 0.02, lostResponseRate: 0.08, seed: 5 };
 let clean: DemoResult;
 let faulty: DemoResult;
 type InboxMail = { destination: { to: string[] }; subject: string };
@@ -87,5 +87,6 @@ describe('DynamoDB throttling and lost responses under engagement recording, qua
   it('loses nothing to a dead-letter queue', () => {
     expect(faulty.runtime.queues.send.deadLetters).toEqual([]);
     expect(faulty.runtime.queues.events.deadLetters).toEqual([]);
+    expect(faulty.runtime.buses.project.deadLetters).toEqual([]); // Lead Qualified → notifier
   });
 });

@@ -300,6 +300,25 @@ describe('the sales notification', () => {
     expect(await notifySales(deps, 'ct_fit')).toBe('already-notified');
     expect(attempts).toBe(2);
   });
+
+  it('never mails twice when SES took the email but recording it fails', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    let sends = 0;
+    let markFailures = 0;
+    const mail: MailSender = { send: async () => ({ messageId: `m${++sends}` }) };
+    const leads = Object.assign(Object.create(w.deps.leads) as typeof w.deps.leads, {
+      markNotified: async () => {
+        markFailures++;
+        throw Object.assign(new Error('throttled'), { retryable: true });
+      },
+    });
+    const deps = { leads, contacts: w.deps.contacts, campaigns: w.deps.campaigns, mail, clock: w.clock, from: 'mql@acme.example' };
+    expect(await notifySales(deps, 'ct_fit')).toBe('sent-unrecorded');
+    expect(markFailures).toBeGreaterThan(1); // retried before giving up
+    expect(await notifySales(deps, 'ct_fit')).toBe('already-notified'); // a duplicate event
+    expect(sends).toBe(1);
+  });
 });
 
 describe('sales feedback and MQL → SQL rates', () => {

@@ -18,6 +18,8 @@ export function makeNotifierHandler(app: App) {
     }
     const detail = parsed.data;
     const outcome = await app.notifySales(detail.lead.contactId, detail.lead.leadId);
-    logger.info('sales notification', { contactId: detail.lead.contactId, leadId: detail.lead.leadId, campaignId: detail.lead.campaignId, outcome });
+    const keys = { contactId: detail.lead.contactId, leadId: detail.lead.leadId, campaignId: detail.lead.campaignId, outcome };
+    if (outcome === 'sent-unrecorded') logger.error('sales notification sent but not recorded on the lead', keys);
+    else logger.info('sales notification', keys);
   };
 }

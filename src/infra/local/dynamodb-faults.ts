@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
  * - `lostResponseRate`: the request **is applied** to the table, then the connection answers
  *   HTTP 500, as when a Lambda's network or DynamoDB fails after the write: the caller cannot tell
  *   whether it happened, and retries a write that already took effect.
- * Only item operations are faulted (not CreateTable or DescribeTable), by a seeded generator, so a
- * run is repeatable.
+ * Only item operations are faulted (not CreateTable or DescribeTable), drawn from a seeded generator
+ * (re-seeded by `set` when given a seed); which request meets which fault still depends on the
+ * order concurrent requests arrive in.
  */
 export interface DynamoFaults {
   /** Share of requests throttled once (the SDK's retry usually gets through). @default 0 */
@@ -69,7 +70,7 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
 /** Starts the proxy on a free loopback port in front of `target` (a DynamoDB endpoint URL). */
 export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFaults): Promise<FaultyDynamoEndpoint> {
   let current = faults;
-  const next = random(faults.seed ?? 1);
+  let next = random(faults.seed ?? 1);
   const injected: FaultyDynamoEndpoint['injected'] = { throttled: {}, lostResponses: {}, passed: 0 };
   /** Attempts seen of each persistently throttled request, by body. */
   const persistent = new Map<string, number>();
@@ -126,6 +127,7 @@ export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFa
     url: `http://127.0.0.1:${port}`,
     set: (faults) => {
       current = faults;
+      if (faults.seed !== undefined) next = random(faults.seed);
     },
     injected,
     close: () =>

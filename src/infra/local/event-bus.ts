@@ -135,6 +135,9 @@ export class LocalEventBus {
     const attempts = 1 + (this.options.retries ?? 2);
     let lastError: unknown;
     for (let i = 0; i < attempts; i++) {
+      // EventBridge retries a failed target with exponential backoff and jitter; so do we, in
+      // milliseconds rather than minutes, so that a passing failure (throttling) can pass.
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 20 * 2 ** i)));
       try {
         await rule.target(event);
         return;

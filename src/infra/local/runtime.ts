@@ -109,7 +109,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     default: new LocalEventBus('default'),
     // Like a separate EventBridge rule target: the notifier runs beside the engagement handler,
     // not inside its PutEvents call.
-    project: new LocalEventBus(PROJECT_BUS, { asynchronous: true }),
+    project: new LocalEventBus(PROJECT_BUS, { asynchronous: true, retries: 8 }), // the stack's Lead Qualified rule retries 8 times
   };
   const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project], options.standInPorts?.eventBridge);
   const eventBridgeClient = new EventBridgeClient(localClientConfig(eventBridge.url));

@@ -19,8 +19,9 @@ export interface NotifySalesDeps {
  * marked notified after, so duplicates and retries do not send twice; the one window left (SES
  * accepted the message, then the function died before marking) re-sends only after the lease
  * expires. With `leadId`, an event about an earlier lifecycle of the contact sends nothing.
+ * `sent-unrecorded`: SES took the email but marking the lead failed even after retries.
  */
-export async function notifySales(deps: NotifySalesDeps, contactId: string, leadId?: string): Promise<'sent' | 'already-notified' | 'superseded'> {
+export async function notifySales(deps: NotifySalesDeps, contactId: string, leadId?: string): Promise<'sent' | 'sent-unrecorded' | 'already-notified' | 'superseded'> {
   const lead = await deps.leads.get(contactId);
   if (!lead) throw new NotFoundError(`no lead for contact ${contactId}`);
   if (leadId && lead.leadId !== leadId) return 'superseded';
@@ -69,8 +70,9 @@ export async function notifySales(deps: NotifySalesDeps, contactId: string, lead
     '</ul>',
     `<pre>${escapeHtml(feedback.join('\n'))}</pre>`,
   ].join('\n');
+  let messageId: string;
   try {
-    const { messageId } = await deps.mail.send({
+    ({ messageId } = await deps.mail.send({
       from: deps.from,
       to: lead.owner,
       subject: `${lead.handRaiser ? 'Hand-raiser' : 'New MQL'}: ${who}${contact.company ? ` (${contact.company})` : ''}`.replace(/[\r\n]+/g, ' '),
@@ -78,11 +80,26 @@ export async function notifySales(deps: NotifySalesDeps, contactId: string, lead
       text,
       headers: {},
       tags: { ...(lead.campaignId ? { campaignId: lead.campaignId } : {}), contactId, kind: 'mql-notification' },
-    });
-    await deps.leads.markNotified(contactId, messageId, deps.clock.now().toISOString());
-    return 'sent';
+    }));
   } catch (error) {
+    // SES did not take the message: free the claim so that the retry sends it.
     await deps.leads.releaseNotification(contactId);
     throw error;
   }
+  // SES took it: from here nothing may lead to a second email. A failure to record it is retried
+  // here and never handed back to the caller, whose retry would find the claim expired in time and
+  // send again; the claim stays, so a duplicate event finds the lead claimed.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.leads.markNotified(contactId, messageId, deps.clock.now().toISOString());
+      return 'sent';
+    } catch {
+      // Sent, but the lead keeps its claim instead of `notifiedAt`: the caller reports it.
+      if (attempt >= MARK_NOTIFIED_ATTEMPTS) return 'sent-unrecorded';
+      await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+    }
+  }
 }
+
+/** Attempts to record a sent notification (each with the SDK's own retries) before giving up. */
+const MARK_NOTIFIED_ATTEMPTS = 4;

@@ -3,6 +3,7 @@ import type { Contact } from '../contact';
 import { linkIdFor } from '../engagement/recipient';
 import type { MachineRules } from '../engagement/machine-activity';
 import { leadIdFor, type Lead } from '../lead';
+import { isRetryable } from '../errors';
 import type {
   ActivityStore,
   CampaignStore,
@@ -182,18 +183,26 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
       const [contacts, leads] = await Promise.all([deps.contacts.getMany(ids), deps.leads.getMany(ids)]);
       const contactById = new Map(contacts.map((c) => [c.contactId, c]));
       const leadById = new Map(leads.map((l) => [l.contactId, l]));
+      const retry: RecipientChange[] = [];
       for (const { change, activities, criteria: resolved } of candidates) {
         const contact = contactById.get(change.after.contactId);
         if (!contact || contact.erasedAt) continue; // unknown or erased contact: recorded, never qualified
-        const current = leadById.get(contact.contactId);
-        if (current && !closedStages.has(current.stage)) {
-          if (!current.publishedAt) await qualifyContact(deps, { contact, criteria: resolved, activities: [], current });
-          continue;
+        try {
+          const current = leadById.get(contact.contactId);
+          if (current && !closedStages.has(current.stage)) {
+            if (!current.publishedAt) await qualifyContact(deps, { contact, criteria: resolved, activities: [], current });
+            continue;
+          }
+          const ledger = await deps.activities.listForContact(contact.contactId);
+          const { lead } = await qualifyContact(deps, { contact, criteria: resolved, activities: merge(ledger, activities), current });
+          if (lead) leadById.set(contact.contactId, lead);
+        } catch (error) {
+          // One contact's passing failure holds back only its own recipient (the steps are idempotent).
+          if (!isRetryable(error)) throw error;
+          retry.push(change);
         }
-        const ledger = await deps.activities.listForContact(contact.contactId);
-        const { lead } = await qualifyContact(deps, { contact, criteria: resolved, activities: merge(ledger, activities), current });
-        if (lead) leadById.set(contact.contactId, lead);
       }
+      return { retry };
     },
   };
 }

@@ -12,6 +12,7 @@ import {
 import type { MachineRules } from '../engagement/machine-activity';
 import type { Clock, EngagementStore, StoredRecipient } from '../ports';
 import { mapWithConcurrency } from '../concurrency';
+import { isRetryable } from '../errors';
 
 /**
  * What a recorded batch changed for one recipient, handed to qualification and suppression
@@ -24,8 +25,17 @@ export interface RecipientChange {
   newEvents: EngagementEvent[];
 }
 export interface EngagementListener {
-  recipientsChanged(changes: RecipientChange[]): Promise<void>;
+  /**
+   * Hears a batch's planned changes. Changes it could not finish for a passing reason (throttling)
+   * are returned in `retry`: those recipients are not written and their messages come back, while
+   * the rest of the batch goes on. Throwing fails the whole batch.
+   */
+  recipientsChanged(changes: RecipientChange[]): Promise<ListenerOutcome | void>;
 }
+export interface ListenerOutcome {
+  retry: RecipientChange[];
+}
+const keyOf = (r: { campaignId: string; contactId: string }) => `${r.campaignId}|${r.contactId}`;
 
 export interface RecordEngagementDeps {
   store: EngagementStore;
@@ -99,7 +109,14 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
     return deltaIds.get(campaignId)!;
   };
 
-  let stored = await deps.store.getRecipients([...groups.values()].map((g) => g[0]!.event));
+  const everything = { failedMessageIds: incoming.map((i) => i.messageId) }; // nothing written yet: all come back
+  let stored: Map<string, StoredRecipient>;
+  try {
+    stored = await deps.store.getRecipients([...groups.values()].map((g) => g[0]!.event));
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    return everything;
+  }
   const failed = new Set<string>();
   const campaignDeltas = new Map<string, { counters: Counters; linkUrls: Record<string, string>; messageIds: string[] }>();
   const failGroup = (items: IncomingEvent[]) => items.forEach((i) => failed.add(i.messageId));
@@ -110,16 +127,24 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   const plans = new Map<string, Plan>();
   await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
-    plans.set(groupKey, await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId)));
+    try {
+      plans.set(groupKey, await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId)));
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      plans.set(groupKey, { kind: 'retry-later' }); // this recipient's messages come back; the others go on
+    }
   });
   const heard = [...plans.values()].flatMap((p) => (p.kind === 'write' && p.change.newEvents.length ? [p.change] : []));
   if (heard.length && deps.listener) {
+    let outcome: ListenerOutcome | void;
     try {
-      await deps.listener.recipientsChanged(heard);
+      outcome = await deps.listener.recipientsChanged(heard);
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      return { failedMessageIds: incoming.map((i) => i.messageId) }; // nothing written yet: all come back
+      return everything;
     }
+    // A recipient the listeners could not finish is not written, so that it is heard again.
+    for (const change of outcome?.retry ?? []) plans.set(keyOf(change.after), { kind: 'retry-later' });
   }
 
   // A campaign one of whose recipient writes got no answer (a timeout, a lost response) that even a
@@ -158,7 +183,9 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
         // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
         stored = new Map([...stored, ...(await deps.store.getRecipients([{ campaignId, contactId }]))]);
         plan = await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId));
-        if (plan.kind === 'write' && plan.change.newEvents.length) await deps.listener?.recipientsChanged([plan.change]);
+        if (plan.kind === 'write' && plan.change.newEvents.length && (await deps.listener?.recipientsChanged([plan.change]))?.retry.length) {
+          return failGroup(items);
+        }
       }
       failGroup(items);
     } catch (error) {
@@ -278,7 +305,7 @@ async function writeOutcome(
 ): Promise<'landed' | 'not-landed' | 'unknown'> {
   const { campaignId, contactId } = next.state;
   try {
-    const now = (await store.getRecipients([{ campaignId, contactId }])).get(`${campaignId}|${contactId}`);
+    const now = (await store.getRecipients([{ campaignId, contactId }])).get(keyOf(next.state));
     const version = now?.version ?? 0;
     if (version === expectedVersion) return 'not-landed';
     const ours = next.pending[deltaId];
@@ -287,12 +314,4 @@ async function writeOutcome(
   } catch {
     return 'unknown';
   }
-}
-
-function isRetryable(error: unknown): boolean {
-  const e = error as { retryable?: boolean; name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e?.retryable) return true;
-  if (e?.$retryable) return true;
-  const status = e?.$metadata?.httpStatusCode ?? 0;
-  return status >= 500 || e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException';
 }
