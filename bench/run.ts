@@ -2,12 +2,14 @@ import { logger } from '../src/functions/observability';
 import { costPerMillionEmails } from './cost-model';
 import { benchEngagement, type EngagementFigures } from './engagement';
 import { benchImport, type ImportFigures } from './import';
+import { benchReports, type ReportFigures } from './reports';
 import { benchQualification, type QualificationFigures } from './qualification';
 import { benchSending, type SendingFigures } from './sending';
 
 /**
- * `npm run bench [-- --json] [--only engagement|import|qualification|sending] [--recipients N] [--stats-sizes 1000,10000,100000]
- * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N] [--send-recipients 20000] [--send-rate 500]`:
+ * `npm run bench [-- --json] [--only engagement|import|qualification|sending|reports] [--recipients N] [--stats-sizes 1000,10000,100000]
+ * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N] [--send-recipients 20000] [--send-rate 500]
+ * [--report-sizes 10000,100000] [--report-mqls 1000]`:
  * the pipeline's figures on the embedded stack, as ratios measured in one run (the machines are shared and noisy).
  */
 const args = process.argv.slice(2);
@@ -20,7 +22,9 @@ const recipients = Number(value('recipients') ?? 3000);
 const statsSizes = (value('stats-sizes') ?? '1000,10000,100000').split(',').map(Number);
 const importSizes = (value('import-sizes') ?? '25000,100000').split(',').map(Number);
 const only = value('only');
-if (only && !['engagement', 'import', 'qualification', 'sending'].includes(only)) throw new Error('--only takes engagement, import, qualification or sending');
+if (only && !['engagement', 'import', 'qualification', 'sending', 'reports'].includes(only)) throw new Error('--only takes engagement, import, qualification, sending or reports');
+const reportSizes = (value('report-sizes') ?? '10000,100000').split(',').map(Number);
+const reportMqls = Number(value('report-mqls') ?? 1000);
 const clicks = Number(value('clicks') ?? 200);
 const burst = Number(value('burst') ?? 200);
 const sendRecipients = Number(value('send-recipients') ?? 20_000);
@@ -35,6 +39,8 @@ const engagement: EngagementFigures | undefined = wanted('engagement') ? await b
 const contactImport: ImportFigures | undefined = wanted('import') ? await benchImport({ sizes: importSizes }) : undefined;
 const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst, ledgerRecipients: Number(value('ledger-recipients') ?? 1000) }) : undefined;
 const sending: SendingFigures | undefined = wanted('sending') ? await benchSending({ recipients: sendRecipients, rate: sendRate }) : undefined;
+// The report itself runs in a child process (the report function alone), so its memory is its own.
+const reports: ReportFigures[] | undefined = wanted('reports') ? await benchReports({ sizes: reportSizes, mqls: reportMqls }) : undefined;
 clearInterval(sampler);
 const result = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length, platform: process.platform },
@@ -46,6 +52,7 @@ const result = {
   contactImport,
   qualification,
   sending,
+  reports,
 };
 if (json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -55,6 +62,7 @@ if (json) {
   if (contactImport) printImport(contactImport);
   if (qualification) printQualification(qualification);
   if (sending) printSending(sending);
+  if (reports) printReports(reports);
 }
 
 process.exit(0);
@@ -126,4 +134,21 @@ function printSending(g: SendingFigures) {
   const w = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`\n  sending (${g.seconds} s)\n`);
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(16)}  ${note}\n`);
+}
+
+function printReports(rows: ReportFigures[]) {
+  process.stdout.write(`\n  report of one campaign (JSON, HTML, streamed CSVs to S3), in a process of its own\n\n`);
+  process.stdout.write('  recipients   MQLs   time     peak RSS (at start)   live heap peak (at start)   old space capped at   recipients.csv\n');
+  for (const r of rows) {
+    const c = r.cappedHeap;
+    process.stdout.write(
+      `  ${r.recipients.toLocaleString('en-US').padStart(10)}  ${String(r.mqls).padStart(5)}  ${(r.milliseconds / 1000).toFixed(1).padStart(5)} s   ${String(r.peakRssMiB).padStart(4)} MiB (${r.baselineRssMiB})         ${String(r.peakLiveHeapMiB).padStart(4)} MiB (${r.baselineLiveHeapMiB})               ${c.maxOldSpaceMiB} MiB: ${(c.milliseconds / 1000).toFixed(1)} s, RSS ${c.peakRssMiB} MiB   ${r.recipientsCsvMiB} MiB\n`,
+    );
+  }
+  if (rows.length >= 2) {
+    const [a, b] = [rows[0]!, rows[rows.length - 1]!];
+    process.stdout.write(
+      `\n  ×${(b.recipients / a.recipients).toFixed(0)} recipients: time ×${(b.milliseconds / a.milliseconds).toFixed(1)}, live heap above its start ×${((b.peakLiveHeapMiB - b.baselineLiveHeapMiB) / Math.max(1, a.peakLiveHeapMiB - a.baselineLiveHeapMiB)).toFixed(1)}, peak RSS ×${(b.peakRssMiB / a.peakRssMiB).toFixed(2)}\n`,
+    );
+  }
 }

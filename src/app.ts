@@ -15,6 +15,7 @@ import type {
   LeadStore,
   MailSender,
   ProfileStore,
+  ReportJobs,
   ReportStore,
   RoutingStore,
   SendJob,
@@ -38,7 +39,8 @@ import { qualificationListener, type QualifyDeps } from './lib/use-cases/qualify
 import { composeListeners, suppressionListener } from './lib/use-cases/react-to-engagement';
 import { getRouting, putRouting } from './lib/use-cases/routing';
 import { CountedDeltas, recordEngagement, type IncomingEvent } from './lib/use-cases/record-engagement';
-import { writeCampaignReport } from './lib/use-cases/reports';
+import type { ReportStamp } from './lib/report/job';
+import { requestReport, writeCampaignReport, writeDailyReports, writePeriodReport, type ReportDeps } from './lib/use-cases/reports';
 import { handleSendJob, type SendJobOptions } from './lib/use-cases/send';
 import { unsubscribe, unsubscribeStatus } from './lib/use-cases/unsubscribe';
 
@@ -69,6 +71,8 @@ export interface Adapters {
   salesMail: MailSender;
   events: EventPublisher;
   reports: ReportStore;
+  /** Large on-demand reports go to the report function through this. */
+  reportJobs: ReportJobs;
   clock: Clock;
 }
 
@@ -99,6 +103,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
       },
       events,
     );
+  const reportDeps: ReportDeps = { ...a, rules: config.machineRules, bands: config.reportBands, uniqueSuffix: () => newId('r').slice(-6) };
   return {
     adapters: a,
     config,
@@ -161,7 +166,12 @@ export function buildApp(a: Adapters, config: AppConfig) {
     qualificationRates: (campaignIds: string[]) => qualificationRates(a, campaignIds),
     getRouting: () => getRouting(a, config.salesInbox),
     putRouting: (input: unknown, query?: unknown) => putRouting(a, input, query),
-    writeCampaignReport: (campaignId: string) => writeCampaignReport({ ...a, rules: config.machineRules }, campaignId),
+    writeCampaignReport: (campaignId: string, stamp?: ReportStamp) => writeCampaignReport(reportDeps, campaignId, stamp),
+    writePeriodReport: (period: unknown, stamp?: ReportStamp) => writePeriodReport(reportDeps, period, stamp),
+    /** On demand (API): written now when small, else handed to the report function. */
+    requestReport: (request: { campaignId: string } | { period: unknown }) =>
+      requestReport({ ...reportDeps, jobs: a.reportJobs, syncRecipients: config.syncReportRecipients }, request),
+    writeDailyReports: () => writeDailyReports(reportDeps),
   };
 }
 export type App = ReturnType<typeof buildApp>;

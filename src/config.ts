@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { machineRulesSchema } from './lib/engagement/machine-activity';
+import { benchmarkBandsSchema } from './lib/report/report';
 
 /**
  * Runtime configuration, parsed once and failing fast with the missing variable's name. The CDK
@@ -39,6 +40,12 @@ export const configSchema = z.object({
    */
   inFlightGraceMs: z.number().int().positive().default(300_000),
   machineRules: machineRulesSchema.default(machineRulesSchema.parse({})),
+  /** Industry bands reports place open and click-through rates in. @default GetResponse's (DESIGN.md §2) */
+  reportBands: benchmarkBandsSchema.default(benchmarkBandsSchema.parse({})),
+  /** The report function, which the API hands large on-demand reports to (set on the api function only). */
+  reportFunctionName: z.string().min(1).optional(),
+  /** On-demand reports up to this many recipients are written during the request. @default 25000 */
+  syncReportRecipients: z.number().int().nonnegative().default(25_000),
 });
 export type AppConfig = z.infer<typeof configSchema>;
 
@@ -56,4 +63,7 @@ export const envNames = {
   /** ARN of the Secrets Manager secret holding the unsubscribe HMAC key (read once per cold start). */
   unsubscribeSecretArn: 'UNSUBSCRIBE_SECRET_ARN',
   maxSendRate: 'MAX_SEND_RATE',
+  /** Optional JSON of the report bands, e.g. {"openRate":{"low":0.2,"high":0.4}}. */
+  reportBands: 'REPORT_BANDS',
+  reportFunctionName: 'REPORT_FUNCTION_NAME',
 } as const;

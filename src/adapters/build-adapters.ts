@@ -1,11 +1,12 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Adapters } from '../app';
 import type { AppConfig } from '../config';
-import { systemClock, type CampaignMailSender, type Clock, type MailSender, type SendQueue } from '../lib/ports';
+import { systemClock, type CampaignMailSender, type Clock, type MailSender, type ReportJobs, type SendQueue } from '../lib/ports';
 import { DynamoActivityStore } from './dynamodb/activity-store';
 import { DynamoCampaignStore, DynamoProfileStore } from './dynamodb/campaign-store';
 import { DynamoContactStore } from './dynamodb/contact-store';
@@ -18,6 +19,7 @@ import { DynamoSendLedger } from './dynamodb/send-ledger';
 import { DynamoSendProgressStore } from './dynamodb/send-progress-store';
 import { DynamoSendRateLimiter } from './dynamodb/send-rate-limiter';
 import { EventBridgePublisher } from './eventbridge/event-publisher';
+import { LambdaReportJobs } from './lambda/report-jobs';
 import { S3ReportStore } from './s3/report-store';
 import { SesMailSender, getMaxSendRate } from './ses/mail-sender';
 import { SqsSendQueue } from './sqs/send-queue';
@@ -28,6 +30,8 @@ export interface Clients {
   sqs?: SQSClient;
   eventBridge: EventBridgeClient;
   s3: S3Client;
+  /** Hands large on-demand reports to the report function (AWS). */
+  lambda?: LambdaClient;
 }
 
 /**
@@ -38,7 +42,7 @@ export interface Clients {
 export function buildAdapters(
   clients: Clients,
   config: AppConfig,
-  overrides: Partial<{ queue: SendQueue; campaignMail: CampaignMailSender; clock: Clock; reportPublicBaseUrl: string }> = {},
+  overrides: Partial<{ queue: SendQueue; campaignMail: CampaignMailSender; clock: Clock; reportPublicBaseUrl: string; reportJobs: ReportJobs }> = {},
 ): Adapters {
   const table = config.tableName;
   const db = clients.dynamodb;
@@ -64,5 +68,10 @@ export function buildAdapters(
     events: new EventBridgePublisher(clients.eventBridge, config.projectBusName),
     reports: new S3ReportStore(clients.s3, config.reportBucket, { publicBaseUrl: overrides.reportPublicBaseUrl }),
     clock: overrides.clock ?? systemClock,
+    reportJobs:
+      overrides.reportJobs ??
+      (clients.lambda
+        ? new LambdaReportJobs(clients.lambda, config.reportFunctionName)
+        : { start: async () => { throw new Error('no report function in this runtime: large reports cannot be handed off'); } }),
   };
 }

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildAdapters } from '../adapters/build-adapters';
 import { buildApp, type App } from '../app';
@@ -31,6 +32,7 @@ const clients = {
   sqs: traced(new SQSClient({})),
   eventBridge: traced(new EventBridgeClient({})),
   s3: traced(new S3Client({})),
+  lambda: traced(new LambdaClient({})),
 };
 
 async function loadConfig(): Promise<AppConfig> {
@@ -47,6 +49,8 @@ async function loadConfig(): Promise<AppConfig> {
     unsubscribeMailto: required(envNames.unsubscribeMailto),
     unsubscribeSecret: secret.SecretString,
     maxSendRate: process.env[envNames.maxSendRate] ? Number(process.env[envNames.maxSendRate]) : undefined,
+    reportBands: process.env[envNames.reportBands] ? JSON.parse(process.env[envNames.reportBands]!) : undefined,
+    reportFunctionName: process.env[envNames.reportFunctionName] || undefined,
   });
 }
 

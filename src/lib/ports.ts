@@ -7,6 +7,7 @@ import type { Campaign, CampaignStatus } from './campaign';
 import type { Contact, ContactFilter, SuppressionReason } from './contact';
 import type { Counters, RecipientEngagement } from './engagement/recipient';
 import type { Lead, LeadStage, RejectionReason, StageChange } from './lead';
+import type { ReportJob } from './report/job';
 import type { IdealCustomerProfile } from './profile';
 import type { CriteriaDraft, CriteriaVersion } from './qualification/criteria';
 import type { Activity } from './qualification/evaluate';
@@ -64,6 +65,8 @@ export interface CampaignStore {
   list(cursor?: string, limit?: number): Promise<Page<Campaign>>;
   /** Sets fields (never the status) only while the status is one of `onlyIf`; false when it was not. */
   update(campaignId: string, changes: Partial<Campaign>, onlyIf: CampaignStatus[]): Promise<boolean>;
+  /** Campaigns created in [start, end) (ISO instants), oldest first, a page at a time (a Query, no scan). */
+  listCreatedBetween(start: string, end: string, cursor?: string): Promise<Page<Campaign>>;
 }
 
 /** A recipient's outcome in a campaign, as the sender reads it. */
@@ -351,8 +354,17 @@ export interface EventPublisher {
 
 export interface ReportStore {
   put(key: string, body: string, contentType: string): Promise<void>;
+  /** Writes a body of unknown length as it is produced: memory stays at one upload part. */
+  putStream(key: string, body: AsyncIterable<string>, contentType: string): Promise<void>;
   /** A URL a person can open (presigned on AWS, plain on the local stand-in). */
   urlFor(key: string): Promise<string>;
+  /** How long `urlFor`'s URLs work, in seconds; undefined when they do not expire (local). */
+  readonly urlLifetimeSeconds?: number;
+}
+
+/** Hands a report to the report function, which writes it in the background (large reports on demand). */
+export interface ReportJobs {
+  start(job: ReportJob): Promise<void>;
 }
 
 export interface DeadLetter {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, type SendBulkEmailCommandInput, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
@@ -40,7 +41,7 @@ const record = (fn: FunctionName, action: string, index?: boolean) => calls[fn].
 // SDK command → IAM action, where they differ (SendMessageBatch is authorized as SendMessage).
 const iamAction = (service: string, command: string) => {
   const name = command.replace(/Command$/, '');
-  return `${service}:${{ SendMessageBatch: 'SendMessage' }[name] ?? name}`;
+  return `${service}:${{ SendMessageBatch: 'SendMessage', Invoke: 'InvokeFunction' }[name] ?? name}`;
 };
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
@@ -63,6 +64,7 @@ function clientsFor(fn: FunctionName) {
   const sqs = new SQSClient({ region: 'us-east-1' });
   const eventBridge = new EventBridgeClient({ region: 'us-east-1' });
   const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const lambda = new LambdaClient({ region: 'us-east-1' });
   // Stubbed services answer like AWS, and every call is recorded whatever the command.
   const stub = <I>(client: object, service: string, answer: (input: I) => object) => {
     const m = mockClient(client as never) as Stub;
@@ -89,9 +91,10 @@ function clientsFor(fn: FunctionName) {
     return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: `ev-${++n}` })) };
   });
   const s3Stub = stub(s3, 's3', () => ({}));
-  const recorders = [sesStub, sqsStub, ebStub, s3Stub];
+  const lambdaStub = stub(lambda, 'lambda', () => ({ StatusCode: 202 }));
+  const recorders = [sesStub, sqsStub, ebStub, s3Stub, lambdaStub];
   return {
-    clients: { dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), ses, sqs, eventBridge, s3 },
+    clients: { dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), ses, sqs, eventBridge, s3, lambda },
     /** The stubbed services' calls, as IAM actions. */
     stubbedActions: () => recorders.flatMap(({ m, service }) => m.calls().map((c) => iamAction(service, (c.args[0] as object).constructor.name))),
     destroy: () => raw.destroy(),
@@ -210,6 +213,11 @@ beforeAll(async () => {
     await call('GET', path);
   }
   await call('POST', `/campaigns/${campaign.campaignId}/reports`);
+  // A large on-demand report is handed to the report function (here every report counts as large).
+  const handOff = await makeApiHandler(buildApp(buildAdapters(built.api.clients, { ...config, reportFunctionName: 'report' }), { ...config, syncReportRecipients: 0 }))(
+    apiEvent('POST', `/campaigns/${campaign.campaignId}/reports`),
+  );
+  expect(handOff.statusCode).toBe(202);
   const token = signUnsubscribeToken({ campaignId: campaign.campaignId, contactId: someone.contactId }, secret);
   await call('POST', `/u/${token}`);
 
@@ -261,5 +269,6 @@ describe('least privilege, checked against a campaign run through every handler'
     expect(built.notifier.stubbedActions()).toContain('ses:SendEmail');
     expect(built.engagement.stubbedActions()).toContain('events:PutEvents');
     expect(built.report.stubbedActions()).toContain('s3:PutObject');
+    expect(built.api.stubbedActions()).toContain('lambda:InvokeFunction');
   });
 });

@@ -244,6 +244,27 @@ describe('functions', () => {
 });
 
 describe('IAM, per function', () => {
+  it('lets the report writers stream CSVs (multipart, aborted on failure) under reports/ only, and cleans up abandoned parts', () => {
+    for (const fn of ['ApiFunction', 'ReportFunction']) {
+      expect(actionsOf(fn)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']));
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]) },
+    });
+  });
+
+  it('lets the api function hand large reports to the report function, and keeps failed report jobs in a dead-letter queue', () => {
+    const invoke = statementsOf('ApiFunction').find((st) => JSON.stringify(st.Action) === JSON.stringify('lambda:InvokeFunction'))!;
+    expect(JSON.stringify(invoke.Resource)).toMatch(/ReportFunction[0-9A-F]+","Arn"/);
+    expect(JSON.stringify(invoke.Resource)).not.toContain(':*');
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    const withName = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, f]) => JSON.stringify(f).includes('REPORT_FUNCTION_NAME'));
+    expect(withName.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['PipelineApiFunction']);
+  });
+
   it('grants nothing on "*" but X-Ray, and SES GetAccount to the sender in a policy of its own', () => {
     for (const fn of functions) {
       const starActions = statementsOf(fn).filter((s) => s.Resource === '*').flatMap(actionsOfStatement).sort();
@@ -271,12 +292,17 @@ describe('IAM, per function', () => {
     }
   });
 
-  it('lets the api and sender only enqueue send jobs, the engagement and api functions only publish to the project bus, api and report only put and get reports/', () => {
+  it('lets the api and sender only enqueue send jobs (and the report function only set aside a failed job), the engagement and api functions only publish to the project bus, api and report only put, get and abort uploads under reports/', () => {
     const grant = (fn: string, prefix: string) => statementsOf(fn).filter((s) => actionsOfStatement(s).some((a) => a.startsWith(prefix)));
     for (const fn of functions) {
       const enqueue = grant(fn, 'sqs:SendMessage');
       expect(enqueue.map((s) => [s.Action, s.Resource])).toEqual(
-        ['ApiFunction', 'SenderFunction'].includes(fn) ? [['sqs:SendMessage', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineSendQueue/), 'Arn'] }]] : [],
+        ['ApiFunction', 'SenderFunction'].includes(fn)
+          ? [['sqs:SendMessage', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineSendQueue/), 'Arn'] }]]
+          : // The report function's failed asynchronous jobs (large on-demand reports) go to the rule-targets DLQ.
+            fn === 'ReportFunction'
+            ? [['sqs:SendMessage', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRuleTargetsDlq/), 'Arn'] }]]
+            : [],
       );
       const puts = grant(fn, 'events:');
       expect(puts.map((s) => [s.Action, s.Resource])).toEqual(
@@ -285,7 +311,7 @@ describe('IAM, per function', () => {
       );
       const objects = grant(fn, 's3:');
       expect(objects.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual(
-        ['ApiFunction', 'ReportFunction'].includes(fn) ? [[['s3:PutObject', 's3:GetObject'], expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/)]] : [],
+        ['ApiFunction', 'ReportFunction'].includes(fn) ? [[['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/)]] : [],
       );
     }
   });

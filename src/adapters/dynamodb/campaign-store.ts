@@ -100,6 +100,21 @@ export class DynamoCampaignStore implements CampaignStore {
     );
     return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: result.LastEvaluatedKey && encodePageCursor(result.LastEvaluatedKey) };
   }
+
+  async listCreatedBetween(start: string, end: string, cursor?: string): Promise<Page<Campaign>> {
+    // The index key is `createdAt#campaignId`: `createdAt#…` sorts after `createdAt` and before `end`
+    // unless createdAt ≥ end, so BETWEEN start AND end is [start, end).
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end',
+        ExpressionAttributeValues: { ':pk': 'CAMPAIGNS', ':start': start, ':end': end },
+        ExclusiveStartKey: decodePageCursor(cursor, (k): k is Record<string, string> => isKeyOf(k, ['pk', 'sk', 'gsi1pk', 'gsi1sk']) && k.gsi1pk === 'CAMPAIGNS'),
+      }),
+    );
+    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: result.LastEvaluatedKey && encodePageCursor(result.LastEvaluatedKey) };
+  }
 }
 
 export class DynamoProfileStore implements ProfileStore {

@@ -36,6 +36,7 @@ import {
   publishResultSchema,
   qualificationRatesSchema,
   routingSchema,
+  periodRequestSchema,
   reportResultSchema,
   controlResultSchema,
   sendResultSchema,
@@ -310,13 +311,37 @@ export const routes: Route[] = [
     path: '/campaigns/{campaignId}/reports',
     operationId: 'writeCampaignReport',
     summary: 'Write the campaign report (JSON, CSV, HTML) to S3',
+    description:
+      'Written during the request (201) when the campaign has at most 25,000 recipients; larger ones are handed to the report function (202): the answer names the keys the files will have, and `latest` names this report once all of it is there (docs/reports.md).',
     tags: ['reports'],
     params: campaignIdParams,
-    responses: { 201: { description: 'Where the report was written.', schema: reportResultSchema } },
+    responses: {
+      201: { description: 'Written; the URLs work now.', schema: reportResultSchema },
+      202: { description: 'Being written by the report function under these keys.', schema: reportResultSchema },
+    },
     errors: [404],
     handle: async ({ app, params }) => {
-      const { campaignId, generatedAt, keys, urls } = await app.writeCampaignReport(params.campaignId);
-      return { status: 201, body: { campaignId, generatedAt, keys, urls } };
+      const answer = await app.requestReport({ campaignId: params.campaignId });
+      return { status: answer.status === 'written' ? 201 : 202, body: { ...answer, campaignId: params.campaignId } };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/reports',
+    operationId: 'writePeriodReport',
+    summary: 'Write the report of every campaign sent in a period (whole UTC days, `to` included) to S3',
+    description: 'As for a campaign report: 201 when written during the request, 202 when handed to the report function (more than 25,000 recipients).',
+    tags: ['reports'],
+    // Dates are checked here; their order and the period's length by the use case (also 422).
+    body: { json: periodRequestSchema },
+    responses: {
+      201: { description: 'Written; the URLs work now.', schema: reportResultSchema },
+      202: { description: 'Being written by the report function under these keys.', schema: reportResultSchema },
+    },
+    errors: [422],
+    handle: async ({ app, body }) => {
+      const answer = await app.requestReport({ period: body });
+      return { status: answer.status === 'written' ? 201 : 202, body: answer };
     },
   }),
 

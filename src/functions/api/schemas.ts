@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { exclusionReasons } from '../../lib/audience';
+import { periodRequestSchema as reportPeriodSchema } from '../../lib/report/period';
 import { campaignInputSchema, campaignStatuses } from '../../lib/campaign';
 import { contactInputSchema, suppressionReasons } from '../../lib/contact';
 import { leadStages } from '../../lib/lead';
@@ -235,9 +236,33 @@ export const erasureSchema = z
   })
   .meta({ id: 'Erasure' });
 
+const reportKeysSchema = z.object({
+  json: z.string(),
+  html: z.string(),
+  recipientsCsv: z.string(),
+  leadsCsv: z.string(),
+  latest: z.string().meta({ description: 'Rewritten by every report of this campaign or period, last: points at the newest complete one.' }),
+});
 export const reportResultSchema = z
-  .object({ campaignId: z.string(), generatedAt: isoTime, keys: z.record(z.string(), z.string()), urls: z.record(z.string(), z.string()) })
+  .object({
+    status: z.enum(['written', 'writing']).meta({ description: '`written` during the request, or `writing` by the report function.' }),
+    kind: z.enum(['campaign', 'period']),
+    scope: z.union([
+      z.object({ kind: z.literal('campaign'), campaignId: z.string() }),
+      z.object({ kind: z.literal('period'), from: z.string(), to: z.string() }),
+    ]),
+    campaignId: z.string().optional(),
+    generatedAt: isoTime.optional().meta({ description: 'When it was written (`written`).' }),
+    requestedAt: isoTime.optional().meta({ description: 'When it was handed to the report function (`writing`); its keys carry this time.' }),
+    keys: reportKeysSchema.meta({ description: 'S3 object keys, date-stamped: no report overwrites another.' }),
+    urls: reportKeysSchema.meta({ description: 'The same objects as URLs a person can open (presigned on AWS).' }),
+    urlsExpireAt: isoTime.nullable().meta({ description: 'When the presigned URLs stop working; null when they do not expire (local).' }),
+  })
   .meta({ id: 'ReportLocation' });
+export const periodRequestSchema = reportPeriodSchema.meta({
+  id: 'ReportPeriod',
+  description: 'Whole UTC days, `to` included, at most 366 days; every campaign whose send was requested in them.',
+});
 
 // Qualification (docs/qualification.md). Answers are loose objects: the documented fields are
 // listed, and fields added later do not break a client.

@@ -389,8 +389,9 @@ export class MqlPipeline extends Construct {
     // SendMessageBatch is authorized as sqs:SendMessage; queue attributes and URL are never read.
     const enqueueSendJobs = new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.sendQueue.queueArn] });
     // On-demand reports are written by the api function: put and get under reports/, nothing else.
-    // (GetObject is what the presigned report links are signed with.)
-    const reportObjects = new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.reportBucket.arnForObjects('reports/*')] });
+    // (GetObject is what the presigned report links are signed with; AbortMultipartUpload: a streamed
+    // CSV upload that fails is aborted, never left half-written.)
+    const reportObjects = new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], resources: [this.reportBucket.arnForObjects('reports/*')] });
 
     grantTable('api');
     api.addToRolePolicy(enqueueSendJobs);
@@ -429,6 +430,9 @@ export class MqlPipeline extends Construct {
 
     grantTable('report');
     report.addToRolePolicy(reportObjects);
+    // Large on-demand reports: the api function invokes the report function asynchronously.
+    api.addEnvironment(envNames.reportFunctionName, report.functionName);
+    api.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [report.functionArn] }));
 
     const integration = new HttpLambdaIntegration('ApiIntegration', api);
     this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration });
@@ -437,6 +441,10 @@ export class MqlPipeline extends Construct {
 
     const rulesDlq = new Queue(this, 'RuleTargetsDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.ruleTargetsDlq = rulesDlq;
+    // A report job that still fails after Lambda's two retries is kept, with its request, not lost.
+    // (Bound by hand: the stock SqsDestination also grants GetQueueAttributes and GetQueueUrl.)
+    report.configureAsyncInvoke({ retryAttempts: 2, onFailure: { bind: () => ({ destination: rulesDlq.queueArn }) } });
+    report.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [rulesDlq.queueArn] }));
     new Rule(this, 'SesEventsRule', {
       eventBus: EventBus.fromEventBusName(this, 'DefaultBusForRule', 'default'),
       eventPattern: toCdkPattern(sesEventsPattern(configurationSetName)),

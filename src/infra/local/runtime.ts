@@ -13,11 +13,13 @@ import { systemClock, type Clock } from '../../lib/ports';
 import { makeApiHandler } from '../../functions/api/handler';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { makeNotifierHandler } from '../../functions/notifier/handler';
+import { makeReportHandler } from '../../functions/report/handler';
 import { makeSenderHandler } from '../../functions/sender/handler';
 import { leadQualifiedPattern, sesEventsPattern } from '../event-patterns';
 import { LocalEventBus, startEventBridgeEndpoint } from './event-bus';
 import { startHttpApi } from './http-api';
 import { LocalQueue } from './queue';
+import { LocalReportJobs } from './report-jobs';
 import { SesPlayback, type DeliveryOutcome } from './ses-playback';
 import { startFaultyDynamoEndpoint, type DynamoFaults, type FaultyDynamoEndpoint } from './dynamodb-faults';
 import { startRateLimitedSes, type SesTraffic } from './ses-rate-limit';
@@ -49,6 +51,8 @@ export interface LocalRuntimeOptions {
   standInPorts?: { dynamodb?: number; ses?: number; s3?: number; eventBridge?: number };
   /** Faults injected between the adapters and DynamoDB (the fault suite). @default none */
   dynamodbFaults?: DynamoFaults;
+  /** On-demand reports above this many recipients run as a background job. @default 25000 */
+  syncReportRecipients?: number;
 }
 
 export interface LocalRuntime {
@@ -59,6 +63,8 @@ export interface LocalRuntime {
   endpoints: { dynamodb: string; ses: string; s3: string; eventBridge: string };
   sesPlayback: SesPlayback;
   queues: { send: LocalQueue; events: LocalQueue };
+  /** Large on-demand reports, run beside the API as the report function would be. */
+  reportJobs: LocalReportJobs;
   /** The SDK clients the adapters use (the benchmark meters the DynamoDB one). */
   clients: { dynamodb: DynamoDBClient };
   /** The DynamoDB fault proxy, when `dynamodbFaults` was given: change its faults, read what it injected. */
@@ -139,6 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sending: options.sending,
     // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
     inFlightGraceMs: 1,
+    syncReportRecipients: options.syncReportRecipients,
   });
 
   const playback = new SesPlayback(new SesMailSender(ses, config.configurationSetName), {
@@ -155,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
     events: new LocalQueue({ name: 'mql-events', batchSize: 100, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
   };
+  const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
   const app = buildApp(
     buildAdapters(
       { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
@@ -164,6 +172,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
         clock,
         reportPublicBaseUrl: standIns.endpoints.s3,
+        reportJobs,
       },
     ),
     config,
@@ -184,6 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     endpoints: { ...standIns.endpoints, eventBridge: eventBridge.url },
     sesPlayback: playback,
     queues,
+    reportJobs,
     clients: { dynamodb: dynamoClient },
     dynamodbFaults: faultyDynamo,
     sesTraffic: limitedSes?.traffic,
@@ -194,6 +204,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         await queues.send.drain();
         await queues.events.drain();
         await buses.project.drain();
+        await reportJobs.drain();
         if (!queues.send.depth && !queues.events.depth) return;
       }
     },

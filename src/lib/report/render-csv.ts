@@ -1,56 +1,59 @@
-import { stringify } from 'csv-stringify/sync';
+import { stringify, type Options } from 'csv-stringify/sync';
 import type { MachineRules } from '../engagement/machine-activity';
-import { classifyClicks, type RecipientEngagement } from '../engagement/recipient';
+import { project, type RecipientEngagement } from '../engagement/recipient';
 import type { Lead } from '../lead';
+import { criteriaVersionOf, isAcceptedBySales } from './lead-stages';
 
 /**
- * CSV for spreadsheets: UTF-8 with a BOM (so Excel reads accents correctly), RFC 4180 quoting, and
- * cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR) prefixed with `'`.
+ * CSV for spreadsheets, by csv-stringify: RFC 4180 quoting; UTF-8 with a byte-order mark, because
+ * Excel opens BOM-less UTF-8 as the local code page and mangles accented names (Google Sheets,
+ * Numbers and LibreOffice ignore the BOM); and `escape_formulas`, which prefixes `'` to text cells
+ * starting with = + - @ tab CR (and their full-width forms), so a spreadsheet never runs a name
+ * like `=HYPERLINK(…)` as a formula (OWASP CSV injection). Numbers are written as numbers.
  */
-export const BOM = '\uFEFF';
+const options: Options = {
+  escape_formulas: true,
+  cast: { boolean: (value) => (value ? 'yes' : 'no') },
+};
 
-export function neutralise(value: unknown): string {
-  const s = value === undefined || value === null ? '' : String(value);
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+export type CsvCell = string | number | boolean | null | undefined;
+
+/** The CSV a chunk at a time: header (with the BOM), then one chunk per page of rows. */
+export async function* csvChunks(columns: readonly string[], pages: AsyncIterable<CsvCell[][]> | Iterable<CsvCell[][]>): AsyncGenerator<string> {
+  yield stringify([columns as string[]], { ...options, bom: true });
+  for await (const rows of pages) if (rows.length) yield stringify(rows, options);
 }
 
 export const recipientColumns = [
-  'contactId', 'email', 'delivered', 'bounced', 'complained', 'unsubscribed', 'opened', 'humanOpened',
-  'clicked', 'humanClicked', 'opens', 'clicks', 'machineFlags', 'mql', 'stage',
+  'campaignId', 'contactId', 'email', 'sent', 'delivered', 'bounce', 'complained', 'unsubscribed',
+  'opened', 'humanOpened', 'clicked', 'humanClicked', 'opens', 'humanOpens', 'clicks', 'humanClicks',
+  'machineFlags', 'mql', 'stage',
 ] as const;
 
-export function recipientRow(state: RecipientEngagement, email: string | undefined, lead: Lead | undefined, rules: MachineRules): string[] {
-  const clickFlags = classifyClicks(state.clicks, rules);
-  const humanClicks = clickFlags.filter((f) => !f).length;
-  const humanOpens = state.opens.filter(([, f]) => !f).length;
-  const flags = [...new Set([...state.opens.map(([, f]) => f), ...clickFlags].filter(Boolean))].sort().join(' ');
-  const yes = (b: unknown) => (b ? 'yes' : 'no');
+/**
+ * One recipient's row. The flags come from `project`, the same function the campaign's counters
+ * are summed from, so the CSV's columns add up to the report's figures by construction.
+ */
+export function recipientRow(state: RecipientEngagement, email: string | undefined, lead: Lead | undefined, rules: MachineRules): CsvCell[] {
+  const c = project(state, rules);
+  const n = (k: string) => c[k] ?? 0;
+  const flags = Object.keys(c).filter((k) => k.startsWith('flag:')).map((k) => k.slice(5)).sort().join(' ');
   return [
-    state.contactId,
-    email ?? '',
-    yes(state.deliveredAt),
-    state.bounceType ?? '',
-    yes(state.complainedAt),
-    yes(state.unsubscribedAt),
-    yes(state.opens.length || state.clicks.length),
-    yes(humanOpens || humanClicks),
-    yes(state.clicks.length),
-    yes(humanClicks),
-    String(state.opens.length),
-    String(state.clicks.length),
-    flags,
-    yes(lead),
-    lead?.stage ?? '',
-  ].map(neutralise);
+    state.campaignId, state.contactId, email ?? '',
+    n('sent') > 0, n('delivered') > 0, state.bounceType ?? '', n('complained') > 0, n('unsubscribed') > 0,
+    n('opened') > 0, n('humanOpened') > 0, n('clicked') > 0, n('humanClicked') > 0,
+    n('opens'), n('humanOpens'), n('clicks'), n('humanClicks'),
+    flags, lead !== undefined, lead?.stage ?? '',
+  ];
 }
 
-export function csv(header: readonly string[], rows: string[][]): string {
-  return BOM + stringify([header as string[], ...rows], { quoted_match: /[",\r\n]/ });
-}
+export const leadColumns = [
+  'campaignId', 'leadId', 'contactId', 'email', 'name', 'company', 'qualifiedAt', 'stage', 'acceptedBySales', 'rejectionReason', 'criteria', 'owner', 'clickedLink', 'reasons',
+] as const;
 
-export function leadsCsv(leads: Lead[]): string {
-  const rows = [...leads]
-    .sort((a, b) => a.qualifiedAt.localeCompare(b.qualifiedAt))
-    .map((l) => [l.contactId, l.campaignId, l.qualifiedAt, l.stage, l.owner, `${l.profileId} v${l.profileVersion}`, l.trigger.linkUrl ?? '', l.reasons.join('; ')].map(neutralise));
-  return csv(['contactId', 'campaignId', 'qualifiedAt', 'stage', 'owner', 'criteria', 'clickedLink', 'reasons'], rows);
+export function leadRow(lead: Lead, contact: { email?: string; name?: string | null; company?: string | null } | undefined): CsvCell[] {
+  return [
+    lead.campaignId ?? '', lead.leadId, lead.contactId, contact?.email ?? '', contact?.name ?? '', contact?.company ?? '', lead.qualifiedAt, lead.stage,
+    isAcceptedBySales(lead), lead.rejectionReason ?? '', criteriaVersionOf(lead), lead.owner, lead.trigger.linkUrl ?? '', lead.reasons.join('; '),
+  ];
 }

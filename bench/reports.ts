@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoCampaignStore } from '../src/adapters/dynamodb/campaign-store';
+import { DynamoContactStore } from '../src/adapters/dynamodb/contact-store';
+import { DynamoEngagementStore } from '../src/adapters/dynamodb/engagement-store';
+import { DynamoLeadStore } from '../src/adapters/dynamodb/lead-store';
+import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from '../src/infra/local/stand-ins';
+import { chunk, mapWithConcurrency } from '../src/lib/concurrency';
+import { defaultMachineRules } from '../src/lib/engagement/machine-activity';
+import { addCounters, emptyRecipient, project, type Counters, type RecipientEngagement } from '../src/lib/engagement/recipient';
+import type { Contact } from '../src/lib/contact';
+import { prng } from '../test/support/event-log';
+import { makeLead } from '../test/support/reports';
+
+const run = promisify(execFile);
+
+interface WorkerResult { ms: number; baselineRssMiB: number; peakRssMiB: number; baselineHeapMiB: number; peakHeapMiB: number; sent: number; mqls: number; keys: { recipientsCsv: string } }
+
+export interface ReportFigures {
+  recipients: number;
+  mqls: number;
+  /** Time to write the report (JSON, HTML, both CSVs, latest) in the report process. */
+  milliseconds: number;
+  baselineRssMiB: number;
+  peakRssMiB: number;
+  /** Heap after a collection, before the report and at its peak: what the report must hold. */
+  baselineLiveHeapMiB: number;
+  peakLiveHeapMiB: number;
+  /** The same report with V8's old space capped at `maxOldSpaceMiB`: it finished, in this time and RSS. */
+  cappedHeap: { maxOldSpaceMiB: number; milliseconds: number; peakRssMiB: number };
+  recipientsCsvMiB: number;
+  seedSeconds: number;
+}
+
+/** Old-space cap of the third run: the report must fit in it, whatever the campaign's size. */
+const CAPPED_HEAP_MIB = 96;
+const TABLE = 'mql-bench-reports';
+const BUCKET = 'mql-bench-reports';
+const SENT = Date.parse('2026-03-02T09:00:00.000Z') / 1000;
+
+/** A plausible recipient: 97 % delivered, 40 % open (a third by a privacy proxy), 8 % click. */
+function recipient(campaignId: string, i: number, rand: () => number): RecipientEngagement {
+  const r = emptyRecipient(campaignId, `ct_b${campaignId.slice(10)}_${String(i).padStart(7, '0')}`);
+  r.seen = [`k${i}a`, `k${i}b`];
+  r.sentAt = '2026-03-02T09:00:00.000Z';
+  if (rand() < 0.03) return { ...r, bounceType: rand() < 0.6 ? 'Permanent' : 'Transient' };
+  r.deliveredAt = '2026-03-02T09:00:02.000Z';
+  if (rand() < 0.4) r.opens = [[SENT + Math.floor(rand() * 172_800), rand() < 0.33 ? 'privacy-proxy' : '']];
+  if (rand() < 0.08) r.clicks = [[SENT + 600 + Math.floor(rand() * 172_800), `l${Math.floor(rand() * 4)}`, '', '']];
+  return r;
+}
+
+/**
+ * A 100,000-recipient campaign report on the embedded stack: dynalite and s3rver in this process,
+ * the report in a child process (the report function) so its peak memory is measured alone.
+ * Sizes are compared with the same number of MQLs, so memory growth with recipients shows.
+ */
+export async function benchReports(options: { sizes: number[]; mqls: number }): Promise<ReportFigures[]> {
+  const standIns = await startStandIns();
+  const dynamo = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
+  const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
+  await createTable(dynamo, TABLE);
+  await createBucket(s3, BUCKET);
+  const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const campaigns = new DynamoCampaignStore(db, TABLE);
+  const engagement = new DynamoEngagementStore(db, TABLE);
+  const contacts = new DynamoContactStore(db, TABLE);
+  const leads = new DynamoLeadStore(db, TABLE);
+  const out: ReportFigures[] = [];
+  try {
+    for (const size of options.sizes) {
+      const seedStarted = performance.now();
+      const campaignId = `cmp_bench_${size}`;
+      await campaigns.create({
+        campaignId, name: `Benchmark ${size}`, subject: 'Q3', fromAddress: 'news@acme.example', htmlTemplate: 'h', textTemplate: 't',
+        profileId: 'icp_bench', profileVersion: 1, status: 'sent', createdAt: '2026-03-01T09:00:00.000Z', sendRequestedAt: '2026-03-02T09:00:00.000Z',
+        links: { l0: 'https://acme.example/pricing', l1: 'https://acme.example/demo', l2: 'https://acme.example/blog', l3: 'https://acme.example/case' },
+      });
+      const rand = prng(size);
+      const total: Counters = {};
+      const ids = Array.from({ length: size }, (_, i) => i);
+      for (const part of chunk(ids, 5_000)) {
+        const states = part.map((i) => recipient(campaignId, i, rand));
+        for (const s of states) addCounters(total, project(s, defaultMachineRules));
+        await mapWithConcurrency(states, 16, (state) => engagement.putRecipient({ state, version: 1, pending: {} }, 0));
+        const people: Contact[] = states.map((s) => ({
+          contactId: s.contactId, email: `person${s.contactId.slice(-7)}@company${Number(s.contactId.slice(-7)) % 997}.example`, firstName: 'Ana', lastName: 'Lima',
+          company: `Company ${Number(s.contactId.slice(-7)) % 997}`, industry: 'Software', consent: true, createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
+        }));
+        await contacts.upsertMany(people);
+      }
+      await engagement.putDelta({ campaignId, deltaId: 'd_bench', counters: total, linkUrls: {}, at: '2026-03-04T00:00:00.000Z' });
+      await mapWithConcurrency(Array.from({ length: Math.min(options.mqls, size) }, (_, i) => i), 16, (i) =>
+        leads.createIfAbsent(
+          makeLead(`ct_b${size}_${String(i * Math.floor(size / options.mqls)).padStart(7, '0')}`, campaignId, {
+            criteriaId: 'icp_bench',
+            qualifiedAt: new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString(),
+            reasons: ['Fit: industry is Software', 'Fit: company size is 201-1000', 'Engagement: clicked https://acme.example/pricing'],
+            stage: i % 3 === 0 ? 'sql' : 'mql',
+          }),
+        ),
+      );
+      const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+      const target = JSON.stringify({ dynamodb: standIns.endpoints.dynamodb, s3: standIns.endpoints.s3, table: TABLE, bucket: BUCKET });
+      const report = async (flags: string[]) => {
+        const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', 'bench/report-worker.ts', target, campaignId], { maxBuffer: 1 << 20 });
+        const r = JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
+        if (r.sent !== size) throw new Error(`report counted ${r.sent} recipients, expected ${size}`);
+        return r;
+      };
+      // Twice: timed and RSS-sampled as it runs; then with a collection before each sample, for the live heap.
+      const r = await report([]);
+      const live = await report(['--expose-gc']);
+      // And with V8's old space capped: it completes only if the report's live set fits.
+      const capped = await report([`--max-old-space-size=${CAPPED_HEAP_MIB}`]);
+
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.keys.recipientsCsv }));
+      out.push({
+        recipients: size, mqls: r.mqls, milliseconds: r.ms, baselineRssMiB: r.baselineRssMiB, peakRssMiB: r.peakRssMiB,
+        baselineLiveHeapMiB: live.baselineHeapMiB, peakLiveHeapMiB: live.peakHeapMiB,
+        cappedHeap: { maxOldSpaceMiB: CAPPED_HEAP_MIB, milliseconds: capped.ms, peakRssMiB: capped.peakRssMiB },
+        recipientsCsvMiB: Number(((head.ContentLength ?? 0) / 1024 / 1024).toFixed(1)), seedSeconds: Math.round(seedSeconds),
+      });
+    }
+    return out;
+  } finally {
+    dynamo.destroy();
+    s3.destroy();
+    await standIns.stop();
+  }
+}

@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo, type DemoResult } from '../../src/demo/demo';
+import { logger } from '../../src/functions/observability';
+import { buildReport } from '../../src/lib/report/report';
+import { renderReportHtml } from '../../src/lib/report/render-html';
+import type { WrittenReport } from '../../src/lib/use-cases/reports';
+import { callApi, makeLead } from '../support/reports';
+
+logger.setLogLevel('ERROR');
+
+/**
+ * The HTML report in a real browser: Debian's Chromium (never a downloaded one), driven by
+ * playwright-core. Installed by `.ci/run` (apt-get); see the README's "Tests".
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = 'test-output';
+
+let browser: Browser;
+let demo: DemoResult;
+let campaignReport: WrittenReport;
+let periodReport: WrittenReport;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. The HTML report test needs Debian's chromium: run \`apt-get update && apt-get install -y chromium\` (as .ci/run does), or set CHROMIUM_PATH.`,
+    );
+  }
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  demo = await runDemo({ size: 300, seed: 7, keepRunning: true });
+  campaignReport = (await callApi<WrittenReport>(demo.runtime, 'POST', `/campaigns/${demo.summary.campaignId}/reports`)).body;
+  const today = new Date().toISOString().slice(0, 10);
+  periodReport = (await callApi<WrittenReport>(demo.runtime, 'POST', '/reports', { from: today, to: today })).body;
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.runtime.stop();
+});
+
+/** Opens a page recording every request, console error, page error and dialog. */
+async function open(viewport: { width: number; height: number }, mobile = false) {
+  const context = await browser.newContext({ viewport, isMobile: mobile, deviceScaleFactor: mobile ? 2 : 1, hasTouch: mobile });
+  const page = await context.newPage();
+  const seen = { requests: [] as string[], errors: [] as string[], dialogs: [] as string[] };
+  page.on('request', (r) => seen.requests.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
+  page.on('pageerror', (e) => seen.errors.push(e.message));
+  page.on('dialog', async (d) => {
+    seen.dialogs.push(d.message());
+    await d.dismiss();
+  });
+  return { page, seen, close: () => context.close() };
+}
+
+const chartsDrawn = (page: Page) =>
+  page.$$eval('svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, shapes: s.querySelectorAll('rect,line').length })));
+
+describe('the HTML report in headless Chromium', () => {
+  it('loads from S3 with no console error and no request but its own, draws its charts, and is screenshotted on a laptop', async () => {
+    const { page, seen, close } = await open({ width: 1280, height: 800 });
+    const response = await page.goto(campaignReport.urls.html, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(await page.textContent('h1')).toBe('Q3 cloud cost review');
+    const charts = await chartsDrawn(page);
+    expect(charts.length).toBeGreaterThanOrEqual(8); // funnel, 2 bands, all vs human, activity, 2 reputation, criteria
+    for (const c of charts) {
+      expect(c.w).toBeGreaterThan(200);
+      expect(c.h).toBeGreaterThan(20);
+      expect(c.shapes).toBeGreaterThan(0);
+    }
+    writeFileSync(`${OUT}/report-laptop.png`, await page.screenshot({ fullPage: true }));
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([campaignReport.urls.html]);
+    await close();
+  });
+
+  it('fits a phone screen without sideways scrolling', async () => {
+    const { page, seen, close } = await open({ width: 390, height: 844 }, true);
+    await page.goto(periodReport.urls.html, { waitUntil: 'load' });
+    const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+    );
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    writeFileSync(`${OUT}/report-phone.png`, await page.screenshot({ fullPage: true }));
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([periodReport.urls.html]);
+    await close();
+  });
+
+  it('prints: the print stylesheet gives a PDF of a few pages', async () => {
+    const { page, seen, close } = await open({ width: 1280, height: 800 });
+    await page.goto(campaignReport.urls.html, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    writeFileSync(`${OUT}/report.pdf`, pdf);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(pages).toBeLessThanOrEqual(12);
+    expect(seen.errors).toEqual([]);
+    await close();
+  });
+
+  it('shows hostile names as text: no script runs, no dialog opens, nothing is fetched', async () => {
+    const evil = `<script>alert(1)</script><img src="http://127.0.0.1:9/x.png" onerror="alert(2)"><style>@import url(http://127.0.0.1:9/a.css)</style>`;
+    const report = buildReport({
+      scope: { kind: 'campaign', campaignId: 'cmp_x' },
+      generatedAt: '2026-03-08T06:00:00.000Z',
+      campaigns: [{
+        campaign: { campaignId: 'cmp_x', name: evil, subject: evil, fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: evil, profileVersion: 1, status: 'sent', createdAt: '2026-03-01T00:00:00.000Z', links: { l1: evil } },
+        counters: { sent: 10, delivered: 10, opened: 5, humanOpened: 4, clicked: 1, humanClicked: 1, 'link:l1:clicked': 1, 'link:l1:clicks': 1 },
+        linkUrls: {},
+        leads: [makeLead('ct_1', 'cmp_x', { criteriaId: evil, reasons: [evil], qualifiedAt: '2026-03-01T01:00:00.000Z' })],
+      }],
+      contacts: new Map([['ct_1', { name: evil, company: evil }]]),
+    });
+    const { page, seen, close } = await open({ width: 1280, height: 800 });
+    await page.setContent(renderReportHtml(report), { waitUntil: 'load' });
+    expect(await page.textContent('h1')).toBe(evil);
+    expect(await page.$$('body script, body img')).toHaveLength(0);
+    writeFileSync(`${OUT}/report-hostile.png`, await page.screenshot({ fullPage: true }));
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.requests).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    await close();
+  });
+});
