@@ -86,6 +86,10 @@ export function buildApp(a: Adapters, config: AppConfig) {
     if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
     return rate;
   });
+  const unsubscribeKey = () => {
+    if (!config.unsubscribeSecret) throw new Error('the unsubscribe key is not configured for this function (UNSUBSCRIBE_SECRET_ARN)');
+    return config.unsubscribeSecret;
+  };
   const countedDeltas = new CountedDeltas();
   const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
   const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
@@ -130,12 +134,12 @@ export function buildApp(a: Adapters, config: AppConfig) {
       unsubscribe(
         {
           ...a,
-          secret: config.unsubscribeSecret,
+          secret: unsubscribeKey(),
           record: async (event) => ({ counted: !(await record([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
         },
         token,
       ),
-    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: config.unsubscribeSecret }, token),
+    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: unsubscribeKey() }, token),
     handleSendJob: (job: SendJob, options?: SendJobOptions) =>
       handleSendJob(
         {
@@ -143,7 +147,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
           mail: a.campaignMail,
           limiter: a.sendLimiter,
           sendRate,
-          unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: config.unsubscribeSecret },
+          unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: unsubscribeKey() },
           ...config.sending,
         },
         job,

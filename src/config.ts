@@ -20,8 +20,12 @@ export const configSchema = z.object({
   unsubscribeBaseUrl: z.url(),
   /** Mailto target in List-Unsubscribe, beside the HTTPS one. */
   unsubscribeMailto: z.email(),
-  /** HMAC key for unsubscribe tokens (from Secrets Manager on AWS, never in code or in clear in the environment). */
-  unsubscribeSecret: z.string().min(32),
+  /**
+   * HMAC key for unsubscribe tokens (from Secrets Manager on AWS, never in code or in clear in the
+   * environment). Only the functions that sign or check tokens (api, sender) are given it; the
+   * others run without, and a use case that needs it fails naming it.
+   */
+  unsubscribeSecret: z.string().min(32).optional(),
   /** Messages per second; SES GetAccount's MaxSendRate when left out (set it lower when other mail shares the account). */
   maxSendRate: z.number().positive().optional(),
   /** Sender tuning; each default suits Lambda and is documented on `SendDeps` (src/lib/use-cases/send.ts). */

@@ -14,7 +14,8 @@ import { tracer } from './observability';
 /**
  * The AWS composition root: clients are made once per container (module scope) and reused across
  * invocations; configuration comes from the environment the CDK stack sets, and fails fast naming
- * the missing variable. The unsubscribe key is read from Secrets Manager at cold start.
+ * the missing variable. The unsubscribe key is read from Secrets Manager at cold start, by the
+ * functions that are given it.
  */
 function required(name: string): string {
   const value = process.env[name];
@@ -35,8 +36,16 @@ const clients = {
   lambda: traced(new LambdaClient({})),
 };
 
+/** The unsubscribe key, for the functions given its ARN (api, sender); the others may not read it. */
+async function unsubscribeSecret(): Promise<string | undefined> {
+  const arn = process.env[envNames.unsubscribeSecretArn];
+  if (!arn) return undefined;
+  const secret = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!secret.SecretString) throw new Error(`the secret ${arn} has no string value`);
+  return secret.SecretString;
+}
+
 async function loadConfig(): Promise<AppConfig> {
-  const secret = await traced(new SecretsManagerClient({})).send(new GetSecretValueCommand({ SecretId: required(envNames.unsubscribeSecretArn) }));
   return configSchema.parse({
     tableName: required(envNames.tableName),
     reportBucket: required(envNames.reportBucket),
@@ -47,7 +56,7 @@ async function loadConfig(): Promise<AppConfig> {
     notificationFrom: required(envNames.notificationFrom),
     unsubscribeBaseUrl: required(envNames.unsubscribeBaseUrl),
     unsubscribeMailto: required(envNames.unsubscribeMailto),
-    unsubscribeSecret: secret.SecretString,
+    unsubscribeSecret: await unsubscribeSecret(),
     maxSendRate: process.env[envNames.maxSendRate] ? Number(process.env[envNames.maxSendRate]) : undefined,
     reportBands: process.env[envNames.reportBands] ? JSON.parse(process.env[envNames.reportBands]!) : undefined,
     reportFunctionName: process.env[envNames.reportFunctionName] || undefined,

@@ -88,7 +88,7 @@ describe('the local runtime', () => {
   it('unsubscribes with one POST of a signed token, idempotently, and refuses a tampered one', async () => {
     await runtime.app.importContacts([{ email: 'una@northwind.example', consent: true }]);
     const contactId = contactIdFor('una@northwind.example');
-    const token = signUnsubscribeToken({ campaignId: 'cmp_x', contactId }, runtime.app.config.unsubscribeSecret);
+    const token = signUnsubscribeToken({ campaignId: 'cmp_x', contactId }, runtime.app.config.unsubscribeSecret!);
     const tampered = token.slice(0, -2) + (token.endsWith('A') ? 'BB' : 'AA');
     const refused = await call('POST', `/u/${tampered}`);
     expect(refused.status).toBeGreaterThanOrEqual(400);

@@ -341,8 +341,10 @@ export class MqlPipeline extends Construct {
       [envNames.notificationFrom]: props.notificationFrom ?? `MQL Pipeline <mql@${props.senderDomain}>`,
       [envNames.unsubscribeBaseUrl]: unsubscribeBaseUrl,
       [envNames.unsubscribeMailto]: props.unsubscribeMailto ?? `unsubscribe@${props.senderDomain}`,
-      [envNames.unsubscribeSecretArn]: secret.secretArn,
     };
+    // Only the functions that sign (sender) or check (api) unsubscribe tokens know where the key is;
+    // they alone may read it.
+    const withUnsubscribeKey = { [envNames.unsubscribeSecretArn]: secret.secretArn };
     const fn = (
       name: FunctionName,
       extra: Partial<{ timeout: Duration; reservedConcurrentExecutions: number; memorySize: number; environment: Record<string, string> }> = {},
@@ -355,14 +357,14 @@ export class MqlPipeline extends Construct {
       });
     const senderConcurrency = props.senderConcurrency ?? MIN_SENDER_CONCURRENCY;
     this.functions = {
-      api: fn('api'),
+      api: fn('api', { environment: withUnsubscribeKey }),
       // Senders share one send schedule in the table (docs/sending.md, "Pace"), so the rate is the
       // account's whole rate, whatever their number; reserved concurrency keeps them from being
       // starved by other functions.
       sender: fn('sender', {
         timeout: senderTimeout,
         reservedConcurrentExecutions: senderConcurrency,
-        environment: props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate) } : {},
+        environment: { ...withUnsubscribeKey, ...(props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate) } : {}) },
       }),
       engagement: fn('engagement', { timeout: engagementTimeout }),
       notifier: fn('notifier'),
