@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildAdapters } from '../adapters/build-adapters';
 import { buildApp, type App } from '../app';
 import { configSchema, envNames, type AppConfig } from '../config';
-import { tracer } from './observability';
+import { tracer } from './instrumented';
 
 /**
  * The AWS composition root: clients are made once per container (module scope) and reused across

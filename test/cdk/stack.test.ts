@@ -189,10 +189,10 @@ describe('SQS and event sources', () => {
     }
   });
 
-  it('consumes the events queue in batches of 100 with a 5 s window and partial batch responses', () => {
+  it('consumes the events queue in batches of 500 with a 5 s window and partial batch responses', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: Match.stringLikeRegexp('^PipelineEngagementFunction') },
-      BatchSize: 100,
+      BatchSize: 500,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });

@@ -1,9 +1,9 @@
 import type { SQSEvent } from 'aws-lambda';
 import { awsApp } from '../aws-runtime';
-import { instrumented } from '../observability';
+import { instrumented } from '../instrumented';
 import { makeSenderHandler } from './handler';
 
-/** Lambda entry point: the handler over the application built once per container, instrumented (observability.ts). */
+/** Lambda entry point: the handler over the application built once per container, instrumented (instrumented.ts). */
 let built: ReturnType<typeof makeSenderHandler> | undefined;
 export const handler = instrumented(async (event: SQSEvent, context?: { getRemainingTimeInMillis?: () => number }) => {
   built ??= makeSenderHandler(await awsApp());

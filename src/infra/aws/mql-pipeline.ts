@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { envNames } from '../../config';
 import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern, type EventPattern } from '../event-patterns';
 import { tableKeys } from '../table-schema';
+import { engagementBatchSize } from '../queue-settings';
 import { PipelineFunction } from './pipeline-function';
 
 export interface MqlPipelineProps {
@@ -423,7 +424,7 @@ export class MqlPipeline extends Construct {
     grantTable('engagement');
     this.projectBus.grantPutEventsTo(engagement);
     engagement.addEventSource(
-      new SqsEventSource(this.eventsQueue, { batchSize: 100, maxBatchingWindow: engagementBatchingWindow, reportBatchItemFailures: true }),
+      new SqsEventSource(this.eventsQueue, { batchSize: engagementBatchSize, maxBatchingWindow: engagementBatchingWindow, reportBatchItemFailures: true }),
     );
 
     grantTable('notifier');
