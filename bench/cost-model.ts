@@ -10,8 +10,11 @@ export const engagementAssumptions = {
   eventsPerEmail: 1 + 0.98 + 0.02 + 0.5 + 0.04 + 0.001,
   /** SQS requests per event: EventBridge's SendMessage, plus Lambda's ReceiveMessage and DeleteMessageBatch of up to 10. */
   sqsRequestsPerEvent: 1 + 0.1 + 0.1,
-  /** Engagement function: 512 MB for ~0.2 s per batch of 100 on AWS (DynamoDB round trips, 8 in flight): an estimate, not measured here. */
-  gbSecondsPerInvocation: 0.5 * 0.2,
+  /**
+   * Engagement function: 512 MB for ~2 ms per event on AWS (~0.2 s per 100 events: DynamoDB round
+   * trips, 8 in flight), whatever the batch size: an estimate, not measured here.
+   */
+  gbSecondsPerEvent: 0.5 * 0.002,
   /**
    * Sending: DynamoDB write units per email when the sending benchmark did not run with this one
    * (it measures them: one outcome item per recipient, plus a job claim, an audience page and a
@@ -29,20 +32,20 @@ export function costPerMillionEmails(
   const a = engagementAssumptions;
   const emails = 1_000_000;
   const events = emails * a.eventsPerEmail;
-  const lambda = (invocations: number, gbs: number) => (invocations / 1e6) * prices.lambdaPerMillionRequests + invocations * gbs * prices.lambdaArmPerGbSecond;
+  const lambda = (invocations: number, gbSeconds: number) => (invocations / 1e6) * prices.lambdaPerMillionRequests + gbSeconds * prices.lambdaArmPerGbSecond;
   const sending = ((emails * (sendingMeasured?.dynamodbWriteUnitsPerRecipient ?? a.sendWritesPerEmail)) / 1e6) * prices.dynamodbPerMillionWriteUnits;
   const invocations = (events / 1000) * measured.invocationsPer1000Events;
   const ours = {
     dynamodbWrites: ((events * measured.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,
     dynamodbReads: ((events * measured.readUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionReadUnits,
     sqs: ((events * a.sqsRequestsPerEvent) / 1e6) * prices.sqsPerMillionRequests,
-    lambda: lambda(invocations, a.gbSecondsPerInvocation),
+    lambda: lambda(invocations, events * a.gbSecondsPerEvent),
     eventBridge: (events / 1e6) * prices.eventBridgeAwsServiceEventsPerMillion,
     sending,
   };
   const naive = {
     dynamodbWrites: ((events * a.naive.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,
-    lambda: lambda(events, a.naive.gbSecondsPerInvocation),
+    lambda: lambda(events, events * a.naive.gbSecondsPerInvocation),
     sending,
   };
   const sum = (o: Record<string, number>) => Object.values(o).reduce((s, v) => s + v, 0);

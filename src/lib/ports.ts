@@ -246,14 +246,22 @@ export interface CampaignDelta {
   counters: Counters;
   linkUrls: Record<string, string>;
   at: string;
+  /**
+   * Recipients (contact ids) whose write in this batch got no answer: their pending entry under this
+   * delta id, if the write landed, is not in these counters and is taken over later.
+   */
+  excluded?: string[];
 }
 
 export interface EngagementStore {
   getRecipients(keys: { campaignId: string; contactId: string }[]): Promise<Map<string, StoredRecipient>>;
   /** Writes only if the stored version is still `expectedVersion` (0 = absent); false on conflict. */
   putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<boolean>;
-  /** Which of these campaign deltas were written. */
-  existingDeltas(refs: { campaignId: string; deltaId: string }[]): Promise<Set<string>>;
+  /**
+   * Which of these campaign deltas were written and, given `contactId`, count that recipient's
+   * pending entry under their id (a delta does not count the recipients it names in `excluded`).
+   */
+  existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string): Promise<Set<string>>;
   /** Idempotent: writing the same delta id twice keeps the first. */
   putDelta(delta: CampaignDelta): Promise<void>;
   /**

@@ -23,8 +23,12 @@ export class MemoryEngagementStore implements EngagementStore {
     this.recipients.set(k, structuredClone(recipient));
     return true;
   }
-  async existingDeltas(refs: { campaignId: string; deltaId: string }[]) {
-    return new Set(refs.filter((r) => this.deltas.has(`${r.campaignId}|${r.deltaId}`)).map((r) => r.deltaId));
+  async existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string) {
+    const counts = (r: { campaignId: string; deltaId: string }) => {
+      const delta = this.deltas.get(`${r.campaignId}|${r.deltaId}`);
+      return delta !== undefined && !(contactId && delta.excluded?.includes(contactId));
+    };
+    return new Set(refs.filter(counts).map((r) => r.deltaId));
   }
   async putDelta(delta: CampaignDelta) {
     const k = `${delta.campaignId}|${delta.deltaId}`;

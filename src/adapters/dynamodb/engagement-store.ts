@@ -69,16 +69,19 @@ export class DynamoEngagementStore implements EngagementStore {
     }
   }
 
-  async existingDeltas(refs: { campaignId: string; deltaId: string }[]) {
+  async existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string) {
     const found = new Set<string>();
     const unique = [...new Map(refs.map((r) => [r.deltaId, r])).values()];
     for (const part of chunk(unique, 100)) {
       let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-        [this.table]: { Keys: part.map((r) => keys.delta(r.campaignId, r.deltaId)), ConsistentRead: true, ProjectionExpression: 'sk' },
+        [this.table]: { Keys: part.map((r) => keys.delta(r.campaignId, r.deltaId)), ConsistentRead: true, ProjectionExpression: 'sk, ex' },
       };
       while (request && Object.keys(request).length) {
         const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) found.add(String(item.sk).slice('DELTA#'.length));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          if (contactId && (item.ex as string[] | undefined)?.includes(contactId)) continue; // written, but not counting this recipient
+          found.add(String(item.sk).slice('DELTA#'.length));
+        }
         request = result.UnprocessedKeys as typeof request;
       }
     }
@@ -90,7 +93,13 @@ export class DynamoEngagementStore implements EngagementStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...keys.delta(delta.campaignId, delta.deltaId), c: delta.counters, lu: delta.linkUrls, at: delta.at },
+          Item: {
+            ...keys.delta(delta.campaignId, delta.deltaId),
+            c: delta.counters,
+            lu: delta.linkUrls,
+            at: delta.at,
+            ...(delta.excluded?.length ? { ex: delta.excluded } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

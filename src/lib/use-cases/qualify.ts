@@ -3,6 +3,7 @@ import type { Contact } from '../contact';
 import { linkIdFor } from '../engagement/recipient';
 import type { MachineRules } from '../engagement/machine-activity';
 import { leadIdFor, type Lead } from '../lead';
+import { mapWithConcurrency } from '../concurrency';
 import { isRetryable } from '../errors';
 import type {
   ActivityStore,
@@ -154,7 +155,7 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
         criteria.set(id, campaign ? await criteriaForCampaign(deps, campaign) : undefined);
       }
 
-      const puts: Activity[] = [];
+      const puts: { change: RecipientChange; activities: Activity[] }[] = [];
       const candidates: { change: RecipientChange; activities: Activity[]; criteria: ResolvedCriteria }[] = [];
       for (const change of relevant) {
         const campaign = campaigns.get(change.after.campaignId);
@@ -170,21 +171,31 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
         const after = scored(activitiesOfRecipient(change.after, deps.rules, linkUrls));
         const changed = ledgerChanges(scored(activitiesOfRecipient(change.before, deps.rules, linkUrls)), after);
         if (!changed.length) continue;
-        puts.push(...changed);
+        puts.push({ change, activities: changed });
         const matters = changed.some(
           (a) => !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
         );
         if (c && matters) candidates.push({ change, activities: after, criteria: c });
       }
-      if (puts.length) await deps.activities.put(puts);
-      if (!candidates.length) return;
+      // Each recipient's ledger entries on their own: a write that fails for a passing reason holds
+      // back only that recipient (its change comes back), not the whole batch.
+      const retry: RecipientChange[] = [];
+      await mapWithConcurrency(puts, 8, async ({ change, activities }) => {
+        try {
+          await deps.activities.put(activities);
+        } catch (error) {
+          if (!isRetryable(error)) throw error;
+          retry.push(change);
+        }
+      });
+      const eligible = retry.length ? candidates.filter((c) => !retry.includes(c.change)) : candidates;
+      if (!eligible.length) return { retry };
 
-      const ids = [...new Set(candidates.map((c) => c.change.after.contactId))];
+      const ids = [...new Set(eligible.map((c) => c.change.after.contactId))];
       const [contacts, leads] = await Promise.all([deps.contacts.getMany(ids), deps.leads.getMany(ids)]);
       const contactById = new Map(contacts.map((c) => [c.contactId, c]));
       const leadById = new Map(leads.map((l) => [l.contactId, l]));
-      const retry: RecipientChange[] = [];
-      for (const { change, activities, criteria: resolved } of candidates) {
+      for (const { change, activities, criteria: resolved } of eligible) {
         const contact = contactById.get(change.after.contactId);
         if (!contact || contact.erasedAt) continue; // unknown or erased contact: recorded, never qualified
         try {

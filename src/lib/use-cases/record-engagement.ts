@@ -147,12 +147,11 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
     for (const change of outcome?.retry ?? []) plans.set(keyOf(change.after), { kind: 'retry-later' });
   }
 
-  // A campaign one of whose recipient writes got no answer (a timeout, a lost response) that even a
-  // read-back could not settle: the write may have landed, leaving this batch's delta id pending on
-  // the recipient. Writing the campaign delta without its change would mark that change counted
-  // when it is not, so the delta is not written at all and the campaign's messages come back; the
-  // batch's pending entries are then taken over, once abandoned, by later batches.
-  const uncertain = new Set<string>();
+  // Recipients whose write got no answer (a timeout, a lost response) that even a read-back could
+  // not settle: the write may have landed, leaving this batch's delta id pending on the recipient.
+  // The campaign delta names them as not counted, so such an entry is taken over, once abandoned, by
+  // a later batch instead of being dropped as counted; their messages come back.
+  const uncertain = new Map<string, string[]>(); // campaignId → contact ids
   await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
     try {
@@ -168,7 +167,7 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
           if (!isRetryable(error)) throw error;
           // No answer: the write may have landed. Read it back to find out.
           const outcome = await writeOutcome(deps.store, plan.next, expectedVersion, deltaIdFor(campaignId));
-          if (outcome === 'unknown') uncertain.add(campaignId);
+          if (outcome === 'unknown') uncertain.set(campaignId, [...(uncertain.get(campaignId) ?? []), contactId]);
           if (outcome !== 'landed') return failGroup(items);
           written = true;
         }
@@ -195,11 +194,9 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   });
 
   for (const [campaignId, acc] of campaignDeltas) {
-    if (uncertain.has(campaignId)) {
-      acc.messageIds.forEach((id) => failed.add(id));
-      continue;
-    }
+    // No delta item at all leaves every pending entry of this batch to be taken over: fine as well.
     if (!Object.keys(acc.counters).length) continue;
+    const excluded = uncertain.get(campaignId);
     try {
       await deps.store.putDelta({
         campaignId,
@@ -207,8 +204,10 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
         counters: acc.counters,
         linkUrls: acc.linkUrls,
         at: deps.clock.now().toISOString(),
+        ...(excluded ? { excluded } : {}),
       });
-      deps.countedDeltas?.add(deltaIdFor(campaignId));
+      // The container's memory of counted deltas holds only those that count every entry of their id.
+      if (!excluded) deps.countedDeltas?.add(deltaIdFor(campaignId));
       if (deps.compactBefore && Math.random() * (deps.compactEvery ?? 32) < 1) {
         await deps.store.campaignCounters(campaignId, { compactBefore: deps.compactBefore() });
       }
@@ -257,7 +256,7 @@ async function planRecipientWrite(
   const entries = Object.entries(pending);
   const toCheck = newEvents.length ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
   const existing = toCheck.length
-    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })))
+    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })), contactId)
     : new Set<string>();
   const takenOver: Counters = {};
   let youngUncounted = false;
