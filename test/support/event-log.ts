@@ -1,17 +1,9 @@
 import { shortHash } from '../../src/lib/ids';
 import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
+import { seededRandom } from '../../src/lib/random';
 
-/** A small seeded PRNG (mulberry32) so generated logs are the same on every run. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator, so generated logs are the same on every run. */
+export const prng = seededRandom;
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
   const out = [...items];

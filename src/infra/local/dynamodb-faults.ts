@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { seededRandom } from '../../lib/random';
 
 /**
  * Faults a DynamoDB endpoint can have, injected by a proxy in front of the stand-in so that the real
@@ -41,18 +42,6 @@ export interface FaultyDynamoEndpoint {
   close(): Promise<void>;
 }
 
-/** A small deterministic generator (mulberry32): faults at the same requests for the same seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const readBody = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -70,7 +59,7 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
 /** Starts the proxy on a free loopback port in front of `target` (a DynamoDB endpoint URL). */
 export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFaults): Promise<FaultyDynamoEndpoint> {
   let current = faults;
-  let next = random(faults.seed ?? 1);
+  let next = seededRandom(faults.seed ?? 1);
   const injected: FaultyDynamoEndpoint['injected'] = { throttled: {}, lostResponses: {}, passed: 0 };
   /** Attempts seen of each persistently throttled request, by body. */
   const persistent = new Map<string, number>();
@@ -127,7 +116,7 @@ export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFa
     url: `http://127.0.0.1:${port}`,
     set: (faults) => {
       current = faults;
-      if (faults.seed !== undefined) next = random(faults.seed);
+      if (faults.seed !== undefined) next = seededRandom(faults.seed);
     },
     injected,
     close: () =>
