@@ -1,3 +1,5 @@
+import type { RecipientOutcome } from './ports';
+
 /**
  * Domain errors. They know nothing of HTTP: each trigger (API, queue, CLI) maps them to its own
  * response. `retryable` tells a queue consumer whether to hand the message back for another try.
@@ -76,4 +78,21 @@ export function isRetryable(error: unknown): boolean {
   if (e?.$retryable) return true;
   const status = e?.$metadata?.httpStatusCode ?? 0;
   return status >= 500 || e?.name === 'ProvisionedThroughputExceededException' || e?.name === 'ThrottlingException';
+}
+
+/**
+ * Some recipients' send outcomes could not be written (DynamoDB failed for them; the others were
+ * written). SES has answered for these, so they must not be lost: the sender carries them on to the
+ * job's continuation, which writes them before anything else.
+ */
+export class OutcomesNotRecordedError extends DomainError {
+  readonly code = 'OUTCOMES_NOT_RECORDED';
+  override readonly retryable: boolean;
+  constructor(
+    readonly outcomes: RecipientOutcome[],
+    override readonly cause: unknown,
+  ) {
+    super(`${outcomes.length} send outcomes not recorded: ${(cause as Error)?.message ?? String(cause)}`);
+    this.retryable = isRetryable(cause);
+  }
 }

@@ -81,17 +81,36 @@ export type RecipientOutcome = { contactId: string; at: string } & RecipientResu
 export type JobClaim = 'claimed' | 'taken-over' | 'busy';
 
 /**
+ * One attempt to claim work (a send job, or the queuing of an audience page). `token` is new for
+ * every attempt, so two copies of one queue message never both own the work. `handedOver` are the
+ * tokens an earlier run of the same work claimed under — or may have: DynamoDB's answer was lost —
+ * and handed on with its continuation: a claim held under one of them is taken at once, as this
+ * run's own, instead of waiting out the lease.
+ */
+export interface ClaimAttempt {
+  token: string;
+  handedOver?: string[];
+  at: Date;
+  leaseMs: number;
+}
+
+/**
  * Exactly once per recipient: a send job is claimed (one sender at a time, with a lease) before
  * SES is called, and each recipient's outcome is recorded after. Jobs never share a recipient
  * (audience pages are recorded once and split into disjoint jobs), so the job's claim covers them.
  */
 export interface SendLedger {
-  claimJob(campaignId: string, jobId: string, at: Date, leaseMs: number): Promise<JobClaim>;
-  /** Gives the claim up (the job stopped, or hands itself to a continuation). */
-  releaseJob(campaignId: string, jobId: string): Promise<void>;
+  claimJob(campaignId: string, jobId: string, attempt: ClaimAttempt): Promise<JobClaim>;
+  /** Gives the claim up if it is held under one of `tokens` (the job stopped, finished, or hands itself to a continuation). */
+  releaseJob(campaignId: string, jobId: string, tokens: string[]): Promise<void>;
   /** The outcomes recorded for these recipients of one campaign (consistent read); absent ones have none yet. */
   outcomes(campaignId: string, contactIds: string[]): Promise<Map<string, RecipientResult>>;
-  /** Records outcomes. Only the job's claimant writes them, so none is ever overwritten. */
+  /**
+   * Records outcomes; writing one again with the same values changes nothing. Only the job's
+   * claimant writes them (or its continuation, which carries those it could not write), so none is
+   * ever overwritten by a different one. Throws `OutcomesNotRecordedError` naming those it could
+   * not write (the others are written).
+   */
   recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]): Promise<void>;
   /** The send records of these recipients, keyed `campaignId|contactId` (for export and erasure). */
   records(refs: { campaignId: string; contactId: string }[]): Promise<Map<string, SendRecord>>;
@@ -123,6 +142,10 @@ export type SendJob =
       cursor?: string;
       /** Totals of the pages before this one. */
       totals?: AudienceTotals;
+      /** Claim tokens handed on by an earlier run of this page that DynamoDB failed under (see `ClaimAttempt`). */
+      claims?: string[];
+      /** Hand-backs in a row without progress; sets the delay of the next. @default 0 */
+      stalls?: number;
     }
   | {
       kind: 'send';
@@ -133,6 +156,17 @@ export type SendJob =
       contactIds: string[];
       /** Continuations after retryable failures so far. @default 0 */
       attempt?: number;
+      /** Claim tokens handed on by the run this continues (see `ClaimAttempt`). */
+      claims?: string[];
+      /**
+       * Outcomes SES gave the run this continues that it could not record (DynamoDB failed): facts
+       * the continuation records first, so that nobody in them is mailed again.
+       */
+      unrecorded?: RecipientOutcome[];
+      /** The run this continues took the claim over and had not settled it from SES's Send events yet. */
+      takeover?: boolean;
+      /** Hand-backs in a row without progress (DynamoDB failing); sets the delay of the next. @default 0 */
+      stalls?: number;
     };
 export interface SendQueue {
   enqueue(jobs: SendJob[], options?: { delaySeconds?: number }): Promise<void>;
@@ -174,9 +208,10 @@ export interface SendProgressStore {
   /**
    * Claims the right to queue this page's jobs and the next page for a generation: false when this
    * generation queued them already, or another copy of the fan-out is doing it (claimed less than
-   * `leaseMs` ago). So a duplicated fan-out message never forks the fan-out chain.
+   * `leaseMs` ago, under a token not handed over to this attempt). So a duplicated fan-out message
+   * never forks the fan-out chain.
    */
-  claimPageQueuing(campaignId: string, page: number, generation: number, at: number, leaseMs: number): Promise<boolean>;
+  claimPageQueuing(campaignId: string, page: number, generation: number, attempt: ClaimAttempt): Promise<boolean>;
   /** Records that the page's jobs and the next page are queued for this generation. */
   markPageQueued(campaignId: string, page: number, generation: number): Promise<void>;
   /** Records a job's outcome once per job id; true when this call recorded it. */

@@ -4,6 +4,7 @@ import { DynamoContactStore } from '../../src/adapters/dynamodb/contact-store';
 import { DynamoEngagementStore } from '../../src/adapters/dynamodb/engagement-store';
 import { DynamoLeadStore } from '../../src/adapters/dynamodb/lead-store';
 import { DynamoSendLedger } from '../../src/adapters/dynamodb/send-ledger';
+import { DynamoSendProgressStore } from '../../src/adapters/dynamodb/send-progress-store';
 import type { Contact } from '../../src/lib/contact';
 import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
 import { computeMetrics } from '../../src/lib/engagement/metrics';
@@ -89,11 +90,15 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('lets one sender claim a send job, another only after the lease has expired, and keeps each recipient\'s outcome', async () => {
     const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
     const t0 = new Date('2026-01-01T00:00:00Z');
-    expect(await ledger.claimJob('cmp_l', '0.0', t0, 60_000)).toBe('claimed');
-    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 1_000), 60_000)).toBe('busy');
-    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 61_000), 60_000)).toBe('taken-over');
-    await ledger.releaseJob('cmp_l', '0.0');
-    expect(await ledger.claimJob('cmp_l', '0.0', new Date(t0.getTime() + 62_000), 60_000)).toBe('claimed');
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'a', at: t0, leaseMs: 60_000 })).toBe('claimed');
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'b', at: at(1_000), leaseMs: 60_000 })).toBe('busy');
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'a', at: at(1_000), leaseMs: 60_000 })).toBe('claimed'); // the SDK's retry of a lost answer
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'c', at: at(62_000), leaseMs: 60_000 })).toBe('taken-over');
+    await ledger.releaseJob('cmp_l', '0.0', ['a']); // not the holder's token: nothing changes
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'd', at: at(63_000), leaseMs: 60_000 })).toBe('busy');
+    await ledger.releaseJob('cmp_l', '0.0', ['c']);
+    expect(await ledger.claimJob('cmp_l', '0.0', { token: 'e', at: at(63_000), leaseMs: 60_000 })).toBe('claimed');
     const outcomes = Array.from({ length: 30 }, (_, i) => ({ contactId: `ct_${i}`, at: t0.toISOString(), state: 'sent' as const, messageId: `msg-${i}` }));
     await ledger.recordOutcomes('cmp_l', [...outcomes, { contactId: 'ct_x', at: t0.toISOString(), state: 'failed', reason: 'SES MESSAGE_REJECTED' }]);
     const records = await ledger.outcomes('cmp_l', ['ct_0', 'ct_29', 'ct_x', 'ct_none']);
@@ -104,6 +109,32 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
         ['ct_x', { state: 'failed', reason: 'SES MESSAGE_REJECTED' }],
       ]),
     );
+  });
+
+  it('hands a claim on to a continuation: taken at once under a handed-over token, never by another copy', async () => {
+    const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'run-1', at: t0, leaseMs: 60_000 })).toBe('claimed');
+    // run-1 handed its token on; the continuation's first claim was throttled, so it hands on both tokens.
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'copy', at: t0, leaseMs: 60_000 })).toBe('busy'); // a duplicate of run-1's message
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'run-3', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe('claimed');
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'late-copy', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe('busy'); // the continuation delivered twice
+    await ledger.releaseJob('cmp_h', '0.0', ['run-3']);
+    await ledger.releaseJob('cmp_h', '0.0', ['run-3']); // a retried release changes nothing
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'next', at: t0, leaseMs: 60_000 })).toBe('claimed');
+  });
+
+  it('lets one fan-out queue a page per generation, and a continuation with the handed-over token', async () => {
+    const progress = new DynamoSendProgressStore(dynamo.db, dynamo.tableName);
+    await progress.recordPage('cmp_p', { page: 0, jobs: [], excluded: {}, totals: { recipients: 0, jobs: 0, excluded: {} } });
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    expect(await progress.claimPageQueuing('cmp_p', 0, 1, { token: 'f-1', at: t0, leaseMs: 60_000 })).toBe(true);
+    expect(await progress.claimPageQueuing('cmp_p', 0, 1, { token: 'dup', at: t0, leaseMs: 60_000 })).toBe(false);
+    expect(await progress.claimPageQueuing('cmp_p', 0, 1, { token: 'f-2', handedOver: ['f-1'], at: t0, leaseMs: 60_000 })).toBe(true);
+    await progress.markPageQueued('cmp_p', 0, 1);
+    expect(await progress.claimPageQueuing('cmp_p', 0, 1, { token: 'f-3', handedOver: ['f-2'], at: t0, leaseMs: 60_000 })).toBe(false); // queued already
+    expect(await progress.claimPageQueuing('cmp_p', 0, 2, { token: 'g2', at: t0, leaseMs: 60_000 })).toBe(true); // a resume's generation
+    expect(await progress.getPage('cmp_p', 0)).toEqual({ page: 0, jobs: [], excluded: {}, totals: { recipients: 0, jobs: 0, excluded: {} } });
   });
 
   it('creates a lead once and lets one notifier claim it', async () => {

@@ -1,3 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCampaignStore } from '../../src/adapters/dynamodb/campaign-store';
 import { DynamoContactStore } from '../../src/adapters/dynamodb/contact-store';
@@ -6,10 +9,11 @@ import { DynamoSendProgressStore } from '../../src/adapters/dynamodb/send-progre
 import { DynamoSendRateLimiter } from '../../src/adapters/dynamodb/send-rate-limiter';
 import type { AudienceInput } from '../../src/lib/audience';
 import { normaliseAudience, audienceSchema } from '../../src/lib/audience';
+import { startFaultyDynamoEndpoint } from '../../src/infra/local/dynamodb-faults';
 import type { Campaign } from '../../src/lib/campaign';
-import { PermanentSendError, SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../src/lib/errors';
+import { OutcomesNotRecordedError, PermanentSendError, SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../src/lib/errors';
 import { contactIdFor } from '../../src/lib/ids';
-import type { OutgoingMessage, SendJob, SendOutcome, StoredRecipient } from '../../src/lib/ports';
+import type { OutgoingMessage, SendJob, SendLedger, SendOutcome, StoredRecipient } from '../../src/lib/ports';
 import { controlSend, sendingProgress, startSend } from '../../src/lib/use-cases/campaigns';
 import { importContacts } from '../../src/lib/use-cases/contacts';
 import { handleSendJob, type SendDeps } from '../../src/lib/use-cases/send';
@@ -55,10 +59,15 @@ function fakeMail(behaviour: Behaviour = () => ({ ok: true, messageId: '' })) {
 
 const emails = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@northwind.example`);
 
-async function setup(campaignId: string, mailable: string[], options: { audience?: AudienceInput; extraContacts?: Record<string, unknown>[]; behaviour?: Behaviour } = {}) {
+async function setup(
+  campaignId: string,
+  mailable: string[],
+  options: { audience?: AudienceInput; extraContacts?: Record<string, unknown>[]; behaviour?: Behaviour; db?: DynamoDBDocumentClient } = {},
+) {
   const clock = { now: () => new Date() };
-  const contacts = new DynamoContactStore(dynamo.db, dynamo.tableName);
-  const campaigns = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
+  const db = options.db ?? dynamo.db;
+  const contacts = new DynamoContactStore(db, dynamo.tableName);
+  const campaigns = new DynamoCampaignStore(db, dynamo.tableName);
   await importContacts({ contacts, clock }, [
     ...mailable.map((email) => ({ email, firstName: 'Zoë <script>', industry: 'Software', consent: true })),
     ...(options.extraContacts ?? []),
@@ -75,8 +84,8 @@ async function setup(campaignId: string, mailable: string[], options: { audience
   const engagement = new Map<string, StoredRecipient>();
   const deps: SendDeps = {
     campaigns, contacts, clock,
-    ledger: new DynamoSendLedger(dynamo.db, dynamo.tableName),
-    progress: new DynamoSendProgressStore(dynamo.db, dynamo.tableName),
+    ledger: new DynamoSendLedger(db, dynamo.tableName),
+    progress: new DynamoSendProgressStore(db, dynamo.tableName),
     limiter: { reserve: async () => 0 },
     sendRate: async () => 1000,
     engagement: { getRecipients: async () => engagement },
@@ -309,7 +318,7 @@ describe('sending a campaign', () => {
     // A sender claimed the job, SES accepted crash0's message, and the sender died before recording it.
     const [crash0, crash1] = mailable.map(contactIdFor) as [string, string];
     if (job.kind !== 'send') throw new Error('expected the send job');
-    await deps.ledger.claimJob('cmp_crash', job.jobId, new Date(), 50);
+    await deps.ledger.claimJob('cmp_crash', job.jobId, { token: 'dead-sender', at: new Date(), leaseMs: 50 });
     engagement.set(`cmp_crash|${crash0}`, { state: { campaignId: 'cmp_crash', contactId: crash0, seen: ['k'], sentAt: new Date().toISOString(), opens: [], clicks: [] }, version: 1, pending: {} });
     // Redelivered while the claims are live: nothing is sent, the job comes back later.
     expect(await handleSendJob(deps, job)).toMatchObject({ status: 'continued', sent: 0 });
@@ -338,6 +347,97 @@ describe('sending a campaign', () => {
     while (queue.length) await handleSendJob(deps, queue.shift()!.job);
     expect(mail.accepted).toHaveLength(2); // the lost call's two, never again
     expect((await campaigns.get('cmp_unknown'))!.summary).toMatchObject({ sent: 2 });
+  });
+});
+
+describe('sending while DynamoDB fails', () => {
+  it('hands a job back with only the outcomes DynamoDB did not take, and the continuation records them without mailing anyone again', async () => {
+    const mailable = emails('carry', 6);
+    const { mail, queue, deps: base, start, campaigns } = await setup('cmp_carry', mailable);
+    const lost = new Set(mailable.slice(1, 3).map(contactIdFor));
+    let failOnce = true;
+    const ledger: SendLedger = Object.create(base.ledger);
+    ledger.recordOutcomes = async (campaignId, outcomes) => {
+      // The first write of outcomes: DynamoDB takes all but two (throttled past the SDK's attempts).
+      const refused = failOnce ? outcomes.filter((o) => lost.has(o.contactId)) : [];
+      failOnce = false;
+      await base.ledger.recordOutcomes(campaignId, outcomes.filter((o) => !refused.includes(o)));
+      if (refused.length) throw new OutcomesNotRecordedError(refused, new TransientDependencyError('ProvisionedThroughputExceededException'));
+    };
+    const deps = { ...base, ledger, recipientsPerJob: 6, fanoutPageSize: 6 };
+    await start();
+    await handleSendJob(deps, queue.shift()!.job); // fan-out
+    expect(await handleSendJob(deps, queue.shift()!.job)).toMatchObject({ status: 'continued' }); // acknowledged, not failed
+    const next = queue[0]!;
+    if (next.job.kind !== 'send') throw new Error('expected the continuation of the send job');
+    expect(next).toMatchObject({ delaySeconds: 1, job: { jobId: '0.0', claims: [expect.any(String)] } });
+    expect(next.job.unrecorded?.map((o) => o.contactId).sort()).toEqual([...lost].sort());
+    expect(mail.accepted).toHaveLength(6);
+    // A duplicate of the first message arrives meanwhile: the claim is the continuation's, so it only looks again later.
+    expect(await handleSendJob(deps, { ...next.job, claims: undefined, unrecorded: undefined })).toMatchObject({ status: 'continued', sent: 0 });
+    expect(await handleSendJob(deps, queue.shift()!.job)).toMatchObject({ status: 'done', sent: 6 });
+    while (queue.length) await handleSendJob(deps, queue.shift()!.job);
+    expect(recipientsOf(mail)).toEqual([...mailable].sort());
+    expect((await campaigns.get('cmp_carry'))!.summary).toMatchObject({ sent: 6 });
+  });
+
+  it('hands on a job claim whose answer was lost, so the continuation takes it at once instead of waiting out the lease', async () => {
+    const mailable = emails('claimlost', 3);
+    const { mail, queue, deps: base, start, campaigns } = await setup('cmp_claimlost', mailable);
+    let loseAnswer = true;
+    const ledger: SendLedger = Object.create(base.ledger);
+    ledger.claimJob = async (campaignId, jobId, attempt) => {
+      const claim = await base.ledger.claimJob(campaignId, jobId, attempt);
+      if (!loseAnswer) return claim;
+      loseAnswer = false; // the claim landed, and its answer was lost
+      throw new TransientDependencyError('InternalServerError after the write was applied');
+    };
+    const deps = { ...base, ledger, recipientsPerJob: 3, fanoutPageSize: 3 };
+    await start();
+    await handleSendJob(deps, queue.shift()!.job);
+    expect(await handleSendJob(deps, queue.shift()!.job)).toMatchObject({ status: 'continued' });
+    expect(queue[0]).toMatchObject({ delaySeconds: 1, job: { claims: [expect.any(String)] } });
+    expect(await handleSendJob(deps, queue.shift()!.job)).toMatchObject({ status: 'done', sent: 3 });
+    expect(recipientsOf(mail)).toEqual([...mailable].sort());
+    expect((await campaigns.get('cmp_claimlost'))!.status).toBe('sent');
+  });
+
+  it('completes every recipient once when DynamoDB calls fail intermittently, every message delivered twice, none failed back to the queue', async () => {
+    const faulty = await startFaultyDynamoEndpoint(dynamo.endpoint, {});
+    const client = new DynamoDBClient({
+      endpoint: faulty.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      retryStrategy: new ConfiguredRetryStrategy(3, (attempt: number) => 5 * attempt), // the SDK's attempts, with millisecond backoff
+    });
+    const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    try {
+      const mailable = emails('flaky', 60);
+      const { mail, queue, deps: base, start, campaigns } = await setup('cmp_flaky', mailable, { db });
+      mail.maxBatch = 5; // several SES calls, and outcome writes, per job
+      const deps = { ...base, recipientsPerJob: 20, fanoutPageSize: 30, limiter: new DynamoSendRateLimiter(db, dynamo.tableName) };
+      await start();
+      // Throttled once (the SDK retries), throttled past the SDK's attempts, and answers lost after the write landed.
+      faulty.set({ throttleRate: 0.1, persistentThrottleRate: 0.05, lostResponseRate: 0.1, seed: 3 });
+      const failedBack: unknown[] = [];
+      let handedBack = 0;
+      for (let i = 0; queue.length && i < 1000; i++) {
+        const { job } = queue.shift()!;
+        if (job.kind === 'send' && (job.claims || job.unrecorded)) handedBack++;
+        await Promise.all([handleSendJob(deps, job), handleSendJob(deps, job)].map((run) => run.catch((error) => void failedBack.push(error))));
+      }
+      faulty.set({});
+      expect(queue).toEqual([]);
+      expect(failedBack).toEqual([]);
+      expect(handedBack).toBeGreaterThan(0);
+      expect(Object.values(faulty.injected.throttled).reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+      expect(Object.values(faulty.injected.lostResponses).reduce((a, b) => a + b, 0)).toBeGreaterThan(5);
+      expect(recipientsOf(mail)).toEqual([...mailable].sort()); // each once, nobody left out
+      const campaign = (await campaigns.get('cmp_flaky'))!;
+      expect(campaign.status).toBe('sent');
+      expect(campaign.summary).toMatchObject({ recipients: 60, sent: 60, failed: 0 });
+    } finally {
+      client.destroy();
+      await faulty.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { chunk, mapWithConcurrency } from '../../lib/concurrency';
-import type { JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/ports';
+import { OutcomesNotRecordedError } from '../../lib/errors';
+import type { ClaimAttempt, JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
 function toResult(item: Record<string, unknown>): RecipientResult | undefined {
@@ -17,35 +17,49 @@ function toResult(item: Record<string, unknown>): RecipientResult | undefined {
 export class DynamoSendLedger implements SendLedger {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
-  async claimJob(campaignId: string, jobId: string, at: Date, leaseMs: number): Promise<JobClaim> {
-    // The claim carries a token of this call: if DynamoDB applied it but the answer was lost, the
-    // SDK's retry of the identical request sees its own claim and succeeds, instead of waiting out
-    // a lease that it holds itself.
-    const claimToken = randomUUID();
+  async claimJob(campaignId: string, jobId: string, { token, handedOver = [], at, leaseMs }: ClaimAttempt): Promise<JobClaim> {
+    // The claim carries this attempt's token: if DynamoDB applied it but the answer was lost, the
+    // SDK's retry of the identical request sees its own claim and succeeds, and a continuation the
+    // token was handed to takes it at once, instead of waiting out a lease that it holds itself.
+    const ours = [token, ...handedOver];
+    const tokens = Object.fromEntries(ours.map((t, i) => [`:t${i}`, t]));
     try {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.sendJob(campaignId, jobId),
-          UpdateExpression: 'SET claimedAt = :now, claimToken = :token',
-          ConditionExpression: 'attribute_not_exists(claimedAt) OR claimedAt < :expired OR claimToken = :token',
-          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
+          UpdateExpression: 'SET claimedAt = :now, claimToken = :t0',
+          ConditionExpression: `attribute_not_exists(claimedAt) OR claimedAt < :expired OR claimToken IN (${Object.keys(tokens).join(', ')})`,
+          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ...tokens },
           ReturnValues: 'UPDATED_OLD',
         }),
       );
       const before = result.Attributes;
-      return before?.claimedAt !== undefined && before.claimToken !== claimToken ? 'taken-over' : 'claimed';
+      return before?.claimedAt !== undefined && !ours.includes(String(before.claimToken)) ? 'taken-over' : 'claimed';
     } catch (error) {
       if (isConditionFailure(error)) return 'busy';
       throw error;
     }
   }
 
-  async releaseJob(campaignId: string, jobId: string) {
-    // An update, not a delete: the sender's role has no delete of any kind.
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: keys.sendJob(campaignId, jobId), UpdateExpression: 'REMOVE claimedAt, claimToken' }),
-    );
+  async releaseJob(campaignId: string, jobId: string, tokens: string[]) {
+    if (!tokens.length) return;
+    const values = Object.fromEntries(tokens.map((t, i) => [`:t${i}`, t]));
+    try {
+      // An update, not a delete: the sender's role has no delete of any kind. Conditional, so a
+      // late release never drops a claim another sender took over after the lease.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.sendJob(campaignId, jobId),
+          UpdateExpression: 'REMOVE claimedAt, claimToken',
+          ConditionExpression: `claimToken IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // released already (a retried request), or not ours
+    }
   }
 
   async outcomes(campaignId: string, contactIds: string[]) {
@@ -69,17 +83,27 @@ export class DynamoSendLedger implements SendLedger {
   async recordOutcomes(campaignId: string, outcomes: RecipientOutcome[]) {
     // One UpdateItem each (16 at once), not BatchWriteItem: that action also deletes, and the
     // sender's role may not delete anything. Same write units either way (one per recipient).
-    await mapWithConcurrency(outcomes, 16, (o) =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.send(campaignId, o.contactId),
-          ...(o.state === 'sent'
-            ? { UpdateExpression: 'SET sentAt = :at, messageId = :m', ExpressionAttributeValues: { ':at': o.at, ':m': o.messageId } }
-            : { UpdateExpression: 'SET failedAt = :at, failure = :r', ExpressionAttributeValues: { ':at': o.at, ':r': o.reason.slice(0, 500) } }),
-        }),
-      ),
-    );
+    // Every write is tried; those DynamoDB did not take are named in the error, so that a caller
+    // carries on only those.
+    const unrecorded: RecipientOutcome[] = [];
+    let cause: unknown;
+    await mapWithConcurrency(outcomes, 16, async (o) => {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.send(campaignId, o.contactId),
+            ...(o.state === 'sent'
+              ? { UpdateExpression: 'SET sentAt = :at, messageId = :m', ExpressionAttributeValues: { ':at': o.at, ':m': o.messageId } }
+              : { UpdateExpression: 'SET failedAt = :at, failure = :r', ExpressionAttributeValues: { ':at': o.at, ':r': o.reason.slice(0, 500) } }),
+          }),
+        );
+      } catch (error) {
+        unrecorded.push(o);
+        cause ??= error;
+      }
+    });
+    if (unrecorded.length) throw new OutcomesNotRecordedError(unrecorded, cause);
   }
 
   async records(refs: { campaignId: string; contactId: string }[]) {

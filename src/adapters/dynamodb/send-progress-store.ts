@@ -1,10 +1,10 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../../lib/concurrency';
-import type { AudiencePage, JobOutcome, SendProgressStore } from '../../lib/ports';
+import type { AudiencePage, ClaimAttempt, JobOutcome, SendProgressStore } from '../../lib/ports';
 import { isConditionFailure, keys } from './keys';
 
 const strip = <T>(item: Record<string, unknown>): T => {
-  const { pk, sk, queuingGeneration, queuingAt, queuedGeneration, ...rest } = item;
+  const { pk, sk, queuingGeneration, queuingAt, queuingToken, queuedGeneration, ...rest } = item;
   return rest as T;
 };
 
@@ -29,17 +29,20 @@ export class DynamoSendProgressStore implements SendProgressStore {
     return Item ? strip<AudiencePage>(Item) : undefined;
   }
 
-  async claimPageQueuing(campaignId: string, page: number, generation: number, at: number, leaseMs: number) {
+  async claimPageQueuing(campaignId: string, page: number, generation: number, { token, handedOver = [], at, leaseMs }: ClaimAttempt) {
+    // As a job claim: this attempt's token lets the SDK's retry of a write whose answer was lost,
+    // and a continuation it was handed to, take the claim without waiting out the lease.
+    const tokens = Object.fromEntries([token, ...handedOver].map((t, i) => [`:t${i}`, t]));
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.audiencePage(campaignId, page),
-          UpdateExpression: 'SET queuingGeneration = :g, queuingAt = :now',
+          UpdateExpression: 'SET queuingGeneration = :g, queuingAt = :now, queuingToken = :t0',
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(queuedGeneration) OR queuedGeneration <> :g) AND ' +
-            '(attribute_not_exists(queuingGeneration) OR queuingGeneration <> :g OR queuingAt < :expired)',
-          ExpressionAttributeValues: { ':g': generation, ':now': at, ':expired': at - leaseMs },
+            `(attribute_not_exists(queuingGeneration) OR queuingGeneration <> :g OR queuingAt < :expired OR queuingToken IN (${Object.keys(tokens).join(', ')}))`,
+          ExpressionAttributeValues: { ':g': generation, ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ...tokens },
         }),
       );
       return true;

@@ -6,6 +6,13 @@ import { mapWithConcurrency } from '../../lib/concurrency';
 import { logger } from '../observability';
 
 const exclusions = z.record(z.string(), z.number());
+/** Claim tokens a continuation carries (ports.ts `ClaimAttempt`). */
+const claims = z.array(z.string().min(1)).min(1).max(8).optional();
+const stalls = z.number().int().nonnegative().optional();
+const recipientOutcome = z.discriminatedUnion('state', [
+  z.object({ contactId: z.string().min(1), at: z.string().min(1), state: z.literal('sent'), messageId: z.string() }),
+  z.object({ contactId: z.string().min(1), at: z.string().min(1), state: z.literal('failed'), reason: z.string() }),
+]);
 const sendJobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('fanout'),
@@ -14,6 +21,8 @@ const sendJobSchema = z.discriminatedUnion('kind', [
     page: z.number().int().nonnegative(),
     cursor: z.string().optional(),
     totals: z.object({ recipients: z.number(), jobs: z.number(), excluded: exclusions }).optional(),
+    claims,
+    stalls,
   }),
   z.object({
     kind: z.literal('send'),
@@ -22,6 +31,10 @@ const sendJobSchema = z.discriminatedUnion('kind', [
     jobId: z.string().min(1),
     contactIds: z.array(z.string().min(1)).min(1),
     attempt: z.number().int().nonnegative().optional(),
+    claims,
+    unrecorded: z.array(recipientOutcome).min(1).optional(),
+    takeover: z.literal(true).optional(),
+    stalls,
   }),
 ]);
 
@@ -33,7 +46,8 @@ export const DEADLINE_MARGIN_MS = 15_000;
 
 /**
  * Consumes the send queue: fan-out pages and send jobs. A job that cannot finish before the
- * function's timeout queues its own continuation; unexpected errors come back alone (partial batch).
+ * function's timeout, or that DynamoDB fails under, queues its own continuation; errors retrying
+ * cannot cure come back alone (partial batch), and go to the DLQ after the queue's retries.
  */
 export function makeSenderHandler(app: App) {
   return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
