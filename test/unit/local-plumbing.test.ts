@@ -47,6 +47,7 @@ describe('the local SQS queue', () => {
     expect(seen.flat().filter((b) => b === 'flaky')).toHaveLength(2);
     expect(seen.flat().filter((b) => b === 'poison')).toHaveLength(3);
     expect(queue.deadLetters).toEqual([{ body: 'poison', reason: 'reported as a batch item failure (received 3 times)', receiveCount: 3 }]);
+    expect(queue.failedDeliveries).toBe(4); // flaky once, poison three times
   });
 
   it('fails the whole batch when the consumer throws', async () => {
@@ -58,6 +59,7 @@ describe('the local SQS queue', () => {
     await queue.send(['a', 'b']);
     await queue.drain();
     expect(calls).toBe(2);
+    expect(queue.failedDeliveries).toBe(4);
     expect(queue.deadLetters.map((d) => d.reason)).toEqual(['the consumer threw: crash (received 2 times)', 'the consumer threw: crash (received 2 times)']);
   });
 

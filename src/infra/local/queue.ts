@@ -48,6 +48,8 @@ export class LocalQueue {
   /** Consumer invocations (what Lambda would bill), messages delivered (with redeliveries). */
   invocations = 0;
   delivered = 0;
+  /** Deliveries the consumer failed (batch item failures and throws): each comes back or goes to the DLQ. */
+  failedDeliveries = 0;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
@@ -133,6 +135,7 @@ export class LocalQueue {
     const retry: Message[] = [];
     for (const m of batch) {
       if (!failedIds.has(m.messageId)) continue;
+      this.failedDeliveries++;
       m.lastError = reason;
       if (m.receiveCount >= (this.options.maxReceiveCount ?? 5)) {
         this.deadLetters.push({ body: m.body, reason: `${reason} (received ${m.receiveCount} times)`, receiveCount: m.receiveCount });

@@ -169,7 +169,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
       config,
       {
-        queue: { enqueue: (jobs) => queues.send.send(jobs.map((j) => JSON.stringify(j))) },
+        queue: { enqueue: (jobs, options) => queues.send.send(jobs.map((j) => JSON.stringify(j)), options) },
         campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
         clock,
         reportPublicBaseUrl: standIns.endpoints.s3,
