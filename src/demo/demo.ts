@@ -53,15 +53,31 @@ Read the Q3 report: https://acme.example/report/q3-cloud-costs
 Unsubscribe: {{unsubscribeUrl}}`,
 };
 
-async function api<T>(runtime: LocalRuntime, method: string, path: string, body?: unknown): Promise<T> {
+async function api<T>(runtime: LocalRuntime, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(runtime.apiUrl + path, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await response.json()) as T & { error?: { message: string } };
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${json.error?.message}`);
+  if (!response.ok) throw Object.assign(new Error(`${method} ${path} → ${response.status}: ${json.error?.message}`), { status: response.status });
   return json;
+}
+
+/**
+ * The send request as the CLI makes it: with an Idempotency-Key, retried after a 5xx (DynamoDB
+ * failing under the API, as in the fault suite), so a retry is answered as the first was, never 409.
+ */
+async function requestSend(runtime: LocalRuntime, campaignId: string) {
+  const key = `demo-${campaignId}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api(runtime, 'POST', `/campaigns/${campaignId}/send`, undefined, { 'idempotency-key': key });
+    } catch (error) {
+      if (attempt >= 4 || ((error as { status?: number }).status ?? 0) < 500) throw error;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
 }
 
 /**
@@ -115,7 +131,7 @@ export async function runDemo(
   });
   await options.onPhase?.('send', runtime);
   say(`campaign ${campaign.campaignId}: sending`);
-  await api(runtime, 'POST', `/campaigns/${campaign.campaignId}/send`);
+  await requestSend(runtime, campaign.campaignId);
   const progress = setInterval(() => say(`  sending… ${runtime.queues.send.delivered} send jobs handled`), 2000);
   await runtime.settle();
   clearInterval(progress);
