@@ -156,6 +156,30 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect((await leads.listByCampaign('cmp_x')).items.map((l) => l.contactId)).toEqual(['ct_9']);
   });
 
+  it('claims a lead for its notification when the claim landed but its answer was lost past the SDK\'s attempts', async () => {
+    const lead: Lead = {
+      leadId: 'ld_ct_lost', contactId: 'ct_lost', lifecycle: 1, campaignId: 'cmp_x', criteriaId: 'icp_1', criteriaVersion: 1, profileId: 'icp_1', profileVersion: 1,
+      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit'], fit: { score: 0, threshold: 0, matched: [] },
+      engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
+      trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
+      stage: 'mql', stageHistory: [], owner: 'sales@acme.example', routedBy: 'default',
+    };
+    await new DynamoLeadStore(dynamo.db, dynamo.tableName).createIfAbsent(lead);
+    let loseNext = true;
+    // DynamoDB applies the first claim, then the caller gets a 500 (as the SDK does after its attempts).
+    const unanswered = {
+      send: async (command: Parameters<typeof dynamo.db.send>[0]) => {
+        const result = await dynamo.db.send(command);
+        if (!loseNext) return result;
+        loseNext = false;
+        throw Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+      },
+    } as unknown as typeof dynamo.db;
+    const leads = new DynamoLeadStore(unanswered, dynamo.tableName);
+    expect(await leads.claimNotification('ct_lost', new Date(), 60_000)).toBe(true);
+    expect(await leads.claimNotification('ct_lost', new Date(), 60_000)).toBe(false); // another notifier
+  });
+
   it('records a shuffled, duplicated event log exactly, with a crash between writes', async () => {
     const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
     const log = generateEventLog({ recipients: 300, campaigns: 1, seed: 21 });

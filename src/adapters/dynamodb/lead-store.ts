@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { ConcurrentUpdateError } from '../../lib/errors';
+import { ConcurrentUpdateError, isRetryable } from '../../lib/errors';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/lead';
 import type { LeadStore, Page } from '../../lib/ports';
 import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
@@ -127,23 +127,29 @@ export class DynamoLeadStore implements LeadStore {
 
   async claimNotification(contactId: string, at: Date, leaseMs: number) {
     // A token of this call, so that the SDK's retry of a claim whose response was lost recognises
-    // its own claim (see DynamoSendLedger.claim): otherwise the notification would never be sent.
+    // its own claim (see DynamoSendLedger.claimJob): otherwise the notification would never be sent.
+    // For the same reason the request is repeated, token and all, while DynamoDB fails to answer
+    // (the SDK's own attempts can all fail): giving up after a write that landed would leave the
+    // lead claimed, and the retried event would find it so and notify nobody.
     const claimToken = randomUUID();
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.lead(contactId),
-          UpdateExpression: 'SET notifyClaimedAt = :now, notifyClaimToken = :token',
-          ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :expired OR notifyClaimToken = :token)',
-          ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.lead(contactId),
+            UpdateExpression: 'SET notifyClaimedAt = :now, notifyClaimToken = :token',
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :expired OR notifyClaimToken = :token)',
+            ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        if (attempt >= CLAIM_ATTEMPTS || !isRetryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+      }
     }
   }
 
@@ -212,3 +218,6 @@ export class DynamoLeadStore implements LeadStore {
     return (r.Items ?? []).map(strip);
   }
 }
+
+/** Requests of one notification claim (each with the SDK's own attempts) before the error is handed back. */
+const CLAIM_ATTEMPTS = 4;
