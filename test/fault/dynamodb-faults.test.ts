@@ -7,21 +7,26 @@ import { recount } from '../support/recount';
 
 /**
  * The pipeline with DynamoDB failing under it: throttling that the SDK must retry or hand back, and
- * responses lost after the write was applied (the caller retries a write that took effect).
+ * responses lost after the write was applied (the caller retries a write that took effect), from
+ * the send request through sending, engagement recording, qualification and notification.
  * Sizes: MQL_FAULT_AUDIENCE (default 200) for a larger run.
  */
 logger.setLogLevel('CRITICAL');
 const size = Number(process.env.MQL_FAULT_AUDIENCE ?? 200);
 // One request in ten throttled once (the SDK's retry gets through), two in a hundred throttled on
-// every attempt (the SDK gives up: the queue must bring the work back), and 8 % of answers lost after
-// the write was applied. Sending is faulted by the sending fault suite; here the faults start once
-// the campaign is out, and stop before the figures are read back.
+// every attempt (the SDK gives up: the sender hands the rest of its job back as a continuation, the
+// engagement queue brings the message back), and 8 % of answers lost after the write was applied
+// (a claim or an outcome that landed unanswered). The faults start with the send request (contacts,
+// profile and campaign are created without them) and stop before the figures are read back.
 const faults = { throttleRate: 0.1, persistentThrottleRate: 0.02, lostResponseRate: 0.08, seed: 5 };
 let clean: DemoResult;
 let faulty: DemoResult;
 type InboxMail = { destination: { to: string[] }; subject: string };
 let inbox: InboxMail[];
+/** What the proxy had injected when the campaign was out: the faults the send path met. */
+let duringSend: { throttled: number; lostResponses: number };
 
+const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 const figures = (r: DemoResult) => {
   const { campaignId: _c, inboxUrl: _i, report: _r, ...rest } = r.summary;
   return rest;
@@ -37,7 +42,11 @@ beforeAll(async () => {
     onPhase: async (phase, runtime) => {
       // The local SES keeps one inbox per process: start this run's with none of the clean run's mail.
       if (phase === 'send') await fetch(`${runtime.inboxUrl}/clear-store`, { method: 'POST' });
-      runtime.dynamodbFaults!.set(phase === 'engage' ? faults : {});
+      if (phase === 'engage') {
+        const { throttled, lostResponses } = runtime.dynamodbFaults!.injected;
+        duringSend = { throttled: total(throttled), lostResponses: total(lostResponses) };
+      }
+      runtime.dynamodbFaults!.set(phase === 'read-back' ? {} : faults);
     },
   });
   inbox = ((await (await fetch(`${faulty.runtime.inboxUrl}/store`)).json()) as { emails: InboxMail[] }).emails;
@@ -46,11 +55,12 @@ afterAll(async () => {
   await faulty?.runtime.stop();
 });
 
-describe('DynamoDB throttling and lost responses under engagement recording, qualification and notification', () => {
-  it('injected both kinds of fault', () => {
+describe('DynamoDB throttling and lost responses under sending, engagement recording, qualification and notification', () => {
+  it('injected both kinds of fault, while sending and after', () => {
     const injected = faulty.runtime.dynamodbFaults!.injected;
-    const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-    expect(total(injected.throttled)).toBeGreaterThan(10);
+    expect(duringSend.throttled).toBeGreaterThan(10);
+    expect(duringSend.lostResponses).toBeGreaterThan(3);
+    expect(total(injected.throttled)).toBeGreaterThan(duringSend.throttled + 10);
     expect(total(injected.lostResponses)).toBeGreaterThan(3);
     expect(injected.lostResponses.PutItem).toBeGreaterThan(0); // recipient and delta writes that took effect unanswered
   });
@@ -82,6 +92,13 @@ describe('DynamoDB throttling and lost responses under engagement recording, qua
   it('handed failed queue messages back and redelivered them', () => {
     // Every SES event is one message on the events queue; more deliveries than events are retries.
     expect(faulty.runtime.queues.events.delivered).toBeGreaterThan(faulty.published.length);
+  });
+
+  it('sent through the faults by handing unfinished work back as continuations, never failing a send-queue message', () => {
+    // The clean run's send queue carried the fan-out pages and the jobs; the extra ones here are
+    // continuations of jobs (and pages) that DynamoDB failed under, each acknowledged, none retried by the queue.
+    expect(faulty.runtime.queues.send.delivered).toBeGreaterThan(clean.runtime.queues.send.delivered);
+    expect(faulty.runtime.queues.send.failedDeliveries).toBe(0);
   });
 
   it('loses nothing to a dead-letter queue', () => {
