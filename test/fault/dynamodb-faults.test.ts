@@ -94,11 +94,11 @@ describe('DynamoDB throttling and lost responses under sending, engagement recor
     expect(faulty.runtime.queues.events.delivered).toBeGreaterThan(faulty.published.length);
   });
 
-  it('sent through the faults by handing unfinished work back as continuations, never failing a send-queue message', () => {
-    // The clean run's send queue carried the fan-out pages and the jobs; the extra ones here are
-    // continuations of jobs (and pages) that DynamoDB failed under, each acknowledged, none retried by the queue.
-    expect(faulty.runtime.queues.send.delivered).toBeGreaterThan(clean.runtime.queues.send.delivered);
+  it('sent through the faults without failing a send-queue message: unfinished work comes back as continuations', () => {
+    // A job or page that DynamoDB failed under queued its continuation and was acknowledged; none
+    // was retried by the queue (that continuations happen is test/integration/sending.test.ts's).
     expect(faulty.runtime.queues.send.failedDeliveries).toBe(0);
+    expect(faulty.runtime.queues.send.delivered).toBeGreaterThanOrEqual(clean.runtime.queues.send.delivered);
   });
 
   it('loses nothing to a dead-letter queue', () => {
