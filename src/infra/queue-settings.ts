@@ -10,3 +10,11 @@
  * payload limit (about 2,000 SES events of 2.5–3.5 KB), and 500 events take well under a second.
  */
 export const engagementBatchSize = 500;
+
+/**
+ * Receives of an events-queue message before it goes to the dead-letter queue. Malformed events
+ * never get here (the handler sets them aside at once with their reason), so a message is only
+ * handed back for a passing failure (throttling, an unanswered write): ten receives, each after
+ * the visibility timeout (about 6 minutes), ride out an hour of trouble rather than half of one.
+ */
+export const eventsMaxReceiveCount = 10;

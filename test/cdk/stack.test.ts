@@ -173,7 +173,12 @@ describe('SQS and event sources', () => {
     const queues = resources('AWS::SQS::Queue').map(([id, q]) => ({ id, ...q.Properties })) as { id: string; RedrivePolicy?: { maxReceiveCount: number }; VisibilityTimeout?: number }[];
     const workQueues = queues.filter((q) => !/Dlq/.test(q.id));
     expect(workQueues.map((q) => q.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PipelineEventsQueue', 'PipelineSendQueue']);
-    for (const q of workQueues) expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: expect.anything(), maxReceiveCount: 5 });
+    const receives = Object.fromEntries(workQueues.map((q) => [q.id.replace(/[0-9A-F]{8}$/, ''), q.RedrivePolicy]));
+    expect(receives).toEqual({
+      PipelineSendQueue: { deadLetterTargetArn: expect.anything(), maxReceiveCount: 5 },
+      // Only passing failures come back on the events queue (malformed events are set aside at once).
+      PipelineEventsQueue: { deadLetterTargetArn: expect.anything(), maxReceiveCount: 10 },
+    });
     const visibility = Object.fromEntries(workQueues.map((q) => [q.id.replace(/[0-9A-F]{8}$/, ''), q.VisibilityTimeout]));
     expect(visibility).toEqual({ PipelineSendQueue: 6 * 120, PipelineEventsQueue: 6 * 60 + 5 });
   });

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { envNames } from '../../config';
 import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern, type EventPattern } from '../event-patterns';
 import { tableKeys } from '../table-schema';
-import { engagementBatchSize } from '../queue-settings';
+import { engagementBatchSize, eventsMaxReceiveCount } from '../queue-settings';
 import { PipelineFunction } from './pipeline-function';
 
 export interface MqlPipelineProps {
@@ -250,13 +250,13 @@ export class MqlPipeline extends Construct {
       removalPolicy,
     }));
 
-    const queue = (name: string, visibility: Duration) => {
+    const queue = (name: string, visibility: Duration, maxReceiveCount = 5) => {
       const dlq = new Queue(this, `${name}Dlq`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
       return new Queue(this, name, {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         visibilityTimeout: visibility,
-        deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+        deadLetterQueue: { queue: dlq, maxReceiveCount },
       });
     };
     const senderTimeout = Duration.minutes(2);
@@ -266,7 +266,7 @@ export class MqlPipeline extends Construct {
     // plus the batching window, so a message is not redelivered while its first try may still run.
     const visibility = (timeout: Duration, window = Duration.seconds(0)) => Duration.seconds(timeout.toSeconds() * 6 + window.toSeconds());
     this.sendQueue = queue('SendQueue', visibility(senderTimeout));
-    this.eventsQueue = queue('EventsQueue', visibility(engagementTimeout, engagementBatchingWindow));
+    this.eventsQueue = queue('EventsQueue', visibility(engagementTimeout, engagementBatchingWindow), eventsMaxReceiveCount);
     this.projectBus = new EventBus(this, 'ProjectBus', { eventBusName: `${id.toLowerCase()}-events` });
 
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {

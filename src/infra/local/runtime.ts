@@ -16,7 +16,7 @@ import { makeNotifierHandler } from '../../functions/notifier/handler';
 import { makeReportHandler } from '../../functions/report/handler';
 import { makeSenderHandler } from '../../functions/sender/handler';
 import { leadQualifiedPattern, sesEventsPattern } from '../event-patterns';
-import { engagementBatchSize } from '../queue-settings';
+import { engagementBatchSize, eventsMaxReceiveCount } from '../queue-settings';
 import { LocalEventBus, startEventBridgeEndpoint } from './event-bus';
 import { startHttpApi } from './http-api';
 import { LocalQueue } from './queue';
@@ -161,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const queues = {
     // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
     send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
-    events: new LocalQueue({ name: 'mql-events', batchSize: engagementBatchSize, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
+    events: new LocalQueue({ name: 'mql-events', batchSize: engagementBatchSize, maxReceiveCount: eventsMaxReceiveCount, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
   };
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
   const app = buildApp(
