@@ -28,53 +28,34 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async transition(campaignId: string, from: CampaignStatus[], to: CampaignStatus, extra: Partial<Campaign> = {}) {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':to': to };
-    const sets = ['#status = :to'];
-    from.forEach((s, i) => (values[`:from${i}`] = s));
-    for (const [k, v] of Object.entries(extra)) {
-      if (v === undefined || k === 'status' || k === 'campaignId') continue;
-      names[`#${k}`] = k;
-      values[`:${k}`] = v;
-      sets.push(`#${k} = :${k}`);
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.campaign(campaignId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.setIfStatus(campaignId, { ...withoutKeys(extra), status: to }, from);
   }
 
   async update(campaignId: string, changes: Partial<Campaign>, onlyIf: CampaignStatus[]) {
+    const fields = withoutKeys(changes);
+    delete fields.status; // the status moves by transition only
+    if (!Object.keys(fields).length) return true;
+    return this.setIfStatus(campaignId, fields, onlyIf);
+  }
+
+  /** Sets the fields only while the campaign's status is one of `statuses`; false when it was not. */
+  private async setIfStatus(campaignId: string, fields: Record<string, unknown>, statuses: CampaignStatus[]) {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
-    onlyIf.forEach((s, i) => (values[`:if${i}`] = s));
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === undefined || k === 'status' || k === 'campaignId') continue;
+    statuses.forEach((s, i) => (values[`:if${i}`] = s));
+    for (const [k, v] of Object.entries(fields)) {
       names[`#${k}`] = k;
       values[`:${k}`] = v;
       sets.push(`#${k} = :${k}`);
     }
-    if (!sets.length) return true;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.campaign(campaignId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${onlyIf.map((_, i) => `:if${i}`).join(', ')})`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${statuses.map((_, i) => `:if${i}`).join(', ')})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -148,4 +129,9 @@ export class DynamoProfileStore implements ProfileStore {
     const item = result.Items?.[0];
     return item ? strip<IdealCustomerProfile>(item) : undefined;
   }
+}
+
+/** The fields that may be set on a campaign item: never its id, never an undefined value. */
+function withoutKeys(changes: Partial<Campaign>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(changes).filter(([k, v]) => v !== undefined && k !== 'campaignId'));
 }
