@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Contact, SuppressionReason } from './contact';
+import { emailDomainOf, type Contact, type SuppressionReason } from './contact';
 import { contactIdFor } from './ids';
 
 /**
@@ -77,7 +77,7 @@ export function normaliseAudience(input: z.output<typeof audienceSchema>): Audie
 }
 
 function attributeValues(contact: Contact, attribute: SegmentAttribute): string[] {
-  if (attribute === 'emailDomain') return [contact.email.slice(contact.email.lastIndexOf('@') + 1).toLowerCase()];
+  if (attribute === 'emailDomain') return [emailDomainOf(contact.email)];
   const value = contact[attribute];
   if (value === undefined || value === null || value === '') return [];
   return (Array.isArray(value) ? value : [String(value)]).map((v) => v.toLowerCase());

@@ -103,3 +103,8 @@ export function matchesFilter(contact: Contact, filter: ContactFilter): boolean 
       return contact.suppressed === filter.status;
   }
 }
+
+/** The domain of an address (after its last @), lower-cased: what segments and fit rules call `emailDomain`. */
+export function emailDomainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}

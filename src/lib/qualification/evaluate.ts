@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import type { Contact } from '../contact';
+import { emailDomainOf, type Contact } from '../contact';
 import { orderedBands, type Condition, type CriteriaAttribute, type CriteriaDocument, type Predicate } from './criteria';
 
 /**
@@ -43,7 +43,7 @@ const labelOf = (a: CriteriaAttribute) => labels[a] ?? a;
 type Value = string | boolean | string[] | undefined;
 
 function valueOf(contact: Contact, attribute: CriteriaAttribute): Value {
-  if (attribute === 'emailDomain') return contact.email.split('@')[1]?.toLowerCase();
+  if (attribute === 'emailDomain') return emailDomainOf(contact.email);
   const v = contact[attribute as keyof Contact] as Value | number;
   return typeof v === 'number' ? String(v) : v;
 }

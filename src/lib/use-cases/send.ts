@@ -372,7 +372,7 @@ async function runSendJob(deps: SendDeps, job: Extract<SendJob, { kind: 'send' }
         if (outcome.ok) recorded.push({ contactId, at, state: 'sent', messageId: outcome.messageId });
         else if (outcome.error instanceof SendOutcomeUnknownError) run.sesUnknown = true; // settled by the takeover
         else if (outcome.error instanceof SendingBlockedError) blockedReason = outcome.error.message;
-        else if ((outcome.error as { retryable?: boolean }).retryable) again.push(r);
+        else if (isRetryable(outcome.error)) again.push(r);
         else recorded.push({ contactId, at, state: 'failed', reason: outcome.error.message });
       });
       try {
