@@ -1,12 +1,12 @@
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../src/infra/local/runtime';
-import { sesEvent, type SesEventType } from '../src/infra/local/ses-events';
-import { mapWithConcurrency } from '../src/lib/concurrency';
-import { newId } from '../src/lib/ids';
-import { defaultMachineRules } from '../src/lib/engagement/machine-activity';
-import { computeMetrics } from '../src/lib/engagement/metrics';
-import type { EngagementEvent } from '../src/lib/engagement/ses-event';
+import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { startLocalRuntime } from '../infra/local/runtime';
+import { sesEvent, type SesEventType } from '../infra/local/ses-events';
+import { mapWithConcurrency } from '../lib/shared/concurrency';
+import { newId } from '../lib/shared/ids';
+import { defaultMachineRules } from '../lib/engagement/machine-activity';
+import { computeMetrics } from '../lib/engagement/metrics';
+import type { EngagementEvent } from '../lib/engagement/ses-event';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { recount } from '../test/support/recount';
 

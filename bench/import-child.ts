@@ -1,5 +1,5 @@
-import { apiClient } from '../src/cli/http-client';
-import { importFile } from '../src/cli/import';
+import { apiClient } from '../cli/http-client';
+import { importFile } from '../cli/import';
 
 /**
  * The CLI's import in a process of its own, so its memory is measured apart from the embedded

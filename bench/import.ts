@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../src/infra/local/runtime';
-import { mapWithConcurrency } from '../src/lib/concurrency';
-import { companySizes, seniorities } from '../src/lib/contact';
-import { contactIdFor } from '../src/lib/ids';
-import type { ImportSummary } from '../src/cli/import';
+import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { startLocalRuntime } from '../infra/local/runtime';
+import { mapWithConcurrency } from '../lib/shared/concurrency';
+import { companySizes, seniorities } from '../lib/contacts/contact';
+import { contactIdFor } from '../lib/shared/ids';
+import type { ImportSummary } from '../cli/import';
 
 /**
  * Importing contacts on the embedded stack, as a marketer does it: `mql import contacts.csv`

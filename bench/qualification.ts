@@ -1,10 +1,10 @@
-import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
-import { sesEventsPattern, leadQualifiedPattern } from '../src/infra/event-patterns';
-import type { EventEnvelope } from '../src/infra/local/event-bus';
-import { startLocalRuntime } from '../src/infra/local/runtime';
-import { contactIdFor, shortHash } from '../src/lib/ids';
-import type { EngagementEvent } from '../src/lib/engagement/ses-event';
-import type { OutgoingMessage } from '../src/lib/ports';
+import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { sesEventsPattern, leadQualifiedPattern } from '../infra/event-patterns';
+import type { EventEnvelope } from '../infra/local/event-bus';
+import { startLocalRuntime } from '../infra/local/runtime';
+import { contactIdFor, shortHash } from '../lib/shared/ids';
+import type { EngagementEvent } from '../lib/engagement/ses-event';
+import type { OutgoingMessage } from '../lib/sending/ports';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { envelopeOf } from './engagement';
 

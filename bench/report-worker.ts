@@ -3,11 +3,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { buildAdapters } from '../src/adapters/build-adapters';
-import { buildApp } from '../src/app';
-import { configSchema } from '../src/config';
-import { logger } from '../src/functions/observability';
-import { localClientConfig, localS3Config } from '../src/infra/local/stand-ins';
+import { buildAdapters } from '../adapters/build-adapters';
+import { buildApp } from '../lib/app';
+import { configSchema } from '../lib/config';
+import { logger } from '../functions/observability';
+import { localClientConfig, localS3Config } from '../infra/local/stand-ins';
 
 /**
  * The report function alone, in its own process (as on Lambda), pointed at stand-ins another

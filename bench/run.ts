@@ -1,4 +1,4 @@
-import { logger } from '../src/functions/observability';
+import { logger } from '../functions/observability';
 import { costPerMillionEmails } from './cost-model';
 import { benchEngagement, type EngagementFigures } from './engagement';
 import { benchImport, type ImportFigures } from './import';

@@ -1,6 +1,6 @@
-import { meterCapacity } from '../src/adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../src/infra/local/runtime';
-import type { CampaignStats } from '../src/lib/use-cases/campaigns';
+import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { startLocalRuntime } from '../infra/local/runtime';
+import type { CampaignStats } from '../lib/sending/campaigns';
 
 export interface SendingFigures {
   recipients: number;

@@ -2,4 +2,4 @@
 // The CLI is TypeScript; tsx (a runtime dependency) loads it without a build step.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/mql.ts');
+await import('../cli/mql.ts');

@@ -3,11 +3,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App as PipelineApp } from '../../src/app';
-import { makeEngagementHandler } from '../../src/functions/engagement/handler';
-import { logger } from '../../src/functions/observability';
-import { MqlPipeline } from '../../src/infra/aws/mql-pipeline';
-import { PipelineOperations, setAsideLog } from '../../src/infra/aws/operations';
+import type { App as PipelineApp } from '../../lib/app';
+import { makeEngagementHandler } from '../../functions/engagement/handler';
+import { logger } from '../../functions/observability';
+import { MqlPipeline } from '../../infra/aws/mql-pipeline';
+import { PipelineOperations, setAsideLog } from '../../infra/aws/operations';
 
 let template: Template;
 let jwtTemplate: Template;

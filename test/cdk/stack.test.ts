@@ -6,10 +6,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MqlPipeline, type MqlPipelineProps } from '../../src/infra/aws/mql-pipeline';
-import { MqlPipelineStack } from '../../src/infra/aws/stack';
-import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern } from '../../src/infra/event-patterns';
-import { parseSesEvent } from '../../src/lib/engagement/ses-event';
+import { MqlPipeline, type MqlPipelineProps } from '../../infra/aws/mql-pipeline';
+import { MqlPipelineStack } from '../../infra/aws/stack';
+import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern } from '../../infra/event-patterns';
+import { parseSesEvent } from '../../lib/engagement/ses-event';
 
 const pipelineProps: MqlPipelineProps = { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' };
 /** Templates only: no Lambda bundling (`npm run synth` bundles, in CI too). */

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../../src/demo/demo';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { parseSesEvent, type EngagementEvent } from '../../src/lib/engagement/ses-event';
+import { runDemo, type DemoResult } from '../../demo/demo';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { parseSesEvent, type EngagementEvent } from '../../lib/engagement/ses-event';
 import { recount } from '../support/recount';
-import { logger } from '../../src/functions/observability';
+import { logger } from '../../functions/observability';
 
 logger.setLogLevel('ERROR');
 let first: DemoResult;

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../../src/demo/demo';
-import { logger } from '../../src/functions/observability';
-import { buildReport } from '../../src/lib/report/report';
-import { renderReportHtml } from '../../src/lib/report/render-html';
-import type { WrittenReport } from '../../src/lib/use-cases/reports';
+import { runDemo, type DemoResult } from '../../demo/demo';
+import { logger } from '../../functions/observability';
+import { buildReport } from '../../lib/reports/report';
+import { renderReportHtml } from '../../lib/reports/render-html';
+import type { WrittenReport } from '../../lib/reports/write-reports';
 import { callApi, makeLead } from '../support/reports';
 
 logger.setLogLevel('ERROR');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../../src/demo/demo';
-import { logger } from '../../src/functions/observability';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { parseSesEvent, type EngagementEvent } from '../../src/lib/engagement/ses-event';
+import { runDemo, type DemoResult } from '../../demo/demo';
+import { logger } from '../../functions/observability';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { parseSesEvent, type EngagementEvent } from '../../lib/engagement/ses-event';
 import { recount } from '../support/recount';
 
 /**

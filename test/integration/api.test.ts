@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeApiHandler, MAX_BODY_BYTES } from '../../src/functions/api/handler';
-import { logger } from '../../src/functions/observability';
-import { sesEventsPattern } from '../../src/infra/event-patterns';
-import type { EventEnvelope } from '../../src/infra/local/event-bus';
-import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
-import { contactIdFor } from '../../src/lib/ids';
-import { TransientDependencyError } from '../../src/lib/errors';
+import { makeApiHandler, MAX_BODY_BYTES } from '../../functions/api/handler';
+import { logger } from '../../functions/observability';
+import { sesEventsPattern } from '../../infra/event-patterns';
+import type { EventEnvelope } from '../../infra/local/event-bus';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import { contactIdFor } from '../../lib/shared/ids';
+import { TransientDependencyError } from '../../lib/shared/errors';
 import { expectDocumented } from '../support/openapi-responses';
 
 /**

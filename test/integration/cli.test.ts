@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProgram, runCli } from '../../src/cli/program';
-import { logger } from '../../src/functions/observability';
-import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
-import { contactIdFor } from '../../src/lib/ids';
+import { buildProgram, runCli } from '../../cli/program';
+import { logger } from '../../functions/observability';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import { contactIdFor } from '../../lib/shared/ids';
 
 /** The `mql` CLI against the local runtime, run in-process (and once as the real bin). */
 logger.setLogLevel('CRITICAL');

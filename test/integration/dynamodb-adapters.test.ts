@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoCampaignStore } from '../../src/adapters/dynamodb/campaign-store';
-import { DynamoContactStore } from '../../src/adapters/dynamodb/contact-store';
-import { DynamoEngagementStore } from '../../src/adapters/dynamodb/engagement-store';
-import { DynamoLeadStore } from '../../src/adapters/dynamodb/lead-store';
-import { DynamoSendLedger } from '../../src/adapters/dynamodb/send-ledger';
-import { DynamoSendProgressStore } from '../../src/adapters/dynamodb/send-progress-store';
-import type { Contact } from '../../src/lib/contact';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { computeMetrics } from '../../src/lib/engagement/metrics';
-import { contactIdFor } from '../../src/lib/ids';
-import type { Lead } from '../../src/lib/lead';
-import { recordEngagement } from '../../src/lib/use-cases/record-engagement';
+import { DynamoCampaignStore } from '../../adapters/dynamodb/campaign-store';
+import { DynamoContactStore } from '../../adapters/dynamodb/contact-store';
+import { DynamoEngagementStore } from '../../adapters/dynamodb/engagement-store';
+import { DynamoLeadStore } from '../../adapters/dynamodb/lead-store';
+import { DynamoSendLedger } from '../../adapters/dynamodb/send-ledger';
+import { DynamoSendProgressStore } from '../../adapters/dynamodb/send-progress-store';
+import type { Contact } from '../../lib/contacts/contact';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { computeMetrics } from '../../lib/engagement/metrics';
+import { contactIdFor } from '../../lib/shared/ids';
+import type { Lead } from '../../lib/qualification/lead';
+import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { startDynamo } from '../support/dynamo';
 import { generateEventLog, prng, shuffle } from '../support/event-log';
 import { recount } from '../support/recount';
@@ -219,7 +219,7 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
 describe('campaign stats checkpoints', () => {
   it('folds old deltas into a checkpoint without changing the figures, and reads only newer deltas after it', async () => {
     const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
-    const { newId } = await import('../../src/lib/ids');
+    const { newId } = await import('../../lib/shared/ids');
     const base = Date.parse('2026-03-01T00:00:00Z');
     const put = (i: number) => store.putDelta({ campaignId: 'cmp_ck', deltaId: newId('d', new Date(base + i * 1000)), counters: { sent: 1, [`link:l${i % 3}:clicks`]: 2 }, linkUrls: { [`l${i % 3}`]: `https://a.example/${i % 3}` }, at: '' });
     for (let i = 0; i < 250; i++) await put(i);
@@ -238,8 +238,8 @@ describe('campaign stats checkpoints', () => {
 
 describe('suppression from engagement', () => {
   it('suppresses after transient bounces of three different messages, counting a replayed bounce once', async () => {
-    const { suppressionListener } = await import('../../src/lib/use-cases/react-to-engagement');
-    const { emptyRecipient } = await import('../../src/lib/engagement/recipient');
+    const { suppressionListener } = await import('../../lib/engagement/listeners');
+    const { emptyRecipient } = await import('../../lib/engagement/recipient');
     const contacts = new DynamoContactStore(dynamo.db, dynamo.tableName);
     const c = contact('soft@northwind.example');
     await contacts.upsertMany([c]);

@@ -5,12 +5,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logger } from '../../src/functions/observability';
-import { computeMetrics } from '../../src/lib/engagement/metrics';
-import { contactIdFor } from '../../src/lib/ids';
-import { signUnsubscribeToken } from '../../src/lib/unsubscribe-token';
-import { localClientConfig } from '../../src/infra/local/stand-ins';
-import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
+import { logger } from '../../functions/observability';
+import { computeMetrics } from '../../lib/engagement/metrics';
+import { contactIdFor } from '../../lib/shared/ids';
+import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
+import { localClientConfig } from '../../infra/local/stand-ins';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 
 logger.setLogLevel('ERROR');
 const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
@@ -69,7 +69,7 @@ describe('the local runtime', () => {
   });
 
   it('counts the good events of a batch that carries a poison message, and sets only the poison aside', async () => {
-    const { sesEvent } = await import('../../src/infra/local/ses-events');
+    const { sesEvent } = await import('../../infra/local/ses-events');
     const mail = (n: number) => ({ messageId: `mix-${n}`, sentAt: '2026-03-02T14:00:00.000Z', from: 'a@acme.example', to: `p${n}@northwind.example`, subject: 's', configurationSet: 'mql-pipeline-events', campaignId: 'cmp_mixed', contactId: `ct_mix${n}` });
     const good = [0, 1, 2].flatMap((n) => [
       sesEvent('Send', mail(n)),

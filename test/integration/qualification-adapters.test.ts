@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoActivityStore } from '../../src/adapters/dynamodb/activity-store';
-import { DynamoCriteriaStore } from '../../src/adapters/dynamodb/criteria-store';
-import { DynamoLeadStore } from '../../src/adapters/dynamodb/lead-store';
-import { DynamoRoutingStore } from '../../src/adapters/dynamodb/routing-store';
-import type { Lead } from '../../src/lib/lead';
-import { criteriaDocumentSchema } from '../../src/lib/qualification/criteria';
-import { defaultRoutingRules } from '../../src/lib/qualification/routing';
+import { DynamoActivityStore } from '../../adapters/dynamodb/activity-store';
+import { DynamoCriteriaStore } from '../../adapters/dynamodb/criteria-store';
+import { DynamoLeadStore } from '../../adapters/dynamodb/lead-store';
+import { DynamoRoutingStore } from '../../adapters/dynamodb/routing-store';
+import type { Lead } from '../../lib/qualification/lead';
+import { criteriaDocumentSchema } from '../../lib/qualification/criteria';
+import { defaultRoutingRules } from '../../lib/qualification/routing';
 import { startDynamo } from '../support/dynamo';
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;

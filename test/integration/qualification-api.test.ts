@@ -2,12 +2,12 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig } from '../../src/infra/local/stand-ins';
-import { logger } from '../../src/functions/observability';
-import { leadQualifiedDetailType, leadQualifiedDetailSchema, projectEventSource } from '../../src/lib/lead';
-import { contactIdFor } from '../../src/lib/ids';
-import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
-import type { EventEnvelope } from '../../src/infra/local/event-bus';
+import { localClientConfig } from '../../infra/local/stand-ins';
+import { logger } from '../../functions/observability';
+import { leadQualifiedDetailType, leadQualifiedDetailSchema, projectEventSource } from '../../lib/qualification/lead';
+import { contactIdFor } from '../../lib/shared/ids';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import type { EventEnvelope } from '../../infra/local/event-bus';
 
 logger.setLogLevel('ERROR');
 let runtime: LocalRuntime;

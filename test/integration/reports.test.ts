@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../../src/demo/demo';
-import { logger } from '../../src/functions/observability';
-import { makeApiHandler } from '../../src/functions/api/handler';
-import { makeReportHandler } from '../../src/functions/report/handler';
-import { buildApp } from '../../src/app';
-import type { CampaignMetrics } from '../../src/lib/engagement/metrics';
-import type { Report } from '../../src/lib/report/report';
-import type { RequestedReport, WrittenReport } from '../../src/lib/use-cases/reports';
+import { runDemo, type DemoResult } from '../../demo/demo';
+import { logger } from '../../functions/observability';
+import { makeApiHandler } from '../../functions/api/handler';
+import { makeReportHandler } from '../../functions/report/handler';
+import { buildApp } from '../../lib/app';
+import type { CampaignMetrics } from '../../lib/engagement/metrics';
+import type { Report } from '../../lib/reports/report';
+import type { RequestedReport, WrittenReport } from '../../lib/reports/write-reports';
 import { callApi, fetchText, giveFeedback, parseCsv } from '../support/reports';
 
 logger.setLogLevel('ERROR');

@@ -2,12 +2,12 @@ import { SESv2Client, SendBulkEmailCommand } from '@aws-sdk/client-sesv2';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logger } from '../../src/functions/observability';
-import { localClientConfig } from '../../src/infra/local/stand-ins';
-import { startLocalRuntime, type LocalRuntime } from '../../src/infra/local/runtime';
-import { contactIdFor } from '../../src/lib/ids';
-import { signUnsubscribeToken } from '../../src/lib/unsubscribe-token';
-import type { CampaignStats } from '../../src/lib/use-cases/campaigns';
+import { logger } from '../../functions/observability';
+import { localClientConfig } from '../../infra/local/stand-ins';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import { contactIdFor } from '../../lib/shared/ids';
+import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
+import type { CampaignStats } from '../../lib/sending/campaigns';
 
 logger.setLogLevel('ERROR');
 const RATE = 25;
@@ -177,7 +177,7 @@ describe('sending on the embedded stack, with a local SES that throttles above i
   it('drives pause and cancel from the mql CLI', async () => {
     const id = await createCampaign('Software');
     const mql = (...args: string[]) =>
-      promisify(execFile)('npx', ['tsx', 'src/cli/mql.ts', '--endpoint', runtime.apiUrl, ...args], { cwd: `${__dirname}/../..` });
+      promisify(execFile)('npx', ['tsx', 'cli/mql.ts', '--endpoint', runtime.apiUrl, ...args], { cwd: `${__dirname}/../..` });
     expect(JSON.parse((await mql('--json', 'campaign', 'cancel', id)).stdout)).toMatchObject({ campaignId: id, status: 'cancelled', changed: true });
     await expect(mql('campaign', 'pause', id)).rejects.toMatchObject({ stderr: expect.stringContaining('error 409 CONFLICT') });
   });

@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
-import { tableKeys } from '../../src/infra/table-schema';
+import { tableKeys } from '../../adapters/dynamodb/table-schema';
 
 /** Starts an in-memory dynalite on a free port with the project's table; for integration tests. */
 export async function startDynamo(tableName = 'mql-test') {

@@ -1,6 +1,6 @@
-import { shortHash } from '../../src/lib/ids';
-import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
-import { seededRandom } from '../../src/lib/random';
+import { shortHash } from '../../lib/shared/ids';
+import type { EngagementEvent } from '../../lib/engagement/ses-event';
+import { seededRandom } from '../../lib/shared/random';
 
 /** The project's seeded generator, so generated logs are the same on every run. */
 export const prng = seededRandom;

@@ -1,7 +1,8 @@
-import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../src/lib/lead';
-import type { ActivityStore, CriteriaStore, LeadStore, Page, RoutingStore, StoredRouting } from '../../src/lib/ports';
-import type { CriteriaDraft, CriteriaVersion } from '../../src/lib/qualification/criteria';
-import { sealedActivity, type Activity } from '../../src/lib/qualification/evaluate';
+import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
+import type { ActivityStore, CriteriaStore, LeadStore, RoutingStore, StoredRouting } from '../../lib/qualification/ports';
+import type { Page } from '../../lib/shared/ports';
+import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
+import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
 
 /** In-memory stores with the same conditional semantics as the DynamoDB adapters, for unit tests. */
 export class MemoryLeads implements LeadStore {

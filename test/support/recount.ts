@@ -1,5 +1,5 @@
-import { flagActivity, type MachineRules } from '../../src/lib/engagement/machine-activity';
-import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
+import { flagActivity, type MachineRules } from '../../lib/engagement/machine-activity';
+import type { EngagementEvent } from '../../lib/engagement/ses-event';
 
 export interface Recount {
   sent: number;

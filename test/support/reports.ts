@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import type { LocalRuntime } from '../../src/infra/local/runtime';
-import type { Lead } from '../../src/lib/lead';
+import type { LocalRuntime } from '../../infra/local/runtime';
+import type { Lead } from '../../lib/qualification/lead';
 
 /** A JSON call to the local API, answering status and body (errors included). */
 export async function callApi<T = Record<string, unknown>>(runtime: LocalRuntime, method: string, path: string, body?: unknown) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { audienceSchema, describeExclusions, exclusionReason, inAudience, MAX_LIST_SIZE, normaliseAudience } from '../../src/lib/audience';
-import type { Contact } from '../../src/lib/contact';
-import { contactIdFor } from '../../src/lib/ids';
+import { audienceSchema, describeExclusions, exclusionReason, inAudience, MAX_LIST_SIZE, normaliseAudience } from '../../lib/sending/audience';
+import type { Contact } from '../../lib/contacts/contact';
+import { contactIdFor } from '../../lib/shared/ids';
 
 const contact = (over: Partial<Contact> = {}): Contact => ({
   contactId: 'ct_1', email: 'dana@Northwind.example', consent: true, createdAt: '', updatedAt: '',

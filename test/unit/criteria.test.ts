@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../src/lib/contact';
-import { criteriaDocumentSchema, criteriaFromProfile, type CriteriaInput } from '../../src/lib/qualification/criteria';
-import { evaluate, evaluateFit, testCondition, type Activity } from '../../src/lib/qualification/evaluate';
+import type { Contact } from '../../lib/contacts/contact';
+import { criteriaDocumentSchema, criteriaFromProfile, type CriteriaInput } from '../../lib/qualification/criteria';
+import { evaluate, evaluateFit, testCondition, type Activity } from '../../lib/qualification/evaluate';
 
 const contact = (extra: Partial<Contact> = {}): Contact => ({
   contactId: 'ct_1', email: 'dana.lee@northwind.example', firstName: 'Dana', company: 'Northwind', industry: 'Software',

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Campaign } from '../../src/lib/campaign';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { computeMetrics } from '../../src/lib/engagement/metrics';
-import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
-import type { CampaignStore, ContactStore, EngagementStore, LeadStore, SendLedger } from '../../src/lib/ports';
-import { eraseContact } from '../../src/lib/use-cases/personal-data';
-import { recordEngagement } from '../../src/lib/use-cases/record-engagement';
+import type { Campaign } from '../../lib/sending/campaign';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { computeMetrics } from '../../lib/engagement/metrics';
+import type { EngagementEvent } from '../../lib/engagement/ses-event';
+import type { CampaignStore, SendLedger } from '../../lib/sending/ports';
+import type { ContactStore } from '../../lib/contacts/ports';
+import type { EngagementStore } from '../../lib/engagement/ports';
+import type { LeadStore } from '../../lib/qualification/ports';
+import { eraseContact } from '../../lib/contacts/personal-data';
+import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
 import { MemoryActivities } from '../support/memory-qualification';
 

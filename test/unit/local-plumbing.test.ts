@@ -2,9 +2,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { leadQualifiedPattern, sesEventsPattern } from '../../src/infra/event-patterns';
-import { matchesPattern } from '../../src/infra/local/event-bus';
-import { LocalQueue } from '../../src/infra/local/queue';
+import { leadQualifiedPattern, sesEventsPattern } from '../../infra/event-patterns';
+import { matchesPattern } from '../../infra/local/event-bus';
+import { LocalQueue } from '../../infra/local/queue';
 
 const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
 const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));

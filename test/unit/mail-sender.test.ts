@@ -1,8 +1,8 @@
 import { SESv2Client, SendBulkEmailCommand, SendEmailCommand, TooManyRequestsException, MessageRejected, BadRequestException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PermanentSendError, SesMailSender, classifyBulkEntry, classifySesError } from '../../src/adapters/ses/mail-sender';
-import { SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../src/lib/errors';
+import { PermanentSendError, SesMailSender, classifyBulkEntry, classifySesError } from '../../adapters/ses/mail-sender';
+import { SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../lib/shared/errors';
 
 const ses = mockClient(SESv2Client);
 const message = {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { instrumented } from '../../src/functions/instrumented';
-import { METRICS_NAMESPACE, metrics, metricNames } from '../../src/functions/observability';
+import { instrumented } from '../../functions/instrumented';
+import { METRICS_NAMESPACE, metrics, metricNames } from '../../functions/observability';
 
 /** Runs `fn` and returns the CloudWatch EMF documents the metrics wrote to stdout meanwhile. */
 async function emfDuring(fn: () => Promise<unknown>) {

@@ -2,10 +2,10 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeApiHandler } from '../../src/functions/api/handler';
-import { buildOpenApiDocument } from '../../src/functions/api/openapi';
-import { routes } from '../../src/functions/api/routes';
-import type { App } from '../../src/app';
+import { makeApiHandler } from '../../functions/api/handler';
+import { buildOpenApiDocument } from '../../functions/api/openapi';
+import { routes } from '../../functions/api/routes';
+import type { App } from '../../lib/app';
 
 const committed = JSON.parse(readFileSync(join(__dirname, '../../docs/openapi.json'), 'utf8'));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, batchSizeFor, bookSends } from '../../src/lib/pacing';
+import { backoffMs, batchSizeFor, bookSends } from '../../lib/sending/pacing';
 
 describe('pacing at the account send rate', () => {
   it('books calls back to back, each going at the start of its last interval', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { computeMetrics } from '../../src/lib/engagement/metrics';
-import { addCounters, applyEvent, emptyRecipient, project, type Counters } from '../../src/lib/engagement/recipient';
-import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
-import { criteriaFromProfile } from '../../src/lib/qualification/criteria';
-import { evaluateFit } from '../../src/lib/qualification/evaluate';
-import type { ProfileInput } from '../../src/lib/profile';
-import type { Contact } from '../../src/lib/contact';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { computeMetrics } from '../../lib/engagement/metrics';
+import { addCounters, applyEvent, emptyRecipient, project, type Counters } from '../../lib/engagement/recipient';
+import type { EngagementEvent } from '../../lib/engagement/ses-event';
+import { criteriaFromProfile } from '../../lib/qualification/criteria';
+import { evaluateFit } from '../../lib/qualification/evaluate';
+import type { ProfileInput } from '../../lib/qualification/profile';
+import type { Contact } from '../../lib/contacts/contact';
 
 const sentAt = '2026-03-02T14:00:00.000Z';
 let n = 0;

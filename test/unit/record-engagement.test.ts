@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { computeMetrics } from '../../src/lib/engagement/metrics';
-import type { EngagementEvent } from '../../src/lib/engagement/ses-event';
-import type { EngagementStore } from '../../src/lib/ports';
-import { recordEngagement, type RecipientChange } from '../../src/lib/use-cases/record-engagement';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { computeMetrics } from '../../lib/engagement/metrics';
+import type { EngagementEvent } from '../../lib/engagement/ses-event';
+import type { EngagementStore } from '../../lib/engagement/ports';
+import { recordEngagement, type RecipientChange } from '../../lib/engagement/record-engagement';
 import { generateEventLog, prng, shuffle } from '../support/event-log';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
 import { recount } from '../support/recount';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractLinks, placeholdersOf, renderMessage, unguardedPlaceholders, validateTemplates } from '../../src/lib/render';
-import { signUnsubscribeToken, unsubscribeHeaders, verifyUnsubscribeToken } from '../../src/lib/unsubscribe-token';
+import { extractLinks, placeholdersOf, renderMessage, unguardedPlaceholders, validateTemplates } from '../../lib/sending/render';
+import { signUnsubscribeToken, unsubscribeHeaders, verifyUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 
 const templates = {
   subject: 'Hi {{default firstName "there"}}',

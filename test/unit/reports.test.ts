@@ -1,17 +1,17 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import type { Campaign } from '../../src/lib/campaign';
-import { defaultMachineRules } from '../../src/lib/engagement/machine-activity';
-import { emptyRecipient, project, type Counters, type RecipientEngagement } from '../../src/lib/engagement/recipient';
-import { ValidationError } from '../../src/lib/errors';
-import type { Lead } from '../../src/lib/lead';
-import { leadStages } from '../../src/lib/lead';
-import { criteriaVersionOf, isAcceptedBySales, stageLabels } from '../../src/lib/report/lead-stages';
-import { parsePeriod, periodBounds, previousDays } from '../../src/lib/report/period';
-import { activitySeries, buildReport, type ReportCampaignInput } from '../../src/lib/report/report';
-import { csvChunks, leadColumns, leadRow, recipientColumns, recipientRow } from '../../src/lib/report/render-csv';
-import { HTML_LEAD_ROWS, renderReportHtml } from '../../src/lib/report/render-html';
-import { reportKeys } from '../../src/lib/use-cases/reports';
+import type { Campaign } from '../../lib/sending/campaign';
+import { defaultMachineRules } from '../../lib/engagement/machine-activity';
+import { emptyRecipient, project, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
+import { ValidationError } from '../../lib/shared/errors';
+import type { Lead } from '../../lib/qualification/lead';
+import { leadStages } from '../../lib/qualification/lead';
+import { criteriaVersionOf, isAcceptedBySales, stageLabels } from '../../lib/reports/lead-stages';
+import { parsePeriod, periodBounds, previousDays } from '../../lib/reports/period';
+import { activitySeries, buildReport, type ReportCampaignInput } from '../../lib/reports/report';
+import { csvChunks, leadColumns, leadRow, recipientColumns, recipientRow } from '../../lib/reports/render-csv';
+import { HTML_LEAD_ROWS, renderReportHtml } from '../../lib/reports/render-html';
+import { reportKeys } from '../../lib/reports/write-reports';
 import { makeLead } from '../support/reports';
 
 const campaign = (id: string, over: Partial<Campaign> = {}): Campaign => ({

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSesEvent } from '../../src/lib/engagement/ses-event';
+import { parseSesEvent } from '../../lib/engagement/ses-event';
 
 const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
 const fixtures = readdirSync(fixtureDir)

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient } from '../../src/cli/http-client';
-import { isLoopback, regionOfEndpoint, sigV4Signer } from '../../src/cli/sigv4';
+import { apiClient } from '../../cli/http-client';
+import { isLoopback, regionOfEndpoint, sigV4Signer } from '../../cli/sigv4';
 
 /**
  * The CLI signs requests to a deployed API with SigV4 from the standard credential chain. A local

@@ -1,0 +1,113 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CriteriaStore } from '../../lib/qualification/ports';
+import type { Page } from '../../lib/shared/ports';
+import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
+import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+
+const strip = <T>(item: Record<string, unknown>): T => {
+  const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
+  return rest as T;
+};
+
+/**
+ * Criteria sets: `CRITERIA#id / DRAFT` (edited under a revision check, listed through gsi1) and
+ * `CRITERIA#id / V#000001…` (immutable: written once by a conditional put).
+ */
+export class DynamoCriteriaStore implements CriteriaStore {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  /**
+   * A conditional put that recognises its own write: when the SDK retries a put whose response was
+   * lost, the retry fails the condition although the first attempt took effect. `mine` reads the
+   * stored item back to tell that apart from a real conflict.
+   */
+  private async conditionalPut(item: Record<string, unknown>, condition: string, values: Record<string, unknown> | undefined, mine: (stored: Record<string, unknown>) => boolean) {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }));
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const stored = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+      return Boolean(stored.Item && mine(stored.Item));
+    }
+  }
+
+  createDraft(draft: CriteriaDraft) {
+    const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
+    return this.conditionalPut(item, 'attribute_not_exists(pk)', undefined, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt);
+  }
+
+  async getDraft(criteriaId: string) {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.criteriaDraft(criteriaId), ConsistentRead: true }));
+    return r.Item ? strip<CriteriaDraft>(r.Item) : undefined;
+  }
+
+  saveDraft(draft: CriteriaDraft, expectedRevision: number) {
+    const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
+    return this.conditionalPut(item, 'revision = :r', { ':r': expectedRevision }, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt && d.publishedRevision === draft.publishedRevision);
+  }
+
+  putVersion(version: CriteriaVersion) {
+    return this.conditionalPut({ ...keys.criteriaVersion(version.criteriaId, version.version), ...version }, 'attribute_not_exists(pk)', undefined, (v) => v.fromRevision === version.fromRevision && v.publishedAt === version.publishedAt);
+  }
+
+  async getVersion(criteriaId: string, version?: number) {
+    if (version !== undefined) {
+      const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.criteriaVersion(criteriaId, version) }));
+      return r.Item ? strip<CriteriaVersion>(r.Item) : undefined;
+    }
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return r.Items?.[0] ? strip<CriteriaVersion>(r.Items[0]) : undefined;
+  }
+
+  async listVersions(criteriaId: string) {
+    const out: CriteriaVersion[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+          ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(r.Items ?? []).map((i) => strip<CriteriaVersion>(i)));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async list(cursor?: string): Promise<Page<CriteriaDraft>> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'CRITERIA' },
+        ScanIndexForward: false,
+        Limit: 50,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (r.Items ?? []).map((i) => strip<CriteriaDraft>(i)), cursor: encodeCursor(r.LastEvaluatedKey) };
+  }
+
+  async getDefault() {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.criteriaDefault(), ConsistentRead: true }));
+    return r.Item?.criteriaId as string | undefined;
+  }
+
+  setDefault(criteriaId: string, onlyIfUnset: boolean) {
+    return this.conditionalPut({ ...keys.criteriaDefault(), criteriaId }, onlyIfUnset ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR attribute_exists(pk)', undefined, (d) => d.criteriaId === criteriaId);
+  }
+}

@@ -1,0 +1,197 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
+import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
+import type { Page } from '../../lib/shared/ports';
+import { randomBytes } from 'node:crypto';
+import { chunk } from '../../lib/shared/concurrency';
+import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+
+/**
+ * Recipient items hold the engagement state as compact JSON (`st`), a version (`v`) for optimistic
+ * concurrency, and the deltas not yet known counted (`pd`). Campaign deltas are items of their own
+ * in the campaign's partition; a campaign's counters are their sum (docs/engagement.md).
+ */
+/** Fold deltas into the checkpoint once this many can be. */
+const CHECKPOINT_EVERY = 100;
+
+export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
+
+export class DynamoEngagementStore implements EngagementStore {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async getRecipients(refs: { campaignId: string; contactId: string }[]) {
+    const out = new Map<string, StoredRecipient>();
+    const unique = [...new Map(refs.map((r) => [recipientKey(r.campaignId, r.contactId), r])).values()];
+    for (const part of chunk(unique, 100)) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table]: { Keys: part.map((r) => keys.recipient(r.campaignId, r.contactId)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const stored = fromItem(item);
+          out.set(recipientKey(stored.state.campaignId, stored.state.contactId), stored);
+        }
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async putRecipient(recipient: StoredRecipient, expectedVersion: number) {
+    const { campaignId, contactId, ...state } = recipient.state;
+    // The write carries a token of this call: when DynamoDB applied it but the response was lost,
+    // the SDK's retry of the identical request finds its own write (same version, same token) and
+    // succeeds, instead of reporting a conflict for a write that is in fact ours.
+    const writeToken = randomBytes(6).toString('base64url'); // short: it is stored on every recipient
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...keys.recipient(campaignId, contactId),
+            v: recipient.version,
+            wt: writeToken,
+            st: JSON.stringify(state),
+            pd: Object.keys(recipient.pending).length ? JSON.stringify(recipient.pending) : undefined,
+          },
+          ConditionExpression: `${expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected'} OR (v = :next AND wt = :token)`,
+          ExpressionAttributeValues: {
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+            ':next': recipient.version,
+            ':token': writeToken,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string) {
+    const found = new Set<string>();
+    const unique = [...new Map(refs.map((r) => [r.deltaId, r])).values()];
+    for (const part of chunk(unique, 100)) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+        [this.table]: { Keys: part.map((r) => keys.delta(r.campaignId, r.deltaId)), ConsistentRead: true, ProjectionExpression: 'sk, ex' },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          if (contactId && (item.ex as string[] | undefined)?.includes(contactId)) continue; // written, but not counting this recipient
+          found.add(String(item.sk).slice('DELTA#'.length));
+        }
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  async putDelta(delta: CampaignDelta) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...keys.delta(delta.campaignId, delta.deltaId),
+            c: delta.counters,
+            lu: delta.linkUrls,
+            at: delta.at,
+            ...(delta.excluded?.length ? { ex: delta.excluded } : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async campaignCounters(campaignId: string, options: { compactBefore?: string } = {}) {
+    const checkpoint = (
+      await this.db.send(new GetCommand({ TableName: this.table, Key: keys.checkpoint(campaignId), ConsistentRead: true }))
+    ).Item as { through?: string; c?: Counters; lu?: Record<string, string>; v?: number } | undefined;
+    const counters: Counters = addCounters({}, checkpoint?.c ?? {});
+    const linkUrls: Record<string, string> = { ...(checkpoint?.lu ?? {}) };
+    const after = `DELTA#${checkpoint?.through ?? ''}`;
+    // Deltas sort by id, and ids by creation time: those before `compactBefore` form a prefix.
+    const compactable: Counters = {};
+    const compactableUrls: Record<string, string> = {};
+    let compactedThrough: string | undefined;
+    let compactedCount = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :end',
+          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':after': after, ':end': 'DELTA#\uffff' },
+          ProjectionExpression: 'sk, c, lu',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (item.sk === after) continue; // BETWEEN is inclusive; the checkpoint already holds it
+        const deltaId = String(item.sk).slice('DELTA#'.length);
+        addCounters(counters, (item.c ?? {}) as Counters);
+        Object.assign(linkUrls, item.lu ?? {});
+        if (options.compactBefore && deltaId < options.compactBefore) {
+          addCounters(compactable, (item.c ?? {}) as Counters);
+          Object.assign(compactableUrls, item.lu ?? {});
+          compactedThrough = deltaId;
+          compactedCount++;
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+
+    if (compactedThrough && compactedCount >= CHECKPOINT_EVERY) {
+      const version = checkpoint?.v ?? 0;
+      await this.db
+        .send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...keys.checkpoint(campaignId),
+              through: compactedThrough,
+              c: addCounters(addCounters({}, checkpoint?.c ?? {}), compactable),
+              lu: { ...(checkpoint?.lu ?? {}), ...compactableUrls },
+              v: version + 1,
+            },
+            // Two readers compacting at once: the first wins, the other's work is simply dropped.
+            ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
+            ExpressionAttributeValues: version === 0 ? undefined : { ':v': version },
+          }),
+        )
+        .catch((error) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    }
+    return { counters, linkUrls };
+  }
+
+  async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+        ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':r': 'RCPT#' },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+}
+
+function fromItem(item: Record<string, unknown>): StoredRecipient {
+  const campaignId = String(item.pk).slice('CAMPAIGN#'.length);
+  const contactId = String(item.sk).slice('RCPT#'.length);
+  const state = JSON.parse(String(item.st)) as Omit<RecipientEngagement, 'campaignId' | 'contactId'>;
+  return {
+    state: { campaignId, contactId, ...state },
+    version: Number(item.v),
+    pending: item.pd ? JSON.parse(String(item.pd)) : {},
+  };
+}

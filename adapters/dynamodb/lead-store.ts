@@ -1,0 +1,224 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
+import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
+import type { LeadStore } from '../../lib/qualification/ports';
+import type { Page } from '../../lib/shared/ports';
+import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+
+const strip = (item: Record<string, unknown>): Lead => {
+  const { pk, sk, gsi1pk, gsi1sk, notifyClaimedAt, notifyClaimToken, notifyMessageId, ...rest } = item;
+  return rest as unknown as Lead;
+};
+
+/** Leads of a campaign are listed through gsi1; a contact's leads without a campaign are not. */
+const indexKeys = (lead: Lead) => (lead.campaignId ? { gsi1pk: `MQLS#${lead.campaignId}`, gsi1sk: `${lead.qualifiedAt}#${lead.contactId}` } : {});
+
+/**
+ * One current lead item per contact (`CONTACT#id / LEAD`): the conditional put is what makes an MQL
+ * once per lifecycle. When a closed lead's contact re-qualifies, the closed lead is first copied to
+ * `LEAD#<lifecycle>` (same index keys, so campaign listings keep it), then replaced conditionally.
+ */
+export class DynamoLeadStore implements LeadStore {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  async createIfAbsent(lead: Lead) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.lead(lead.contactId), ...indexKeys(lead), ...lead },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(contactId: string) {
+    const result = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.lead(contactId), ConsistentRead: true }));
+    return result.Item ? strip(result.Item) : undefined;
+  }
+
+  async listByCampaign(campaignId: string, cursor?: string): Promise<Page<Lead>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `MQLS#${campaignId}` },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    // An archived lifecycle and the item it was copied from share index keys while a replacement
+    // is under way: they sort next to each other, so dropping the repeat here lists it once.
+    const items = (result.Items ?? []).map(strip).filter((l, i, all) => i === 0 || all[i - 1]!.leadId !== l.leadId);
+    return { items, cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  async replaceClosed(lead: Lead, previous: Lead) {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(previous.contactId, previous.lifecycle ?? 1), ...indexKeys(previous), ...previous } }),
+    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.lead(lead.contactId), ...indexKeys(lead), ...lead },
+          ConditionExpression: 'leadId = :prev AND #stage = :stage',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':prev': previous.leadId, ':stage': previous.stage },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getMany(contactIds: string[]) {
+    const unique = [...new Set(contactIds)];
+    const out: Lead[] = [];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.lead(id)), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length) {
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) out.push(strip(item));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async updateStage(
+    contactId: string,
+    expected: { leadId: string; stage: LeadStage },
+    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+  ) {
+    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entry)'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = { ':stage': change.stage, ':entry': [change.entry], ':empty': [], ':id': expected.leadId, ':cur': expected.stage };
+    if (change.rejectionReason) (sets.push('rejectionReason = :reason'), (values[':reason'] = change.rejectionReason));
+    if (change.rejectionReason === null) removes.push('rejectionReason');
+    if (change.closedAt) (sets.push('closedAt = :closed'), (values[':closed'] = change.closedAt));
+    if (change.closedAt === null) removes.push('closedAt');
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.lead(contactId),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'leadId = :id AND #stage = :cur',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async claimNotification(contactId: string, at: Date, leaseMs: number) {
+    // A token of this call, so that the SDK's retry of a claim whose response was lost recognises
+    // its own claim (see DynamoSendLedger.claimJob): otherwise the notification would never be sent.
+    // For the same reason the request is repeated, token and all, while DynamoDB fails to answer
+    // (the SDK's own attempts can all fail): giving up after a write that landed would leave the
+    // lead claimed, and the retried event would find it so and notify nobody.
+    const claimToken = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.lead(contactId),
+            UpdateExpression: 'SET notifyClaimedAt = :now, notifyClaimToken = :token',
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(notifiedAt) AND (attribute_not_exists(notifyClaimedAt) OR notifyClaimedAt < :expired OR notifyClaimToken = :token)',
+            ExpressionAttributeValues: { ':now': at.getTime(), ':expired': at.getTime() - leaseMs, ':token': claimToken },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        if (attempt >= CLAIM_ATTEMPTS || !isRetryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+      }
+    }
+  }
+
+  async markNotified(contactId: string, messageId: string, at: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.lead(contactId),
+        UpdateExpression: 'SET notifiedAt = :at, notifyMessageId = :m',
+        ExpressionAttributeValues: { ':at': at, ':m': messageId },
+      }),
+    );
+  }
+
+  async releaseNotification(contactId: string) {
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key: keys.lead(contactId), UpdateExpression: 'REMOVE notifyClaimedAt' }),
+    );
+  }
+
+  async markPublished(contactId: string, at: string) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.lead(contactId),
+        UpdateExpression: 'SET publishedAt = if_not_exists(publishedAt, :at)',
+        ExpressionAttributeValues: { ':at': at },
+      }),
+    );
+  }
+
+  async anonymise(contactId: string, at: string) {
+    // Earlier lifecycles first, then the current lead (the answer says whether it had one).
+    for (const archived of await this.earlierLifecycles(contactId)) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(contactId, archived.lifecycle ?? 1), ...indexKeys(archived), ...anonymisedLead(archived, at) } }));
+    }
+    const current = await this.get(contactId);
+    if (!current) return false;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.lead(contactId), ...indexKeys(current), ...anonymisedLead(current, at) },
+          // Only over the lead that was read: a concurrent stage change is not overwritten.
+          ConditionExpression: 'leadId = :id AND #stage = :stage',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':id': current.leadId, ':stage': current.stage },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw new ConcurrentUpdateError(`the lead of ${contactId} changed while it was being anonymised; retry the erasure`);
+    }
+    return true;
+  }
+
+  async earlierLifecycles(contactId: string) {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :l)',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':l': 'LEAD#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (r.Items ?? []).map(strip);
+  }
+}
+
+/** Requests of one notification claim (each with the SDK's own attempts) before the error is handed back. */
+const CLAIM_ATTEMPTS = 4;

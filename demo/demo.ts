@@ -1,0 +1,193 @@
+import { contactIdFor } from '../lib/shared/ids';
+import { sesEventsPattern } from '../infra/event-patterns';
+import type { EventEnvelope } from '../infra/local/event-bus';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
+import type { CampaignMetrics } from '../lib/engagement/metrics';
+import { demoProfile, generateAudience } from './audience';
+import { bounceOutcome, simulateEngagement, type AudienceMember } from './behaviour';
+
+export interface DemoSummary {
+  seed: number;
+  audience: number;
+  sent: number;
+  delivered: number;
+  bounced: number;
+  uniqueOpens: number;
+  uniqueClicks: number;
+  openRate: number | null;
+  clickRate: number | null;
+  clickToOpenRate: number | null;
+  human: { uniqueOpens: number; uniqueClicks: number; openRate: number | null; clickRate: number | null };
+  machineFlags: Record<string, number>;
+  mqls: number;
+  notificationsSent: number;
+  campaignId: string;
+  inboxUrl: string;
+  report: { html: string; json: string; keys: Record<string, string> };
+}
+
+export interface DemoResult {
+  summary: DemoSummary;
+  /** Every SES event the local SES published, as EventBridge delivered it (for independent recounts). */
+  published: EventEnvelope[];
+  metrics: CampaignMetrics;
+  runtime: LocalRuntime;
+}
+
+const campaignTemplate = {
+  name: 'Q3 cloud cost review',
+  subject: '{{default firstName "Hello"}}, your Q3 cloud cost review',
+  fromAddress: 'Acme Marketing <news@acme.example>',
+  htmlTemplate: `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hi {{default firstName "there"}},</p>
+<p>Teams like yours at {{default company "your company"}} cut cloud spend by 23 % last quarter.</p>
+<p><a href="https://acme.example/report/q3-cloud-costs">Read the Q3 report</a> ·
+<a ses:tags="intent:pricing;" href="https://acme.example/pricing">See pricing</a> ·
+<a ses:tags="intent:contact-sales;" href="https://acme.example/demo">Book a demo</a></p>
+<p style="font-size:12px;color:#666">You receive this because you subscribed to Acme news.
+<a href="{{unsubscribeUrl}}">Unsubscribe</a></p></body></html>`,
+  textTemplate: `Hi {{default firstName "there"}},
+
+Teams like yours at {{default company "your company"}} cut cloud spend by 23 % last quarter.
+Read the Q3 report: https://acme.example/report/q3-cloud-costs
+Unsubscribe: {{unsubscribeUrl}}`,
+};
+
+async function api<T>(runtime: LocalRuntime, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(runtime.apiUrl + path, {
+    method,
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as T & { error?: { message: string } };
+  if (!response.ok) throw Object.assign(new Error(`${method} ${path} → ${response.status}: ${json.error?.message}`), { status: response.status });
+  return json;
+}
+
+/**
+ * The send request as the CLI makes it: with an Idempotency-Key, retried after a 5xx (DynamoDB
+ * failing under the API, as in the fault suite), so a retry is answered as the first was, never 409.
+ */
+async function requestSend(runtime: LocalRuntime, campaignId: string) {
+  const key = `demo-${campaignId}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await api(runtime, 'POST', `/campaigns/${campaignId}/send`, undefined, { 'idempotency-key': key });
+    } catch (error) {
+      if (attempt >= 4 || ((error as { status?: number }).status ?? 0) < 500) throw error;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * The whole pipeline once, on the embedded stand-ins, through the same API handler, queues,
+ * engagement handler and notifier as on AWS. Every figure in the summary is read back from the API
+ * (DynamoDB), never from the simulation.
+ */
+export async function runDemo(
+  options: {
+    size?: number;
+    seed?: number;
+    progress?: (message: string) => void;
+    keepRunning?: boolean;
+    /** Extra runtime options (the fault suite injects DynamoDB faults). */
+    runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
+    /**
+     * Called as each phase starts: the send (contacts, profile and campaign exist), the audience's
+     * engagement (every message is out), and reading the figures back.
+     */
+    onPhase?: (phase: 'send' | 'engage' | 'read-back', runtime: LocalRuntime) => void | Promise<void>;
+  } = {},
+): Promise<DemoResult> {
+  const seed = options.seed ?? 42;
+  const say = options.progress ?? (() => {});
+  const audience = generateAudience({ size: options.size ?? 2000, seed });
+  const members = new Map<string, AudienceMember>(
+    audience.map((c) => [c.email, { contactId: contactIdFor(c.email), email: c.email, industry: c.industry, seniority: c.seniority }]),
+  );
+  const runtime = await startLocalRuntime({
+    ...options.runtime,
+    outcome: (to) => {
+      const member = members.get(to.toLowerCase());
+      const bounce = member && bounceOutcome(member, seed);
+      return bounce ? { bounce } : 'deliver';
+    },
+  });
+  const published: EventEnvelope[] = [];
+  runtime.buses.default.addRule('demo-tap', sesEventsPattern(runtime.app.config.configurationSetName), async (e) => {
+    published.push(e);
+  });
+
+  say(`importing ${audience.length} contacts`);
+  for (let i = 0; i < audience.length; i += 1000) {
+    await api(runtime, 'POST', '/contacts/import', { contacts: audience.slice(i, i + 1000) });
+    say(`  imported ${Math.min(i + 1000, audience.length)}/${audience.length}`);
+  }
+  const profile = await api<{ profileId: string }>(runtime, 'POST', '/profiles', demoProfile);
+  const campaign = await api<{ campaignId: string; links: Record<string, string> }>(runtime, 'POST', '/campaigns', {
+    ...campaignTemplate,
+    profileId: profile.profileId,
+  });
+  await options.onPhase?.('send', runtime);
+  say(`campaign ${campaign.campaignId}: sending`);
+  await requestSend(runtime, campaign.campaignId);
+  const progress = setInterval(() => say(`  sending… ${runtime.queues.send.delivered} send jobs handled`), 2000);
+  await runtime.settle();
+  clearInterval(progress);
+
+  // The simulated audience reads its mail: opens and clicks through the local SES playback, each
+  // at its time relative to when its own message was sent.
+  const delivered = [...members.values()]
+    .filter((m) => runtime.sesPlayback.messageFor(campaign.campaignId, m.contactId) && !bounceOutcome(m, seed))
+    .sort((a, b) => a.contactId.localeCompare(b.contactId));
+  const base = new Date('2026-01-01T00:00:00.000Z');
+  const actions = simulateEngagement({ members: delivered, links: Object.values(campaign.links), sentAt: base, seed });
+  await options.onPhase?.('engage', runtime);
+  say(`audience engaging: ${actions.length} opens and clicks`);
+  let done = 0;
+  for (const action of actions) {
+    if (action.kind === 'bounce') continue;
+    const message = runtime.sesPlayback.messageFor(campaign.campaignId, action.contactId)!;
+    const at = new Date(Date.parse(message.sentAt) + (Date.parse(action.at) - base.getTime())).toISOString();
+    if (action.kind === 'open') await runtime.sesPlayback.open(message.token, { ...action, at });
+    else await runtime.sesPlayback.click(message.token, action.link, { ...action, at });
+    if (++done % 500 === 0) say(`  ${done}/${actions.length}`);
+  }
+  await runtime.settle();
+
+  await options.onPhase?.('read-back', runtime);
+  say('writing the report');
+  const stats = await api<{ metrics: CampaignMetrics }>(runtime, 'GET', `/campaigns/${campaign.campaignId}/stats`);
+  const leads: { notifiedAt?: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<{ items: { notifiedAt?: string }[]; cursor?: string }>(runtime, 'GET', `/campaigns/${campaign.campaignId}/leads${cursor ? `?cursor=${cursor}` : ''}`);
+    leads.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  const report = await api<{ keys: Record<string, string>; urls: Record<string, string> }>(runtime, 'POST', `/campaigns/${campaign.campaignId}/reports`);
+  const m = stats.metrics;
+  const summary: DemoSummary = {
+    seed,
+    audience: audience.length,
+    sent: m.sent,
+    delivered: m.delivered,
+    bounced: m.bounced,
+    uniqueOpens: m.uniqueOpens,
+    uniqueClicks: m.uniqueClicks,
+    openRate: m.rates.openRate,
+    clickRate: m.rates.clickRate,
+    clickToOpenRate: m.rates.clickToOpenRate,
+    human: { uniqueOpens: m.human.uniqueOpens, uniqueClicks: m.human.uniqueClicks, openRate: m.rates.human.openRate, clickRate: m.rates.human.clickRate },
+    machineFlags: m.machineFlags,
+    mqls: leads.length,
+    // Recorded on each lead once SES accepted the sales email (the inbox is shared by every run in a process).
+    notificationsSent: leads.filter((l) => l.notifiedAt).length,
+    campaignId: campaign.campaignId,
+    inboxUrl: runtime.inboxUrl,
+    report: { html: report.urls.html!, json: report.urls.json!, keys: report.keys },
+  };
+  if (!options.keepRunning) await runtime.stop();
+  return { summary, published, metrics: m, runtime };
+}

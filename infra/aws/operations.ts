@@ -1,0 +1,195 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, metricNames } from '../../functions/observability';
+import type { MqlPipeline } from './mql-pipeline';
+
+/**
+ * The engagement handler's log line for events it could not understand and set aside (with their
+ * reason, in the table's dead letters): `{"message":"events set aside","count":n,…}`. A metric
+ * filter turns it into the EventsSetAside metric; test/cdk/operations.test.ts runs the handler to
+ * prove the line still has this shape.
+ */
+export const setAsideLog = { message: 'events set aside', countField: 'count' } as const;
+
+export interface PipelineOperationsProps {
+  pipeline: MqlPipeline;
+  /** Who is emailed when an alarm fires. @default no subscription (subscribe to the topic yourself) */
+  alarmEmail?: string;
+  /**
+   * Alarm before SES's own review thresholds (bounce 5 %, complaint 0.1 %), so there is time to act.
+   * @default { bounceRate: 0.04, complaintRate: 0.0008 }
+   */
+  reputationAlarms?: { bounceRate: number; complaintRate: number };
+  /**
+   * Where the runbook lives; every alarm's description links `<runbookUrl>#<alarm name in lower case>`.
+   * Point it at your repository's rendered docs/operations.md. @default 'docs/operations.md'
+   */
+  runbookUrl?: string;
+}
+
+/**
+ * Alarms and a dashboard for the people on call: anything in a dead-letter queue, events set aside
+ * as malformed, function errors and throttles, API server errors, queues falling behind, and SES
+ * reputation heading for a review or a suspension. Runbook: docs/operations.md, one section per alarm.
+ */
+export class PipelineOperations extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: PipelineOperationsProps) {
+    super(scope, id);
+    const { pipeline } = props;
+    const runbook = props.runbookUrl ?? 'docs/operations.md';
+    this.topic = new Topic(this, 'Alarms', {
+      displayName: 'mql-pipeline alarms',
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string, periods = 1) => {
+      const a = new Alarm(this, name, {
+        // Readable in the alarm email and unique per stack.
+        alarmName: `${Stack.of(this).stackName}-${name}`,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${description} Runbook: ${runbook}#${name.toLowerCase()}`,
+      });
+      a.addAlarmAction(action);
+      this.alarms.push(a);
+      return a;
+    };
+    const fiveMinutes = Duration.minutes(5);
+
+    const dlqs: [string, Queue][] = [
+      ['SendDlq', pipeline.sendQueue.deadLetterQueue!.queue as Queue],
+      ['EventsDlq', pipeline.eventsQueue.deadLetterQueue!.queue as Queue],
+      ['RuleTargetsDlq', pipeline.ruleTargetsDlq],
+    ];
+    for (const [name, queue] of dlqs) {
+      alarm(`${name}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, `Messages are waiting in ${name}: something failed repeatedly.`);
+    }
+    // A large campaign legitimately keeps send jobs waiting for hours (the senders pace at the
+    // account's rate): the send queue alarms when jobs wait and none is being consumed.
+    const sendStalled = new MathExpression({
+      expression: 'IF(age > 900 AND consumed == 0, 1, 0)',
+      usingMetrics: {
+        age: pipeline.sendQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+        consumed: pipeline.sendQueue.metricNumberOfMessagesDeleted({ period: fiveMinutes, statistic: 'Sum' }),
+      },
+      period: fiveMinutes,
+      label: 'send queue stalled',
+    });
+    alarm('SendQueueStalled', sendStalled, 0, 'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.', 2);
+    // SES events should be recorded within seconds; a quarter of an hour means the engagement side is behind.
+    alarm('EventsQueueAge', pipeline.eventsQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 15 * 60, 'EventsQueue is falling behind (oldest SES event waiting over 15 minutes).', 2);
+    for (const [name, fn] of Object.entries(pipeline.functions)) {
+      alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function failed.`);
+      alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function was throttled.`);
+    }
+    // The API handler answers unexpected errors with a 500 instead of failing: they show here, not in Errors.
+    alarm('ApiServerErrors', pipeline.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 0, 'The API answered with 5xx.');
+
+    // Malformed SES events are acknowledged (they never fail a batch) and set aside with their reason.
+    const setAside = new MetricFilter(this, 'EventsSetAsideFilter', {
+      logGroup: pipeline.functions.engagement.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', setAsideLog.message),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'EventsSetAside',
+      metricValue: `$.${setAsideLog.countField}`,
+      defaultValue: 0,
+    });
+    alarm('EventsSetAside', setAside.metric({ period: fiveMinutes, statistic: 'Sum' }), 0, 'SES events could not be understood and were set aside (dead letters in the table).');
+
+    const reputation = props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 };
+    const ses = (metricName: string, statistic = 'Maximum') => new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic });
+    alarm('SesBounceRate', ses('Reputation.BounceRate'), reputation.bounceRate, `SES bounce rate is above ${reputation.bounceRate * 100} % (SES reviews the account at 5 %).`);
+    alarm('SesComplaintRate', ses('Reputation.ComplaintRate'), reputation.complaintRate, `SES complaint rate is above ${reputation.complaintRate * 100} % (SES reviews the account at 0.1 %).`);
+
+    const fns = Object.entries(pipeline.functions);
+    const perFunction = (metric: (f: (typeof fns)[number][1]) => IMetric, title: string) =>
+      new GraphWidget({ title, width: 12, left: fns.map(([, f]) => metric(f)) });
+    // Powertools EMF metrics (functions/observability.ts), by function (the `service` dimension).
+    const consumerMetric = (metricName: string, fn: 'sender' | 'engagement') =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: pipeline.functions[fn].serviceName }, statistic: 'Sum', period: fiveMinutes, label: `${fn} ${metricName}` });
+    const sesSum = (m: string) => ses(m, 'Sum').with({ period: fiveMinutes, label: m });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
+      widgets: [
+        [new TextWidget({ markdown: `# mql-pipeline\nHealth of sending, engagement recording and qualification. Runbook: ${runbook}`, width: 24, height: 2 })],
+        [
+          new SingleValueWidget({
+            title: 'Campaign throughput (last 5 minutes)',
+            width: 24,
+            metrics: [
+              sesSum('Send'),
+              sesSum('Delivery'),
+              consumerMetric(metricNames.messagesReceived, 'engagement').with({ label: 'SES events received' }),
+              new MathExpression({ expression: 'bounces / sends', usingMetrics: { bounces: sesSum('Bounce'), sends: sesSum('Send') }, label: 'bounces per send', period: fiveMinutes }),
+            ],
+          }),
+        ],
+        [perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'), perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors')],
+        [
+          perFunction((f) => f.metricDuration({ period: fiveMinutes, statistic: 'p95' }), 'Duration p95'),
+          new GraphWidget({
+            title: 'Queues: depth and age of oldest',
+            width: 12,
+            left: [pipeline.sendQueue.metricApproximateNumberOfMessagesVisible(), pipeline.eventsQueue.metricApproximateNumberOfMessagesVisible()],
+            right: [pipeline.sendQueue.metricApproximateAgeOfOldestMessage(), pipeline.eventsQueue.metricApproximateAgeOfOldestMessage()],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Queue messages: received and handed back for retry',
+            width: 12,
+            left: (['sender', 'engagement'] as const).flatMap((fn) => [consumerMetric(metricNames.messagesReceived, fn), consumerMetric(metricNames.messagesRetried, fn)]),
+          }),
+          new GraphWidget({
+            title: 'Dead letters: DLQs and events set aside',
+            width: 12,
+            left: dlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible()),
+            right: [setAside.metric({ period: fiveMinutes, statistic: 'Sum', label: 'EventsSetAside' })],
+          }),
+        ],
+        [
+          new GraphWidget({ title: 'SES: sends, deliveries, bounces, complaints', width: 12, left: ['Send', 'Delivery', 'Bounce', 'Complaint'].map(sesSum) }),
+          new GraphWidget({ title: 'SES reputation (account)', width: 12, left: [ses('Reputation.BounceRate'), ses('Reputation.ComplaintRate')] }),
+        ],
+        [
+          new GraphWidget({
+            title: 'API: requests, 4xx, 5xx',
+            width: 24,
+            left: [
+              pipeline.api.metricCount({ period: fiveMinutes }),
+              pipeline.api.metricClientError({ period: fiveMinutes }),
+              pipeline.api.metricServerError({ period: fiveMinutes }),
+            ],
+          }),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,182 @@
+import type { AppConfig } from './config';
+import type { EngagementEvent } from './engagement/ses-event';
+import { newId } from './shared/ids';
+import { TransientDependencyError } from './shared/errors';
+import type { ActivityStore, CriteriaStore, EventPublisher, LeadStore, RoutingStore } from './qualification/ports';
+import type { CampaignMailSender, CampaignStore, MailSender, SendJob, SendLedger, SendProgressStore, SendQueue, SendRateLimiter } from './sending/ports';
+import type { Clock } from './shared/ports';
+import type { ContactStore, ProfileStore } from './contacts/ports';
+import type { DeadLetterSink, EngagementStore } from './engagement/ports';
+import type { ReportJobs, ReportStore } from './reports/ports';
+import { campaignStats, compactionCutoff, controlSend, createCampaign, getCampaign, startSend, updateDraftCampaign, type SendControl } from './sending/campaigns';
+import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
+import { eraseContact, exportContact } from './contacts/personal-data';
+import type { CsvDelimiter } from './contacts/contact-import';
+import { NotFoundError } from './shared/errors';
+import { notifySales } from './qualification/notify-sales';
+import { createProfile } from './qualification/profiles';
+import { backtestCriteria } from './qualification/backtest';
+import { createCriteria, editDraft, getCriteria, getCriteriaVersion, listCriteriaVersions, publishCriteria } from './qualification/manage-criteria';
+import { recordEngagementEvent } from './qualification/record-activity';
+import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
+import { qualificationListener, type QualifyDeps } from './qualification/qualify';
+import { composeListeners, suppressionListener } from './engagement/listeners';
+import { getRouting, putRouting } from './qualification/manage-routing';
+import { CountedDeltas, recordEngagement, type IncomingEvent } from './engagement/record-engagement';
+import type { ReportStamp } from './reports/job';
+import { requestReport, writeCampaignReport, writeDailyReports, writePeriodReport, type ReportDeps } from './reports/write-reports';
+import { handleSendJob, type SendJobOptions } from './sending/send-job';
+import { unsubscribe, unsubscribeStatus } from './contacts/unsubscribe';
+
+/** Everything the use cases need from the outside world: built by one composition root per runtime. */
+export interface Adapters {
+  contacts: ContactStore;
+  profiles: ProfileStore;
+  campaigns: CampaignStore;
+  ledger: SendLedger;
+  /** Audience pages and job outcomes of sends. */
+  progress: SendProgressStore;
+  /** The account's send schedule shared by every sender. */
+  sendLimiter: SendRateLimiter;
+  /** The SES account's quota (GetAccount); undefined when it cannot be read. */
+  sendQuota: { maxSendRate(): Promise<number | undefined> };
+  engagement: EngagementStore;
+  leads: LeadStore;
+  /** Qualification criteria sets: drafts and immutable versions. */
+  criteria: CriteriaStore;
+  /** Each contact's scored activities (the activity ledger). */
+  activities: ActivityStore;
+  routing: RoutingStore;
+  deadLetters: DeadLetterSink;
+  queue: SendQueue;
+  /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
+  campaignMail: CampaignMailSender;
+  /** Sends notifications to sales. */
+  salesMail: MailSender;
+  events: EventPublisher;
+  reports: ReportStore;
+  /** Large on-demand reports go to the report function through this. */
+  reportJobs: ReportJobs;
+  clock: Clock;
+}
+
+/**
+ * The application: use cases bound to adapters and configuration. Every trigger (HTTP, queue,
+ * schedule, CLI via HTTP) reaches the domain through this object and nothing else.
+ */
+export function buildApp(a: Adapters, config: AppConfig) {
+  const sendRate = memoised(SEND_RATE_TTL_MS, async () => {
+    const rate = config.maxSendRate ?? (await a.sendQuota.maxSendRate());
+    if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
+    return rate;
+  });
+  const unsubscribeKey = () => {
+    if (!config.unsubscribeSecret) throw new Error('the unsubscribe key is not configured for this function (UNSUBSCRIBE_SECRET_ARN)');
+    return config.unsubscribeSecret;
+  };
+  const countedDeltas = new CountedDeltas();
+  const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
+  const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
+  const record = (events: IncomingEvent[]) =>
+    recordEngagement(
+      {
+        store: a.engagement,
+        clock: a.clock,
+        rules: config.machineRules,
+        inFlightGraceMs: config.inFlightGraceMs,
+        newDeltaId: () => newId('d'),
+        listener,
+        countedDeltas,
+        compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+      },
+      events,
+    );
+  const reportDeps: ReportDeps = { ...a, rules: config.machineRules, bands: config.reportBands, uniqueSuffix: () => newId('r').slice(-6) };
+  return {
+    adapters: a,
+    config,
+    importContacts: (rows: unknown[]) => importContacts(a, rows),
+    importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
+    getContact: (contactId: string) => getContact(a, contactId),
+    listContacts: (query: ContactListQuery) => listContacts(a, query),
+    exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
+    eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
+    createProfile: (input: unknown) => createProfile(a, input),
+    getProfile: async (profileId: string) => {
+      const profile = await a.profiles.get(profileId);
+      if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
+      return profile;
+    },
+    createCampaign: (input: unknown) => createCampaign(a, input),
+    getCampaign: (campaignId: string) => getCampaign(a, campaignId),
+    listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
+    updateDraftCampaign: (campaignId: string, patch: unknown) => updateDraftCampaign(a, campaignId, patch),
+    startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
+    controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
+    campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
+    unsubscribe: (token: string) =>
+      unsubscribe(
+        {
+          ...a,
+          secret: unsubscribeKey(),
+          record: async (event) => ({ counted: !(await record([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
+        },
+        token,
+      ),
+    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: unsubscribeKey() }, token),
+    handleSendJob: (job: SendJob, options?: SendJobOptions) =>
+      handleSendJob(
+        {
+          ...a,
+          mail: a.campaignMail,
+          limiter: a.sendLimiter,
+          sendRate,
+          unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: unsubscribeKey() },
+          ...config.sending,
+        },
+        job,
+        options,
+      ),
+    recordEngagement: record,
+    notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+    createCriteria: (input: unknown) => createCriteria(a, input),
+    getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
+    listCriteria: (cursor?: string) => a.criteria.list(cursor),
+    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => editDraft(a, criteriaId, input, query),
+    publishCriteria: (criteriaId: string, input?: unknown) => publishCriteria(a, criteriaId, input),
+    listCriteriaVersions: (criteriaId: string) => listCriteriaVersions(a, criteriaId),
+    getCriteriaVersion: (criteriaId: string, version: number) => getCriteriaVersion(a, criteriaId, version),
+    backtestCriteria: (criteriaId: string, input: unknown) => backtestCriteria({ ...a, rules: config.machineRules }, criteriaId, input),
+    recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
+    getLead: (contactId: string) => getLead(a, contactId),
+    leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),
+    /** MQL → SQL rates per campaign, criteria version and rejection reason (the reports issue calls this). */
+    qualificationRates: (campaignIds: string[]) => qualificationRates(a, campaignIds),
+    getRouting: () => getRouting(a, config.salesInbox),
+    putRouting: (input: unknown, query?: unknown) => putRouting(a, input, query),
+    writeCampaignReport: (campaignId: string, stamp?: ReportStamp) => writeCampaignReport(reportDeps, campaignId, stamp),
+    writePeriodReport: (period: unknown, stamp?: ReportStamp) => writePeriodReport(reportDeps, period, stamp),
+    /** On demand (API): written now when small, else handed to the report function. */
+    requestReport: (request: { campaignId: string } | { period: unknown }) =>
+      requestReport({ ...reportDeps, jobs: a.reportJobs, syncRecipients: config.syncReportRecipients }, request),
+    writeDailyReports: () => writeDailyReports(reportDeps),
+  };
+}
+export type App = ReturnType<typeof buildApp>;
+
+/** The account's rate is read again after this long (a quota increase applies without a cold start). */
+const SEND_RATE_TTL_MS = 10 * 60_000;
+
+/** Caches a successful answer for `ttlMs`; a failure is not cached. */
+function memoised<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let cached: { value: Promise<T>; at: number } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const value = load();
+      cached = { value, at: Date.now() };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+}
+export type { EngagementEvent };

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import {
+  companySizes,
+  contactInputSchema,
+  contactStatuses,
+  matchesFilter,
+  seniorities,
+  type Contact,
+  type ContactFilter,
+} from './contact';
+import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from './contact-import';
+import { NotFoundError, ValidationError } from '../shared/errors';
+import { contactIdFor, normaliseEmail } from '../shared/ids';
+import type { Clock, Page } from '../shared/ports';
+import type { ContactStore } from './ports';
+
+export type { RowError } from './contact-import';
+
+/** Rows one import request may carry; the CLI sends files in chunks of 1,000. */
+export const MAX_IMPORT_ROWS = 5_000;
+/** Row errors listed in one answer; `rejected` still counts every rejected row. */
+export const MAX_LISTED_ROW_ERRORS = 1_000;
+
+export interface ImportResult {
+  /** Rows read (valid or not). */
+  received: number;
+  created: number;
+  updated: number;
+  /** Rows not imported: invalid, erased contacts, and earlier copies of a repeated email. */
+  rejected: number;
+  errors: RowError[];
+  /** True when more row errors exist than `errors` lists. */
+  errorsTruncated?: boolean;
+}
+
+/**
+ * Imports contacts: each row is validated on its own; good rows are upserted by lower-cased email,
+ * bad rows reported with row, field and reason. The store never re-subscribes a suppressed contact,
+ * never clears consent or a value (an absent or empty field changes nothing), and refuses contacts
+ * erased at the person's request. When an email repeats, its last valid row is imported and the
+ * earlier ones are rejected, so the outcome is the same whether a file arrives in one request or many.
+ */
+export async function importContactRows(deps: { contacts: ContactStore; clock: Clock }, rows: ImportRow[]): Promise<ImportResult> {
+  const now = deps.clock.now().toISOString();
+  const errors: RowError[] = [];
+  const latest = new Map<string, { row: number; contact: Contact }>();
+  for (const item of rows) {
+    if ('errors' in item) {
+      errors.push(...item.errors);
+      continue;
+    }
+    const parsed = contactInputSchema.safeParse(item.fields);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        errors.push({ row: item.row, field: issue.path.join('.') || '(row)', reason: issue.message });
+      }
+      continue;
+    }
+    const email = normaliseEmail(parsed.data.email);
+    const contactId = contactIdFor(email);
+    const earlier = latest.get(contactId);
+    if (earlier) {
+      errors.push({ row: earlier.row, field: 'email', reason: `${email} appears again in row ${item.row}; the last occurrence is imported` });
+    }
+    latest.set(contactId, { row: item.row, contact: { ...parsed.data, email, contactId, createdAt: now, updatedAt: now } });
+  }
+  const { created, updated, erased } = await deps.contacts.upsertMany([...latest.values()].map((l) => l.contact));
+  for (const contactId of erased) {
+    errors.push({ row: latest.get(contactId)!.row, field: 'email', reason: 'this person asked for their data to be erased; they cannot be imported again' });
+  }
+  errors.sort((a, b) => a.row - b.row);
+  const rejected = new Set(errors.map((e) => e.row)).size;
+  return {
+    received: rows.length,
+    created,
+    updated,
+    rejected,
+    errors: errors.slice(0, MAX_LISTED_ROW_ERRORS),
+    ...(errors.length > MAX_LISTED_ROW_ERRORS ? { errorsTruncated: true } : {}),
+  };
+}
+
+/** Imports a JSON list of contacts (see importContactRows). */
+export function importContacts(deps: { contacts: ContactStore; clock: Clock }, rows: unknown[]): Promise<ImportResult> {
+  return importContactRows(deps, rowsFromJson(rows));
+}
+
+/** Imports a CSV document (see readContactsCsv for the format and importContactRows for the rules). */
+export async function importContactsCsv(
+  deps: { contacts: ContactStore; clock: Clock },
+  text: string,
+  options: { delimiter?: CsvDelimiter } = {},
+): Promise<ImportResult> {
+  const rows: ImportRow[] = [];
+  for await (const row of readContactsCsv(text, options)) {
+    if (rows.length === MAX_IMPORT_ROWS) {
+      throw new ValidationError(`the file has more than ${MAX_IMPORT_ROWS} data rows; send it in parts (the mql CLI does) — nothing was imported`);
+    }
+    rows.push(row);
+  }
+  return importContactRows(deps, rows);
+}
+
+export const importRequestSchema = z
+  .object({
+    contacts: z
+      .array(z.unknown())
+      .min(1)
+      .max(MAX_IMPORT_ROWS)
+      .meta({ description: `Contacts to upsert (at most ${MAX_IMPORT_ROWS}); each is validated on its own as a ContactInput.` }),
+  })
+  .strict();
+
+const trimmed = z.string().trim().min(1).max(200);
+/** Query of `GET /contacts`: filters (all must hold) and the page. */
+export const contactListQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50).meta({ description: 'Contacts per page (1–500).' }),
+    cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `cursor` of the previous page, as given; opaque.' }),
+    email: z.email().optional().meta({ description: 'Exactly this address (a direct look-up).' }),
+    industry: trimmed.optional(),
+    country: z.string().length(2).toUpperCase().optional().meta({ description: 'ISO 3166-1 alpha-2.' }),
+    companySize: z.enum(companySizes).optional(),
+    seniority: z.enum(seniorities).optional(),
+    region: trimmed.optional(),
+    owner: z.email().optional(),
+    interest: trimmed.optional().meta({ description: 'Contacts listing this category of interest.' }),
+    status: z.enum(contactStatuses).optional().meta({
+      description: '`mailable` (consent, not suppressed), `no-consent`, `suppressed` (any reason), or one reason: `unsubscribed`, `bounced`, `complained`.',
+    }),
+  })
+  .strict();
+export type ContactListQuery = z.output<typeof contactListQuerySchema>;
+
+/**
+ * Lists contacts a page at a time. With `email` it is one direct read; otherwise the store walks
+ * its contact index with the filters applied there (never a table scan), reading a bounded number
+ * of contacts per page: a page may hold fewer than `limit` contacts and still have a cursor.
+ */
+export async function listContacts(deps: { contacts: ContactStore }, query: ContactListQuery): Promise<Page<Contact>> {
+  const { limit, cursor, email, ...rest } = query;
+  const filter: ContactFilter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  if (email) {
+    const contact = await deps.contacts.get(contactIdFor(email));
+    return { items: contact && !contact.erasedAt && matchesFilter(contact, filter) ? [contact] : [] };
+  }
+  return deps.contacts.list(cursor, limit, filter);
+}
+
+export async function getContact(deps: { contacts: ContactStore }, contactId: string): Promise<Contact> {
+  const contact = await deps.contacts.get(contactId);
+  if (!contact) throw new NotFoundError(`contact ${contactId} does not exist`);
+  if (contact.erasedAt) throw new NotFoundError(`contact ${contactId} was erased on ${contact.erasedAt.slice(0, 10)}`);
+  return contact;
+}

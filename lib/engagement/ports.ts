@@ -1,0 +1,61 @@
+/**
+ * What engagement recording needs from storage. Each port speaks the domain; its AWS adapter lives in
+ * adapters/, and the local runtime uses the same adapter pointed at the embedded stand-ins.
+ */
+import type { Counters, RecipientEngagement } from './recipient';
+import type { Page } from '../shared/ports';
+
+/** A stored recipient with the optimistic-concurrency version and the deltas not yet known counted. */
+export interface StoredRecipient {
+  state: RecipientEngagement;
+  version: number;
+  /** deltaId → { counters, at (epoch ms) }: this recipient's contribution assigned to a campaign delta. */
+  pending: Record<string, { counters: Counters; at: number }>;
+}
+
+export interface CampaignDelta {
+  campaignId: string;
+  deltaId: string;
+  counters: Counters;
+  linkUrls: Record<string, string>;
+  at: string;
+  /**
+   * Recipients (contact ids) whose write in this batch got no answer: their pending entry under this
+   * delta id, if the write landed, is not in these counters and is taken over later.
+   */
+  excluded?: string[];
+}
+
+export interface EngagementStore {
+  getRecipients(keys: { campaignId: string; contactId: string }[]): Promise<Map<string, StoredRecipient>>;
+  /** Writes only if the stored version is still `expectedVersion` (0 = absent); false on conflict. */
+  putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<boolean>;
+  /**
+   * Which of these campaign deltas were written and, given `contactId`, count that recipient's
+   * pending entry under their id (a delta does not count the recipients it names in `excluded`).
+   */
+  existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string): Promise<Set<string>>;
+  /** Idempotent: writing the same delta id twice keeps the first. */
+  putDelta(delta: CampaignDelta): Promise<void>;
+  /**
+   * The campaign's counters: its checkpoint plus the deltas written after it. With `compactBefore`,
+   * deltas whose id sorts before it (no writer can still be writing one) are folded into the
+   * checkpoint, so the next read has less to sum.
+   */
+  campaignCounters(campaignId: string, options?: { compactBefore?: string }): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
+  /** Every recipient of a campaign, for reports (a page at a time). */
+  listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>>;
+}
+
+export interface DeadLetter {
+  reason: string;
+  source: string;
+  eventId?: string;
+  /** The raw body, truncated; kept for diagnosis and expired. */
+  body: string;
+  at: string;
+}
+
+export interface DeadLetterSink {
+  put(letters: DeadLetter[]): Promise<void>;
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { shortHash } from '../shared/ids';
+
+/**
+ * SES sending events as EventBridge delivers them (`source: aws.ses`), parsed at the edge into the
+ * domain's `EngagementEvent`. Unknown fields are accepted (SES adds fields over time); an event we
+ * cannot attribute or understand becomes a `RejectedEvent` with a reason, for the dead-letter path.
+ */
+
+export const engagementEventTypes = [
+  'send',
+  'delivery',
+  'open',
+  'click',
+  'bounce',
+  'complaint',
+  'reject',
+  'deliveryDelay',
+  'renderingFailure',
+  'subscription',
+] as const;
+export type EngagementEventType = (typeof engagementEventTypes)[number];
+
+export interface EngagementEvent {
+  /** Content-derived identity: the same SES event delivered twice (by any path) has the same key. */
+  key: string;
+  type: EngagementEventType;
+  campaignId: string;
+  contactId: string;
+  messageId: string;
+  /** When SES accepted the message (`mail.timestamp`): the reference for "seconds after send" rules. */
+  sentAt: string;
+  /** When the event happened. */
+  at: string;
+  link?: string;
+  linkTags?: Record<string, string[]>;
+  userAgent?: string;
+  ipAddress?: string;
+  bounceType?: string;
+  bounceSubType?: string;
+  complaintFeedbackType?: string;
+  /** Reject reason, rendering error, or delay type. */
+  reason?: string;
+  unsubscribeAll?: boolean;
+}
+
+export interface RejectedEvent {
+  reason: string;
+  /** The EventBridge id when it could be read, for tracing the raw event. */
+  eventId?: string;
+}
+
+export type ParseResult = { ok: true; event: EngagementEvent } | { ok: false; rejected: RejectedEvent };
+
+/** SES tag values we write: ASCII letters, digits, `_` and `-` (SES's own rule), at most 256. */
+const tagValue = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/);
+const tagList = z.array(z.string()).min(1);
+
+const mailSchema = z.object({
+  timestamp: z.iso.datetime({ offset: true }),
+  messageId: z.string().min(1),
+  destination: z.array(z.string()).optional(),
+  tags: z.record(z.string(), tagList).optional(),
+});
+
+const timestamped = z.looseObject({ timestamp: z.iso.datetime({ offset: true }) });
+
+const detailSchemas = {
+  Send: z.looseObject({ send: z.looseObject({}).optional() }),
+  Delivery: z.looseObject({ delivery: timestamped }),
+  Open: z.looseObject({
+    open: timestamped.extend({ userAgent: z.string().optional(), ipAddress: z.string().optional() }),
+  }),
+  Click: z.looseObject({
+    click: timestamped.extend({
+      link: z.string().min(1),
+      linkTags: z.record(z.string(), z.array(z.string())).optional(),
+      userAgent: z.string().optional(),
+      ipAddress: z.string().optional(),
+    }),
+  }),
+  Bounce: z.looseObject({
+    bounce: timestamped.extend({ bounceType: z.string(), bounceSubType: z.string().optional() }),
+  }),
+  Complaint: z.looseObject({
+    complaint: timestamped.extend({ complaintFeedbackType: z.string().optional() }),
+  }),
+  Reject: z.looseObject({ reject: z.looseObject({ reason: z.string().optional() }) }),
+  DeliveryDelay: z.looseObject({ deliveryDelay: timestamped.extend({ delayType: z.string().optional() }) }),
+  'Rendering Failure': z.looseObject({ failure: z.looseObject({ errorMessage: z.string().optional() }) }),
+  Subscription: z.looseObject({
+    subscription: timestamped.extend({
+      newTopicPreferences: z.looseObject({ unsubscribeAll: z.boolean().optional() }).optional(),
+    }),
+  }),
+} as const;
+type SesEventType = keyof typeof detailSchemas;
+
+const envelopeSchema = z.looseObject({
+  id: z.string().optional(),
+  source: z.literal('aws.ses'),
+  'detail-type': z.string(),
+  detail: z.looseObject({ eventType: z.string(), mail: mailSchema }),
+});
+
+const typeMap: Record<SesEventType, EngagementEventType> = {
+  Send: 'send',
+  Delivery: 'delivery',
+  Open: 'open',
+  Click: 'click',
+  Bounce: 'bounce',
+  Complaint: 'complaint',
+  Reject: 'reject',
+  DeliveryDelay: 'deliveryDelay',
+  'Rendering Failure': 'renderingFailure',
+  Subscription: 'subscription',
+};
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parses one EventBridge event (already JSON-decoded) into an engagement event or a rejection. */
+export function parseSesEvent(raw: unknown): ParseResult {
+  const envelope = envelopeSchema.safeParse(raw);
+  const eventId = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined;
+  if (!envelope.success) {
+    return { ok: false, rejected: { eventId, reason: `not an SES event: ${describe(envelope.error)}` } };
+  }
+  const { detail } = envelope.data;
+  const sesType = detail.eventType as SesEventType;
+  const schema = detailSchemas[sesType];
+  if (!schema) return { ok: false, rejected: { eventId, reason: `unknown SES eventType "${detail.eventType}"` } };
+
+  const campaignId = tagValue.safeParse(detail.mail.tags?.campaignId?.[0]);
+  const contactId = tagValue.safeParse(detail.mail.tags?.contactId?.[0]);
+  if (!campaignId.success || !contactId.success) {
+    return { ok: false, rejected: { eventId, reason: 'not ours: missing or invalid campaignId/contactId tags' } };
+  }
+  const parsed = schema.safeParse(detail);
+  if (!parsed.success) {
+    return { ok: false, rejected: { eventId, reason: `malformed ${sesType} event: ${describe(parsed.error)}` } };
+  }
+  const d = parsed.data as Record<string, Record<string, unknown> | undefined>;
+  const type = typeMap[sesType];
+  const mail = detail.mail;
+  const body = (d.delivery ?? d.open ?? d.click ?? d.bounce ?? d.complaint ?? d.deliveryDelay ?? d.subscription) as
+    | Record<string, unknown>
+    | undefined;
+  const at = (body?.timestamp as string | undefined) ?? mail.timestamp;
+
+  const event: EngagementEvent = {
+    key: '',
+    type,
+    campaignId: campaignId.data,
+    contactId: contactId.data,
+    messageId: mail.messageId,
+    sentAt: new Date(mail.timestamp).toISOString(),
+    at: new Date(at).toISOString(),
+  };
+  if (d.click) {
+    event.link = d.click.link as string;
+    event.linkTags = d.click.linkTags as Record<string, string[]> | undefined;
+  }
+  const actor = d.open ?? d.click;
+  if (actor) {
+    event.userAgent = actor.userAgent as string | undefined;
+    event.ipAddress = actor.ipAddress as string | undefined;
+  }
+  if (d.bounce) {
+    event.bounceType = d.bounce.bounceType as string;
+    event.bounceSubType = d.bounce.bounceSubType as string | undefined;
+  }
+  if (d.complaint) event.complaintFeedbackType = d.complaint.complaintFeedbackType as string | undefined;
+  if (d.reject) event.reason = d.reject.reason as string | undefined;
+  if (d.failure) event.reason = d.failure.errorMessage as string | undefined;
+  if (d.deliveryDelay) event.reason = d.deliveryDelay.delayType as string | undefined;
+  if (d.subscription) {
+    const prefs = d.subscription.newTopicPreferences as { unsubscribeAll?: boolean } | undefined;
+    event.unsubscribeAll = prefs?.unsubscribeAll ?? false;
+  }
+  // Identity from content, not from the EventBridge id: SES may publish the same event twice
+  // under two envelope ids, and a replay of a captured event keeps its content.
+  event.key = shortHash([type, event.messageId, event.at, event.link ?? '', event.userAgent ?? ''].join('|'), 16);
+  return { ok: true, event };
+}
