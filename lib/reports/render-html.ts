@@ -133,38 +133,48 @@ svg{width:100%;height:auto;display:block}.lbl,.val,.tick{font-size:12px;fill:var
 
 const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-export function renderReportHtml(r: Report): string {
-  const m = r.metrics;
-  const tile = (value: string, label: string) => `<div class="tile"><b>${value}</b><span>${label}</span></div>`;
-  const campaignNames = new Map(r.campaigns.map((c) => [c.campaignId, c.name]));
+const tile = (value: string, label: string) => `<div class="tile"><b>${value}</b><span>${label}</span></div>`;
+
+function documentHead(r: Report): string {
   const period = r.scope.kind === 'period';
-  const machine = Object.entries(m.machineFlags).map(([k, v]) => `${e(k)} ${int(v)}`).join(', ');
-  const leadRows = r.mqls.leads.slice(0, HTML_LEAD_ROWS);
-  const subtitle =
-    r.scope.kind === 'campaign'
-      ? r.campaigns.map((c) => `<p>Subject: “${e(c.subject)}”</p><p class="muted">Campaign ${e(c.campaignId)} · ${e(c.status)} · ${c.sendRequestedAt ? `sent ${e(c.sendRequestedAt.slice(0, 10))}` : 'not sent'} · criteria ${e(c.criteria)}</p>`).join('')
-      : `<p class="muted">${int(r.campaigns.length)} campaign${r.campaigns.length === 1 ? '' : 's'} sent from ${e(r.scope.from)} to ${e(r.scope.to)} (UTC)</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="generator" content="mql-pipeline report schema ${r.schemaVersion}">
 <title>${e(r.title)} — ${period ? 'period' : 'campaign'} report</title><style>${css}</style></head>
-<body>
-<header><p class="muted">${period ? 'Period report' : 'Campaign report'}</p><h1>${e(r.title)}</h1>${subtitle}</header>
-<section class="tiles">
+<body>`;
+}
+
+function pageHeader(r: Report): string {
+  const subtitle =
+    r.scope.kind === 'campaign'
+      ? r.campaigns.map((c) => `<p>Subject: “${e(c.subject)}”</p><p class="muted">Campaign ${e(c.campaignId)} · ${e(c.status)} · ${c.sendRequestedAt ? `sent ${e(c.sendRequestedAt.slice(0, 10))}` : 'not sent'} · criteria ${e(c.criteria)}</p>`).join('')
+      : `<p class="muted">${int(r.campaigns.length)} campaign${r.campaigns.length === 1 ? '' : 's'} sent from ${e(r.scope.from)} to ${e(r.scope.to)} (UTC)</p>`;
+  return `<header><p class="muted">${r.scope.kind === 'period' ? 'Period report' : 'Campaign report'}</p><h1>${e(r.title)}</h1>${subtitle}</header>`;
+}
+
+function headlineTiles({ metrics: m, mqls }: Report): string {
+  return `<section class="tiles">
 ${tile(int(m.delivered), `delivered of ${int(m.sent)} sent`)}
 ${tile(pct(m.rates.openRate), `open rate (human ${pct(m.rates.human.openRate)})`)}
 ${tile(pct(m.rates.clickRate, 2), `click rate (human ${pct(m.rates.human.clickRate, 2)})`)}
 ${tile(pct(m.rates.clickToOpenRate), `click-to-open (human ${pct(m.rates.human.clickToOpenRate)})`)}
-${tile(int(r.mqls.count), `MQLs (${pct(r.mqls.rate, 2)} of delivered)`)}
-${tile(int(r.mqls.acceptedBySales), `SQLs (${pct(r.mqls.sqlRate)} of MQLs)`)}
-</section>
-<h2>Funnel</h2>${funnelChart(r.funnel)}
-<h2>Against industry benchmarks</h2>
-${bandChart('Open rate', r.benchmarks.openRate)}
-${bandChart('Click-through rate', r.benchmarks.clickRate)}
-<p class="muted">Green band: a good rate according to ${e(r.benchmarks.source)}.</p>
-<h2>All and human activity</h2>
+${tile(int(mqls.count), `MQLs (${pct(mqls.rate, 2)} of delivered)`)}
+${tile(int(mqls.acceptedBySales), `SQLs (${pct(mqls.sqlRate)} of MQLs)`)}
+</section>`;
+}
+
+function benchmarksSection(b: Report['benchmarks']): string {
+  return `<h2>Against industry benchmarks</h2>
+${bandChart('Open rate', b.openRate)}
+${bandChart('Click-through rate', b.clickRate)}
+<p class="muted">Green band: a good rate according to ${e(b.source)}.</p>`;
+}
+
+function humanActivitySection(r: Report): string {
+  const m = r.metrics;
+  const machine = Object.entries(m.machineFlags).map(([k, v]) => `${e(k)} ${int(v)}`).join(', ');
+  return `<h2>All and human activity</h2>
 <p>Machine activity — privacy proxies that fetch every image (Apple Mail Privacy Protection) and security scanners that follow links seconds after delivery — is counted in “all”, left out of “human”, and never makes an MQL.</p>
 ${allVsHumanChart(r)}
 ${scroll(`<table><tr><th></th><th class="n">all</th><th class="n">human</th></tr>
@@ -173,34 +183,75 @@ ${scroll(`<table><tr><th></th><th class="n">all</th><th class="n">human</th></tr
 <tr><td>Total opens</td><td class="n">${int(m.totalOpens)}</td><td class="n">${int(m.human.totalOpens)}</td></tr>
 <tr><td>Total clicks</td><td class="n">${int(m.totalClicks)}</td><td class="n">${int(m.human.totalClicks)}</td></tr>
 </table>`)}
-<p class="muted">Machine activity flagged (events per rule): ${machine || 'none'}.</p>
-<h2>Opens and clicks over time</h2>${activityChart(r.activity)}
-<h2>Top links</h2>
+<p class="muted">Machine activity flagged (events per rule): ${machine || 'none'}.</p>`;
+}
+
+function topLinksSection(links: Report['metrics']['links']): string {
+  return `<h2>Top links</h2>
 ${scroll(`<table><tr><th>Link</th><th class="n">unique clicks</th><th class="n">human</th><th class="n">total clicks</th></tr>
-${m.links.slice(0, 10).map((l) => `<tr><td class="url">${e(l.url ?? l.linkId)}</td><td class="n">${int(l.uniqueClicks)}</td><td class="n">${int(l.humanUniqueClicks)}</td><td class="n">${int(l.totalClicks)}</td></tr>`).join('\n') || '<tr><td colspan="4" class="muted">No clicks yet.</td></tr>'}
-</table>`)}
-<h2>Deliverability</h2>
-${reputationChart('Bounce rate', r.reputation.bounceRate)}
-${reputationChart('Complaint rate', r.reputation.complaintRate)}
-<p class="muted">${int(m.bounced)} bounced (${int(m.bouncedPermanent)} permanent), ${int(m.complained)} complaints, ${int(m.unsubscribed)} unsubscribed (${pct(m.rates.unsubscribeRate, 2)}). SES judges these rates over the account's recent sending, not one campaign.</p>
-<h2>Marketing-qualified leads</h2>
+${links.slice(0, 10).map((l) => `<tr><td class="url">${e(l.url ?? l.linkId)}</td><td class="n">${int(l.uniqueClicks)}</td><td class="n">${int(l.humanUniqueClicks)}</td><td class="n">${int(l.totalClicks)}</td></tr>`).join('\n') || '<tr><td colspan="4" class="muted">No clicks yet.</td></tr>'}
+</table>`)}`;
+}
+
+function deliverabilitySection({ metrics: m, reputation }: Report): string {
+  return `<h2>Deliverability</h2>
+${reputationChart('Bounce rate', reputation.bounceRate)}
+${reputationChart('Complaint rate', reputation.complaintRate)}
+<p class="muted">${int(m.bounced)} bounced (${int(m.bouncedPermanent)} permanent), ${int(m.complained)} complaints, ${int(m.unsubscribed)} unsubscribed (${pct(m.rates.unsubscribeRate, 2)}). SES judges these rates over the account's recent sending, not one campaign.</p>`;
+}
+
+function leadsSection(r: Report): string {
+  const period = r.scope.kind === 'period';
+  const campaignNames = new Map(r.campaigns.map((c) => [c.campaignId, c.name]));
+  const leadRows = r.mqls.leads.slice(0, HTML_LEAD_ROWS);
+  return `<h2>Marketing-qualified leads</h2>
 ${scroll(`<table><tr><th>Who</th>${period ? '<th>Campaign</th>' : ''}<th>Qualified (UTC)</th><th>Stage</th><th>Why</th></tr>
 ${leadRows.map((l) => `<tr><td>${e(l.name ?? l.contactId)}${l.company ? `<br><span class="muted">${e(l.company)}</span>` : ''}</td>${period ? `<td>${e(campaignNames.get(l.campaignId) ?? l.campaignId)}</td>` : ''}<td>${e(l.qualifiedAt.slice(0, 16).replace('T', ' '))}</td><td>${e(stageLabels[l.stage] ?? l.stage)}</td><td>${l.reasons.map(e).join('<br>')}</td></tr>`).join('\n') || `<tr><td colspan="${period ? 5 : 4}" class="muted">No MQLs yet.</td></tr>`}
 </table>`)}
-${r.mqls.leads.length > leadRows.length ? `<p class="muted">The first ${int(leadRows.length)} of ${int(r.mqls.leads.length)} MQLs; every one is in leads.csv.</p>` : ''}
-<h2>MQL → SQL per criteria version</h2>
+${r.mqls.leads.length > leadRows.length ? `<p class="muted">The first ${int(leadRows.length)} of ${int(r.mqls.leads.length)} MQLs; every one is in leads.csv.</p>` : ''}`;
+}
+
+function criteriaSection(rows: Report['mqls']['byCriteria']): string {
+  return `<h2>MQL → SQL per criteria version</h2>
 <p>How many of each criteria version's MQLs sales accepted: what the quarterly criteria review reads.</p>
-${criteriaChart(r.mqls.byCriteria)}
+${criteriaChart(rows)}
 ${scroll(`<table><tr><th>Criteria</th><th class="n">MQLs</th><th class="n">accepted</th><th class="n">rejected</th><th class="n">awaiting</th><th class="n">MQL → SQL</th></tr>
-${r.mqls.byCriteria.map((c) => `<tr><td>${e(c.criteria)}</td><td class="n">${int(c.mqls)}</td><td class="n">${int(c.acceptedBySales)}</td><td class="n">${int(c.rejectedBySales)}</td><td class="n">${int(c.awaitingSales)}</td><td class="n">${pct(c.sqlRate)}</td></tr>`).join('\n') || '<tr><td colspan="6" class="muted">No MQLs yet.</td></tr>'}
-</table>`)}
-${period ? `<h2>Campaigns</h2>
+${rows.map((c) => `<tr><td>${e(c.criteria)}</td><td class="n">${int(c.mqls)}</td><td class="n">${int(c.acceptedBySales)}</td><td class="n">${int(c.rejectedBySales)}</td><td class="n">${int(c.awaitingSales)}</td><td class="n">${pct(c.sqlRate)}</td></tr>`).join('\n') || '<tr><td colspan="6" class="muted">No MQLs yet.</td></tr>'}
+</table>`)}`;
+}
+
+/** Only the period report lists its campaigns (the campaign report's header describes its one). */
+function campaignsSection(r: Report): string {
+  if (r.scope.kind !== 'period') return '';
+  return `<h2>Campaigns</h2>
 ${scroll(`<table><tr><th>Campaign</th><th>Sent</th><th class="n">delivered</th><th class="n">open rate (human)</th><th class="n">click rate (human)</th><th class="n">MQLs</th><th class="n">SQLs</th></tr>
 ${r.campaigns.map((c) => `<tr><td>${e(c.name)}<br><span class="muted">${e(c.campaignId)}</span></td><td>${e((c.sendRequestedAt ?? '').slice(0, 10))}</td><td class="n">${int(c.delivered)}</td><td class="n">${pct(c.openRate)} (${pct(c.humanOpenRate)})</td><td class="n">${pct(c.clickRate, 2)} (${pct(c.humanClickRate, 2)})</td><td class="n">${int(c.mqls)}</td><td class="n">${int(c.acceptedBySales)}</td></tr>`).join('\n') || '<tr><td colspan="7" class="muted">No campaign was sent in this period.</td></tr>'}
-</table>`)}` : ''}
-<h2>Definitions</h2>
+</table>`)}`;
+}
+
+function definitionsAndFooter(r: Report): string {
+  return `<h2>Definitions</h2>
 <dl>${Object.entries(r.definitions).map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`).join('')}</dl>
-<footer><p class="muted">Generated ${e(r.generatedAt)} by mql-pipeline (report schema ${r.schemaVersion}).</p></footer>
-</body></html>
-`;
+<footer><p class="muted">Generated ${e(r.generatedAt)} by mql-pipeline (report schema ${r.schemaVersion}).</p></footer>`;
+}
+
+/** The page, section by section (each section's markup starts on a line of its own). */
+export function renderReportHtml(r: Report): string {
+  const sections = [
+    documentHead(r),
+    pageHeader(r),
+    headlineTiles(r),
+    `<h2>Funnel</h2>${funnelChart(r.funnel)}`,
+    benchmarksSection(r.benchmarks),
+    humanActivitySection(r),
+    `<h2>Opens and clicks over time</h2>${activityChart(r.activity)}`,
+    topLinksSection(r.metrics.links),
+    deliverabilitySection(r),
+    leadsSection(r),
+    criteriaSection(r.mqls.byCriteria),
+    campaignsSection(r),
+    definitionsAndFooter(r),
+    '</body></html>',
+  ];
+  return `${sections.join('\n')}\n`;
 }

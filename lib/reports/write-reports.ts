@@ -12,7 +12,8 @@ import type { LeadStore } from '../qualification/ports';
 import type { ReportJobs, ReportStore } from './ports';
 import type { ReportJob, ReportRequest, ReportStamp } from './job';
 import { parsePeriod, periodBounds, previousDays, type ReportPeriod } from './period';
-import { buildReport, type BenchmarkBands, type LeadContact, type Report, type ReportCampaignInput, type ReportScope } from './report';
+import { buildReport } from './build-report';
+import type { BenchmarkBands, LeadContact, Report, ReportCampaignInput, ReportScope } from './report';
 import { csvChunks, leadColumns, leadRow, recipientColumns, recipientRow, type CsvCell } from './render-csv';
 import { renderReportHtml } from './render-html';
 

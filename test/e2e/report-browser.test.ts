@@ -3,7 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../demo/demo';
 import { logger } from '../../functions/observability';
-import { buildReport } from '../../lib/reports/report';
+import { buildReport } from '../../lib/reports/build-report';
 import { renderReportHtml } from '../../lib/reports/render-html';
 import type { WrittenReport } from '../../lib/reports/write-reports';
 import { callApi, makeLead } from '../support/reports';
