@@ -17,7 +17,7 @@ import { notifySales } from './qualification/notify-sales';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
 import { createCriteria, editDraft, getCriteria, getCriteriaVersion, listCriteriaVersions, publishCriteria } from './qualification/manage-criteria';
-import { recordEngagementEvent } from './qualification/record-activity';
+import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
 import { qualificationListener, type QualifyDeps } from './qualification/qualify';
 import { composeListeners, suppressionListener } from './engagement/listeners';

@@ -10,7 +10,7 @@ import { routingRulesSchema } from '../../lib/qualification/routing';
 import { feedbackRequestSchema } from '../../lib/qualification/stages';
 import { backtestRequestSchema } from '../../lib/qualification/backtest';
 import { editDraftQuerySchema } from '../../lib/qualification/manage-criteria';
-import { engagementEventRequestSchema } from '../../lib/qualification/record-activity';
+import { engagementEventRequestSchema } from '../../lib/qualification/record-engagement-event';
 import { putRoutingQuerySchema } from '../../lib/qualification/manage-routing';
 import { ValidationError } from '../../lib/shared/errors';
 import { defineRoute, type Route } from './contract';

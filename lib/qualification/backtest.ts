@@ -75,38 +75,46 @@ export interface BacktestDeps {
 
 const DAY_MS = 86_400_000;
 
-/**
- * Evaluates a draft (or a version) against recorded engagement of the given campaigns: every
- * recipient who opened or clicked as a person is evaluated with everything it did (the activity
- * ledger: all campaigns and engagement events), as live qualification does, ignoring lead
- * lifecycles (the question is "would it be an MQL", not "would it be notified again"). A contact
- * counts for the campaign its qualifying moment belongs to. Reads: the campaigns' recipients, the
- * engaged contacts and their ledgers; bounded by the 20-campaign limit.
- */
-export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, input: unknown): Promise<BacktestResult> {
-  const parsed = backtestRequestSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError('invalid backtest request', parsed.error.issues);
-  const request = parsed.data;
+type BacktestRequest = z.infer<typeof backtestRequestSchema>;
+type BacktestTotals = BacktestResult['totals'];
+type StoredLead = NonNullable<Awaited<ReturnType<LeadStore['get']>>>;
+
+/** What the backtest reads of the campaigns' engagement. */
+interface RecordedEngagement {
+  /** Each engaged recipient's activities in every backtested campaign, as the listener derives them. */
+  perContact: Map<string, Activity[]>;
+  /** Per campaign: recipients with a human open or click, and deliveries. */
+  engaged: Map<string, number>;
+  delivered: Map<string, number>;
+}
+
+/** Where a contact the criteria would qualify counts: the campaign of its qualifying moment. */
+type Outcome = { campaignId?: string; handRaiser: boolean };
+
+/** The draft's document, or the published version's the request names. */
+async function documentToTest(deps: BacktestDeps, criteriaId: string, version: BacktestRequest['version']): Promise<CriteriaDocument> {
   const draft = await deps.criteria.getDraft(criteriaId);
   if (!draft) throw new NotFoundError(`criteria ${criteriaId} does not exist`);
-  let document: CriteriaDocument = draft.document;
-  if (request.version !== 'draft') {
-    const v = await deps.criteria.getVersion(criteriaId, request.version);
-    if (!v) throw new ValidationError(`criteria ${criteriaId} has no version ${request.version}`, [{ path: ['version'], message: 'unknown version' }]);
-    document = v.document;
-  }
-  const campaignIds = [...new Set(request.campaignIds)];
+  if (version === 'draft') return draft.document;
+  const v = await deps.criteria.getVersion(criteriaId, version);
+  if (!v) throw new ValidationError(`criteria ${criteriaId} has no version ${version}`, [{ path: ['version'], message: 'unknown version' }]);
+  return v.document;
+}
+
+async function campaignsToTest(deps: BacktestDeps, requested: string[]): Promise<Campaign[]> {
+  const campaignIds = [...new Set(requested)];
   const campaigns = await Promise.all(campaignIds.map((id) => deps.campaigns.get(id)));
   const missing = campaignIds.filter((_, i) => !campaigns[i]);
   if (missing.length) throw new ValidationError(`unknown campaigns: ${missing.join(', ')}`, [{ path: ['campaignIds'], message: `unknown: ${missing.join(', ')}` }]);
+  return campaigns as Campaign[];
+}
 
-  // Each engaged recipient's activities in each campaign, as the listener derives them.
-  const perContact = new Map<string, Activity[]>();
-  const engaged = new Map<string, number>();
-  const delivered = new Map<string, number>();
-  for (const campaign of campaigns as Campaign[]) {
+async function recordedEngagement(deps: BacktestDeps, campaigns: Campaign[]): Promise<RecordedEngagement> {
+  const recorded: RecordedEngagement = { perContact: new Map(), engaged: new Map(), delivered: new Map() };
+  const { perContact } = recorded;
+  for (const campaign of campaigns) {
     const id = campaign.campaignId;
-    delivered.set(id, (await deps.engagement.campaignCounters(id)).counters.delivered ?? 0);
+    recorded.delivered.set(id, (await deps.engagement.campaignCounters(id)).counters.delivered ?? 0);
     let count = 0;
     let cursor: string | undefined;
     do {
@@ -119,13 +127,17 @@ export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, i
       }
       cursor = page.cursor;
     } while (cursor);
-    engaged.set(id, count);
+    recorded.engaged.set(id, count);
   }
+  return recorded;
+}
 
+/** Evaluates every engaged contact with all it did (its ledger plus the campaigns' activities); answers those that qualify. */
+async function outcomesOf(deps: BacktestDeps, document: CriteriaDocument, perContact: Map<string, Activity[]>): Promise<Map<string, Outcome>> {
   const ids = [...perContact.keys()];
   const contacts = new Map<string, Contact>();
   for (let i = 0; i < ids.length; i += 100) for (const c of await deps.contacts.getMany(ids.slice(i, i + 100))) contacts.set(c.contactId, c);
-  const outcomes = new Map<string, { campaignId?: string; handRaiser: boolean }>();
+  const outcomes = new Map<string, Outcome>();
   await mapWithConcurrency(ids, 8, async (contactId) => {
     const contact = contacts.get(contactId);
     if (!contact) return;
@@ -134,26 +146,39 @@ export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, i
     const result = evaluate(document, contact, [...byKey.values()]);
     if (result.qualified) outcomes.set(contactId, { campaignId: result.trigger!.campaignId, handRaiser: result.handRaiser });
   });
-  const qualifiedIds = [...outcomes.keys()];
-  const leads = new Map<string, Awaited<ReturnType<LeadStore['get']>>>();
-  for (let i = 0; i < qualifiedIds.length; i += 100) for (const l of await deps.leads.getMany(qualifiedIds.slice(i, i + 100))) leads.set(l.contactId, l);
+  return outcomes;
+}
 
+async function currentLeadsOf(deps: BacktestDeps, contactIds: string[]): Promise<Map<string, StoredLead>> {
+  const leads = new Map<string, StoredLead>();
+  for (let i = 0; i < contactIds.length; i += 100) for (const l of await deps.leads.getMany(contactIds.slice(i, i + 100))) leads.set(l.contactId, l);
+  return leads;
+}
+
+async function countCampaignLeads(deps: BacktestDeps, campaignId: string): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.leads.listByCampaign(campaignId, cursor);
+    count += page.items.length;
+    cursor = page.cursor;
+  } while (cursor);
+  return count;
+}
+
+async function campaignRows(deps: BacktestDeps, campaigns: Campaign[], recorded: RecordedEngagement, outcomes: Map<string, Outcome>): Promise<BacktestCampaign[]> {
+  const qualifiedIds = [...outcomes.keys()];
+  const leads = await currentLeadsOf(deps, qualifiedIds);
   const rows: BacktestCampaign[] = [];
-  for (const campaign of campaigns as Campaign[]) {
+  for (const campaign of campaigns) {
     const id = campaign.campaignId;
     const mine = qualifiedIds.filter((c) => outcomes.get(c)!.campaignId === id);
-    let currentMqls = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await deps.leads.listByCampaign(id, cursor);
-      currentMqls += page.items.length;
-      cursor = page.cursor;
-    } while (cursor);
+    const currentMqls = await countCampaignLeads(deps, id);
     rows.push({
       campaignId: id,
       name: campaign.name,
-      delivered: delivered.get(id) ?? 0,
-      engagedContacts: engaged.get(id) ?? 0,
+      delivered: recorded.delivered.get(id) ?? 0,
+      engagedContacts: recorded.engaged.get(id) ?? 0,
       wouldQualify: mine.length,
       handRaisers: mine.filter((c) => outcomes.get(c)!.handRaiser).length,
       mqlsToday: mine.filter((c) => leads.has(c)).length,
@@ -164,8 +189,12 @@ export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, i
       currentMqls,
     });
   }
-  const sum = (k: keyof Omit<BacktestCampaign, 'campaignId' | 'name'>) => rows.reduce((a, r) => a + r[k], 0);
-  const totals = {
+  return rows;
+}
+
+function totalsOf(rows: BacktestCampaign[]): BacktestTotals {
+  const sum = (k: keyof BacktestTotals) => rows.reduce((a, r) => a + r[k], 0);
+  return {
     delivered: sum('delivered'),
     engagedContacts: sum('engagedContacts'),
     wouldQualify: sum('wouldQualify'),
@@ -174,23 +203,54 @@ export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, i
     acceptedBySales: sum('acceptedBySales'),
     currentMqls: sum('currentMqls'),
   };
+}
+
+/** Whether the sending volume (given, or delivered by the campaigns sent in the last 30 days) meets the monthly target at the backtested rate. */
+function forecastOf(
+  request: { monthlyTarget: number; monthlyVolume: number | undefined },
+  totals: BacktestTotals,
+  campaigns: Campaign[],
+  delivered: Map<string, number>,
+  now: Date,
+): NonNullable<BacktestResult['forecast']> {
+  const rate = totals.delivered ? totals.wouldQualify / totals.delivered : null;
+  const recent = campaigns.filter((c) => Date.parse(c.sendRequestedAt ?? c.createdAt) >= now.getTime() - 30 * DAY_MS);
+  const measured = recent.length ? recent.reduce((a, c) => a + (delivered.get(c.campaignId) ?? 0), 0) : null;
+  const volume = request.monthlyVolume ?? measured;
+  const projected = rate !== null && volume !== null ? rate * volume : null;
+  return {
+    monthlyTarget: request.monthlyTarget,
+    mqlsPerDelivered: rate,
+    monthlyVolume: volume,
+    volumeSource: request.monthlyVolume ? 'given' : measured !== null ? 'last-30-days' : 'unknown',
+    projectedMqlsPerMonth: projected === null ? null : Math.round(projected * 10) / 10,
+    enough: projected === null ? null : projected >= request.monthlyTarget,
+    volumeNeeded: rate ? Math.ceil(request.monthlyTarget / rate) : null,
+  };
+}
+
+/**
+ * Evaluates a draft (or a version) against recorded engagement of the given campaigns: every
+ * recipient who opened or clicked as a person is evaluated with everything it did (the activity
+ * ledger: all campaigns and engagement events), as live qualification does, ignoring lead
+ * lifecycles (the question is "would it be an MQL", not "would it be notified again"). A contact
+ * counts for the campaign its qualifying moment belongs to. Reads: the campaigns' recipients, the
+ * engaged contacts and their ledgers; bounded by the 20-campaign limit.
+ */
+export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, input: unknown): Promise<BacktestResult> {
+  const parsed = backtestRequestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError('invalid backtest request', parsed.error.issues);
+  const request = parsed.data;
+  const document = await documentToTest(deps, criteriaId, request.version);
+  const campaigns = await campaignsToTest(deps, request.campaignIds);
+  const recorded = await recordedEngagement(deps, campaigns);
+  const outcomes = await outcomesOf(deps, document, recorded.perContact);
+  const rows = await campaignRows(deps, campaigns, recorded, outcomes);
+  const totals = totalsOf(rows);
   const now = deps.clock.now();
   const result: BacktestResult = { criteriaId, version: request.version, evaluatedAt: now.toISOString(), campaigns: rows, totals };
   if (request.monthlyTarget) {
-    const rate = totals.delivered ? totals.wouldQualify / totals.delivered : null;
-    const recent = (campaigns as Campaign[]).filter((c) => Date.parse(c.sendRequestedAt ?? c.createdAt) >= now.getTime() - 30 * DAY_MS);
-    const measured = recent.length ? recent.reduce((a, c) => a + (delivered.get(c.campaignId) ?? 0), 0) : null;
-    const volume = request.monthlyVolume ?? measured;
-    const projected = rate !== null && volume !== null ? rate * volume : null;
-    result.forecast = {
-      monthlyTarget: request.monthlyTarget,
-      mqlsPerDelivered: rate,
-      monthlyVolume: volume,
-      volumeSource: request.monthlyVolume ? 'given' : measured !== null ? 'last-30-days' : 'unknown',
-      projectedMqlsPerMonth: projected === null ? null : Math.round(projected * 10) / 10,
-      enough: projected === null ? null : projected >= request.monthlyTarget,
-      volumeNeeded: rate ? Math.ceil(request.monthlyTarget / rate) : null,
-    };
+    result.forecast = forecastOf({ monthlyTarget: request.monthlyTarget, monthlyVolume: request.monthlyVolume }, totals, campaigns, recorded.delivered, now);
   }
   return result;
 }

@@ -126,6 +126,101 @@ function merge(stored: Activity[], override: Activity[]): Activity[] {
   return [...byKey.values()];
 }
 
+/** A recipient's changed ledger entries, written on their own. */
+type LedgerWrite = { change: RecipientChange; activities: Activity[] };
+/** A recipient whose new activities can change its contact's outcome, with all its activities in the campaign. */
+type Candidate = { change: RecipientChange; activities: Activity[]; criteria: ResolvedCriteria };
+type BatchCampaign = { campaign: Campaign; criteria: ResolvedCriteria | undefined };
+
+/** The batch's campaigns and their criteria, read once per campaign; an unknown campaign is absent. */
+async function campaignsOfBatch(deps: QualifyDeps, changes: RecipientChange[]): Promise<Map<string, BatchCampaign>> {
+  const campaigns = new Map<string, BatchCampaign>();
+  for (const id of new Set(changes.map((c) => c.after.campaignId))) {
+    const campaign = await deps.campaigns.get(id);
+    if (campaign) campaigns.set(id, { campaign, criteria: await criteriaForCampaign(deps, campaign) });
+  }
+  return campaigns;
+}
+
+/**
+ * What one recipient's change brings: its scored activities after the change, the ledger entries
+ * that changed, and whether they can change the outcome (they score, or they raise a hand).
+ */
+function recipientActivities(rules: MachineRules, change: RecipientChange, { campaign, criteria: c }: BatchCampaign) {
+  const linkUrls: Record<string, string> = { ...campaign.links };
+  for (const e of change.newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
+  const h = c?.document.handRaiser;
+  // Opens are many and arrive out of order (each earlier one moves the first open): they enter
+  // the ledger only where the campaign's criteria can score them. Clicks always do.
+  const opensCount = Boolean(c && (c.document.engagement.humanOpen > 0 || h!.contactMe));
+  const scored = (acts: Activity[]) => (opensCount ? acts : acts.filter((a) => a.kind !== 'open'));
+  const after = scored(activitiesOfRecipient(change.after, rules, linkUrls));
+  const changed = ledgerChanges(scored(activitiesOfRecipient(change.before, rules, linkUrls)), after);
+  const matters = changed.some(
+    (a) => !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
+  );
+  return { after, changed, matters };
+}
+
+function planBatch(rules: MachineRules, changes: RecipientChange[], campaigns: Map<string, BatchCampaign>) {
+  const puts: LedgerWrite[] = [];
+  const candidates: Candidate[] = [];
+  for (const change of changes) {
+    const batchCampaign = campaigns.get(change.after.campaignId);
+    if (!batchCampaign) continue; // unknown campaign: recorded, never qualified
+    const { after, changed, matters } = recipientActivities(rules, change, batchCampaign);
+    if (!changed.length) continue;
+    puts.push({ change, activities: changed });
+    if (batchCampaign.criteria && matters) candidates.push({ change, activities: after, criteria: batchCampaign.criteria });
+  }
+  return { puts, candidates };
+}
+
+/**
+ * Each recipient's ledger entries on their own: a write that fails for a passing reason holds back
+ * only that recipient (its change comes back, in the answer), not the whole batch.
+ */
+async function writeLedgers(deps: QualifyDeps, puts: LedgerWrite[]): Promise<RecipientChange[]> {
+  const retry: RecipientChange[] = [];
+  await mapWithConcurrency(puts, 8, async ({ change, activities }) => {
+    try {
+      await deps.activities.put(activities);
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      retry.push(change);
+    }
+  });
+  return retry;
+}
+
+/** Evaluates the candidates' contacts, one after another (a contact's new lead is seen by its next candidate); answers the changes to retry. */
+async function qualifyCandidates(deps: QualifyDeps, candidates: Candidate[]): Promise<RecipientChange[]> {
+  const retry: RecipientChange[] = [];
+  const ids = [...new Set(candidates.map((c) => c.change.after.contactId))];
+  const [contacts, leads] = await Promise.all([deps.contacts.getMany(ids), deps.leads.getMany(ids)]);
+  const contactById = new Map(contacts.map((c) => [c.contactId, c]));
+  const leadById = new Map(leads.map((l) => [l.contactId, l]));
+  for (const { change, activities, criteria } of candidates) {
+    const contact = contactById.get(change.after.contactId);
+    if (!contact || contact.erasedAt) continue; // unknown or erased contact: recorded, never qualified
+    try {
+      const current = leadById.get(contact.contactId);
+      if (current && !closedStages.has(current.stage)) {
+        if (!current.publishedAt) await qualifyContact(deps, { contact, criteria, activities: [], current });
+        continue;
+      }
+      const ledger = await deps.activities.listForContact(contact.contactId);
+      const { lead } = await qualifyContact(deps, { contact, criteria, activities: merge(ledger, activities), current });
+      if (lead) leadById.set(contact.contactId, lead);
+    } catch (error) {
+      // One contact's passing failure holds back only its own recipient (the steps are idempotent).
+      if (!isRetryable(error)) throw error;
+      retry.push(change);
+    }
+  }
+  return retry;
+}
+
 /**
  * Qualification as an engagement listener. For each recipient whose batch brought opens or clicks:
  * the human activities go to the contact's activity ledger (idempotent puts), and when they can
@@ -140,73 +235,13 @@ export function qualificationListener(deps: QualifyDeps): EngagementListener {
     async recipientsChanged(changes: RecipientChange[]) {
       const relevant = changes.filter((c) => c.newEvents.some((e) => e.type === 'click' || e.type === 'open'));
       if (!relevant.length) return;
-      const campaigns = new Map<string, Campaign | undefined>();
-      const criteria = new Map<string, ResolvedCriteria | undefined>();
-      for (const id of new Set(relevant.map((c) => c.after.campaignId))) {
-        const campaign = await deps.campaigns.get(id);
-        campaigns.set(id, campaign);
-        criteria.set(id, campaign ? await criteriaForCampaign(deps, campaign) : undefined);
-      }
-
-      const puts: { change: RecipientChange; activities: Activity[] }[] = [];
-      const candidates: { change: RecipientChange; activities: Activity[]; criteria: ResolvedCriteria }[] = [];
-      for (const change of relevant) {
-        const campaign = campaigns.get(change.after.campaignId);
-        if (!campaign) continue; // unknown campaign: recorded, never qualified
-        const linkUrls: Record<string, string> = { ...campaign.links };
-        for (const e of change.newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
-        const c = criteria.get(campaign.campaignId);
-        const h = c?.document.handRaiser;
-        // Opens are many and arrive out of order (each earlier one moves the first open): they enter
-        // the ledger only where the campaign's criteria can score them. Clicks always do.
-        const opensCount = Boolean(c && (c.document.engagement.humanOpen > 0 || h!.contactMe));
-        const scored = (acts: Activity[]) => (opensCount ? acts : acts.filter((a) => a.kind !== 'open'));
-        const after = scored(activitiesOfRecipient(change.after, deps.rules, linkUrls));
-        const changed = ledgerChanges(scored(activitiesOfRecipient(change.before, deps.rules, linkUrls)), after);
-        if (!changed.length) continue;
-        puts.push({ change, activities: changed });
-        const matters = changed.some(
-          (a) => !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
-        );
-        if (c && matters) candidates.push({ change, activities: after, criteria: c });
-      }
-      // Each recipient's ledger entries on their own: a write that fails for a passing reason holds
-      // back only that recipient (its change comes back), not the whole batch.
-      const retry: RecipientChange[] = [];
-      await mapWithConcurrency(puts, 8, async ({ change, activities }) => {
-        try {
-          await deps.activities.put(activities);
-        } catch (error) {
-          if (!isRetryable(error)) throw error;
-          retry.push(change);
-        }
-      });
+      const campaigns = await campaignsOfBatch(deps, relevant);
+      const { puts, candidates } = planBatch(deps.rules, relevant, campaigns);
+      const retry = await writeLedgers(deps, puts);
+      // A recipient whose ledger write comes back is evaluated when it does.
       const eligible = retry.length ? candidates.filter((c) => !retry.includes(c.change)) : candidates;
       if (!eligible.length) return { retry };
-
-      const ids = [...new Set(eligible.map((c) => c.change.after.contactId))];
-      const [contacts, leads] = await Promise.all([deps.contacts.getMany(ids), deps.leads.getMany(ids)]);
-      const contactById = new Map(contacts.map((c) => [c.contactId, c]));
-      const leadById = new Map(leads.map((l) => [l.contactId, l]));
-      for (const { change, activities, criteria: resolved } of eligible) {
-        const contact = contactById.get(change.after.contactId);
-        if (!contact || contact.erasedAt) continue; // unknown or erased contact: recorded, never qualified
-        try {
-          const current = leadById.get(contact.contactId);
-          if (current && !closedStages.has(current.stage)) {
-            if (!current.publishedAt) await qualifyContact(deps, { contact, criteria: resolved, activities: [], current });
-            continue;
-          }
-          const ledger = await deps.activities.listForContact(contact.contactId);
-          const { lead } = await qualifyContact(deps, { contact, criteria: resolved, activities: merge(ledger, activities), current });
-          if (lead) leadById.set(contact.contactId, lead);
-        } catch (error) {
-          // One contact's passing failure holds back only its own recipient (the steps are idempotent).
-          if (!isRetryable(error)) throw error;
-          retry.push(change);
-        }
-      }
-      return { retry };
+      return { retry: [...retry, ...(await qualifyCandidates(deps, eligible))] };
     },
   };
 }

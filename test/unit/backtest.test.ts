@@ -7,7 +7,7 @@ import { shortHash } from '../../lib/shared/ids';
 import { acceptedStages } from '../../lib/qualification/lead';
 import { backtestCriteria } from '../../lib/qualification/backtest';
 import { createCriteria, editDraft, publishCriteria } from '../../lib/qualification/manage-criteria';
-import { recordEngagementEvent } from '../../lib/qualification/record-activity';
+import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
 import { leadFeedback } from '../../lib/qualification/lead-feedback';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
 import { recordEngagement } from '../../lib/engagement/record-engagement';

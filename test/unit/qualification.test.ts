@@ -8,7 +8,7 @@ import { shortHash } from '../../lib/shared/ids';
 import type { Lead } from '../../lib/qualification/lead';
 import type { MailSender, OutgoingMessage } from '../../lib/sending/ports';
 import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../lib/qualification/manage-criteria';
-import { recordEngagementEvent } from '../../lib/qualification/record-activity';
+import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
 import { getLead, leadFeedback, qualificationRates } from '../../lib/qualification/lead-feedback';
 import { notifySales } from '../../lib/qualification/notify-sales';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
