@@ -1,11 +1,12 @@
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../infra/local/runtime';
+import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacity-meter';
+import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { sesEvent, type SesEventType } from '../infra/local/ses-events';
 import { mapWithConcurrency } from '../lib/shared/concurrency';
 import { newId } from '../lib/shared/ids';
 import { defaultMachineRules } from '../lib/engagement/machine-activity';
 import { computeMetrics } from '../lib/engagement/metrics';
+import type { Counters } from '../lib/engagement/recipient';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { recount } from '../test/support/recount';
@@ -43,6 +44,89 @@ export interface EngagementFigures {
 }
 
 /**
+ * The same stand-in's raw rate for the write the handler is built on: a conditional PutItem of a
+ * recipient-sized item, at the handler's concurrency (8). Answers the seconds `count` writes took.
+ */
+function rawConditionalWrites(runtime: LocalRuntime) {
+  const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
+  const payload = 'x'.repeat(300);
+  return async (from: number, count: number) => {
+    const t = performance.now();
+    await mapWithConcurrency(Array.from({ length: count }, (_, i) => from + i), 8, (i) =>
+      db.send(new PutCommand({ TableName: 'mql-pipeline', Item: { pk: `RAW#${i % 500}`, sk: `R#${i}`, v: 1, st: payload }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
+    return (performance.now() - t) / 1000;
+  };
+}
+
+/** What the meter counted since `base`. */
+function usageSince(meter: CapacityTotals, base: CapacityTotals): CapacityTotals {
+  return {
+    writeUnits: meter.writeUnits - base.writeUnits,
+    readUnits: meter.readUnits - base.readUnits,
+    requests: Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, n - (base.requests[op] ?? 0)])),
+  };
+}
+
+/** The campaign's stored counters, and whether they are exactly what an independent recount of the log gives. */
+async function countersAgainstRecount(runtime: LocalRuntime, log: EngagementEvent[]): Promise<{ counters: Counters; exact: boolean }> {
+  const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_0');
+  const m = computeMetrics(counters);
+  const expected = recount(log, 'cmp_0', defaultMachineRules);
+  const exact = m.sent === expected.sent && m.delivered === expected.delivered && m.uniqueOpens === expected.uniqueOpens &&
+    m.uniqueClicks === expected.uniqueClicks && m.totalOpens === expected.totalOpens && m.human.uniqueClicks === expected.humanUniqueClicks;
+  return { counters, exact };
+}
+
+/**
+ * Stats at scale: one delta item per 100 events (a live campaign's batches are rarely full, so
+ * this counts more deltas than full batches would: the cautious side), with a real delta's
+ * counters as the payload.
+ */
+async function statsRead(runtime: LocalRuntime, size: number, eventsPerRecipient: number, sample: Counters): Promise<EngagementFigures['stats'][number]> {
+  const campaignId = `cmp_stats_${size}`;
+  await runtime.app.adapters.campaigns.create({
+    campaignId, name: 'stats', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: 'p',
+    status: 'sent', profileVersion: 1, createdAt: new Date().toISOString(), links: {},
+  });
+  const items = Math.ceil((size * eventsPerRecipient) / 100);
+  // Written over the last hour, as a campaign's deltas are, with time-sortable ids.
+  const hourAgo = Date.now() - 3_600_000;
+  await mapWithConcurrency(Array.from({ length: items }, (_, i) => i), 16, (i) =>
+    runtime.app.adapters.engagement.putDelta({ campaignId, deltaId: newId('d', new Date(hourAgo + i * 300)), counters: sample, linkUrls: {}, at: new Date().toISOString() }),
+  );
+  let t = performance.now();
+  await runtime.app.campaignStats(campaignId); // sums every delta and writes the checkpoint
+  const firstMilliseconds = Math.round(performance.now() - t);
+  t = performance.now();
+  await runtime.app.campaignStats(campaignId); // the checkpoint plus the deltas after it
+  return { recipients: size, deltaItems: items, milliseconds: Math.round(performance.now() - t), firstReadMilliseconds: firstMilliseconds };
+}
+
+/** One run's measurements, as the figures report them. */
+function engagementFigures(
+  run: { recipients: number; events: number; seconds: number; rawPerSecond: number; invocations: number; used: CapacityTotals; exact: boolean },
+  stats: EngagementFigures['stats'],
+): EngagementFigures {
+  const { events, seconds, rawPerSecond, used } = run;
+  return {
+    recipients: run.recipients,
+    events,
+    seconds: Number(seconds.toFixed(2)),
+    eventsPerSecond: Math.round(events / seconds),
+    rawConditionalWritesPerSecond: Math.round(rawPerSecond),
+    throughputRatio: Number((events / seconds / rawPerSecond).toFixed(2)),
+    writeUnitsPerEvent: Number((used.writeUnits / events).toFixed(3)),
+    readUnitsPerEvent: Number((used.readUnits / events).toFixed(3)),
+    invocationsPer1000Events: Number(((run.invocations / events) * 1000).toFixed(2)),
+    deltaItems: used.requests.PutItem ?? 0,
+    requestsPer1000Events: Object.fromEntries(Object.entries(used.requests).map(([op, n]) => [op, Number(((n / events) * 1000).toFixed(1))])),
+    exact: run.exact,
+    stats,
+  };
+}
+
+/**
  * Engagement end to end on the embedded stack: shuffled SES events → local EventBridge → events
  * queue (batches of 100) → engagement handler → dynalite; then the raw conditional-write rate of
  * the same dynalite at the handler's concurrency; then stats reads at growing campaign sizes.
@@ -54,19 +138,10 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
     const log = shuffle(generateEventLog({ recipients: options.recipients, campaigns: 1, seed: options.seed ?? 7 }), prng(1));
     const envelopes = log.map(envelopeOf);
 
-    // The same stand-in's raw rate for the write the handler is built on: a conditional PutItem of a
-    // recipient-sized item, at the handler's concurrency (8). Half is measured just before the run
-    // and half just after, so a change in the machine's load during the run weighs on both sides.
-    const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
+    // Half the raw writes are measured just before the run and half just after, so a change in the
+    // machine's load during the run weighs on both sides.
+    const rawWrites = rawConditionalWrites(runtime);
     const rawHalf = Math.round(Math.min(10_000, Math.max(1_000, log.length / 4)));
-    const payload = 'x'.repeat(300);
-    const rawWrites = async (from: number, count: number) => {
-      const t = performance.now();
-      await mapWithConcurrency(Array.from({ length: count }, (_, i) => from + i), 8, (i) =>
-        db.send(new PutCommand({ TableName: 'mql-pipeline', Item: { pk: `RAW#${i % 500}`, sk: `R#${i}`, v: 1, st: payload }, ConditionExpression: 'attribute_not_exists(pk)' })),
-      );
-      return (performance.now() - t) / 1000;
-    };
     const rawBefore = await rawWrites(0, rawHalf);
     // What the raw writes consumed is not the pipeline's: count from here.
     const base = { writeUnits: meter.writeUnits, readUnits: meter.readUnits, requests: { ...meter.requests } };
@@ -75,62 +150,16 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
     for (const envelope of envelopes) await runtime.buses.default.publish(envelope);
     await runtime.settle();
     const seconds = (performance.now() - started) / 1000;
-    const writeUnits = meter.writeUnits - base.writeUnits;
-    const readUnits = meter.readUnits - base.readUnits;
-    const requests = Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, n - (base.requests[op] ?? 0)]));
-    const requestsPer1000Events = Object.fromEntries(Object.entries(requests).map(([op, n]) => [op, Number(((n / log.length) * 1000).toFixed(1))]));
-    const deltaItems = requests.PutItem ?? 0;
-
-    const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_0');
-    const m = computeMetrics(counters);
-    const expected = recount(log, 'cmp_0', defaultMachineRules);
-    const exact = m.sent === expected.sent && m.delivered === expected.delivered && m.uniqueOpens === expected.uniqueOpens &&
-      m.uniqueClicks === expected.uniqueClicks && m.totalOpens === expected.totalOpens && m.human.uniqueClicks === expected.humanUniqueClicks;
+    const used = usageSince(meter, base);
+    const { counters, exact } = await countersAgainstRecount(runtime, log);
 
     const rawSeconds = rawBefore + (await rawWrites(rawHalf, rawHalf));
     const rawPerSecond = (2 * rawHalf) / rawSeconds;
 
-    // Stats at scale: one delta item per 100 events (a live campaign's batches are rarely full, so
-    // this counts more deltas than full batches would: the cautious side), with a real delta's
-    // counters as the payload.
-    const eventsPerRecipient = log.length / options.recipients;
-    const sample = counters;
     const stats: EngagementFigures['stats'] = [];
-    for (const size of options.statsSizes) {
-      const campaignId = `cmp_stats_${size}`;
-      await runtime.app.adapters.campaigns.create({
-        campaignId, name: 'stats', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: 'p',
-        status: 'sent', profileVersion: 1, createdAt: new Date().toISOString(), links: {},
-      });
-      const items = Math.ceil((size * eventsPerRecipient) / 100);
-      // Written over the last hour, as a campaign's deltas are, with time-sortable ids.
-      const hourAgo = Date.now() - 3_600_000;
-      await mapWithConcurrency(Array.from({ length: items }, (_, i) => i), 16, (i) =>
-        runtime.app.adapters.engagement.putDelta({ campaignId, deltaId: newId('d', new Date(hourAgo + i * 300)), counters: sample, linkUrls: {}, at: new Date().toISOString() }),
-      );
-      let t = performance.now();
-      await runtime.app.campaignStats(campaignId); // sums every delta and writes the checkpoint
-      const firstMilliseconds = Math.round(performance.now() - t);
-      t = performance.now();
-      await runtime.app.campaignStats(campaignId); // the checkpoint plus the deltas after it
-      stats.push({ recipients: size, deltaItems: items, milliseconds: Math.round(performance.now() - t), firstReadMilliseconds: firstMilliseconds });
-    }
-
-    return {
-      recipients: options.recipients,
-      events: log.length,
-      seconds: Number(seconds.toFixed(2)),
-      eventsPerSecond: Math.round(log.length / seconds),
-      rawConditionalWritesPerSecond: Math.round(rawPerSecond),
-      throughputRatio: Number((log.length / seconds / rawPerSecond).toFixed(2)),
-      writeUnitsPerEvent: Number((writeUnits / log.length).toFixed(3)),
-      readUnitsPerEvent: Number((readUnits / log.length).toFixed(3)),
-      invocationsPer1000Events: Number(((runtime.queues.events.invocations / log.length) * 1000).toFixed(2)),
-      deltaItems,
-      requestsPer1000Events,
-      exact,
-      stats,
-    };
+    for (const size of options.statsSizes) stats.push(await statsRead(runtime, size, log.length / options.recipients, counters));
+    const invocations = runtime.queues.events.invocations;
+    return engagementFigures({ recipients: options.recipients, events: log.length, seconds, rawPerSecond, invocations, used, exact }, stats);
   } finally {
     await runtime.stop();
   }

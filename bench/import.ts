@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../infra/local/runtime';
+import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { mapWithConcurrency } from '../lib/shared/concurrency';
 import { companySizes, seniorities } from '../lib/contacts/contact';
 import { contactIdFor } from '../lib/shared/ids';
@@ -64,6 +64,56 @@ async function runImporter(endpoint: string, file: string) {
   return JSON.parse(stdout.trim().split('\n').pop()!) as { summary: ImportSummary; seconds: number; peakRssMiB: number; peakHeapMiB: number };
 }
 
+/**
+ * The same stand-in's raw rate for the import's write: a conditional UpdateItem of a contact (index
+ * keys included), at the import's concurrency (32). Answers updates per second.
+ */
+async function rawConditionalUpdates(runtime: LocalRuntime, rows: number): Promise<number> {
+  const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
+  const count = Math.min(20_000, Math.max(2_000, rows / 5));
+  const started = performance.now();
+  await mapWithConcurrency(Array.from({ length: count }, (_, i) => i), 32, (i) => {
+    const id = contactIdFor(`raw${i}@raw.example`);
+    return db.send(
+      new UpdateCommand({
+        TableName: 'mql-pipeline',
+        Key: { pk: `RAW#${id}`, sk: 'PROFILE' },
+        UpdateExpression: 'SET email = :e, firstName = :f, company = :c, industry = :i, gsi1pk = :g, gsi1sk = :id, updatedAt = :u, createdAt = if_not_exists(createdAt, :u)',
+        ConditionExpression: 'attribute_not_exists(erasedAt)',
+        ExpressionAttributeValues: { ':e': `raw${i}@raw.example`, ':f': 'First', ':c': 'Company, Inc.', ':i': 'Software', ':g': `RAW#${i % 16}`, ':id': id, ':u': new Date().toISOString() },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+  });
+  return Math.round(count / ((performance.now() - started) / 1000));
+}
+
+/** One file imported by the CLI into a fresh runtime; the largest file's run also measures the raw update rate, in the same runtime. */
+async function importFile(file: string, rows: number, measureRaw: boolean): Promise<{ run: ImportRun; rawUpdatesPerSecond?: number }> {
+  const runtime = await startLocalRuntime();
+  try {
+    const meter = meterCapacity(runtime.clients.dynamodb);
+    const result = await runImporter(runtime.apiUrl, file);
+    const s = result.summary;
+    if (s.rows !== rows) throw new Error(`imported ${s.rows} rows of ${rows}`);
+    const run: ImportRun = {
+      rows,
+      fileMiB: Number((statSync(file).size / 1024 / 1024).toFixed(1)),
+      seconds: Number(result.seconds.toFixed(1)),
+      rowsPerSecond: Math.round(rows / result.seconds),
+      created: s.created,
+      rejected: s.rejected,
+      importerPeakRssMiB: Math.round(result.peakRssMiB),
+      importerPeakHeapMiB: Math.round(result.peakHeapMiB),
+      writeUnitsPerRow: Number((meter.writeUnits / rows).toFixed(2)),
+      dynamoRequestsPerRow: Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, Number((n / rows).toFixed(3))])),
+    };
+    return measureRaw ? { run, rawUpdatesPerSecond: await rawConditionalUpdates(runtime, rows) } : { run };
+  } finally {
+    await runtime.stop();
+  }
+}
+
 export async function benchImport(options: { sizes: number[] }): Promise<ImportFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'mql-import-bench-'));
   const runs: ImportRun[] = [];
@@ -72,48 +122,9 @@ export async function benchImport(options: { sizes: number[] }): Promise<ImportF
     for (const rows of options.sizes) {
       const file = join(dir, `contacts-${rows}.csv`);
       await writeContactsCsv(file, rows);
-      const runtime = await startLocalRuntime();
-      try {
-        const meter = meterCapacity(runtime.clients.dynamodb);
-        const result = await runImporter(runtime.apiUrl, file);
-        const s = result.summary;
-        if (s.rows !== rows) throw new Error(`imported ${s.rows} rows of ${rows}`);
-        runs.push({
-          rows,
-          fileMiB: Number((statSync(file).size / 1024 / 1024).toFixed(1)),
-          seconds: Number(result.seconds.toFixed(1)),
-          rowsPerSecond: Math.round(rows / result.seconds),
-          created: s.created,
-          rejected: s.rejected,
-          importerPeakRssMiB: Math.round(result.peakRssMiB),
-          importerPeakHeapMiB: Math.round(result.peakHeapMiB),
-          writeUnitsPerRow: Number((meter.writeUnits / rows).toFixed(2)),
-          dynamoRequestsPerRow: Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, Number((n / rows).toFixed(3))])),
-        });
-        if (rows === Math.max(...options.sizes)) {
-          // The same stand-in's raw rate for the import's write: a conditional UpdateItem of a
-          // contact (index keys included), at the import's concurrency (32), in this run.
-          const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
-          const count = Math.min(20_000, Math.max(2_000, rows / 5));
-          const started = performance.now();
-          await mapWithConcurrency(Array.from({ length: count }, (_, i) => i), 32, (i) => {
-            const id = contactIdFor(`raw${i}@raw.example`);
-            return db.send(
-              new UpdateCommand({
-                TableName: 'mql-pipeline',
-                Key: { pk: `RAW#${id}`, sk: 'PROFILE' },
-                UpdateExpression: 'SET email = :e, firstName = :f, company = :c, industry = :i, gsi1pk = :g, gsi1sk = :id, updatedAt = :u, createdAt = if_not_exists(createdAt, :u)',
-                ConditionExpression: 'attribute_not_exists(erasedAt)',
-                ExpressionAttributeValues: { ':e': `raw${i}@raw.example`, ':f': 'First', ':c': 'Company, Inc.', ':i': 'Software', ':g': `RAW#${i % 16}`, ':id': id, ':u': new Date().toISOString() },
-                ReturnValues: 'UPDATED_OLD',
-              }),
-            );
-          });
-          rawUpdatesPerSecond = Math.round(count / ((performance.now() - started) / 1000));
-        }
-      } finally {
-        await runtime.stop();
-      }
+      const imported = await importFile(file, rows, rows === Math.max(...options.sizes));
+      runs.push(imported.run);
+      rawUpdatesPerSecond = imported.rawUpdatesPerSecond ?? rawUpdatesPerSecond;
       rmSync(file);
     }
   } finally {

@@ -1,9 +1,10 @@
-import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacity-meter';
 import { sesEventsPattern, leadQualifiedPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
-import { startLocalRuntime } from '../infra/local/runtime';
+import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { contactIdFor, shortHash } from '../lib/shared/ids';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
+import type { Campaign } from '../lib/sending/campaign';
 import type { OutgoingMessage } from '../lib/sending/ports';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { envelopeOf } from './engagement';
@@ -34,6 +35,81 @@ const summary = (ms: number[]) => {
   return { clicks: s.length, p50Ms: Math.round(quantile(s, 0.5)), p95Ms: Math.round(quantile(s, 0.95)), maxMs: Math.round(s.at(-1)!) };
 };
 
+/** `n` contacts that fit the profile, and a campaign sent to them all. */
+async function sentCampaign(runtime: LocalRuntime, n: number) {
+  const contacts = Array.from({ length: n }, (_, i) => ({ email: `buyer${i}@northwind.example`, firstName: `B${i}`, company: 'Northwind', industry: 'Software', country: 'DE', consent: true }));
+  for (let i = 0; i < n; i += 1000) await runtime.app.importContacts(contacts.slice(i, i + 1000));
+  const profile = await runtime.app.createProfile({ name: 'Software', industries: ['Software'] });
+  const campaign = await runtime.app.createCampaign({
+    name: 'bench', subject: 'Hi', fromAddress: 'news@acme.example', profileId: profile.profileId, textTemplate: 'Hi',
+    htmlTemplate: '<p><a href="https://acme.example/pricing">Pricing</a></p>',
+  });
+  await runtime.app.startSend(campaign.campaignId);
+  await runtime.settle();
+  return { contacts, campaign };
+}
+
+/** Every Click event and every Lead Qualified event the buses carry, kept to deliver them again. */
+function tapDeliveries(runtime: LocalRuntime) {
+  const clicks: EventEnvelope[] = [];
+  const qualified: EventEnvelope[] = [];
+  runtime.buses.default.addRule('bench-clicks', sesEventsPattern(runtime.app.config.configurationSetName), async (e) => {
+    if (e['detail-type'] === 'Email Clicked') clicks.push(e);
+  });
+  runtime.buses.project.addRule('bench-leads', leadQualifiedPattern, async (e) => void qualified.push(e));
+  return { clicks, qualified };
+}
+
+/** SES accepted the sales email when SendEmail returns: time it there, and count per contact. */
+function watchSalesEmails(runtime: LocalRuntime) {
+  const accepted = new Map<string, number>();
+  const sends = new Map<string, number>();
+  const waiting = new Map<string, () => void>();
+  const inner = runtime.app.adapters.salesMail;
+  runtime.app.adapters.salesMail = {
+    async send(message: OutgoingMessage) {
+      const result = await inner.send(message);
+      const id = message.tags.contactId!;
+      sends.set(id, (sends.get(id) ?? 0) + 1);
+      if (!accepted.has(id)) accepted.set(id, performance.now());
+      waiting.get(id)?.();
+      return result;
+    },
+  };
+  /** Resolves when the contact's first sales email is accepted, with the time it was. */
+  const firstAccepted = (contactId: string) => new Promise<number>((resolve) => waiting.set(contactId, () => resolve(accepted.get(contactId)!)));
+  return { sends, firstAccepted };
+}
+
+/** At-least-once delivery everywhere: every click and every Lead Qualified event, twice more. */
+async function redeliverTwice(runtime: LocalRuntime, delivered: { clicks: EventEnvelope[]; qualified: EventEnvelope[] }) {
+  for (let round = 0; round < 2; round++) {
+    for (const e of [...delivered.clicks]) await runtime.buses.default.publish(e);
+    await runtime.settle();
+    for (const e of [...delivered.qualified]) await runtime.buses.project.publish(e);
+    await runtime.settle();
+  }
+}
+
+/** The activity ledger's cost: the same shuffled log, for a known campaign and for an unknown one. */
+async function ledgerCost(runtime: LocalRuntime, meter: CapacityTotals, campaign: Campaign, recipients: number) {
+  const log = shuffle(generateEventLog({ recipients, campaigns: 1, seed: 7 }), prng(1));
+  await runtime.app.adapters.campaigns.create({ ...campaign, campaignId: 'cmp_0', status: 'sent' });
+  const renamed = (e: EngagementEvent): EngagementEvent => {
+    const moved = { ...e, campaignId: 'cmp_unknown', messageId: `${e.messageId}-u` };
+    return { ...moved, key: shortHash([moved.type, moved.messageId, moved.at, moved.link ?? '', moved.userAgent ?? ''].join('|'), 16) };
+  };
+  const unitsFor = async (events: EngagementEvent[]) => {
+    const before = meter.writeUnits;
+    for (const e of events) await runtime.buses.default.publish(envelopeOf(e));
+    await runtime.settle();
+    return (meter.writeUnits - before) / events.length;
+  };
+  const unknown = await unitsFor(log.map(renamed));
+  const known = await unitsFor(log);
+  return { events: log.length, writeUnitsPerEventKnown: Number(known.toFixed(3)), writeUnitsPerEventUnknown: Number(unknown.toFixed(3)), ratio: Number((known / unknown).toFixed(3)) };
+}
+
 /**
  * The qualifying path end to end on the embedded stack, as on AWS: a human click (SES Click event on
  * the default bus) → events queue → engagement handler → qualification → Lead Qualified on the
@@ -43,51 +119,20 @@ const summary = (ms: number[]) => {
 export async function benchQualification(options: { clicks: number; burst: number; ledgerRecipients: number }): Promise<QualificationFigures> {
   const runtime = await startLocalRuntime();
   try {
-    const n = options.clicks + options.burst;
-    const contacts = Array.from({ length: n }, (_, i) => ({ email: `buyer${i}@northwind.example`, firstName: `B${i}`, company: 'Northwind', industry: 'Software', country: 'DE', consent: true }));
-    for (let i = 0; i < n; i += 1000) await runtime.app.importContacts(contacts.slice(i, i + 1000));
-    const profile = await runtime.app.createProfile({ name: 'Software', industries: ['Software'] });
-    const campaign = await runtime.app.createCampaign({
-      name: 'bench', subject: 'Hi', fromAddress: 'news@acme.example', profileId: profile.profileId, textTemplate: 'Hi',
-      htmlTemplate: '<p><a href="https://acme.example/pricing">Pricing</a></p>',
-    });
-    await runtime.app.startSend(campaign.campaignId);
-    await runtime.settle();
-
-    const clicks: EventEnvelope[] = [];
-    const qualified: EventEnvelope[] = [];
-    runtime.buses.default.addRule('bench-clicks', sesEventsPattern(runtime.app.config.configurationSetName), async (e) => {
-      if (e['detail-type'] === 'Email Clicked') clicks.push(e);
-    });
-    runtime.buses.project.addRule('bench-leads', leadQualifiedPattern, async (e) => void qualified.push(e));
-
-    // SES accepted the sales email when SendEmail returns: time it there, and count per contact.
-    const accepted = new Map<string, number>();
-    const sends = new Map<string, number>();
-    const waiting = new Map<string, () => void>();
-    const inner = runtime.app.adapters.salesMail;
-    runtime.app.adapters.salesMail = {
-      async send(message: OutgoingMessage) {
-        const result = await inner.send(message);
-        const id = message.tags.contactId!;
-        sends.set(id, (sends.get(id) ?? 0) + 1);
-        if (!accepted.has(id)) accepted.set(id, performance.now());
-        waiting.get(id)?.();
-        return result;
-      },
-    };
+    const { contacts, campaign } = await sentCampaign(runtime, options.clicks + options.burst);
+    const delivered = tapDeliveries(runtime);
+    const { sends, firstAccepted } = watchSalesEmails(runtime);
     const click = async (i: number) => {
       const contactId = contactIdFor(contacts[i]!.email);
       const message = runtime.sesPlayback.messageFor(campaign.campaignId, contactId)!;
-      const done = new Promise<void>((resolve) => waiting.set(contactId, resolve));
+      const accepted = firstAccepted(contactId);
       const started = performance.now();
       await runtime.sesPlayback.click(message.token, 'https://acme.example/pricing', {
         userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0',
         ipAddress: '198.51.100.7',
         at: new Date(Date.parse(message.sentAt) + 600_000).toISOString(),
       });
-      await done;
-      return accepted.get(contactId)! - started;
+      return (await accepted) - started;
     };
 
     const meter = meterCapacity(runtime.clients.dynamodb);
@@ -97,30 +142,9 @@ export async function benchQualification(options: { clicks: number; burst: numbe
     const burst = await Promise.all(Array.from({ length: options.burst }, (_, k) => click(options.clicks + k)));
     await runtime.settle();
 
-    // At-least-once delivery everywhere: every click and every Lead Qualified event, twice more.
-    for (let round = 0; round < 2; round++) {
-      for (const e of [...clicks]) await runtime.buses.default.publish(e);
-      await runtime.settle();
-      for (const e of [...qualified]) await runtime.buses.project.publish(e);
-      await runtime.settle();
-    }
+    await redeliverTwice(runtime, delivered);
     const leads = (await runtime.app.adapters.leads.listByCampaign(campaign.campaignId)).items.length;
-
-    // The activity ledger's cost: the same shuffled log, for a known campaign and for an unknown one.
-    const log = shuffle(generateEventLog({ recipients: options.ledgerRecipients, campaigns: 1, seed: 7 }), prng(1));
-    await runtime.app.adapters.campaigns.create({ ...campaign, campaignId: 'cmp_0', status: 'sent' });
-    const renamed = (e: EngagementEvent): EngagementEvent => {
-      const moved = { ...e, campaignId: 'cmp_unknown', messageId: `${e.messageId}-u` };
-      return { ...moved, key: shortHash([moved.type, moved.messageId, moved.at, moved.link ?? '', moved.userAgent ?? ''].join('|'), 16) };
-    };
-    const unitsFor = async (events: EngagementEvent[]) => {
-      const before = meter.writeUnits;
-      for (const e of events) await runtime.buses.default.publish(envelopeOf(e));
-      await runtime.settle();
-      return (meter.writeUnits - before) / events.length;
-    };
-    const unknown = await unitsFor(log.map(renamed));
-    const known = await unitsFor(log);
+    const ledger = await ledgerCost(runtime, meter, campaign, options.ledgerRecipients);
     return {
       sequential: summary(sequential),
       burst: summary(burst),
@@ -129,7 +153,7 @@ export async function benchQualification(options: { clicks: number; burst: numbe
       notificationsSentTwice: [...sends.values()].filter((c) => c > 1).length,
       writeUnitsPerQualifyingClick: Number((units.write / options.clicks).toFixed(2)),
       readUnitsPerQualifyingClick: Number((units.read / options.clicks).toFixed(2)),
-      ledger: { events: log.length, writeUnitsPerEventKnown: Number(known.toFixed(3)), writeUnitsPerEventUnknown: Number(unknown.toFixed(3)), ratio: Number((known / unknown).toFixed(3)) },
+      ledger,
     };
   } finally {
     await runtime.stop();

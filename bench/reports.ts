@@ -70,6 +70,61 @@ async function batchWrite(db: DynamoDBDocumentClient, items: Record<string, unkn
 }
 
 /**
+ * `size` recipients and their contacts. Seeded in batches of 25 items (BatchWriteItem) rather than
+ * one conditional write each, to keep the benchmark's set-up short; the items are the adapters' own
+ * (recipients are the engagement store's PutItem, captured), contacts as the contact store's upsert
+ * leaves them. Answers the recipients' counters, summed.
+ */
+async function seedRecipients(db: DynamoDBDocumentClient, campaignId: string, size: number): Promise<Counters> {
+  const rand = prng(size);
+  const total: Counters = {};
+  const ids = Array.from({ length: size }, (_, i) => i);
+  for (const part of chunk(ids, 5_000)) {
+    const states = part.map((i) => recipient(campaignId, i, rand));
+    for (const s of states) addCounters(total, project(s, defaultMachineRules));
+    const recipientItems = await Promise.all(states.map((state) => capturedRecipientItem(state)));
+    const people: Contact[] = states.map((s) => ({
+      contactId: s.contactId, email: `person${s.contactId.slice(-7)}@company${Number(s.contactId.slice(-7)) % 997}.example`, firstName: 'Ana', lastName: 'Lima',
+      company: `Company ${Number(s.contactId.slice(-7)) % 997}`, industry: 'Software', consent: true, createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
+    }));
+    const contactItems = people.map((c) => ({ ...keys.contact(c.contactId), gsi1pk: keys.contactShard(c.contactId), gsi1sk: c.contactId, ...c }));
+    await mapWithConcurrency(chunk([...recipientItems, ...contactItems], 25), 8, (items) => batchWrite(db, items));
+  }
+  return total;
+}
+
+type BenchStores = { db: DynamoDBDocumentClient; campaigns: DynamoCampaignStore; engagement: DynamoEngagementStore; leads: DynamoLeadStore };
+
+/** A sent campaign of `size` recipients, its counters in one delta, and `mqls` leads (a third accepted by sales). */
+async function seedCampaign(stores: BenchStores, campaignId: string, size: number, mqls: number) {
+  await stores.campaigns.create({
+    campaignId, name: `Benchmark ${size}`, subject: 'Q3', fromAddress: 'news@acme.example', htmlTemplate: 'h', textTemplate: 't',
+    profileId: 'icp_bench', profileVersion: 1, status: 'sent', createdAt: '2026-03-01T09:00:00.000Z', sendRequestedAt: '2026-03-02T09:00:00.000Z',
+    links: { l0: 'https://acme.example/pricing', l1: 'https://acme.example/demo', l2: 'https://acme.example/blog', l3: 'https://acme.example/case' },
+  });
+  const total = await seedRecipients(stores.db, campaignId, size);
+  await stores.engagement.putDelta({ campaignId, deltaId: 'd_bench', counters: total, linkUrls: {}, at: '2026-03-04T00:00:00.000Z' });
+  await mapWithConcurrency(Array.from({ length: Math.min(mqls, size) }, (_, i) => i), 16, (i) =>
+    stores.leads.createIfAbsent(
+      makeLead(`ct_b${size}_${String(i * Math.floor(size / mqls)).padStart(7, '0')}`, campaignId, {
+        criteriaId: 'icp_bench',
+        qualifiedAt: new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString(),
+        reasons: ['Fit: industry is Software', 'Fit: company size is 201-1000', 'Engagement: clicked https://acme.example/pricing'],
+        stage: i % 3 === 0 ? 'sql' : 'mql',
+      }),
+    ),
+  );
+}
+
+/** The campaign's report, written by the report worker in a child process started with `flags`. */
+async function reportInChild(target: string, campaignId: string, size: number, flags: string[]): Promise<WorkerResult> {
+  const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', 'bench/report-worker.ts', target, campaignId], { maxBuffer: 1 << 20 });
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
+  if (r.sent !== size) throw new Error(`report counted ${r.sent} recipients, expected ${size}`);
+  return r;
+}
+
+/**
  * A 100,000-recipient campaign report on the embedded stack: dynalite and s3rver in this process,
  * the report in a child process (the report function) so its peak memory is measured alone.
  * Sizes are compared with the same number of MQLs, so memory growth with recipients shows.
@@ -81,61 +136,21 @@ export async function benchReports(options: { sizes: number[]; mqls: number }): 
   await createTable(dynamo, TABLE);
   await createBucket(s3, BUCKET);
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const campaigns = new DynamoCampaignStore(db, TABLE);
-  const engagement = new DynamoEngagementStore(db, TABLE);
-  const leads = new DynamoLeadStore(db, TABLE);
+  const stores: BenchStores = { db, campaigns: new DynamoCampaignStore(db, TABLE), engagement: new DynamoEngagementStore(db, TABLE), leads: new DynamoLeadStore(db, TABLE) };
+  const target = JSON.stringify({ dynamodb: standIns.endpoints.dynamodb, s3: standIns.endpoints.s3, table: TABLE, bucket: BUCKET });
   const out: ReportFigures[] = [];
   try {
     for (const size of options.sizes) {
       const seedStarted = performance.now();
       const campaignId = `cmp_bench_${size}`;
-      await campaigns.create({
-        campaignId, name: `Benchmark ${size}`, subject: 'Q3', fromAddress: 'news@acme.example', htmlTemplate: 'h', textTemplate: 't',
-        profileId: 'icp_bench', profileVersion: 1, status: 'sent', createdAt: '2026-03-01T09:00:00.000Z', sendRequestedAt: '2026-03-02T09:00:00.000Z',
-        links: { l0: 'https://acme.example/pricing', l1: 'https://acme.example/demo', l2: 'https://acme.example/blog', l3: 'https://acme.example/case' },
-      });
-      const rand = prng(size);
-      const total: Counters = {};
-      const ids = Array.from({ length: size }, (_, i) => i);
-      for (const part of chunk(ids, 5_000)) {
-        const states = part.map((i) => recipient(campaignId, i, rand));
-        for (const s of states) addCounters(total, project(s, defaultMachineRules));
-        // Seeded in batches of 25 items (BatchWriteItem) rather than one conditional write each, to
-        // keep the benchmark's set-up short; the items are the adapters' own (recipients are the
-        // engagement store's PutItem, captured), contacts as the contact store's upsert leaves them.
-        const recipientItems = await Promise.all(states.map((state) => capturedRecipientItem(state)));
-        const people: Contact[] = states.map((s) => ({
-          contactId: s.contactId, email: `person${s.contactId.slice(-7)}@company${Number(s.contactId.slice(-7)) % 997}.example`, firstName: 'Ana', lastName: 'Lima',
-          company: `Company ${Number(s.contactId.slice(-7)) % 997}`, industry: 'Software', consent: true, createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
-        }));
-        const contactItems = people.map((c) => ({ ...keys.contact(c.contactId), gsi1pk: keys.contactShard(c.contactId), gsi1sk: c.contactId, ...c }));
-        await mapWithConcurrency(chunk([...recipientItems, ...contactItems], 25), 8, (items) => batchWrite(db, items));
-      }
-      await engagement.putDelta({ campaignId, deltaId: 'd_bench', counters: total, linkUrls: {}, at: '2026-03-04T00:00:00.000Z' });
-      await mapWithConcurrency(Array.from({ length: Math.min(options.mqls, size) }, (_, i) => i), 16, (i) =>
-        leads.createIfAbsent(
-          makeLead(`ct_b${size}_${String(i * Math.floor(size / options.mqls)).padStart(7, '0')}`, campaignId, {
-            criteriaId: 'icp_bench',
-            qualifiedAt: new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString(),
-            reasons: ['Fit: industry is Software', 'Fit: company size is 201-1000', 'Engagement: clicked https://acme.example/pricing'],
-            stage: i % 3 === 0 ? 'sql' : 'mql',
-          }),
-        ),
-      );
+      await seedCampaign(stores, campaignId, size, options.mqls);
       const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-      const target = JSON.stringify({ dynamodb: standIns.endpoints.dynamodb, s3: standIns.endpoints.s3, table: TABLE, bucket: BUCKET });
-      const report = async (flags: string[]) => {
-        const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', 'bench/report-worker.ts', target, campaignId], { maxBuffer: 1 << 20 });
-        const r = JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
-        if (r.sent !== size) throw new Error(`report counted ${r.sent} recipients, expected ${size}`);
-        return r;
-      };
       // Twice: timed and RSS-sampled as it runs; then with a collection before each sample, for the live heap.
-      const r = await report([]);
-      const live = await report(['--expose-gc']);
+      const r = await reportInChild(target, campaignId, size, []);
+      const live = await reportInChild(target, campaignId, size, ['--expose-gc']);
       // And with V8's old space capped: it completes only if the report's live set fits.
-      const capped = await report([`--max-old-space-size=${CAPPED_HEAP_MIB}`]);
+      const capped = await reportInChild(target, campaignId, size, [`--max-old-space-size=${CAPPED_HEAP_MIB}`]);
 
       const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.keys.recipientsCsv }));
       out.push({

@@ -1,3 +1,4 @@
+import { sleepBackoff } from '../lib/shared/backoff';
 import { contactIdFor } from '../lib/shared/ids';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
@@ -75,38 +76,31 @@ async function requestSend(runtime: LocalRuntime, campaignId: string) {
       return await api(runtime, 'POST', `/campaigns/${campaignId}/send`, undefined, { 'idempotency-key': key });
     } catch (error) {
       if (attempt >= 4 || ((error as { status?: number }).status ?? 0) < 500) throw error;
-      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      await sleepBackoff(attempt, { baseMs: 50, jitter: 'none' });
     }
   }
 }
 
-/**
- * The whole pipeline once, on the embedded stand-ins, through the same API handler, queues,
- * engagement handler and notifier as on AWS. Every figure in the summary is read back from the API
- * (DynamoDB), never from the simulation.
- */
-export async function runDemo(
-  options: {
-    size?: number;
-    seed?: number;
-    progress?: (message: string) => void;
-    keepRunning?: boolean;
-    /** Extra runtime options (the fault suite injects DynamoDB faults). */
-    runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
-    /**
-     * Called as each phase starts: the send (contacts, profile and campaign exist), the audience's
-     * engagement (every message is out), and reading the figures back.
-     */
-    onPhase?: (phase: 'send' | 'engage' | 'read-back', runtime: LocalRuntime) => void | Promise<void>;
-  } = {},
-): Promise<DemoResult> {
-  const seed = options.seed ?? 42;
-  const say = options.progress ?? (() => {});
-  const audience = generateAudience({ size: options.size ?? 2000, seed });
-  const members = new Map<string, AudienceMember>(
-    audience.map((c) => [c.email, { contactId: contactIdFor(c.email), email: c.email, industry: c.industry, seniority: c.seniority }]),
-  );
-  const runtime = await startLocalRuntime({
+export interface DemoOptions {
+  size?: number;
+  seed?: number;
+  progress?: (message: string) => void;
+  keepRunning?: boolean;
+  /** Extra runtime options (the fault suite injects DynamoDB faults). */
+  runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
+  /**
+   * Called as each phase starts: the send (contacts, profile and campaign exist), the audience's
+   * engagement (every message is out), and reading the figures back.
+   */
+  onPhase?: (phase: 'send' | 'engage' | 'read-back', runtime: LocalRuntime) => void | Promise<void>;
+}
+
+type Say = (message: string) => void;
+type DemoCampaign = { campaignId: string; links: Record<string, string> };
+
+/** The local runtime, its SES answering each address as the audience's member would (some bounce). */
+function startDemoRuntime(options: DemoOptions, members: Map<string, AudienceMember>, seed: number): Promise<LocalRuntime> {
+  return startLocalRuntime({
     ...options.runtime,
     outcome: (to) => {
       const member = members.get(to.toLowerCase());
@@ -114,63 +108,80 @@ export async function runDemo(
       return bounce ? { bounce } : 'deliver';
     },
   });
+}
+
+/** Every SES event the local SES publishes, as EventBridge delivers it. */
+function tapSesEvents(runtime: LocalRuntime): EventEnvelope[] {
   const published: EventEnvelope[] = [];
   runtime.buses.default.addRule('demo-tap', sesEventsPattern(runtime.app.config.configurationSetName), async (e) => {
     published.push(e);
   });
+  return published;
+}
 
+/** The contacts (in imports of 1,000), the ideal customer profile and the campaign, through the API. */
+async function prepareCampaign(runtime: LocalRuntime, audience: ReturnType<typeof generateAudience>, say: Say): Promise<DemoCampaign> {
   say(`importing ${audience.length} contacts`);
   for (let i = 0; i < audience.length; i += 1000) {
     await api(runtime, 'POST', '/contacts/import', { contacts: audience.slice(i, i + 1000) });
     say(`  imported ${Math.min(i + 1000, audience.length)}/${audience.length}`);
   }
   const profile = await api<{ profileId: string }>(runtime, 'POST', '/profiles', demoProfile);
-  const campaign = await api<{ campaignId: string; links: Record<string, string> }>(runtime, 'POST', '/campaigns', {
-    ...campaignTemplate,
-    profileId: profile.profileId,
-  });
-  await options.onPhase?.('send', runtime);
-  say(`campaign ${campaign.campaignId}: sending`);
-  await requestSend(runtime, campaign.campaignId);
+  return api<DemoCampaign>(runtime, 'POST', '/campaigns', { ...campaignTemplate, profileId: profile.profileId });
+}
+
+async function sendCampaign(runtime: LocalRuntime, campaignId: string, say: Say) {
+  say(`campaign ${campaignId}: sending`);
+  await requestSend(runtime, campaignId);
   const progress = setInterval(() => say(`  sending… ${runtime.queues.send.delivered} send jobs handled`), 2000);
   await runtime.settle();
   clearInterval(progress);
+}
 
-  // The simulated audience reads its mail: opens and clicks through the local SES playback, each
-  // at its time relative to when its own message was sent.
+/** The delivered members' simulated opens and clicks, in the order they happen. */
+function audienceActions(runtime: LocalRuntime, members: Map<string, AudienceMember>, campaign: DemoCampaign, seed: number, base: Date) {
   const delivered = [...members.values()]
     .filter((m) => runtime.sesPlayback.messageFor(campaign.campaignId, m.contactId) && !bounceOutcome(m, seed))
     .sort((a, b) => a.contactId.localeCompare(b.contactId));
-  const base = new Date('2026-01-01T00:00:00.000Z');
-  const actions = simulateEngagement({ members: delivered, links: Object.values(campaign.links), sentAt: base, seed });
-  await options.onPhase?.('engage', runtime);
+  return simulateEngagement({ members: delivered, links: Object.values(campaign.links), sentAt: base, seed });
+}
+
+/**
+ * The simulated audience reads its mail: opens and clicks through the local SES playback, each at
+ * its time relative to when its own message was sent.
+ */
+async function playEngagement(runtime: LocalRuntime, campaignId: string, actions: ReturnType<typeof simulateEngagement>, base: Date, say: Say) {
   say(`audience engaging: ${actions.length} opens and clicks`);
   let done = 0;
   for (const action of actions) {
     if (action.kind === 'bounce') continue;
-    const message = runtime.sesPlayback.messageFor(campaign.campaignId, action.contactId)!;
+    const message = runtime.sesPlayback.messageFor(campaignId, action.contactId)!;
     const at = new Date(Date.parse(message.sentAt) + (Date.parse(action.at) - base.getTime())).toISOString();
     if (action.kind === 'open') await runtime.sesPlayback.open(message.token, { ...action, at });
     else await runtime.sesPlayback.click(message.token, action.link, { ...action, at });
     if (++done % 500 === 0) say(`  ${done}/${actions.length}`);
   }
   await runtime.settle();
+}
 
-  await options.onPhase?.('read-back', runtime);
-  say('writing the report');
-  const stats = await api<{ metrics: CampaignMetrics }>(runtime, 'GET', `/campaigns/${campaign.campaignId}/stats`);
+async function campaignLeads(runtime: LocalRuntime, campaignId: string): Promise<{ notifiedAt?: string }[]> {
   const leads: { notifiedAt?: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api<{ items: { notifiedAt?: string }[]; cursor?: string }>(runtime, 'GET', `/campaigns/${campaign.campaignId}/leads${cursor ? `?cursor=${cursor}` : ''}`);
+    const page = await api<{ items: { notifiedAt?: string }[]; cursor?: string }>(runtime, 'GET', `/campaigns/${campaignId}/leads${cursor ? `?cursor=${cursor}` : ''}`);
     leads.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
-  const report = await api<{ keys: Record<string, string>; urls: Record<string, string> }>(runtime, 'POST', `/campaigns/${campaign.campaignId}/reports`);
+  return leads;
+}
+
+/** The figures as the API answers them (DynamoDB), and the report it writes. */
+async function readBack(runtime: LocalRuntime, campaignId: string): Promise<{ metrics: CampaignMetrics; summary: Omit<DemoSummary, 'seed' | 'audience'> }> {
+  const stats = await api<{ metrics: CampaignMetrics }>(runtime, 'GET', `/campaigns/${campaignId}/stats`);
+  const leads = await campaignLeads(runtime, campaignId);
+  const report = await api<{ keys: Record<string, string>; urls: Record<string, string> }>(runtime, 'POST', `/campaigns/${campaignId}/reports`);
   const m = stats.metrics;
-  const summary: DemoSummary = {
-    seed,
-    audience: audience.length,
+  const summary = {
     sent: m.sent,
     delivered: m.delivered,
     bounced: m.bounced,
@@ -184,10 +195,40 @@ export async function runDemo(
     mqls: leads.length,
     // Recorded on each lead once SES accepted the sales email (the inbox is shared by every run in a process).
     notificationsSent: leads.filter((l) => l.notifiedAt).length,
-    campaignId: campaign.campaignId,
+    campaignId,
     inboxUrl: runtime.inboxUrl,
     report: { html: report.urls.html!, json: report.urls.json!, keys: report.keys },
   };
+  return { metrics: m, summary };
+}
+
+/**
+ * The whole pipeline once, on the embedded stand-ins, through the same API handler, queues,
+ * engagement handler and notifier as on AWS. Every figure in the summary is read back from the API
+ * (DynamoDB), never from the simulation.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const seed = options.seed ?? 42;
+  const say = options.progress ?? (() => {});
+  const audience = generateAudience({ size: options.size ?? 2000, seed });
+  const members = new Map<string, AudienceMember>(
+    audience.map((c) => [c.email, { contactId: contactIdFor(c.email), email: c.email, industry: c.industry, seniority: c.seniority }]),
+  );
+  const runtime = await startDemoRuntime(options, members, seed);
+  const published = tapSesEvents(runtime);
+
+  const campaign = await prepareCampaign(runtime, audience, say);
+  await options.onPhase?.('send', runtime);
+  await sendCampaign(runtime, campaign.campaignId, say);
+
+  const base = new Date('2026-01-01T00:00:00.000Z');
+  const actions = audienceActions(runtime, members, campaign, seed, base);
+  await options.onPhase?.('engage', runtime);
+  await playEngagement(runtime, campaign.campaignId, actions, base, say);
+
+  await options.onPhase?.('read-back', runtime);
+  say('writing the report');
+  const { metrics, summary } = await readBack(runtime, campaign.campaignId);
   if (!options.keepRunning) await runtime.stop();
-  return { summary, published, metrics: m, runtime };
+  return { summary: { seed, audience: audience.length, ...summary }, published, metrics, runtime };
 }
