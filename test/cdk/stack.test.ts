@@ -93,7 +93,7 @@ describe('cdk-nag AwsSolutions', () => {
 
 describe('SES', () => {
   it('publishes exactly the SES event types the engagement parser understands, to the default bus', () => {
-    const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+    const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
     const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
     for (const f of fixtures) expect(parseSesEvent(f).ok).toBe(true);
     const normal = (t: string) => t.toUpperCase().replace(/[^A-Z]/g, '');

@@ -13,7 +13,7 @@ import { localClientConfig } from '../../infra/local/stand-ins';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 
 logger.setLogLevel('ERROR');
-const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
 let runtime: LocalRuntime;
 let eventBridge: EventBridgeClient;
 

@@ -6,7 +6,7 @@ import { leadQualifiedPattern, sesEventsPattern } from '../../infra/event-patter
 import { matchesPattern } from '../../infra/local/event-bus';
 import { LocalQueue } from '../../infra/local/queue';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
 const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
 
 describe('the local EventBridge pattern matcher', () => {

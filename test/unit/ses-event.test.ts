@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSesEvent } from '../../lib/engagement/ses-event';
 
-const fixtureDir = join(__dirname, '../../../shared/fixtures/ses-eventbridge');
+const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
 const fixtures = readdirSync(fixtureDir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => [f, JSON.parse(readFileSync(join(fixtureDir, f), 'utf8'))] as const);
