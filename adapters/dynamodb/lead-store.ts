@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
+import { sleepBackoff } from '../../lib/shared/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { LeadStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
@@ -149,7 +150,7 @@ export class DynamoLeadStore implements LeadStore {
       } catch (error) {
         if (isConditionFailure(error)) return false;
         if (attempt >= CLAIM_ATTEMPTS || !isRetryable(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+        await sleepBackoff(attempt, CLAIM_BACKOFF);
       }
     }
   }
@@ -222,3 +223,5 @@ export class DynamoLeadStore implements LeadStore {
 
 /** Requests of one notification claim (each with the SDK's own attempts) before the error is handed back. */
 const CLAIM_ATTEMPTS = 4;
+/** 200 ms, 800 ms, 3.2 s between them (attempt 1 is the first retry's). */
+const CLAIM_BACKOFF = { baseMs: 50, factor: 4, jitter: 'none' } as const;
