@@ -5,17 +5,17 @@ import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/erro
 import type { ContactStore } from '../../lib/contacts/ports';
 import type { Page } from '../../lib/shared/ports';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
-import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, isConditionFailure, isKeyOf, keys } from './keys';
+import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf } from './keys';
+import { tableKeys } from './table-schema';
+
+const { gsi1 } = tableKeys;
 
 const profileFields = [
   'email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority',
   'region', 'ageBand', 'incomeBand', 'interests', 'contactMe', 'owner',
 ] as const;
 
-function toContact(item: Record<string, unknown>): Contact {
-  const { pk, sk, gsi1pk, gsi1sk, softBounces, ...rest } = item;
-  return rest as unknown as Contact;
-}
+const toContact = (item: Record<string, unknown>): Contact => recordOf(item, 'softBounces') as unknown as Contact;
 
 /** Contacts an import writes at once; each is a conditional UpdateItem (see upsertMany). */
 const UPSERT_CONCURRENCY = 32;
@@ -33,8 +33,6 @@ interface ListPosition {
 
 const fingerprint = (filter: ContactFilter) =>
   createHash('sha256').update(JSON.stringify(Object.entries(filter).sort())).digest('base64url').slice(0, 12);
-
-const indexKeyNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 
 /** The filter as a DynamoDB FilterExpression (the same rules as `matchesFilter` in the domain). */
 function filterExpression(filter: ContactFilter) {
@@ -82,7 +80,7 @@ export class DynamoContactStore implements ContactStore {
     await mapWithConcurrency(contacts, UPSERT_CONCURRENCY, async (c) => {
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':consent': c.consent };
-      const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', 'gsi1pk = :shard', 'gsi1sk = :id'];
+      const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', `${gsi1.partitionKey} = :shard`, `${gsi1.sortKey} = :id`];
       values[':id'] = c.contactId;
       values[':shard'] = keys.contactShard(c.contactId);
       for (const field of profileFields) {
@@ -148,7 +146,7 @@ export class DynamoContactStore implements ContactStore {
       cursor,
       (v): v is Record<string, unknown> & ListPosition =>
         Number.isInteger(v.s) && (v.s as number) >= 0 && (v.s as number) < CONTACT_SHARDS && typeof v.f === 'string' &&
-        (v.k === undefined || (isKeyOf(v.k, indexKeyNames) && (v.k as Record<string, string>).gsi1pk === `CONTACTS#${v.s}`)),
+        (v.k === undefined || (isKeyOf(v.k, indexKeyNames) && v.k[gsi1.partitionKey] === lists.contacts(v.s as number))),
     );
     if (position && position.f !== f) throw new InvalidCursorError('this cursor was issued for other filters; list again with the same filters, or without a cursor');
     const expression = filterExpression(filter);
@@ -157,13 +155,13 @@ export class DynamoContactStore implements ContactStore {
     let read = 0;
     const items: Contact[] = [];
     while (shard < CONTACT_SHARDS && items.length < limit && (!expression || read < FILTER_READ_BUDGET)) {
+      const list = listQuery(lists.contacts(shard));
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
+          ...list,
           ...expression,
-          ExpressionAttributeValues: { ':pk': `CONTACTS#${shard}`, ...expression?.ExpressionAttributeValues },
+          ExpressionAttributeValues: { ...list.ExpressionAttributeValues, ...expression?.ExpressionAttributeValues },
           ExclusiveStartKey: startKey,
           Limit: expression ? Math.min(FILTER_READ_BUDGET - read, 1_000) : limit - items.length,
         }),

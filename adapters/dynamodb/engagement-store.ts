@@ -4,7 +4,7 @@ import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/
 import type { Page } from '../../lib/shared/ports';
 import { randomBytes } from 'node:crypto';
 import { chunk } from '../../lib/shared/concurrency';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { cursorAfter, isConditionFailure, keys, startKeyOf } from './keys';
 
 /**
  * Recipient items hold the engagement state as compact JSON (`st`), a version (`v`) for optimistic
@@ -178,10 +178,10 @@ export class DynamoEngagementStore implements EngagementStore {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
         ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':r': 'RCPT#' },
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: startKeyOf(cursor, { partition: `CAMPAIGN#${campaignId}`, sortPrefix: 'RCPT#' }),
       }),
     );
-    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 }
 

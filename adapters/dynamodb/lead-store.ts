@@ -5,15 +5,12 @@ import { sleepBackoff } from '../../lib/shared/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { LeadStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
-const strip = (item: Record<string, unknown>): Lead => {
-  const { pk, sk, gsi1pk, gsi1sk, notifyClaimedAt, notifyClaimToken, notifyMessageId, ...rest } = item;
-  return rest as unknown as Lead;
-};
+const strip = (item: Record<string, unknown>): Lead => recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
 
-/** Leads of a campaign are listed through gsi1; a contact's leads without a campaign are not. */
-const indexKeys = (lead: Lead) => (lead.campaignId ? { gsi1pk: `MQLS#${lead.campaignId}`, gsi1sk: `${lead.qualifiedAt}#${lead.contactId}` } : {});
+/** Leads of a campaign are in the listing index; a contact's leads without a campaign are not. */
+const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campaignId, lead) : {});
 
 /**
  * One current lead item per contact (`CONTACT#id / LEAD`): the conditional put is what makes an MQL
@@ -48,16 +45,14 @@ export class DynamoLeadStore implements LeadStore {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `MQLS#${campaignId}` },
-        ExclusiveStartKey: decodeCursor(cursor),
+        ...listQuery(lists.leadsOf(campaignId)),
+        ExclusiveStartKey: startKeyOf(cursor, { list: lists.leadsOf(campaignId) }),
       }),
     );
     // An archived lifecycle and the item it was copied from share index keys while a replacement
     // is under way: they sort next to each other, so dropping the repeat here lists it once.
     const items = (result.Items ?? []).map(strip).filter((l, i, all) => i === 0 || all[i - 1]!.leadId !== l.leadId);
-    return { items, cursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items, cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 
   async replaceClosed(lead: Lead, previous: Lead) {

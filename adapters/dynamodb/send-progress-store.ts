@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../../lib/shared/concurrency';
 import type { AudiencePage, ClaimAttempt, JobOutcome, SendProgressStore } from '../../lib/sending/ports';
 import { isConditionFailure, keys } from './keys';
@@ -92,20 +92,16 @@ export class DynamoSendProgressStore implements SendProgressStore {
 
   async jobOutcomes(campaignId: string) {
     const out: JobOutcome[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
-          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':job': 'JOB#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of result.Items ?? []) out.push(strip<JobOutcome>(item));
-      start = result.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+        ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':job': 'JOB#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(strip<JobOutcome>(item));
     return out;
   }
 
