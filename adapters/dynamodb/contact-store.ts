@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { Contact, ContactFilter, SuppressionReason } from '../../lib/contacts/contact';
 import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/errors';
@@ -7,6 +7,7 @@ import type { Page } from '../../lib/shared/ports';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
 import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf } from './keys';
 import { tableKeys } from './table-schema';
+import { batchGetItems } from './batch-get';
 
 const { gsi1 } = tableKeys;
 
@@ -122,16 +123,7 @@ export class DynamoContactStore implements ContactStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Contact[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.contact(id)) },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) out.push(toContact(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.contact(id)))) out.push(toContact(item));
     return out;
   }
 

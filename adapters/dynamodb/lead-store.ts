@@ -1,10 +1,11 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
 import { sleepBackoff } from '../../lib/shared/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { LeadStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
+import { batchGetItems } from './batch-get';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
 const strip = (item: Record<string, unknown>): Lead => recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
@@ -79,16 +80,7 @@ export class DynamoLeadStore implements LeadStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Lead[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.lead(id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) out.push(strip(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.lead(id)), { ConsistentRead: true })) out.push(strip(item));
     return out;
   }
 
