@@ -5,7 +5,7 @@ import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/erro
 import type { ContactStore } from '../../lib/contacts/ports';
 import type { Page } from '../../lib/shared/ports';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
-import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf } from './keys';
+import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf, tableKeyNames } from './keys';
 import { tableKeys } from './table-schema';
 import { batchGetItems } from './batch-get';
 
@@ -185,7 +185,7 @@ export class DynamoContactStore implements ContactStore {
       if (current.erasedAt) return 'already-erased' as const;
       // Everything but the key, the creation date and the suppression goes, index entries included,
       // so the tombstone is neither listed nor mailed, and an import of the same address is refused.
-      const keep = new Set(['pk', 'sk', 'contactId', 'createdAt', 'updatedAt', 'consent', 'suppressed', 'suppressedAt']);
+      const keep = new Set([...tableKeyNames, 'contactId', 'createdAt', 'updatedAt', 'consent', 'suppressed', 'suppressedAt']);
       const remove = Object.keys(current).filter((name) => !keep.has(name));
       const names: Record<string, string> = Object.fromEntries(remove.map((n, i) => [`#r${i}`, n]));
       try {

@@ -157,12 +157,13 @@ export class DynamoEngagementStore implements EngagementStore {
   }
 
   async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {
+    const recipients = { partition: `CAMPAIGN#${campaignId}`, sortPrefix: 'RCPT#' };
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':r': 'RCPT#' },
-        ExclusiveStartKey: startKeyOf(cursor, { partition: `CAMPAIGN#${campaignId}`, sortPrefix: 'RCPT#' }),
+        ExpressionAttributeValues: { ':pk': recipients.partition, ':r': recipients.sortPrefix },
+        ExclusiveStartKey: startKeyOf(cursor, recipients),
       }),
     );
     return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: cursorAfter(result.LastEvaluatedKey) };

@@ -59,7 +59,7 @@ export const indexKeyNames: string[] = [partitionKey, sortKey, gsi1.partitionKey
 /** An item's entry in the listing index: the list it is in and its place in that list (the order listed). */
 const listEntry = (list: string, place: string) => ({ [gsi1.partitionKey]: list, [gsi1.sortKey]: place });
 
-/** Entries of the listing index, newest last: campaigns and criteria sets by creation, a campaign's MQLs by qualification. */
+/** Entries of the listing index, placed in time order: campaigns and criteria sets by creation, a campaign's MQLs by qualification. */
 export const listEntries = {
   campaign: (c: { campaignId: string; createdAt: string }) => listEntry(lists.campaigns, `${c.createdAt}#${c.campaignId}`),
   criteria: (d: { criteriaId: string; createdAt: string }) => listEntry(lists.criteria, `${d.createdAt}#${d.criteriaId}`),
