@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
 import type { ActivityStore } from '../../lib/qualification/ports';
 import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
@@ -40,20 +40,16 @@ export class DynamoActivityStore implements ActivityStore {
 
   async listForContact(contactId: string) {
     const out: Activity[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-          ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':a': 'ACT#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(r.Items ?? []).map(strip));
-      start = r.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}`, ':a': 'ACT#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []).map(strip));
     return out;
   }
 }

@@ -4,12 +4,9 @@ import type { CampaignStore } from '../../lib/sending/ports';
 import type { Page } from '../../lib/shared/ports';
 import type { ProfileStore } from '../../lib/contacts/ports';
 import type { IdealCustomerProfile } from '../../lib/qualification/profile';
-import { decodePageCursor, encodePageCursor, isConditionFailure, isKeyOf, keys } from './keys';
+import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
-const strip = <T>(item: Record<string, unknown>): T => {
-  const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
-  return rest as T;
-};
+const strip = <T>(item: Record<string, unknown>): T => recordOf(item) as T;
 
 export class DynamoCampaignStore implements CampaignStore {
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
@@ -18,7 +15,7 @@ export class DynamoCampaignStore implements CampaignStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...keys.campaign(campaign.campaignId), gsi1pk: 'CAMPAIGNS', gsi1sk: `${campaign.createdAt}#${campaign.campaignId}`, ...campaign },
+        Item: { ...keys.campaign(campaign.campaignId), ...listEntries.campaign(campaign), ...campaign },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -73,15 +70,13 @@ export class DynamoCampaignStore implements CampaignStore {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'CAMPAIGNS' },
+        ...listQuery(lists.campaigns),
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: decodePageCursor(cursor, (k): k is Record<string, string> => isKeyOf(k, ['pk', 'sk', 'gsi1pk', 'gsi1sk']) && k.gsi1pk === 'CAMPAIGNS'),
+        ExclusiveStartKey: startKeyOf(cursor, { list: lists.campaigns }),
       }),
     );
-    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: result.LastEvaluatedKey && encodePageCursor(result.LastEvaluatedKey) };
+    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 
   async listCreatedBetween(start: string, end: string, cursor?: string): Promise<Page<Campaign>> {
@@ -90,13 +85,11 @@ export class DynamoCampaignStore implements CampaignStore {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end',
-        ExpressionAttributeValues: { ':pk': 'CAMPAIGNS', ':start': start, ':end': end },
-        ExclusiveStartKey: decodePageCursor(cursor, (k): k is Record<string, string> => isKeyOf(k, ['pk', 'sk', 'gsi1pk', 'gsi1sk']) && k.gsi1pk === 'CAMPAIGNS'),
+        ...listQuery(lists.campaigns, { from: start, to: end }),
+        ExclusiveStartKey: startKeyOf(cursor, { list: lists.campaigns }),
       }),
     );
-    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: result.LastEvaluatedKey && encodePageCursor(result.LastEvaluatedKey) };
+    return { items: (result.Items ?? []).map((i) => strip<Campaign>(i)), cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 }
 

@@ -1,21 +1,22 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { Contact, ContactFilter, SuppressionReason } from '../../lib/contacts/contact';
 import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/errors';
 import type { ContactStore } from '../../lib/contacts/ports';
 import type { Page } from '../../lib/shared/ports';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
-import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, isConditionFailure, isKeyOf, keys } from './keys';
+import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf, tableKeyNames } from './keys';
+import { tableKeys } from './table-schema';
+import { batchGetItems } from './batch-get';
+
+const { gsi1 } = tableKeys;
 
 const profileFields = [
   'email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority',
   'region', 'ageBand', 'incomeBand', 'interests', 'contactMe', 'owner',
 ] as const;
 
-function toContact(item: Record<string, unknown>): Contact {
-  const { pk, sk, gsi1pk, gsi1sk, softBounces, ...rest } = item;
-  return rest as unknown as Contact;
-}
+const toContact = (item: Record<string, unknown>): Contact => recordOf(item, 'softBounces') as unknown as Contact;
 
 /** Contacts an import writes at once; each is a conditional UpdateItem (see upsertMany). */
 const UPSERT_CONCURRENCY = 32;
@@ -33,8 +34,6 @@ interface ListPosition {
 
 const fingerprint = (filter: ContactFilter) =>
   createHash('sha256').update(JSON.stringify(Object.entries(filter).sort())).digest('base64url').slice(0, 12);
-
-const indexKeyNames = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
 
 /** The filter as a DynamoDB FilterExpression (the same rules as `matchesFilter` in the domain). */
 function filterExpression(filter: ContactFilter) {
@@ -82,7 +81,7 @@ export class DynamoContactStore implements ContactStore {
     await mapWithConcurrency(contacts, UPSERT_CONCURRENCY, async (c) => {
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':consent': c.consent };
-      const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', 'gsi1pk = :shard', 'gsi1sk = :id'];
+      const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', `${gsi1.partitionKey} = :shard`, `${gsi1.sortKey} = :id`];
       values[':id'] = c.contactId;
       values[':shard'] = keys.contactShard(c.contactId);
       for (const field of profileFields) {
@@ -124,16 +123,7 @@ export class DynamoContactStore implements ContactStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Contact[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.contact(id)) },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) out.push(toContact(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.contact(id)))) out.push(toContact(item));
     return out;
   }
 
@@ -148,7 +138,7 @@ export class DynamoContactStore implements ContactStore {
       cursor,
       (v): v is Record<string, unknown> & ListPosition =>
         Number.isInteger(v.s) && (v.s as number) >= 0 && (v.s as number) < CONTACT_SHARDS && typeof v.f === 'string' &&
-        (v.k === undefined || (isKeyOf(v.k, indexKeyNames) && (v.k as Record<string, string>).gsi1pk === `CONTACTS#${v.s}`)),
+        (v.k === undefined || (isKeyOf(v.k, indexKeyNames) && v.k[gsi1.partitionKey] === lists.contacts(v.s as number))),
     );
     if (position && position.f !== f) throw new InvalidCursorError('this cursor was issued for other filters; list again with the same filters, or without a cursor');
     const expression = filterExpression(filter);
@@ -157,13 +147,13 @@ export class DynamoContactStore implements ContactStore {
     let read = 0;
     const items: Contact[] = [];
     while (shard < CONTACT_SHARDS && items.length < limit && (!expression || read < FILTER_READ_BUDGET)) {
+      const list = listQuery(lists.contacts(shard));
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
+          ...list,
           ...expression,
-          ExpressionAttributeValues: { ':pk': `CONTACTS#${shard}`, ...expression?.ExpressionAttributeValues },
+          ExpressionAttributeValues: { ...list.ExpressionAttributeValues, ...expression?.ExpressionAttributeValues },
           ExclusiveStartKey: startKey,
           Limit: expression ? Math.min(FILTER_READ_BUDGET - read, 1_000) : limit - items.length,
         }),
@@ -195,7 +185,7 @@ export class DynamoContactStore implements ContactStore {
       if (current.erasedAt) return 'already-erased' as const;
       // Everything but the key, the creation date and the suppression goes, index entries included,
       // so the tombstone is neither listed nor mailed, and an import of the same address is refused.
-      const keep = new Set(['pk', 'sk', 'contactId', 'createdAt', 'updatedAt', 'consent', 'suppressed', 'suppressedAt']);
+      const keep = new Set([...tableKeyNames, 'contactId', 'createdAt', 'updatedAt', 'consent', 'suppressed', 'suppressedAt']);
       const remove = Object.keys(current).filter((name) => !keep.has(name));
       const names: Record<string, string> = Object.fromEntries(remove.map((n, i) => [`#r${i}`, n]));
       try {

@@ -1,16 +1,13 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CriteriaStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
 import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
-const strip = <T>(item: Record<string, unknown>): T => {
-  const { pk, sk, gsi1pk, gsi1sk, ...rest } = item;
-  return rest as T;
-};
+const strip = <T>(item: Record<string, unknown>): T => recordOf(item) as T;
 
 /**
- * Criteria sets: `CRITERIA#id / DRAFT` (edited under a revision check, listed through gsi1) and
+ * Criteria sets: `CRITERIA#id / DRAFT` (edited under a revision check, in the listing index) and
  * `CRITERIA#id / V#000001…` (immutable: written once by a conditional put).
  */
 export class DynamoCriteriaStore implements CriteriaStore {
@@ -33,7 +30,7 @@ export class DynamoCriteriaStore implements CriteriaStore {
   }
 
   createDraft(draft: CriteriaDraft) {
-    const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
+    const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
     return this.conditionalPut(item, 'attribute_not_exists(pk)', undefined, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt);
   }
 
@@ -43,7 +40,7 @@ export class DynamoCriteriaStore implements CriteriaStore {
   }
 
   saveDraft(draft: CriteriaDraft, expectedRevision: number) {
-    const item = { ...keys.criteriaDraft(draft.criteriaId), gsi1pk: 'CRITERIA', gsi1sk: `${draft.createdAt}#${draft.criteriaId}`, ...draft };
+    const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
     return this.conditionalPut(item, 'revision = :r', { ':r': expectedRevision }, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt && d.publishedRevision === draft.publishedRevision);
   }
 
@@ -71,19 +68,11 @@ export class DynamoCriteriaStore implements CriteriaStore {
 
   async listVersions(criteriaId: string) {
     const out: CriteriaVersion[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-          ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(r.Items ?? []).map((i) => strip<CriteriaVersion>(i)));
-      start = r.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)', ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' } },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []).map((i) => strip<CriteriaVersion>(i)));
     return out;
   }
 
@@ -91,15 +80,13 @@ export class DynamoCriteriaStore implements CriteriaStore {
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'CRITERIA' },
+        ...listQuery(lists.criteria),
         ScanIndexForward: false,
         Limit: 50,
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: startKeyOf(cursor, { list: lists.criteria }),
       }),
     );
-    return { items: (r.Items ?? []).map((i) => strip<CriteriaDraft>(i)), cursor: encodeCursor(r.LastEvaluatedKey) };
+    return { items: (r.Items ?? []).map((i) => strip<CriteriaDraft>(i)), cursor: cursorAfter(r.LastEvaluatedKey) };
   }
 
   async getDefault() {

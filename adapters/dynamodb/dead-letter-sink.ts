@@ -1,5 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter, DeadLetterSink } from '../../lib/engagement/ports';
+import { tableKeys } from './table-schema';
 
 /** Events we could not understand, kept with their reason for diagnosis and expired after a fortnight. */
 export class DynamoDeadLetterSink implements DeadLetterSink {
@@ -15,7 +16,7 @@ export class DynamoDeadLetterSink implements DeadLetterSink {
             sk: `${letter.at}#${letter.eventId ?? Math.random().toString(36).slice(2)}`,
             ...letter,
             body: letter.body.slice(0, 8_000),
-            expiresAt: Math.floor(Date.parse(letter.at) / 1000) + this.retentionDays * 86_400,
+            [tableKeys.ttlAttribute]: Math.floor(Date.parse(letter.at) / 1000) + this.retentionDays * 86_400,
           },
         }),
       );

@@ -1,10 +1,10 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
 import type { Page } from '../../lib/shared/ports';
 import { randomBytes } from 'node:crypto';
-import { chunk } from '../../lib/shared/concurrency';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { batchGetItems } from './batch-get';
+import { cursorAfter, isConditionFailure, keys, startKeyOf } from './keys';
 
 /**
  * Recipient items hold the engagement state as compact JSON (`st`), a version (`v`) for optimistic
@@ -22,18 +22,10 @@ export class DynamoEngagementStore implements EngagementStore {
   async getRecipients(refs: { campaignId: string; contactId: string }[]) {
     const out = new Map<string, StoredRecipient>();
     const unique = [...new Map(refs.map((r) => [recipientKey(r.campaignId, r.contactId), r])).values()];
-    for (const part of chunk(unique, 100)) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.table]: { Keys: part.map((r) => keys.recipient(r.campaignId, r.contactId)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) {
-          const stored = fromItem(item);
-          out.set(recipientKey(stored.state.campaignId, stored.state.contactId), stored);
-        }
-        request = result.UnprocessedKeys as typeof request;
-      }
+    const recipientKeys = unique.map((r) => keys.recipient(r.campaignId, r.contactId));
+    for await (const item of batchGetItems(this.db, this.table, recipientKeys, { ConsistentRead: true })) {
+      const stored = fromItem(item);
+      out.set(recipientKey(stored.state.campaignId, stored.state.contactId), stored);
     }
     return out;
   }
@@ -73,18 +65,10 @@ export class DynamoEngagementStore implements EngagementStore {
   async existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string) {
     const found = new Set<string>();
     const unique = [...new Map(refs.map((r) => [r.deltaId, r])).values()];
-    for (const part of chunk(unique, 100)) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-        [this.table]: { Keys: part.map((r) => keys.delta(r.campaignId, r.deltaId)), ConsistentRead: true, ProjectionExpression: 'sk, ex' },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) {
-          if (contactId && (item.ex as string[] | undefined)?.includes(contactId)) continue; // written, but not counting this recipient
-          found.add(String(item.sk).slice('DELTA#'.length));
-        }
-        request = result.UnprocessedKeys as typeof request;
-      }
+    const deltaKeys = unique.map((r) => keys.delta(r.campaignId, r.deltaId));
+    for await (const item of batchGetItems(this.db, this.table, deltaKeys, { ConsistentRead: true, ProjectionExpression: 'sk, ex' })) {
+      if (contactId && (item.ex as string[] | undefined)?.includes(contactId)) continue; // written, but not counting this recipient
+      found.add(String(item.sk).slice('DELTA#'.length));
     }
     return found;
   }
@@ -173,15 +157,16 @@ export class DynamoEngagementStore implements EngagementStore {
   }
 
   async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {
+    const recipients = { partition: `CAMPAIGN#${campaignId}`, sortPrefix: 'RCPT#' };
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':r': 'RCPT#' },
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExpressionAttributeValues: { ':pk': recipients.partition, ':r': recipients.sortPrefix },
+        ExclusiveStartKey: startKeyOf(cursor, recipients),
       }),
     );
-    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 }
 

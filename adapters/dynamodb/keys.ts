@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidCursorError } from '../../lib/shared/errors';
+import { tableKeys } from './table-schema';
 
 /**
  * Key layout of the single table (docs/architecture.md, "Data model"). Every access path is a
@@ -7,11 +8,19 @@ import { InvalidCursorError } from '../../lib/shared/errors';
  */
 export const CONTACT_SHARDS = 16;
 
+/** The lists of the listing index (gsi1): the partitions a listing Queries. */
+export const lists = {
+  campaigns: 'CAMPAIGNS',
+  criteria: 'CRITERIA',
+  leadsOf: (campaignId: string) => `MQLS#${campaignId}`,
+  /** Contacts are listed through 16 index partitions so imports do not heat one partition. */
+  contacts: (shard: number) => `CONTACTS#${shard}`,
+};
+
 export const keys = {
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
-  /** Contacts are listed through 16 index partitions so imports do not heat one partition. */
-  contactShard: (contactId: string) =>
-    `CONTACTS#${parseInt(createHash('sha256').update(contactId).digest('hex').slice(0, 6), 16) % CONTACT_SHARDS}`,
+  /** The contact list shard a contact is listed in. */
+  contactShard: (contactId: string) => lists.contacts(parseInt(createHash('sha256').update(contactId).digest('hex').slice(0, 6), 16) % CONTACT_SHARDS),
   lead: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'LEAD' }),
   profile: (profileId: string, version: number) => ({ pk: `PROFILE#${profileId}`, sk: `V#${String(version).padStart(6, '0')}` }),
   campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'META' }),
@@ -41,18 +50,35 @@ export const keys = {
   checkpoint: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'CHECKPOINT' }),
 };
 
-export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | undefined {
-  return lastKey ? Buffer.from(JSON.stringify(lastKey)).toString('base64url') : undefined;
+const { partitionKey, sortKey, gsi1 } = tableKeys;
+
+/** Attribute names of a key of the table, and of a key of the listing index (gsi1, which holds the table's too). */
+export const tableKeyNames: string[] = [partitionKey, sortKey];
+export const indexKeyNames: string[] = [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey];
+
+/** An item's entry in the listing index: the list it is in and its place in that list (the order listed). */
+const listEntry = (list: string, place: string) => ({ [gsi1.partitionKey]: list, [gsi1.sortKey]: place });
+
+/** Entries of the listing index, placed in time order: campaigns and criteria sets by creation, a campaign's MQLs by qualification. */
+export const listEntries = {
+  campaign: (c: { campaignId: string; createdAt: string }) => listEntry(lists.campaigns, `${c.createdAt}#${c.campaignId}`),
+  criteria: (d: { criteriaId: string; createdAt: string }) => listEntry(lists.criteria, `${d.createdAt}#${d.criteriaId}`),
+  lead: (campaignId: string, l: { contactId: string; qualifiedAt: string }) => listEntry(lists.leadsOf(campaignId), `${l.qualifiedAt}#${l.contactId}`),
+};
+
+/** Query input for one list of the listing index, its places limited to [from, to] when given. */
+export function listQuery(list: string, between?: { from: string; to: string }) {
+  return {
+    IndexName: gsi1.indexName,
+    KeyConditionExpression: `${gsi1.partitionKey} = :list${between ? ` AND ${gsi1.sortKey} BETWEEN :from AND :to` : ''}`,
+    ExpressionAttributeValues: { ':list': list, ...(between && { ':from': between.from, ':to': between.to }) } as Record<string, unknown>,
+  };
 }
 
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return value && typeof value === 'object' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/** The record an item stores: the item without its table and index keys, and without `also`. */
+export function recordOf(item: Record<string, unknown>, ...also: string[]): Record<string, unknown> {
+  const drop = new Set([...indexKeyNames, ...also]);
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !drop.has(name)));
 }
 
 export const isConditionFailure = (error: unknown) =>
@@ -79,6 +105,21 @@ export function decodePageCursor<T>(cursor: string | undefined, valid: (value: R
     throw new InvalidCursorError('the cursor is not one this API issued; start the listing again without a cursor');
   }
   return value as T;
+}
+
+/** The cursor of a Query page: its LastEvaluatedKey, or none when nothing follows. */
+export const cursorAfter = (lastKey: Record<string, unknown> | undefined) => (lastKey ? encodePageCursor(lastKey) : undefined);
+
+/**
+ * The ExclusiveStartKey a `cursorAfter` cursor stands for: a key of the listing index in `list`, or
+ * (`partition`) a key of the table in that partition whose sort key starts with `sortPrefix`.
+ */
+export function startKeyOf(cursor: string | undefined, where: { list: string } | { partition: string; sortPrefix: string }) {
+  return decodePageCursor(cursor, (k): k is Record<string, string> =>
+    'list' in where
+      ? isKeyOf(k, indexKeyNames) && k[gsi1.partitionKey] === where.list
+      : isKeyOf(k, tableKeyNames) && k[partitionKey] === where.partition && k[sortKey]!.startsWith(where.sortPrefix),
+  );
 }
 
 /** True when `key` is a table key of string attributes whose names are exactly `names`. */

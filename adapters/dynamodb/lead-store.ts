@@ -1,18 +1,17 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
+import { sleepBackoff } from '../../lib/shared/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { LeadStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
-import { decodeCursor, encodeCursor, isConditionFailure, keys } from './keys';
+import { batchGetItems } from './batch-get';
+import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
-const strip = (item: Record<string, unknown>): Lead => {
-  const { pk, sk, gsi1pk, gsi1sk, notifyClaimedAt, notifyClaimToken, notifyMessageId, ...rest } = item;
-  return rest as unknown as Lead;
-};
+const strip = (item: Record<string, unknown>): Lead => recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
 
-/** Leads of a campaign are listed through gsi1; a contact's leads without a campaign are not. */
-const indexKeys = (lead: Lead) => (lead.campaignId ? { gsi1pk: `MQLS#${lead.campaignId}`, gsi1sk: `${lead.qualifiedAt}#${lead.contactId}` } : {});
+/** Leads of a campaign are in the listing index; a contact's leads without a campaign are not. */
+const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campaignId, lead) : {});
 
 /**
  * One current lead item per contact (`CONTACT#id / LEAD`): the conditional put is what makes an MQL
@@ -47,16 +46,14 @@ export class DynamoLeadStore implements LeadStore {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `MQLS#${campaignId}` },
-        ExclusiveStartKey: decodeCursor(cursor),
+        ...listQuery(lists.leadsOf(campaignId)),
+        ExclusiveStartKey: startKeyOf(cursor, { list: lists.leadsOf(campaignId) }),
       }),
     );
     // An archived lifecycle and the item it was copied from share index keys while a replacement
     // is under way: they sort next to each other, so dropping the repeat here lists it once.
     const items = (result.Items ?? []).map(strip).filter((l, i, all) => i === 0 || all[i - 1]!.leadId !== l.leadId);
-    return { items, cursor: encodeCursor(result.LastEvaluatedKey) };
+    return { items, cursor: cursorAfter(result.LastEvaluatedKey) };
   }
 
   async replaceClosed(lead: Lead, previous: Lead) {
@@ -83,16 +80,7 @@ export class DynamoLeadStore implements LeadStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Lead[] = [];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((id) => keys.lead(id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) out.push(strip(item));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.lead(id)), { ConsistentRead: true })) out.push(strip(item));
     return out;
   }
 
@@ -149,7 +137,7 @@ export class DynamoLeadStore implements LeadStore {
       } catch (error) {
         if (isConditionFailure(error)) return false;
         if (attempt >= CLAIM_ATTEMPTS || !isRetryable(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * 4 ** attempt));
+        await sleepBackoff(attempt, CLAIM_BACKOFF);
       }
     }
   }
@@ -222,3 +210,5 @@ export class DynamoLeadStore implements LeadStore {
 
 /** Requests of one notification claim (each with the SDK's own attempts) before the error is handed back. */
 const CLAIM_ATTEMPTS = 4;
+/** 200 ms, 800 ms, 3.2 s between them (attempt 1 is the first retry's). */
+const CLAIM_BACKOFF = { baseMs: 50, factor: 4, jitter: 'none' } as const;

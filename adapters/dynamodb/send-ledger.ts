@@ -1,7 +1,8 @@
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { chunk, mapWithConcurrency } from '../../lib/shared/concurrency';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency } from '../../lib/shared/concurrency';
 import { OutcomesNotRecordedError } from '../../lib/shared/errors';
 import type { ClaimAttempt, JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/sending/ports';
+import { batchGetItems } from './batch-get';
 import { isConditionFailure, keys } from './keys';
 
 function toResult(item: Record<string, unknown>): RecipientResult | undefined {
@@ -64,18 +65,10 @@ export class DynamoSendLedger implements SendLedger {
 
   async outcomes(campaignId: string, contactIds: string[]) {
     const out = new Map<string, RecipientResult>();
-    for (const part of chunk([...new Set(contactIds)], 100)) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-        [this.table]: { Keys: part.map((id) => keys.send(campaignId, id)), ConsistentRead: true },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) {
-          const result = toResult(item);
-          if (result) out.set(String(item.sk).slice('SEND#'.length), result);
-        }
-        request = result.UnprocessedKeys as typeof request;
-      }
+    const sendKeys = [...new Set(contactIds)].map((id) => keys.send(campaignId, id));
+    for await (const item of batchGetItems(this.db, this.table, sendKeys, { ConsistentRead: true })) {
+      const result = toResult(item);
+      if (result) out.set(String(item.sk).slice('SEND#'.length), result);
     }
     return out;
   }
@@ -109,18 +102,9 @@ export class DynamoSendLedger implements SendLedger {
   async records(refs: { campaignId: string; contactId: string }[]) {
     const out = new Map<string, SendRecord>();
     const unique = [...new Map(refs.map((r) => [`${r.campaignId}|${r.contactId}`, r])).values()];
-    for (const part of chunk(unique, 100)) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: part.map((r) => keys.send(r.campaignId, r.contactId)) },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) {
-          const { pk, sk, ...record } = item;
-          out.set(`${String(pk).slice('CAMPAIGN#'.length)}|${String(sk).slice('SEND#'.length)}`, record as SendRecord);
-        }
-        request = result.UnprocessedKeys as typeof request;
-      }
+    for await (const item of batchGetItems(this.db, this.table, unique.map((r) => keys.send(r.campaignId, r.contactId)))) {
+      const { pk, sk, ...record } = item;
+      out.set(`${String(pk).slice('CAMPAIGN#'.length)}|${String(sk).slice('SEND#'.length)}`, record as SendRecord);
     }
     return out;
   }

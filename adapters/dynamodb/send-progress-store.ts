@@ -1,6 +1,6 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { chunk } from '../../lib/shared/concurrency';
+import { GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AudiencePage, ClaimAttempt, JobOutcome, SendProgressStore } from '../../lib/sending/ports';
+import { batchGetItems } from './batch-get';
 import { isConditionFailure, keys } from './keys';
 
 const strip = <T>(item: Record<string, unknown>): T => {
@@ -77,35 +77,23 @@ export class DynamoSendProgressStore implements SendProgressStore {
 
   async jobsWithOutcome(campaignId: string, jobIds: string[]) {
     const found = new Set<string>();
-    for (const part of chunk(jobIds, 100)) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }> | undefined = {
-        [this.table]: { Keys: part.map((id) => keys.jobOutcome(campaignId, id)), ProjectionExpression: 'jobId' },
-      };
-      while (request && Object.keys(request).length) {
-        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.table] ?? []) found.add(String(item.jobId));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    const outcomeKeys = jobIds.map((id) => keys.jobOutcome(campaignId, id));
+    for await (const item of batchGetItems(this.db, this.table, outcomeKeys, { ProjectionExpression: 'jobId' })) found.add(String(item.jobId));
     return found;
   }
 
   async jobOutcomes(campaignId: string) {
     const out: JobOutcome[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
-          ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':job': 'JOB#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of result.Items ?? []) out.push(strip<JobOutcome>(item));
-      start = result.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :job)',
+        ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':job': 'JOB#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) out.push(strip<JobOutcome>(item));
     return out;
   }
 

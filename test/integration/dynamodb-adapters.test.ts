@@ -9,6 +9,7 @@ import type { Contact } from '../../lib/contacts/contact';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { computeMetrics } from '../../lib/engagement/metrics';
 import { contactIdFor } from '../../lib/shared/ids';
+import { InvalidCursorError } from '../../lib/shared/errors';
 import type { Lead } from '../../lib/qualification/lead';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { startDynamo } from '../support/dynamo';
@@ -85,6 +86,26 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(true);
     expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(false);
     expect((await store.get('cmp_state'))?.status).toBe('sending');
+  });
+
+  it('pages campaigns with the cursors it issues, and refuses a cursor of another list on every listing', async () => {
+    const campaigns = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
+    for (const id of ['cmp_page_a', 'cmp_page_b']) {
+      await campaigns.create({
+        campaignId: id, name: 'n', subject: 's', fromAddress: 'a@b.example', htmlTemplate: 'h', textTemplate: 't',
+        profileId: 'icp_1', status: 'draft', profileVersion: 1, createdAt: '2026-01-02T00:00:00.000Z', links: {},
+      });
+    }
+    const first = await campaigns.list(undefined, 1);
+    expect(first.cursor).toEqual(expect.any(String));
+    const second = await campaigns.list(first.cursor, 1);
+    expect(second.items.map((c) => c.campaignId)).not.toEqual(first.items.map((c) => c.campaignId));
+    const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
+    const engagement = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
+    await expect(leads.listByCampaign('cmp_page_a', first.cursor)).rejects.toThrow(InvalidCursorError);
+    await expect(engagement.listRecipients('cmp_page_a', first.cursor)).rejects.toThrow(InvalidCursorError);
+    await expect(campaigns.list('garbage')).rejects.toThrow(InvalidCursorError);
+    await expect(leads.listByCampaign('cmp_page_a', 'garbage')).rejects.toThrow(InvalidCursorError);
   });
 
   it('lets one sender claim a send job, another only after the lease has expired, and keeps each recipient\'s outcome', async () => {

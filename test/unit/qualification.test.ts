@@ -289,6 +289,145 @@ describe('the sales notification', () => {
     expect(m.html).not.toMatch(/<b>|<launch>/);
   });
 
+  it('renders the same email, line for line, for a given lead (a click from a campaign; a hand-raiser routed by territory)', async () => {
+    const leads = new MemoryLeads();
+    const base: Pick<Lead, 'lifecycle' | 'criteriaId' | 'criteriaVersion' | 'profileId' | 'profileVersion' | 'stage' | 'stageHistory'> = { lifecycle: 1, criteriaId: 'crit_icp', criteriaVersion: 3, profileId: 'crit_icp', profileVersion: 3, stage: 'mql', stageHistory: [] };
+    await leads.createIfAbsent({
+      ...base, leadId: 'ld_ct_click', contactId: 'ct_click', campaignId: 'cmp_1', qualifiedAt: '2026-03-02T14:10:00.000Z',
+      reasons: ['Fit: industry is Software', 'Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)', 'Engagement score 10 (threshold 10)'],
+      fit: { score: 5, threshold: 0, matched: [] }, engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
+      trigger: { kind: 'click', linkUrl: 'https://acme.example/pricing', intent: 'pricing', clickedAt: '2026-03-02T14:10:00.000Z', at: '2026-03-02T14:10:00.000Z' },
+      owner: 'sales@acme.example', routedBy: 'default',
+    });
+    await leads.createIfAbsent({
+      ...base, leadId: 'ld_ct_event', contactId: 'ct_event', qualifiedAt: '2026-03-02T15:00:00.000Z',
+      reasons: [], fit: { score: 12, threshold: 10, matched: [] }, engagement: { score: 0, threshold: 20, contributions: [] }, handRaiser: true,
+      trigger: { kind: 'event', eventType: 'trial-started', clickedAt: '2026-03-02T15:00:00.000Z', at: '2026-03-02T15:00:00.000Z' },
+      owner: 'eva@acme.example', routedBy: 'territory', territory: 'DACH',
+    });
+    const contacts: Record<string, Contact> = {
+      ct_click: { ...person('ct_click'), email: 'dana@northwind.example' },
+      ct_event: { contactId: 'ct_event', email: 'no.name@contoso.example', country: 'AT', region: 'EMEA "central"', consent: true, createdAt: '', updatedAt: '' },
+    };
+    const campaign = { campaignId: 'cmp_1', name: 'Q3 <launch>' } as Campaign;
+    const sent: OutgoingMessage[] = [];
+    const deps = {
+      leads,
+      contacts: { get: async (id: string) => contacts[id] } as never,
+      campaigns: { get: async (id: string) => (id === 'cmp_1' ? campaign : undefined) } as never,
+      mail: { send: async (m: OutgoingMessage) => (sent.push(m), { messageId: `ses-${sent.length}` }) },
+      clock: new Clock(),
+      from: 'mql@acme.example',
+    };
+    await notifySales(deps, 'ct_click');
+    await notifySales(deps, 'ct_event');
+    const feedback = (id: string, escape: (s: string) => string) => [
+      'Tell us what you make of it:',
+      `  accept:  mql lead accept ${id}`,
+      `  reject:  mql lead reject ${id} --reason ${escape('<not-a-fit|no-budget|no-authority|no-need|bad-timing|…>')}`,
+      `  later:   mql lead stage ${id} meeting|proposal|won|lost`,
+      `  (API: POST /leads/${id}/feedback)`,
+    ];
+    const asText = (s: string) => s;
+    const asHtml = (s: string) => s.replace('<', '&lt;').replace('>', '&gt;');
+    expect(sent[0]).toEqual({
+      from: 'mql@acme.example',
+      to: 'sales@acme.example',
+      subject: 'New MQL: Dana <b> Lee (Northwind & Sons)',
+      text: [
+        'New marketing-qualified lead: Dana <b> Lee at Northwind & Sons',
+        '',
+        'Name: Dana <b> Lee',
+        'Email: dana@northwind.example',
+        'Role: VP Engineering (vp)',
+        'Company: Northwind & Sons',
+        'Company size: 201-1000',
+        'Industry: Software',
+        'Country: DE',
+        'Campaign: Q3 <launch> (cmp_1)',
+        'Clicked: clicked https://acme.example/pricing (intent pricing) at 2026-03-02T14:10:00.000Z',
+        'Scores: fit 5 (threshold 0), engagement 10 (threshold 10)',
+        'Criteria: crit_icp v3',
+        'Routed: default',
+        'Lead: ld_ct_click',
+        '',
+        'Why:',
+        '- Fit: industry is Software',
+        '- Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)',
+        '- Engagement score 10 (threshold 10)',
+        '',
+        ...feedback('ct_click', asText),
+      ].join('\n'),
+      html: [
+        '<h2>New marketing-qualified lead: Dana &lt;b&gt; Lee at Northwind &amp; Sons</h2>',
+        '<table>',
+        '<tr><th align="left">Name</th><td>Dana &lt;b&gt; Lee</td></tr>',
+        '<tr><th align="left">Email</th><td>dana@northwind.example</td></tr>',
+        '<tr><th align="left">Role</th><td>VP Engineering (vp)</td></tr>',
+        '<tr><th align="left">Company</th><td>Northwind &amp; Sons</td></tr>',
+        '<tr><th align="left">Company size</th><td>201-1000</td></tr>',
+        '<tr><th align="left">Industry</th><td>Software</td></tr>',
+        '<tr><th align="left">Country</th><td>DE</td></tr>',
+        '<tr><th align="left">Campaign</th><td>Q3 &lt;launch&gt; (cmp_1)</td></tr>',
+        '<tr><th align="left">Clicked</th><td>clicked https://acme.example/pricing (intent pricing) at 2026-03-02T14:10:00.000Z</td></tr>',
+        '<tr><th align="left">Scores</th><td>fit 5 (threshold 0), engagement 10 (threshold 10)</td></tr>',
+        '<tr><th align="left">Criteria</th><td>crit_icp v3</td></tr>',
+        '<tr><th align="left">Routed</th><td>default</td></tr>',
+        '<tr><th align="left">Lead</th><td>ld_ct_click</td></tr>',
+        '</table>',
+        '<h3>Why</h3><ul>',
+        '<li>Fit: industry is Software</li>',
+        '<li>Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)</li>',
+        '<li>Engagement score 10 (threshold 10)</li>',
+        '</ul>',
+        `<pre>${feedback('ct_click', asHtml).join('\n')}</pre>`,
+      ].join('\n'),
+      headers: {},
+      tags: { campaignId: 'cmp_1', contactId: 'ct_click', kind: 'mql-notification' },
+    });
+    expect(sent[1]).toEqual({
+      from: 'mql@acme.example',
+      to: 'eva@acme.example',
+      subject: 'Hand-raiser: no.name@contoso.example',
+      text: [
+        'Hand-raiser: no.name@contoso.example',
+        '',
+        'Name: no.name@contoso.example',
+        'Email: no.name@contoso.example',
+        'Country: AT / EMEA "central"',
+        'Campaign: none (engagement posted through the API)',
+        'Trigger: trial-started at 2026-03-02T15:00:00.000Z',
+        'Scores: fit 12 (threshold 10), engagement 0 (threshold 20)',
+        'Criteria: crit_icp v3',
+        'Routed: territory DACH',
+        'Lead: ld_ct_event',
+        '',
+        'Why:',
+        '',
+        ...feedback('ct_event', asText),
+      ].join('\n'),
+      html: [
+        '<h2>Hand-raiser: no.name@contoso.example</h2>',
+        '<table>',
+        '<tr><th align="left">Name</th><td>no.name@contoso.example</td></tr>',
+        '<tr><th align="left">Email</th><td>no.name@contoso.example</td></tr>',
+        '<tr><th align="left">Country</th><td>AT / EMEA &quot;central&quot;</td></tr>',
+        '<tr><th align="left">Campaign</th><td>none (engagement posted through the API)</td></tr>',
+        '<tr><th align="left">Trigger</th><td>trial-started at 2026-03-02T15:00:00.000Z</td></tr>',
+        '<tr><th align="left">Scores</th><td>fit 12 (threshold 10), engagement 0 (threshold 20)</td></tr>',
+        '<tr><th align="left">Criteria</th><td>crit_icp v3</td></tr>',
+        '<tr><th align="left">Routed</th><td>territory DACH</td></tr>',
+        '<tr><th align="left">Lead</th><td>ld_ct_event</td></tr>',
+        '</table>',
+        '<h3>Why</h3><ul>',
+        '</ul>',
+        `<pre>${feedback('ct_event', asHtml).join('\n')}</pre>`,
+      ].join('\n'),
+      headers: {},
+      tags: { contactId: 'ct_event', kind: 'mql-notification' },
+    });
+  });
+
   it('releases the claim when SES fails, so the retry sends exactly once', async () => {
     const w = await world();
     await w.record([click('ct_fit', 600)]);
