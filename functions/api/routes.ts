@@ -304,7 +304,7 @@ export const routes: Route[] = [
     params: campaignIdParams,
     query: cursorQuery,
     responses: { 200: { description: 'A page of leads.', schema: leadPageSchema } },
-    handle: async ({ app, params, query }) => ({ status: 200, body: await app.adapters.leads.listByCampaign(params.campaignId, query.cursor) }),
+    handle: async ({ app, params, query }) => ({ status: 200, body: await app.listCampaignLeads(params.campaignId, query.cursor) }),
   }),
   defineRoute({
     method: 'POST',
