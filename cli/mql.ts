@@ -1,6 +1,6 @@
 import { runCli } from './program';
 
-/** The `mql` entry point (bin/mql.js): see program.ts for the commands. */
+/** The `mql` entry point (bin/mql.js): see program.ts, and commands/ for each resource's commands. */
 // A reader that stops early (`mql … | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

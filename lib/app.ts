@@ -6,7 +6,7 @@ import type { ActivityStore, CriteriaStore, EventPublisher, LeadStore, RoutingSt
 import type { CampaignMailSender, CampaignStore, MailSender, SendJob, SendLedger, SendProgressStore, SendQueue, SendRateLimiter } from './sending/ports';
 import type { Clock } from './shared/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
-import type { DeadLetterSink, EngagementStore } from './engagement/ports';
+import type { DeadLetter, DeadLetterSink, EngagementStore } from './engagement/ports';
 import type { ReportJobs, ReportStore } from './reports/ports';
 import { campaignStats, compactionCutoff, controlSend, createCampaign, getCampaign, startSend, updateDraftCampaign, type SendControl } from './sending/campaigns';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
@@ -62,51 +62,58 @@ export interface Adapters {
 
 /**
  * The application: use cases bound to adapters and configuration. Every trigger (HTTP, queue,
- * schedule, CLI via HTTP) reaches the domain through this object and nothing else.
+ * schedule, CLI via HTTP) reaches the domain through this object and nothing else: it holds use
+ * cases (and the configuration), never the adapters themselves.
  */
 export function buildApp(a: Adapters, config: AppConfig) {
-  const sendRate = memoised(SEND_RATE_TTL_MS, async () => {
-    const rate = config.maxSendRate ?? (await a.sendQuota.maxSendRate());
-    if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
-    return rate;
-  });
-  const unsubscribeKey = () => {
-    if (!config.unsubscribeSecret) throw new Error('the unsubscribe key is not configured for this function (UNSUBSCRIBE_SECRET_ARN)');
-    return config.unsubscribeSecret;
-  };
-  const countedDeltas = new CountedDeltas();
+  // One set of qualification dependencies for the engagement listener and for events posted to the API.
   const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
-  const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
-  const record = (events: IncomingEvent[]) =>
-    recordEngagement(
-      {
-        store: a.engagement,
-        clock: a.clock,
-        rules: config.machineRules,
-        inFlightGraceMs: config.inFlightGraceMs,
-        newDeltaId: () => newId('d'),
-        listener,
-        countedDeltas,
-        compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
-      },
-      events,
-    );
-  const reportDeps: ReportDeps = { ...a, rules: config.machineRules, bands: config.reportBands, uniqueSuffix: () => newId('r').slice(-6) };
+  const engagement = engagementUseCases(a, config, qualify);
   return {
-    adapters: a,
     config,
+    ...contactsUseCases(a, config, engagement.recordEngagement),
+    ...sendingUseCases(a, config),
+    ...engagement,
+    ...criteriaUseCases(a, config),
+    ...leadsUseCases(a, config, qualify),
+    ...reportsUseCases(a, config),
+  };
+}
+export type App = ReturnType<typeof buildApp>;
+
+/** An event that can never be processed, as the handler that met it describes it; `setAsideEvents` stamps the time. */
+export type EventToSetAside = Omit<DeadLetter, 'at'>;
+
+type RecordEngagement = ReturnType<typeof engagementUseCases>['recordEngagement'];
+
+function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: RecordEngagement) {
+  return {
     importContacts: (rows: unknown[]) => importContacts(a, rows),
     importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
     getContact: (contactId: string) => getContact(a, contactId),
     listContacts: (query: ContactListQuery) => listContacts(a, query),
     exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
     eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
-    createProfile: (input: unknown) => createProfile(a, input),
-    getProfile: async (profileId: string) => {
-      const profile = await a.profiles.get(profileId);
-      if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
-      return profile;
-    },
+    unsubscribe: (token: string) =>
+      unsubscribe(
+        {
+          ...a,
+          secret: unsubscribeKey(config),
+          record: async (event) => ({ counted: !(await recordEngagement([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
+        },
+        token,
+      ),
+    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: unsubscribeKey(config) }, token),
+  };
+}
+
+function sendingUseCases(a: Adapters, config: AppConfig) {
+  const sendRate = memoised(SEND_RATE_TTL_MS, async () => {
+    const rate = config.maxSendRate ?? (await a.sendQuota.maxSendRate());
+    if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
+    return rate;
+  });
+  return {
     createCampaign: (input: unknown) => createCampaign(a, input),
     getCampaign: (campaignId: string) => getCampaign(a, campaignId),
     listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
@@ -114,16 +121,6 @@ export function buildApp(a: Adapters, config: AppConfig) {
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
-    unsubscribe: (token: string) =>
-      unsubscribe(
-        {
-          ...a,
-          secret: unsubscribeKey(),
-          record: async (event) => ({ counted: !(await record([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
-        },
-        token,
-      ),
-    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: unsubscribeKey() }, token),
     handleSendJob: (job: SendJob, options?: SendJobOptions) =>
       handleSendJob(
         {
@@ -131,14 +128,49 @@ export function buildApp(a: Adapters, config: AppConfig) {
           mail: a.campaignMail,
           limiter: a.sendLimiter,
           sendRate,
-          unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: unsubscribeKey() },
+          unsubscribe: { baseUrl: config.unsubscribeBaseUrl, mailto: config.unsubscribeMailto, secret: unsubscribeKey(config) },
           ...config.sending,
         },
         job,
         options,
       ),
-    recordEngagement: record,
-    notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+  };
+}
+
+function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
+  const countedDeltas = new CountedDeltas();
+  const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
+  return {
+    recordEngagement: (events: IncomingEvent[]) =>
+      recordEngagement(
+        {
+          store: a.engagement,
+          clock: a.clock,
+          rules: config.machineRules,
+          inFlightGraceMs: config.inFlightGraceMs,
+          newDeltaId: () => newId('d'),
+          listener,
+          countedDeltas,
+          compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+        },
+        events,
+      ),
+    /** Keeps events that can never be processed, with why, for diagnosis; they count nothing. */
+    setAsideEvents: (events: EventToSetAside[]) => {
+      const at = a.clock.now().toISOString();
+      return a.deadLetters.put(events.map((event) => ({ ...event, at })));
+    },
+  };
+}
+
+function criteriaUseCases(a: Adapters, config: AppConfig) {
+  return {
+    createProfile: (input: unknown) => createProfile(a, input),
+    getProfile: async (profileId: string) => {
+      const profile = await a.profiles.get(profileId);
+      if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
+      return profile;
+    },
     createCriteria: (input: unknown) => createCriteria(a, input),
     getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
     listCriteria: (cursor?: string) => a.criteria.list(cursor),
@@ -147,13 +179,27 @@ export function buildApp(a: Adapters, config: AppConfig) {
     listCriteriaVersions: (criteriaId: string) => listCriteriaVersions(a, criteriaId),
     getCriteriaVersion: (criteriaId: string, version: number) => getCriteriaVersion(a, criteriaId, version),
     backtestCriteria: (criteriaId: string, input: unknown) => backtestCriteria({ ...a, rules: config.machineRules }, criteriaId, input),
+  };
+}
+
+function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
+  return {
     recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
+    notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     getLead: (contactId: string) => getLead(a, contactId),
+    /** A campaign's MQLs, a page at a time. */
+    listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),
     leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),
     /** MQL → SQL rates per campaign, criteria version and rejection reason (the reports issue calls this). */
     qualificationRates: (campaignIds: string[]) => qualificationRates(a, campaignIds),
     getRouting: () => getRouting(a, config.salesInbox),
     putRouting: (input: unknown, query?: unknown) => putRouting(a, input, query),
+  };
+}
+
+function reportsUseCases(a: Adapters, config: AppConfig) {
+  const reportDeps: ReportDeps = { ...a, rules: config.machineRules, bands: config.reportBands, uniqueSuffix: () => newId('r').slice(-6) };
+  return {
     writeCampaignReport: (campaignId: string, stamp?: ReportStamp) => writeCampaignReport(reportDeps, campaignId, stamp),
     writePeriodReport: (period: unknown, stamp?: ReportStamp) => writePeriodReport(reportDeps, period, stamp),
     /** On demand (API): written now when small, else handed to the report function. */
@@ -162,7 +208,12 @@ export function buildApp(a: Adapters, config: AppConfig) {
     writeDailyReports: () => writeDailyReports(reportDeps),
   };
 }
-export type App = ReturnType<typeof buildApp>;
+
+/** The unsubscribe key, read when a use case needs it: functions not given it work without it. */
+function unsubscribeKey(config: AppConfig): string {
+  if (!config.unsubscribeSecret) throw new Error('the unsubscribe key is not configured for this function (UNSUBSCRIBE_SECRET_ARN)');
+  return config.unsubscribeSecret;
+}
 
 /** The account's rate is read again after this long (a quota increase applies without a cold start). */
 const SEND_RATE_TTL_MS = 10 * 60_000;

@@ -56,6 +56,11 @@ export interface RouteInput<P, Q, H, B> {
   body: BodyOf<B>;
   app: App;
   event: APIGatewayProxyEventV2;
+  /**
+   * This API's OpenAPI document, for the route that serves it. Given by the handler: the document is
+   * built from the route table, so a route importing it would import itself.
+   */
+  openApiDocument: () => unknown;
 }
 
 export interface Route<

@@ -3,6 +3,7 @@ import type { App } from '../../lib/app';
 import { DomainError } from '../../lib/shared/errors';
 import { logger } from '../observability';
 import { errorResult, issuesToDetails, jsonResult, readBody, RequestError, validatePart, type ErrorDetail, type Route } from './contract';
+import { openApiDocument } from './openapi';
 import { Router } from './router';
 import { routes } from './routes';
 
@@ -61,6 +62,7 @@ export function makeApiHandler(app: App, table: Route[] = routes) {
         body: !route.body || !body ? undefined : body.type === 'csv' ? body : route.body.csv ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') } : validatePart(route.body.json, body.data, 'body'),
         app,
         event,
+        openApiDocument,
       };
       return respond(await route.handle(input as Parameters<Route['handle']>[0]));
     } catch (error) {

@@ -1,28 +1,14 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import type { Route } from './contract';
-import { MAX_BODY_BYTES } from './contract';
 import packageJson from '../../package.json';
+import { errorResponse } from './error-responses';
 import { componentSchemas, routes } from './routes';
-import { errorSchema } from './schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table's zod schemas (never written by hand).
  * Served at `GET /openapi.json` and committed as docs/openapi.json (`npm run openapi`); a test
  * proves the two are equal and that the document validates against the OpenAPI 3.1 schema.
  */
-
-const errorText: Record<number, string> = {
-  400: 'The request cannot be read: empty or malformed JSON body, an invalid path, query or header parameter, or an invalid cursor.',
-  404: 'No such resource.',
-  409: 'The request conflicts with the current state (e.g. sending a campaign that is not a draft).',
-  413: `The body exceeds ${MAX_BODY_BYTES} bytes.`,
-  415: 'The Content-Type is not one this operation accepts.',
-  422: 'The body is JSON but breaks the schema or a rule (wrong type, unknown or missing field, invalid email, unknown placeholder, CR/LF in a header field); `details` lists every problem with its zod path.',
-  500: 'An unexpected error; the body never holds a stack trace.',
-  503: 'A dependency refused for now (throttling); retry with backoff (with the same Idempotency-Key where there is one).',
-};
-
-const errorResponse = (status: number) => ({ description: errorText[status]!, content: { 'application/json': { schema: errorSchema } } });
 
 function operation(route: Route): ZodOpenApiOperationObject {
   const statuses = new Set([400, 500, ...(route.body ? [413, 415, 422] : []), ...(route.errors ?? [])]);

@@ -1,7 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { App } from '../../lib/app';
+import type { App, EventToSetAside } from '../../lib/app';
 import { parseSesEvent } from '../../lib/engagement/ses-event';
-import type { DeadLetter } from '../../lib/engagement/ports';
 import type { IncomingEvent } from '../../lib/engagement/record-engagement';
 import { logger } from '../observability';
 
@@ -13,22 +12,21 @@ import { logger } from '../observability';
 export function makeEngagementHandler(app: App) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const incoming: IncomingEvent[] = [];
-    const letters: DeadLetter[] = [];
+    const letters: EventToSetAside[] = [];
     const letterMessageIds: string[] = [];
-    const now = app.adapters.clock.now().toISOString();
     for (const record of event.Records) {
       let raw: unknown;
       try {
         raw = JSON.parse(record.body);
       } catch {
-        letters.push({ reason: 'body is not JSON', source: 'events-queue', eventId: record.messageId, body: record.body, at: now });
+        letters.push({ reason: 'body is not JSON', source: 'events-queue', eventId: record.messageId, body: record.body });
         letterMessageIds.push(record.messageId);
         continue;
       }
       const parsed = parseSesEvent(raw);
       if (parsed.ok) incoming.push({ messageId: record.messageId, event: parsed.event });
       else {
-        letters.push({ reason: parsed.rejected.reason, source: 'events-queue', eventId: parsed.rejected.eventId ?? record.messageId, body: record.body, at: now });
+        letters.push({ reason: parsed.rejected.reason, source: 'events-queue', eventId: parsed.rejected.eventId ?? record.messageId, body: record.body });
         letterMessageIds.push(record.messageId);
       }
     }
@@ -36,7 +34,7 @@ export function makeEngagementHandler(app: App) {
     if (letters.length) {
       logger.warn('events set aside', { count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] });
       try {
-        await app.adapters.deadLetters.put(letters);
+        await app.setAsideEvents(letters);
       } catch (error) {
         logger.error('dead-letter write failed', { error: error as Error });
         letterMessageIds.forEach((id) => failures.add(id));

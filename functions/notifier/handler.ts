@@ -13,7 +13,7 @@ export function makeNotifierHandler(app: App) {
       // Retrying cannot fix it: set it aside with the reason instead of failing again and again.
       const reason = `malformed Lead Qualified event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
       logger.warn('notification event set aside', { eventId: event.id, reason });
-      await app.adapters.deadLetters.put([{ reason, source: 'notifier', eventId: event.id, body: JSON.stringify(event).slice(0, 4000), at: app.adapters.clock.now().toISOString() }]);
+      await app.setAsideEvents([{ reason, source: 'notifier', eventId: event.id, body: JSON.stringify(event).slice(0, 4000) }]);
       return;
     }
     const detail = parsed.data;

@@ -7,7 +7,7 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { randomBytes } from 'node:crypto';
 import { buildAdapters } from '../../adapters/build-adapters';
 import { SesMailSender } from '../../adapters/ses/mail-sender';
-import { buildApp, type App } from '../../lib/app';
+import { buildApp, type Adapters, type App } from '../../lib/app';
 import { configSchema, type AppConfig } from '../../lib/config';
 import { systemClock, type Clock } from '../../lib/shared/ports';
 import { makeApiHandler } from '../../functions/api/handler';
@@ -57,7 +57,8 @@ export interface LocalRuntimeOptions {
 }
 
 export interface LocalRuntime {
-  app: App;
+  /** The application, and the adapters it runs on for tests, the demo and benchmarks to look behind it (handlers get `App` alone). */
+  app: App & { adapters: Adapters };
   apiUrl: string;
   inboxUrl: string;
   eventBridgeUrl: string;
@@ -164,20 +165,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     events: new LocalQueue({ name: 'mql-events', batchSize: engagementBatchSize, maxReceiveCount: eventsMaxReceiveCount, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
   };
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
-  const app = buildApp(
-    buildAdapters(
-      { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
-      config,
-      {
-        queue: { enqueue: (jobs, options) => queues.send.send(jobs.map((j) => JSON.stringify(j)), options) },
-        campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
-        clock,
-        reportPublicBaseUrl: standIns.endpoints.s3,
-        reportJobs,
-      },
-    ),
+  const adapters = buildAdapters(
+    { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
     config,
+    {
+      queue: { enqueue: (jobs, options) => queues.send.send(jobs.map((j) => JSON.stringify(j)), options) },
+      campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
+      clock,
+      reportPublicBaseUrl: standIns.endpoints.s3,
+      reportJobs,
+    },
   );
+  const app = { ...buildApp(adapters, config), adapters };
   lazy.app = app;
 
   buses.default.addRule('ses-events-to-queue', sesEventsPattern(config.configurationSetName), async (event) => {

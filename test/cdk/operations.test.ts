@@ -78,7 +78,7 @@ describe('alarms', () => {
     }
     logger.setLogLevel('WARN');
     const app = {
-      adapters: { clock: { now: () => new Date('2026-03-02T14:00:00Z') }, deadLetters: { put: async () => {} } },
+      setAsideEvents: async () => {},
       recordEngagement: async () => ({ failedMessageIds: [] }),
     } as unknown as PipelineApp;
     await makeEngagementHandler(app)({ Records: [{ messageId: 'a', body: 'not json' }, { messageId: 'b', body: '{"source":"aws.ses"}' }] } as never);

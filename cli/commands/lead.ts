@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { listOf, pct, type CommandContext } from './context';
+
+/** `mql lead get|accept|reject|stage|reopen|rates`: sales feedback on leads, and MQL → SQL rates. */
+export function addLeadCommands(program: Command, context: CommandContext): void {
+  const lead = program.command('lead').description('Sales feedback on leads: accept, reject, later stages');
+  lead
+    .command('get')
+    .description('A contact\'s current lead and its activity history')
+    .argument('<contact>', 'contact id or email')
+    .action(async (idOrEmail: string) => {
+      const r = await context.client().request<unknown>('GET', `/leads/${enc(await context.contactIdOf(idOrEmail))}`);
+      context.print(r, () => JSON.stringify(r, null, 2));
+    });
+  addFeedback(lead, feedbackSender(context));
+  addRates(lead, context);
+}
+
+const enc = encodeURIComponent;
+
+type SendFeedback = (idOrEmail: string, body: Record<string, unknown>) => Promise<void>;
+
+/** Posts one piece of feedback on a contact's lead and prints the lead's stage after it. */
+function feedbackSender({ client, print, contactIdOf }: CommandContext): SendFeedback {
+  return async (idOrEmail, body) => {
+    const contactId = await contactIdOf(idOrEmail);
+    const r = await client().request<{ lead: { leadId: string; stage: string }; changed: boolean }>('POST', `/leads/${enc(contactId)}/feedback`, body);
+    print(r, () => `${r.lead.leadId}: ${r.lead.stage}${r.changed ? '' : ' (unchanged)'}`);
+  };
+}
+
+function addFeedback(lead: Command, feedback: SendFeedback): void {
+  lead
+    .command('accept')
+    .description('Sales accepts the MQL (it becomes an SQL)')
+    .argument('<contact>', 'contact id or email')
+    .option('--note <text>')
+    .option('--lead <leadId>', 'only if this is still the current lead')
+    .action((contactId: string, o) => feedback(contactId, { action: 'accept', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+  lead
+    .command('reject')
+    .description('Sales rejects the MQL, with a reason')
+    .argument('<contact>', 'contact id or email')
+    .requiredOption('--reason <reason>', 'not-a-fit, no-budget, no-authority, no-need, bad-timing, existing-customer, competitor, student, duplicate, unreachable, other')
+    .option('--note <text>')
+    .option('--lead <leadId>', 'only if this is still the current lead')
+    .action((contactId: string, o) => feedback(contactId, { action: 'reject', reason: o.reason, ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+  lead
+    .command('stage')
+    .description('Move an accepted lead forward: meeting, proposal, won, lost')
+    .argument('<contact>', 'contact id or email')
+    .argument('<stage>')
+    .option('--note <text>')
+    .option('--lead <leadId>', 'only if this is still the current lead')
+    .action((contactId: string, stage: string, o) => feedback(contactId, { action: 'stage', stage, ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+  lead
+    .command('reopen')
+    .description('Explicitly move a lead back (or reopen a rejected, won or lost one)')
+    .argument('<contact>', 'contact id or email')
+    .argument('<stage>', 'mql, sql, meeting or proposal')
+    .requiredOption('--reason <text>')
+    .action((contactId: string, stage: string, o) => feedback(contactId, { action: 'reopen', stage, reason: o.reason }));
+}
+
+type RateRow = { mqls: number; accepted: number; rejected: number; open: number; rate: number | null };
+type Rates = {
+  total: RateRow;
+  byCampaign: (RateRow & { campaignId: string })[];
+  byCriteriaVersion: (RateRow & { criteriaId: string; version: number })[];
+  byRejectionReason: { reason: string; count: number; share: number }[];
+};
+
+function addRates(lead: Command, { client, print }: CommandContext): void {
+  lead
+    .command('rates')
+    .description('MQL → SQL rates of campaigns: per campaign, criteria version and rejection reason')
+    .requiredOption('--campaigns <ids>', 'comma-separated campaign ids')
+    .action(async (o) => {
+      const r = await client().request<Rates>('GET', `/qualification/rates?campaignIds=${enc((listOf(o.campaigns) ?? []).join(','))}`);
+      print(r, () => ratesText(r));
+    });
+}
+
+function ratesText(r: Rates): string {
+  const line = (name: string, x: RateRow) => `${name.padEnd(32)} MQLs ${x.mqls}  accepted ${x.accepted}  rejected ${x.rejected}  open ${x.open}  MQL→SQL ${pct(x.rate)}`;
+  return [
+    line('total', r.total),
+    ...r.byCampaign.map((c) => line(c.campaignId, c)),
+    ...r.byCriteriaVersion.map((c) => line(`${c.criteriaId} v${c.version}`, c)),
+    ...r.byRejectionReason.map((x) => `rejected: ${x.reason} ${x.count} (${pct(x.share)})`),
+  ].join('\n');
+}
