@@ -7,7 +7,7 @@ import { tableKeys } from '../../adapters/dynamodb/table-schema';
 import { envNames } from '../../lib/config';
 import { engagementBatchSize } from '../queue-settings';
 import { acknowledge, nagArnOf } from './nag-acknowledgements';
-import type { PipelineFunctions } from './pipeline-functions';
+import type { PipelineFunctions } from './pipeline-function';
 import { configurationSetNameOf, senderConcurrencyOf, type FunctionName, type MqlPipelineProps } from './pipeline-props';
 import { queueConsumers, type PipelineStatefulResources } from './stateful-resources';
 
@@ -38,9 +38,9 @@ interface GrantContext {
 }
 
 /**
- * Grants, with the environment of pipeline-functions.ts: each function gets what its use cases
- * touch, no more, and consumes its queue. Every grant names its resource; the few findings cdk-nag
- * raises about them are acknowledged here, on the policy they concern.
+ * Grants, with the environment the functions are given (stateless-resources.ts): each function
+ * gets what its use cases touch, no more, and consumes its queue. Every grant names its resource;
+ * the few findings cdk-nag raises about them are acknowledged here, on the policy they concern.
  */
 export function grantFunctionAccess(context: GrantContext) {
   const { functions, stateful } = context;

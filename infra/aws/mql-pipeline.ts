@@ -7,7 +7,7 @@ import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ConfigurationSet, EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { PipelineFunctions } from './pipeline-functions';
+import type { PipelineFunctions } from './pipeline-function';
 import { validatePipelineProps, type MqlPipelineProps } from './pipeline-props';
 import { PipelineStatefulResources } from './stateful-resources';
 import { PipelineStatelessResources } from './stateless-resources';

@@ -17,13 +17,15 @@ import {
   SuppressionReasons,
 } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { envNames } from '../../lib/config';
 import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern, type EventPattern } from '../event-patterns';
 import { grantFunctionAccess } from './function-grants';
 import { acknowledge, nagArnOf } from './nag-acknowledgements';
 import { addApiRoutes, createHttpApi } from './pipeline-api';
-import { createFunctions, type PipelineFunctions } from './pipeline-functions';
-import { configurationSetNameOf, type MqlPipelineProps } from './pipeline-props';
-import type { PipelineStatefulResources } from './stateful-resources';
+import { PipelineFunction, type PipelineFunctions } from './pipeline-function';
+import { configurationSetNameOf, senderConcurrencyOf, type FunctionName, type MqlPipelineProps } from './pipeline-props';
+import { queueConsumers, type PipelineStatefulResources } from './stateful-resources';
 
 /** Our pattern syntax (EventBridge JSON) to aws-cdk-lib's camel-cased EventPattern. */
 export function toCdkPattern(pattern: EventPattern): CdkEventPattern {
@@ -128,4 +130,57 @@ function scheduleDailyReports(scope: Construct, props: MqlPipelineProps, functio
     `AwsSolutions-IAM5[Resource::${nagArnOf(functions.report)}:*]`,
     'The schedule may invoke the report function\'s versions (how aws-scheduler-targets grants); the function itself is named.',
   );
+}
+
+const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/${name}/index.ts`, import.meta.url));
+
+type FunctionSettings = Partial<{ timeout: Duration; reservedConcurrentExecutions: number; memorySize: number; environment: Record<string, string> }>;
+
+/** What the functions are told where to find. */
+type FunctionUses = { stateful: PipelineStatefulResources; projectBus: EventBus; api: HttpApi };
+
+/** The five functions, each with the environment its use cases read (lib/config.ts names it). */
+function createFunctions(scope: Construct, props: MqlPipelineProps, uses: FunctionUses) {
+  const environment = sharedEnvironment(props, uses);
+  // Only the functions that sign (sender) or check (api) unsubscribe tokens know where the key is;
+  // they alone may read it.
+  const withUnsubscribeKey = { [envNames.unsubscribeSecretArn]: uses.stateful.unsubscribeKey.secretArn };
+  const fn = (name: FunctionName, settings: FunctionSettings = {}) =>
+    new PipelineFunction(scope, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+      entry: props.entries?.[name] ?? entryOf(name),
+      logRetention: props.logRetention,
+      ...settings,
+      environment: { ...environment, ...settings.environment },
+    });
+  const functions: PipelineFunctions = {
+    api: fn('api', { environment: withUnsubscribeKey }),
+    // Senders share one send schedule in the table (docs/sending.md, "Pace"), so the rate is the
+    // account's whole rate, whatever their number; reserved concurrency keeps them from being
+    // starved by other functions.
+    sender: fn('sender', {
+      timeout: queueConsumers.sender.timeout,
+      reservedConcurrentExecutions: senderConcurrencyOf(props),
+      environment: { ...withUnsubscribeKey, ...(props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate) } : {}) },
+    }),
+    engagement: fn('engagement', { timeout: queueConsumers.engagement.timeout }),
+    notifier: fn('notifier'),
+    report: fn('report', { timeout: Duration.minutes(5), memorySize: 1024 }),
+  };
+  return functions;
+}
+
+/** What every function is told: where the resources are, who is notified, how unsubscribing works. */
+function sharedEnvironment(props: MqlPipelineProps, uses: FunctionUses) {
+  const { stateful } = uses;
+  return {
+    [envNames.tableName]: stateful.table.tableName,
+    [envNames.reportBucket]: stateful.reportBucket.bucketName,
+    [envNames.sendQueueUrl]: stateful.sendQueue.queueUrl,
+    [envNames.projectBusName]: uses.projectBus.eventBusName,
+    [envNames.configurationSetName]: configurationSetNameOf(props),
+    [envNames.salesInbox]: props.salesInbox,
+    [envNames.notificationFrom]: props.notificationFrom ?? `MQL Pipeline <mql@${props.senderDomain}>`,
+    [envNames.unsubscribeBaseUrl]: `${uses.api.apiEndpoint}/u`,
+    [envNames.unsubscribeMailto]: props.unsubscribeMailto ?? `unsubscribe@${props.senderDomain}`,
+  };
 }
