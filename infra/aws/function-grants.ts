@@ -59,7 +59,9 @@ export function grantFunctionAccess(context: GrantContext) {
   grantTable(context, 'engagement');
   context.projectBus.grantPutEventsTo(engagement);
   const { batchingWindow } = queueConsumers.engagement;
-  engagement.addEventSource(new SqsEventSource(stateful.eventsQueue, { batchSize: engagementBatchSize, maxBatchingWindow: batchingWindow, reportBatchItemFailures: true }));
+  engagement.addEventSource(
+    new SqsEventSource(stateful.eventsQueue, { batchSize: engagementBatchSize, maxBatchingWindow: batchingWindow, reportBatchItemFailures: true }),
+  );
 
   grantTable(context, 'notifier');
   // Notifications go without the configuration set (untracked): the identity alone.
@@ -116,7 +118,11 @@ function grantSender(context: GrantContext, statements: SharedStatements) {
     statements: [new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] })],
     roles: [sender.role!],
   });
-  acknowledge([sendQuota], 'AwsSolutions-IAM5[Resource::*]', 'ses:GetAccount has no resource-level permission (SES v2 Service Authorization Reference): "*" is the only resource it accepts.');
+  acknowledge(
+    [sendQuota],
+    'AwsSolutions-IAM5[Resource::*]',
+    'ses:GetAccount has no resource-level permission (SES v2 Service Authorization Reference): "*" is the only resource it accepts.',
+  );
   sender.addEventSource(
     new SqsEventSource(context.stateful.sendQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: senderConcurrencyOf(context.props) }),
   );

@@ -16,6 +16,7 @@ import {
   Identity,
   SuppressionReasons,
 } from 'aws-cdk-lib/aws-ses';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../../lib/config';
@@ -55,7 +56,9 @@ export class PipelineStatelessResources {
     this.configurationSet = createConfigurationSet(scope, props);
     this.senderIdentity = props.createSenderIdentity ? createSenderIdentity(scope, props.senderDomain, props.createSenderIdentity) : undefined;
     publishSesEventsToDefaultBus(scope, this.configurationSet);
-    ({ api: this.api, apiInvokePolicy: this.apiInvokePolicy } = createHttpApi(scope, props));
+    const { api, apiInvokePolicy } = createHttpApi(scope, props);
+    this.api = api;
+    this.apiInvokePolicy = apiInvokePolicy;
     this.functions = createFunctions(scope, props, { stateful, projectBus: this.projectBus, api: this.api });
     grantFunctionAccess({ scope, props, functions: this.functions, stateful, projectBus: this.projectBus });
     addApiRoutes(this.api, this.functions.api);
@@ -96,7 +99,8 @@ function publishSesEventsToDefaultBus(scope: Construct, configurationSet: Config
  * SES events of our configuration set → events queue; Lead Qualified → notifier; a report job that
  * still fails after Lambda's two retries is kept, with its request, in the rule targets' DLQ.
  */
-function routeEvents(scope: Construct, props: MqlPipelineProps, { stateful, functions, projectBus }: { stateful: PipelineStatefulResources; functions: PipelineFunctions; projectBus: EventBus }) {
+function routeEvents(scope: Construct, props: MqlPipelineProps, routed: { stateful: PipelineStatefulResources; functions: PipelineFunctions; projectBus: EventBus }) {
+  const { stateful, functions, projectBus } = routed;
   const rulesDlq = stateful.ruleTargetsDlq;
   // (Bound by hand: the stock SqsDestination also grants GetQueueAttributes and GetQueueUrl.)
   functions.report.configureAsyncInvoke({ retryAttempts: 2, onFailure: { bind: () => ({ destination: rulesDlq.queueArn }) } });
@@ -113,7 +117,7 @@ function routeEvents(scope: Construct, props: MqlPipelineProps, { stateful, func
   });
 }
 
-function scheduleDailyReports(scope: Construct, props: MqlPipelineProps, functions: PipelineFunctions, deadLetterQueue: PipelineStatefulResources['ruleTargetsDlq']) {
+function scheduleDailyReports(scope: Construct, props: MqlPipelineProps, functions: PipelineFunctions, deadLetterQueue: IQueue) {
   const at = props.reportSchedule ?? { hour: 6, minute: 0 };
   // Our own role (not the stack-wide one aws-scheduler-targets would share), so what it may do is
   // visible here and its acknowledgement stays scoped to it; confused-deputy guard on the account.

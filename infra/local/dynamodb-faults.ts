@@ -102,7 +102,13 @@ function answerThrottled(injected: Injected, operation: string, res: ServerRespo
 }
 
 /** Sends the request to the table; when its response is to be lost, answers a server error once it is applied. */
-function forwardToTable(upstream: URL, req: IncomingMessage, body: Buffer, res: ServerResponse, fate: { injected: Injected; operation: string; loseResponse: boolean }) {
+function forwardToTable(
+  upstream: URL,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+  fate: { injected: Injected; operation: string; loseResponse: boolean },
+) {
   const { injected, operation } = fate;
   const forwarded = httpRequest(
     { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },

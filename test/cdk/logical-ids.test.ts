@@ -42,7 +42,16 @@ const embeddedIds: Record<string, string> = {
   MqlProjectBusA99118C4: 'AWS::Events::EventBus',
 };
 /** The resource types that hold data or carry a fixed name: every one of them must be pinned above. */
-const statefulTypes = new Set(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::SES::ConfigurationSet', 'AWS::SES::EmailIdentity', 'AWS::Events::EventBus']);
+const statefulTypes = new Set([
+  'AWS::DynamoDB::Table',
+  'AWS::S3::Bucket',
+  'AWS::SecretsManager::Secret',
+  'AWS::SQS::Queue',
+  'AWS::KMS::Key',
+  'AWS::SES::ConfigurationSet',
+  'AWS::SES::EmailIdentity',
+  'AWS::Events::EventBus',
+]);
 
 const pipelineProps: MqlPipelineProps = { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' };
 /** Templates only: no Lambda bundling. */
