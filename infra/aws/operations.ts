@@ -10,6 +10,7 @@ import {
   TextWidget,
   TreatMissingData,
   type IMetric,
+  type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Alias } from 'aws-cdk-lib/aws-kms';
@@ -45,6 +46,11 @@ export interface PipelineOperationsProps {
   runbookUrl?: string;
 }
 
+const fiveMinutes = Duration.minutes(5);
+/** SES's account-wide metrics (reputation rates hourly, the counts summed per 5 minutes on the dashboard). */
+const sesMetric = (metricName: string, statistic = 'Maximum') => new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic });
+const sesSum = (metricName: string) => sesMetric(metricName, 'Sum').with({ period: fiveMinutes, label: metricName });
+
 /**
  * Alarms and a dashboard for the people on call: anything in a dead-letter queue, events set aside
  * as malformed, function errors and throttles, API server errors, queues falling behind, and SES
@@ -54,42 +60,52 @@ export class PipelineOperations extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
+  private readonly runbook: string;
+  private readonly alarmAction: SnsAction;
 
   constructor(scope: Construct, id: string, props: PipelineOperationsProps) {
     super(scope, id);
     const { pipeline } = props;
-    const runbook = props.runbookUrl ?? 'docs/operations.md';
+    this.runbook = props.runbookUrl ?? 'docs/operations.md';
     this.topic = new Topic(this, 'Alarms', {
       displayName: 'mql-pipeline alarms',
       masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.topic);
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string, periods = 1) => {
-      const a = new Alarm(this, name, {
-        // Readable in the alarm email and unique per stack.
-        alarmName: `${Stack.of(this).stackName}-${name}`,
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: `${description} Runbook: ${runbook}#${name.toLowerCase()}`,
-      });
-      a.addAlarmAction(action);
-      this.alarms.push(a);
-      return a;
-    };
-    const fiveMinutes = Duration.minutes(5);
+    this.alarmAction = new SnsAction(this.topic);
 
-    const dlqs: [string, Queue][] = [
-      ['SendDlq', pipeline.sendQueue.deadLetterQueue!.queue as Queue],
-      ['EventsDlq', pipeline.eventsQueue.deadLetterQueue!.queue as Queue],
-      ['RuleTargetsDlq', pipeline.ruleTargetsDlq],
-    ];
+    const dlqs = deadLetterQueuesOf(pipeline);
+    this.alarmOnQueues(pipeline, dlqs);
+    this.alarmOnFunctionsAndApi(pipeline);
+    const setAside = this.alarmOnEventsSetAside(pipeline);
+    this.alarmOnSesReputation(props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
+      widgets: healthWidgets(pipeline, this.runbook, dlqs, setAside),
+    });
+  }
+
+  /** An alarm above `threshold`, to the topic, linking its runbook section. */
+  private alarm(name: string, metric: IMetric, threshold: number, description: string, periods = 1) {
+    const alarm = new Alarm(this, name, {
+      // Readable in the alarm email and unique per stack.
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      metric,
+      threshold,
+      evaluationPeriods: periods,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${description} Runbook: ${this.runbook}#${name.toLowerCase()}`,
+    });
+    alarm.addAlarmAction(this.alarmAction);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private alarmOnQueues(pipeline: MqlPipeline, dlqs: [string, Queue][]) {
     for (const [name, queue] of dlqs) {
-      alarm(`${name}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, `Messages are waiting in ${name}: something failed repeatedly.`);
+      this.alarm(`${name}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, `Messages are waiting in ${name}: something failed repeatedly.`);
     }
     // A large campaign legitimately keeps send jobs waiting for hours (the senders pace at the
     // account's rate): the send queue alarms when jobs wait and none is being consumed.
@@ -102,17 +118,23 @@ export class PipelineOperations extends Construct {
       period: fiveMinutes,
       label: 'send queue stalled',
     });
-    alarm('SendQueueStalled', sendStalled, 0, 'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.', 2);
+    this.alarm('SendQueueStalled', sendStalled, 0, 'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.', 2);
     // SES events should be recorded within seconds; a quarter of an hour means the engagement side is behind.
-    alarm('EventsQueueAge', pipeline.eventsQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }), 15 * 60, 'EventsQueue is falling behind (oldest SES event waiting over 15 minutes).', 2);
+    const eventsAge = pipeline.eventsQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' });
+    this.alarm('EventsQueueAge', eventsAge, 15 * 60, 'EventsQueue is falling behind (oldest SES event waiting over 15 minutes).', 2);
+  }
+
+  private alarmOnFunctionsAndApi(pipeline: MqlPipeline) {
     for (const [name, fn] of Object.entries(pipeline.functions)) {
-      alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function failed.`);
-      alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function was throttled.`);
+      this.alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function failed.`);
+      this.alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function was throttled.`);
     }
     // The API handler answers unexpected errors with a 500 instead of failing: they show here, not in Errors.
-    alarm('ApiServerErrors', pipeline.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 0, 'The API answered with 5xx.');
+    this.alarm('ApiServerErrors', pipeline.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 0, 'The API answered with 5xx.');
+  }
 
-    // Malformed SES events are acknowledged (they never fail a batch) and set aside with their reason.
+  /** Malformed SES events are acknowledged (they never fail a batch) and set aside with their reason. */
+  private alarmOnEventsSetAside(pipeline: MqlPipeline) {
     const setAside = new MetricFilter(this, 'EventsSetAsideFilter', {
       logGroup: pipeline.functions.engagement.logGroup,
       filterPattern: FilterPattern.stringValue('$.message', '=', setAsideLog.message),
@@ -121,75 +143,84 @@ export class PipelineOperations extends Construct {
       metricValue: `$.${setAsideLog.countField}`,
       defaultValue: 0,
     });
-    alarm('EventsSetAside', setAside.metric({ period: fiveMinutes, statistic: 'Sum' }), 0, 'SES events could not be understood and were set aside (dead letters in the table).');
-
-    const reputation = props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 };
-    const ses = (metricName: string, statistic = 'Maximum') => new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic });
-    alarm('SesBounceRate', ses('Reputation.BounceRate'), reputation.bounceRate, `SES bounce rate is above ${reputation.bounceRate * 100} % (SES reviews the account at 5 %).`);
-    alarm('SesComplaintRate', ses('Reputation.ComplaintRate'), reputation.complaintRate, `SES complaint rate is above ${reputation.complaintRate * 100} % (SES reviews the account at 0.1 %).`);
-
-    const fns = Object.entries(pipeline.functions);
-    const perFunction = (metric: (f: (typeof fns)[number][1]) => IMetric, title: string) =>
-      new GraphWidget({ title, width: 12, left: fns.map(([, f]) => metric(f)) });
-    // Powertools EMF metrics (functions/observability.ts), by function (the `service` dimension).
-    const consumerMetric = (metricName: string, fn: 'sender' | 'engagement') =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: pipeline.functions[fn].serviceName }, statistic: 'Sum', period: fiveMinutes, label: `${fn} ${metricName}` });
-    const sesSum = (m: string) => ses(m, 'Sum').with({ period: fiveMinutes, label: m });
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
-      widgets: [
-        [new TextWidget({ markdown: `# mql-pipeline\nHealth of sending, engagement recording and qualification. Runbook: ${runbook}`, width: 24, height: 2 })],
-        [
-          new SingleValueWidget({
-            title: 'Campaign throughput (last 5 minutes)',
-            width: 24,
-            metrics: [
-              sesSum('Send'),
-              sesSum('Delivery'),
-              consumerMetric(metricNames.messagesReceived, 'engagement').with({ label: 'SES events received' }),
-              new MathExpression({ expression: 'bounces / sends', usingMetrics: { bounces: sesSum('Bounce'), sends: sesSum('Send') }, label: 'bounces per send', period: fiveMinutes }),
-            ],
-          }),
-        ],
-        [perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'), perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors')],
-        [
-          perFunction((f) => f.metricDuration({ period: fiveMinutes, statistic: 'p95' }), 'Duration p95'),
-          new GraphWidget({
-            title: 'Queues: depth and age of oldest',
-            width: 12,
-            left: [pipeline.sendQueue.metricApproximateNumberOfMessagesVisible(), pipeline.eventsQueue.metricApproximateNumberOfMessagesVisible()],
-            right: [pipeline.sendQueue.metricApproximateAgeOfOldestMessage(), pipeline.eventsQueue.metricApproximateAgeOfOldestMessage()],
-          }),
-        ],
-        [
-          new GraphWidget({
-            title: 'Queue messages: received and handed back for retry',
-            width: 12,
-            left: (['sender', 'engagement'] as const).flatMap((fn) => [consumerMetric(metricNames.messagesReceived, fn), consumerMetric(metricNames.messagesRetried, fn)]),
-          }),
-          new GraphWidget({
-            title: 'Dead letters: DLQs and events set aside',
-            width: 12,
-            left: dlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible()),
-            right: [setAside.metric({ period: fiveMinutes, statistic: 'Sum', label: 'EventsSetAside' })],
-          }),
-        ],
-        [
-          new GraphWidget({ title: 'SES: sends, deliveries, bounces, complaints', width: 12, left: ['Send', 'Delivery', 'Bounce', 'Complaint'].map(sesSum) }),
-          new GraphWidget({ title: 'SES reputation (account)', width: 12, left: [ses('Reputation.BounceRate'), ses('Reputation.ComplaintRate')] }),
-        ],
-        [
-          new GraphWidget({
-            title: 'API: requests, 4xx, 5xx',
-            width: 24,
-            left: [
-              pipeline.api.metricCount({ period: fiveMinutes }),
-              pipeline.api.metricClientError({ period: fiveMinutes }),
-              pipeline.api.metricServerError({ period: fiveMinutes }),
-            ],
-          }),
-        ],
-      ],
-    });
+    this.alarm('EventsSetAside', setAside.metric({ period: fiveMinutes, statistic: 'Sum' }), 0, 'SES events could not be understood and were set aside (dead letters in the table).');
+    return setAside;
   }
+
+  private alarmOnSesReputation(reputation: { bounceRate: number; complaintRate: number }) {
+    this.alarm('SesBounceRate', sesMetric('Reputation.BounceRate'), reputation.bounceRate, `SES bounce rate is above ${reputation.bounceRate * 100} % (SES reviews the account at 5 %).`);
+    this.alarm(
+      'SesComplaintRate',
+      sesMetric('Reputation.ComplaintRate'),
+      reputation.complaintRate,
+      `SES complaint rate is above ${reputation.complaintRate * 100} % (SES reviews the account at 0.1 %).`,
+    );
+  }
+}
+
+const deadLetterQueuesOf = (pipeline: MqlPipeline): [string, Queue][] => [
+  ['SendDlq', pipeline.sendQueue.deadLetterQueue!.queue as Queue],
+  ['EventsDlq', pipeline.eventsQueue.deadLetterQueue!.queue as Queue],
+  ['RuleTargetsDlq', pipeline.ruleTargetsDlq],
+];
+
+/** The health dashboard, row by row: throughput, functions, queues, dead letters, SES, the API. */
+function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Queue][], setAside: MetricFilter): IWidget[][] {
+  const fns = Object.values(pipeline.functions);
+  const perFunction = (metric: (f: (typeof fns)[number]) => IMetric, title: string) => new GraphWidget({ title, width: 12, left: fns.map(metric) });
+  // Powertools EMF metrics (functions/observability.ts), by function (the `service` dimension).
+  const consumerMetric = (metricName: string, fn: 'sender' | 'engagement') =>
+    new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: pipeline.functions[fn].serviceName }, statistic: 'Sum', period: fiveMinutes, label: `${fn} ${metricName}` });
+  const { sendQueue, eventsQueue, api } = pipeline;
+  return [
+    [new TextWidget({ markdown: `# mql-pipeline\nHealth of sending, engagement recording and qualification. Runbook: ${runbook}`, width: 24, height: 2 })],
+    [throughputWidget(consumerMetric(metricNames.messagesReceived, 'engagement').with({ label: 'SES events received' }))],
+    [perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'), perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors')],
+    [
+      perFunction((f) => f.metricDuration({ period: fiveMinutes, statistic: 'p95' }), 'Duration p95'),
+      new GraphWidget({
+        title: 'Queues: depth and age of oldest',
+        width: 12,
+        left: [sendQueue.metricApproximateNumberOfMessagesVisible(), eventsQueue.metricApproximateNumberOfMessagesVisible()],
+        right: [sendQueue.metricApproximateAgeOfOldestMessage(), eventsQueue.metricApproximateAgeOfOldestMessage()],
+      }),
+    ],
+    [
+      new GraphWidget({
+        title: 'Queue messages: received and handed back for retry',
+        width: 12,
+        left: (['sender', 'engagement'] as const).flatMap((fn) => [consumerMetric(metricNames.messagesReceived, fn), consumerMetric(metricNames.messagesRetried, fn)]),
+      }),
+      new GraphWidget({
+        title: 'Dead letters: DLQs and events set aside',
+        width: 12,
+        left: dlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible()),
+        right: [setAside.metric({ period: fiveMinutes, statistic: 'Sum', label: 'EventsSetAside' })],
+      }),
+    ],
+    [
+      new GraphWidget({ title: 'SES: sends, deliveries, bounces, complaints', width: 12, left: ['Send', 'Delivery', 'Bounce', 'Complaint'].map(sesSum) }),
+      new GraphWidget({ title: 'SES reputation (account)', width: 12, left: [sesMetric('Reputation.BounceRate'), sesMetric('Reputation.ComplaintRate')] }),
+    ],
+    [
+      new GraphWidget({
+        title: 'API: requests, 4xx, 5xx',
+        width: 24,
+        left: [api.metricCount({ period: fiveMinutes }), api.metricClientError({ period: fiveMinutes }), api.metricServerError({ period: fiveMinutes })],
+      }),
+    ],
+  ];
+}
+
+function throughputWidget(sesEventsReceived: IMetric) {
+  return new SingleValueWidget({
+    title: 'Campaign throughput (last 5 minutes)',
+    width: 24,
+    metrics: [
+      sesSum('Send'),
+      sesSum('Delivery'),
+      sesEventsReceived,
+      new MathExpression({ expression: 'bounces / sends', usingMetrics: { bounces: sesSum('Bounce'), sends: sesSum('Send') }, label: 'bounces per send', period: fiveMinutes }),
+    ],
+  });
 }

@@ -5,6 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 // The metrics namespace is defined once, beside the runtime's Powertools setup.
 import { METRICS_NAMESPACE } from '../../functions/observability';
+import type { FunctionName } from './pipeline-props';
 
 export interface PipelineFunctionProps {
   /** Path of the entry file (exports `handler`). */
@@ -85,3 +86,6 @@ export class PipelineFunction extends NodejsFunction {
     for (const { id: rule, reason } of functionReviewedFindings) Validations.of(this).acknowledge({ id: `AwsSolutions::${rule}`, reason });
   }
 }
+
+/** The pipeline's five functions, by name. */
+export type PipelineFunctions = Record<FunctionName, PipelineFunction>;

@@ -56,68 +56,98 @@ function awsError(res: ServerResponse, status: number, type: string, message: st
   res.end(body);
 }
 
+type Injected = FaultyDynamoEndpoint['injected'];
+
+/**
+ * Which fault, if any, a request meets. Persistently throttled requests are recognised by their
+ * body (the SDK's retry sends the same one) and let through on the fourth attempt.
+ */
+class FaultDraw {
+  private next: () => number;
+  /** Attempts seen of each persistently throttled request, by body. */
+  private readonly persistent = new Map<string, number>();
+
+  constructor(private current: DynamoFaults) {
+    this.next = seededRandom(current.seed ?? 1);
+  }
+
+  set(faults: DynamoFaults) {
+    this.current = faults;
+    if (faults.seed !== undefined) this.next = seededRandom(faults.seed);
+  }
+
+  draw(operation: string, body: string): 'throttle' | 'lose-response' | 'none' {
+    const faultable = (this.current.operations ?? itemOperations).includes(operation);
+    const seen = this.persistent.get(body);
+    if (seen !== undefined) {
+      if (seen < 3) {
+        this.persistent.set(body, seen + 1);
+        return 'throttle';
+      }
+      this.persistent.delete(body);
+    } else if (faultable && this.next() < (this.current.persistentThrottleRate ?? 0)) {
+      this.persistent.set(body, 1);
+      return 'throttle';
+    }
+    const draw = faultable ? this.next() : 1;
+    const throttle = this.current.throttleRate ?? 0;
+    if (draw < throttle) return 'throttle';
+    return draw < throttle + (this.current.lostResponseRate ?? 0) ? 'lose-response' : 'none';
+  }
+}
+
+function answerThrottled(injected: Injected, operation: string, res: ServerResponse) {
+  injected.throttled[operation] = (injected.throttled[operation] ?? 0) + 1;
+  awsError(res, 400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded (injected)');
+}
+
+/** Sends the request to the table; when its response is to be lost, answers a server error once it is applied. */
+function forwardToTable(
+  upstream: URL,
+  req: IncomingMessage,
+  body: Buffer,
+  res: ServerResponse,
+  fate: { injected: Injected; operation: string; loseResponse: boolean },
+) {
+  const { injected, operation } = fate;
+  const forwarded = httpRequest(
+    { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+    (upstreamRes) => {
+      if (fate.loseResponse) {
+        // The table has applied the request; the caller learns nothing but a server error.
+        upstreamRes.resume();
+        upstreamRes.on('end', () => {
+          injected.lostResponses[operation] = (injected.lostResponses[operation] ?? 0) + 1;
+          awsError(res, 500, 'InternalServerError', 'Internal server error (injected after the request was applied)');
+        });
+        return;
+      }
+      injected.passed++;
+      res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
+      upstreamRes.pipe(res);
+    },
+  );
+  forwarded.on('error', () => awsError(res, 500, 'InternalServerError', 'stand-in unreachable'));
+  forwarded.end(body);
+}
+
 /** Starts the proxy on a free loopback port in front of `target` (a DynamoDB endpoint URL). */
 export async function startFaultyDynamoEndpoint(target: string, faults: DynamoFaults): Promise<FaultyDynamoEndpoint> {
-  let current = faults;
-  let next = seededRandom(faults.seed ?? 1);
-  const injected: FaultyDynamoEndpoint['injected'] = { throttled: {}, lostResponses: {}, passed: 0 };
-  /** Attempts seen of each persistently throttled request, by body. */
-  const persistent = new Map<string, number>();
-  const throttled = (operation: string, res: ServerResponse) => {
-    injected.throttled[operation] = (injected.throttled[operation] ?? 0) + 1;
-    awsError(res, 400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded (injected)');
-  };
+  const faultDraw = new FaultDraw(faults);
+  const injected: Injected = { throttled: {}, lostResponses: {}, passed: 0 };
   const upstream = new URL(target);
-
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    const faultable = (current.operations ?? itemOperations).includes(operation);
-    const key = body.toString('utf8');
-    const seen = persistent.get(key);
-    if (seen !== undefined) {
-      if (seen < 3) {
-        persistent.set(key, seen + 1);
-        return throttled(operation, res);
-      }
-      persistent.delete(key);
-    } else if (faultable && next() < (current.persistentThrottleRate ?? 0)) {
-      persistent.set(key, 1);
-      return throttled(operation, res);
-    }
-    const draw = faultable ? next() : 1;
-    const throttle = current.throttleRate ?? 0;
-    const lose = current.lostResponseRate ?? 0;
-    if (draw < throttle) return throttled(operation, res);
-    const loseThisResponse = draw < throttle + lose;
-    const forwarded = httpRequest(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-      (upstreamRes) => {
-        if (loseThisResponse) {
-          // The table has applied the request; the caller learns nothing but a server error.
-          upstreamRes.resume();
-          upstreamRes.on('end', () => {
-            injected.lostResponses[operation] = (injected.lostResponses[operation] ?? 0) + 1;
-            awsError(res, 500, 'InternalServerError', 'Internal server error (injected after the request was applied)');
-          });
-          return;
-        }
-        injected.passed++;
-        res.writeHead(upstreamRes.statusCode ?? 500, upstreamRes.headers);
-        upstreamRes.pipe(res);
-      },
-    );
-    forwarded.on('error', () => awsError(res, 500, 'InternalServerError', 'stand-in unreachable'));
-    forwarded.end(body);
+    const fault = faultDraw.draw(operation, body.toString('utf8'));
+    if (fault === 'throttle') return answerThrottled(injected, operation, res);
+    forwardToTable(upstream, req, body, res, { injected, operation, loseResponse: fault === 'lose-response' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    set: (faults) => {
-      current = faults;
-      if (faults.seed !== undefined) next = seededRandom(faults.seed);
-    },
+    set: (faults) => faultDraw.set(faults),
     injected,
     close: () =>
       new Promise<void>((resolve) => {

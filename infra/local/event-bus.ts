@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sleepBackoff } from '../../lib/shared/backoff';
 import type { EventPattern } from '../event-patterns';
 
 /**
@@ -136,8 +137,9 @@ export class LocalEventBus {
     let lastError: unknown;
     for (let i = 0; i < attempts; i++) {
       // EventBridge retries a failed target with exponential backoff and jitter; so do we, in
-      // milliseconds rather than minutes, so that a passing failure (throttling) can pass.
-      if (i > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 20 * 2 ** i)));
+      // milliseconds rather than minutes, so that a passing failure (throttling) can pass:
+      // up to 40 ms before the first retry, doubling, never over 2 s.
+      if (i > 0) await sleepBackoff(i - 1, { baseMs: 40, capMs: 2_000 });
       try {
         await rule.target(event);
         return;

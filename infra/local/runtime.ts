@@ -23,8 +23,8 @@ import { LocalQueue } from './queue';
 import { LocalReportJobs } from './report-jobs';
 import { SesPlayback, type DeliveryOutcome } from './ses-playback';
 import { startFaultyDynamoEndpoint, type DynamoFaults, type FaultyDynamoEndpoint } from './dynamodb-faults';
-import { startRateLimitedSes, type SesTraffic } from './ses-rate-limit';
-import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from './stand-ins';
+import { startSesThrottleStandIn, type SesTraffic } from './ses-throttle-stand-in';
+import { createBucket, createTable, localClientConfig, localS3Config, startStandIns, type StandIns } from './stand-ins';
 
 export interface LocalRuntimeOptions {
   /** API port; 0 picks a free one. @default 0 */
@@ -39,7 +39,7 @@ export interface LocalRuntimeOptions {
    * `sesMaxSendRate` is set, none: the rate is read from the local SES's GetAccount.
    */
   maxSendRate?: number;
-  /** Make the local SES enforce this send rate and throttle above it (infra/local/ses-rate-limit.ts). @default no limit */
+  /** Make the local SES enforce this send rate and throttle above it (infra/local/ses-throttle-stand-in.ts). @default no limit */
   sesMaxSendRate?: number;
   /** Sender tuning (config `sending`), e.g. a short claim lease for tests. */
   sending?: AppConfig['sending'];
@@ -71,9 +71,9 @@ export interface LocalRuntime {
   clients: { dynamodb: DynamoDBClient };
   /** The DynamoDB fault proxy, when `dynamodbFaults` was given: change its faults, read what it injected. */
   dynamodbFaults?: Pick<FaultyDynamoEndpoint, 'set' | 'injected'>;
-  /** What the rate-limited local SES saw, when `sesMaxSendRate` is set. */
+  /** What the local SES's throttle saw, when `sesMaxSendRate` is set. */
   sesTraffic?: SesTraffic;
-  /** The SES endpoint the pipeline sends through (the rate-limited one when `sesMaxSendRate` is set). */
+  /** The SES endpoint the pipeline sends through (the throttling one when `sesMaxSendRate` is set). */
   sesEndpoint: string;
   buses: { default: LocalEventBus; project: LocalEventBus };
   /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
@@ -92,47 +92,124 @@ const PROJECT_BUS = 'mql-pipeline';
  * event patterns the CDK stack deploys), and SES's event publishing played by `SesPlayback`.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const standIns = await startStandIns({ dataDir: options.dataDir, ports: options.standInPorts });
   const clock = options.clock ?? systemClock;
+  const aws = await startLocalAws(options);
+  const { buses, clients } = aws;
 
+  // The handlers need the app, and the app's config needs the API's URL (unsubscribe links): the
+  // API listens first, and its handler (and the tracking routes) are looked up per request.
+  const lazy: { app?: App; api?: ReturnType<typeof makeApiHandler>; playback?: SesPlayback } = {};
+  const api = await startHttpApi((event) => (lazy.api ??= makeApiHandler(lazy.app!))(event), {
+    port: options.port ?? 0,
+    extraRoutes: [(req, res) => lazy.playback!.handleTrackingRequest(req, res)],
+  });
+  const config = localConfig(api.url, options);
+  const playback = (lazy.playback = new SesPlayback(new SesMailSender(clients.ses, config.configurationSetName), {
+    publish: (envelope) => buses.default.publish(envelope),
+    trackingBaseUrl: `${api.url}/t`,
+    configurationSetName: config.configurationSetName,
+    clock,
+    outcome: options.outcome,
+    // Unsubscribe links stay as they are: mailbox providers call them, not a tracked click.
+    noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
+  }));
+  const queues = localQueues(() => lazy.app!);
+  const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
+  const dynamodb = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const adapters = buildAdapters({ ...clients, dynamodb }, config, {
+    queue: { enqueue: (jobs, enqueueOptions) => queues.send.send(jobs.map((j) => JSON.stringify(j)), enqueueOptions) },
+    campaignMail: options.playSesEvents === false ? new SesMailSender(clients.ses, config.configurationSetName) : playback,
+    clock,
+    reportPublicBaseUrl: aws.endpoints.s3,
+    reportJobs,
+  });
+  const app = { ...buildApp(adapters, config), adapters };
+  lazy.app = app;
+  addRules(buses, queues, app);
+
+  return {
+    app,
+    apiUrl: api.url,
+    inboxUrl: aws.endpoints.ses,
+    eventBridgeUrl: aws.endpoints.eventBridge,
+    endpoints: aws.endpoints,
+    sesPlayback: playback,
+    queues,
+    reportJobs,
+    clients: { dynamodb: clients.dynamodb },
+    dynamodbFaults: aws.faultyDynamo,
+    sesTraffic: aws.sesThrottle?.traffic,
+    sesEndpoint: aws.sesEndpoint,
+    buses,
+    settle: () => settle(queues, buses, reportJobs),
+    async stop() {
+      await api.close();
+      await aws.stop();
+    },
+  };
+}
+
+/**
+ * The AWS side, played locally: the stand-ins with the table and bucket created, the optional
+ * DynamoDB fault proxy and SES throttle in front of them, the in-process buses, and SDK clients.
+ */
+async function startLocalAws(options: LocalRuntimeOptions) {
+  const standIns = await startStandIns({ dataDir: options.dataDir, ports: options.standInPorts });
+  const { dynamoClient, faultyDynamo } = await connectDynamo(standIns, options.dynamodbFaults);
+  const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
+  const sesThrottle = options.sesMaxSendRate ? await startSesThrottleStandIn(standIns.endpoints.ses, { maxSendRate: options.sesMaxSendRate }) : undefined;
+  const sesEndpoint = sesThrottle?.url ?? standIns.endpoints.ses;
+  // One attempt per call, as on AWS (aws-runtime.ts): the sender retries through its pacer.
+  const ses = new SESv2Client({ ...localClientConfig(sesEndpoint), maxAttempts: 1 });
+  await createBucket(s3, BUCKET);
+  const { buses, eventBridge } = await startEventBridge(options.standInPorts?.eventBridge);
+  const eventBridgeClient = new EventBridgeClient(localClientConfig(eventBridge.url));
+  return {
+    endpoints: { ...standIns.endpoints, eventBridge: eventBridge.url },
+    clients: { dynamodb: dynamoClient, ses, eventBridge: eventBridgeClient, s3 },
+    buses,
+    faultyDynamo,
+    sesThrottle,
+    sesEndpoint,
+    async stop() {
+      await eventBridge.close();
+      await sesThrottle?.close();
+      for (const client of [dynamoClient, s3, ses, eventBridgeClient]) client.destroy();
+      await faultyDynamo?.close();
+      await standIns.stop();
+    },
+  };
+}
+
+/** Creates the table, and puts the fault proxy between the adapters and dynalite when asked. */
+async function connectDynamo(standIns: StandIns, faults: DynamoFaults | undefined) {
   const setupClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
   await createTable(setupClient, TABLE);
   setupClient.destroy();
-  const faultyDynamo: FaultyDynamoEndpoint | undefined = options.dynamodbFaults
-    ? await startFaultyDynamoEndpoint(standIns.endpoints.dynamodb, options.dynamodbFaults)
-    : undefined;
+  const faultyDynamo: FaultyDynamoEndpoint | undefined = faults ? await startFaultyDynamoEndpoint(standIns.endpoints.dynamodb, faults) : undefined;
   const dynamoClient = new DynamoDBClient({
     ...localClientConfig(faultyDynamo?.url ?? standIns.endpoints.dynamodb),
     // Under injected faults: the SDK's three attempts and its retry quota as on AWS, but backoff in
     // milliseconds instead of up to seconds, so the fault suite tests what is retried, not how long.
     ...(faultyDynamo ? { retryStrategy: new ConfiguredRetryStrategy(3, (attempt: number) => 5 * attempt) } : {}),
   });
-  const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
-  const limitedSes = options.sesMaxSendRate ? await startRateLimitedSes(standIns.endpoints.ses, { maxSendRate: options.sesMaxSendRate }) : undefined;
-  // One attempt per call, as on AWS (aws-runtime.ts): the sender retries through its pacer.
-  const ses = new SESv2Client({ ...localClientConfig(limitedSes?.url ?? standIns.endpoints.ses), maxAttempts: 1 });
-  await createBucket(s3, BUCKET);
+  return { dynamoClient, faultyDynamo };
+}
 
+/** The default bus (SES events) and the project bus, and the PutEvents endpoint in front of them. */
+async function startEventBridge(port: number | undefined) {
   const buses = {
     default: new LocalEventBus('default'),
     // Like a separate EventBridge rule target: the notifier runs beside the engagement handler,
     // not inside its PutEvents call.
     project: new LocalEventBus(PROJECT_BUS, { asynchronous: true, retries: 8 }), // the stack's Lead Qualified rule retries 8 times
   };
-  const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project], options.standInPorts?.eventBridge);
-  const eventBridgeClient = new EventBridgeClient(localClientConfig(eventBridge.url));
+  const eventBridge = await startEventBridgeEndpoint([buses.default, buses.project], port);
+  return { buses, eventBridge };
+}
 
-  // The API URL is needed in the config (unsubscribe links) before the server starts: reserve it.
-  const apiPort = options.port ?? 0;
-  let apiUrl = `http://127.0.0.1:${apiPort}`;
-  const lazy: { app?: App; api?: ReturnType<typeof makeApiHandler> } = {};
-  const api = await startHttpApi((event) => (lazy.api ??= makeApiHandler(lazy.app!))(event), {
-    port: apiPort,
-    extraRoutes: [(req, res) => playback.handleTrackingRequest(req, res)],
-  });
-  apiUrl = api.url;
-
-  const config = configSchema.parse({
+function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
+  return configSchema.parse({
     tableName: TABLE,
     reportBucket: BUCKET,
     sendQueueUrl: 'local://send-queue',
@@ -149,75 +226,39 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     inFlightGraceMs: 1,
     syncReportRecipients: options.syncReportRecipients,
   });
+}
 
-  const playback = new SesPlayback(new SesMailSender(ses, config.configurationSetName), {
-    publish: (envelope) => buses.default.publish(envelope),
-    trackingBaseUrl: `${apiUrl}/t`,
-    configurationSetName: config.configurationSetName,
-    clock,
-    outcome: options.outcome,
-    noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
-  });
-
-  const queues = {
+/** The send and events queues, consumed by the sender and engagement handlers as on AWS. */
+function localQueues(app: () => App) {
+  return {
     // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
-    send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(lazy.app!)(e) }),
-    events: new LocalQueue({ name: 'mql-events', batchSize: engagementBatchSize, maxReceiveCount: eventsMaxReceiveCount, batchWindowMs: 25, consumer: (e) => makeEngagementHandler(lazy.app!)(e) }),
+    send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(app())(e) }),
+    events: new LocalQueue({
+      name: 'mql-events',
+      batchSize: engagementBatchSize,
+      maxReceiveCount: eventsMaxReceiveCount,
+      batchWindowMs: 25,
+      consumer: (e) => makeEngagementHandler(app())(e),
+    }),
   };
-  const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
-  const adapters = buildAdapters(
-    { dynamodb: DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } }), ses, eventBridge: eventBridgeClient, s3 },
-    config,
-    {
-      queue: { enqueue: (jobs, options) => queues.send.send(jobs.map((j) => JSON.stringify(j)), options) },
-      campaignMail: options.playSesEvents === false ? new SesMailSender(ses, config.configurationSetName) : playback,
-      clock,
-      reportPublicBaseUrl: standIns.endpoints.s3,
-      reportJobs,
-    },
-  );
-  const app = { ...buildApp(adapters, config), adapters };
-  lazy.app = app;
+}
 
-  buses.default.addRule('ses-events-to-queue', sesEventsPattern(config.configurationSetName), async (event) => {
+/** The stack's two rules, with the same patterns: SES events → events queue, Lead Qualified → notifier. */
+function addRules(buses: LocalRuntime['buses'], queues: LocalRuntime['queues'], app: App) {
+  buses.default.addRule('ses-events-to-queue', sesEventsPattern(app.config.configurationSetName), async (event) => {
     await queues.events.send([JSON.stringify(event)]);
   });
   const notifier = makeNotifierHandler(app);
   buses.project.addRule('lead-qualified-to-notifier', leadQualifiedPattern, async (event) => notifier(event as never));
+}
 
-  return {
-    app,
-    apiUrl,
-    inboxUrl: standIns.endpoints.ses,
-    eventBridgeUrl: eventBridge.url,
-    endpoints: { ...standIns.endpoints, eventBridge: eventBridge.url },
-    sesPlayback: playback,
-    queues,
-    reportJobs,
-    clients: { dynamodb: dynamoClient },
-    dynamodbFaults: faultyDynamo,
-    sesTraffic: limitedSes?.traffic,
-    sesEndpoint: limitedSes?.url ?? standIns.endpoints.ses,
-    buses,
-    async settle() {
-      for (let i = 0; i < 1000; i++) {
-        await queues.send.drain();
-        await queues.events.drain();
-        await buses.project.drain();
-        await reportJobs.drain();
-        if (!queues.send.depth && !queues.events.depth) return;
-      }
-    },
-    async stop() {
-      await api.close();
-      await eventBridge.close();
-      await limitedSes?.close();
-      dynamoClient.destroy();
-      s3.destroy();
-      ses.destroy();
-      eventBridgeClient.destroy();
-      await faultyDynamo?.close();
-      await standIns.stop();
-    },
-  };
+/** Drains queues, the project bus and report jobs until nothing is left to do. */
+async function settle(queues: LocalRuntime['queues'], buses: LocalRuntime['buses'], reportJobs: LocalReportJobs) {
+  for (let i = 0; i < 1000; i++) {
+    await queues.send.drain();
+    await queues.events.drain();
+    await buses.project.drain();
+    await reportJobs.drain();
+    if (!queues.send.depth && !queues.events.depth) return;
+  }
 }

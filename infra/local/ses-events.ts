@@ -42,109 +42,98 @@ const detailTypes: Record<SesEventType, string> = {
 
 const domainOf = (address: string) => (address.match(/@([^>\s]+)/)?.[1] ?? 'localhost').toLowerCase();
 
+/** The `mail` record every SES event carries: the message, its headers and its tags. */
+function mailRecord(mail: MailFacts, region: string, account: string) {
+  const fromDomain = domainOf(mail.from);
+  return {
+    timestamp: mail.sentAt,
+    source: mail.from,
+    sourceArn: `arn:aws:ses:${region}:${account}:identity/${fromDomain}`,
+    sendingAccountId: account,
+    messageId: mail.messageId,
+    destination: [mail.to],
+    headersTruncated: false,
+    headers: [
+      { name: 'From', value: mail.from },
+      { name: 'To', value: mail.to },
+      { name: 'Subject', value: mail.subject },
+      { name: 'MIME-Version', value: '1.0' },
+    ],
+    commonHeaders: { from: [mail.from], to: [mail.to], messageId: mail.messageId, subject: mail.subject },
+    tags: {
+      'ses:configuration-set': [mail.configurationSet],
+      'ses:source-ip': ['127.0.0.1'],
+      'ses:from-domain': [fromDomain],
+      'ses:caller-identity': ['local'],
+      campaignId: [mail.campaignId],
+      contactId: [mail.contactId],
+    },
+  };
+}
+
+function bounceRecord(mail: MailFacts, facts: EventFacts, at: string) {
+  const permanent = (facts.bounceType ?? 'Permanent') === 'Permanent';
+  return {
+    bounceType: facts.bounceType ?? 'Permanent',
+    bounceSubType: facts.bounceSubType ?? 'General',
+    bouncedRecipients: [
+      {
+        emailAddress: mail.to,
+        action: 'failed',
+        status: permanent ? '5.1.1' : '4.2.2',
+        diagnosticCode: permanent ? 'smtp; 550 5.1.1 user unknown' : 'smtp; 452 4.2.2 mailbox full',
+      },
+    ],
+    timestamp: at,
+    feedbackId: randomUUID(),
+    reportingMTA: 'dsn; local.smtp-out.example',
+  };
+}
+
+/** Each event type's own record, under its key in `detail` (`send`, `delivery`, …). */
+const typeRecords: Record<SesEventType, (mail: MailFacts, facts: EventFacts, at: string) => Record<string, unknown>> = {
+  Send: () => ({ send: {} }),
+  Delivery: (mail, _facts, at) => ({
+    delivery: {
+      timestamp: at,
+      processingTimeMillis: Math.max(0, Date.parse(at) - Date.parse(mail.sentAt)),
+      recipients: [mail.to],
+      smtpResponse: '250 2.0.0 OK',
+      reportingMTA: 'local.smtp-out.example',
+    },
+  }),
+  Open: (_mail, facts, at) => ({ open: { ipAddress: facts.ipAddress ?? '127.0.0.1', timestamp: at, userAgent: facts.userAgent ?? '' } }),
+  Click: (_mail, facts, at) => ({
+    click: { ipAddress: facts.ipAddress ?? '127.0.0.1', link: facts.link, linkTags: facts.linkTags ?? {}, timestamp: at, userAgent: facts.userAgent ?? '' },
+  }),
+  Bounce: (mail, facts, at) => ({ bounce: bounceRecord(mail, facts, at) }),
+  Complaint: (mail, _facts, at) => ({
+    complaint: { complainedRecipients: [{ emailAddress: mail.to }], timestamp: at, feedbackId: randomUUID(), complaintFeedbackType: 'abuse', arrivalDate: at },
+  }),
+  DeliveryDelay: (mail, _facts, at) => ({
+    deliveryDelay: {
+      timestamp: at,
+      delayType: 'TransientCommunicationFailure',
+      expirationTime: new Date(Date.parse(at) + 86_400_000).toISOString(),
+      delayedRecipients: [{ emailAddress: mail.to, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' }],
+    },
+  }),
+  Subscription: (_mail, _facts, at) => ({
+    subscription: {
+      contactList: 'local',
+      timestamp: at,
+      source: 'UnsubscribeHeader',
+      newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [] },
+      oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [] },
+    },
+  }),
+};
+
 export function sesEvent(type: SesEventType, mail: MailFacts, facts: EventFacts = {}, id?: string) {
   const region = mail.region ?? 'us-east-1';
   const account = mail.account ?? '000000000000';
   const at = facts.at ?? mail.sentAt;
-  const fromDomain = domainOf(mail.from);
-  const detail: Record<string, unknown> = {
-    eventType: type,
-    mail: {
-      timestamp: mail.sentAt,
-      source: mail.from,
-      sourceArn: `arn:aws:ses:${region}:${account}:identity/${fromDomain}`,
-      sendingAccountId: account,
-      messageId: mail.messageId,
-      destination: [mail.to],
-      headersTruncated: false,
-      headers: [
-        { name: 'From', value: mail.from },
-        { name: 'To', value: mail.to },
-        { name: 'Subject', value: mail.subject },
-        { name: 'MIME-Version', value: '1.0' },
-      ],
-      commonHeaders: { from: [mail.from], to: [mail.to], messageId: mail.messageId, subject: mail.subject },
-      tags: {
-        'ses:configuration-set': [mail.configurationSet],
-        'ses:source-ip': ['127.0.0.1'],
-        'ses:from-domain': [fromDomain],
-        'ses:caller-identity': ['local'],
-        campaignId: [mail.campaignId],
-        contactId: [mail.contactId],
-      },
-    },
-  };
-  switch (type) {
-    case 'Send':
-      detail.send = {};
-      break;
-    case 'Delivery':
-      detail.delivery = {
-        timestamp: at,
-        processingTimeMillis: Math.max(0, Date.parse(at) - Date.parse(mail.sentAt)),
-        recipients: [mail.to],
-        smtpResponse: '250 2.0.0 OK',
-        reportingMTA: 'local.smtp-out.example',
-      };
-      break;
-    case 'Open':
-      detail.open = { ipAddress: facts.ipAddress ?? '127.0.0.1', timestamp: at, userAgent: facts.userAgent ?? '' };
-      break;
-    case 'Click':
-      detail.click = {
-        ipAddress: facts.ipAddress ?? '127.0.0.1',
-        link: facts.link,
-        linkTags: facts.linkTags ?? {},
-        timestamp: at,
-        userAgent: facts.userAgent ?? '',
-      };
-      break;
-    case 'Bounce': {
-      const permanent = (facts.bounceType ?? 'Permanent') === 'Permanent';
-      detail.bounce = {
-        bounceType: facts.bounceType ?? 'Permanent',
-        bounceSubType: facts.bounceSubType ?? 'General',
-        bouncedRecipients: [
-          {
-            emailAddress: mail.to,
-            action: 'failed',
-            status: permanent ? '5.1.1' : '4.2.2',
-            diagnosticCode: permanent ? 'smtp; 550 5.1.1 user unknown' : 'smtp; 452 4.2.2 mailbox full',
-          },
-        ],
-        timestamp: at,
-        feedbackId: randomUUID(),
-        reportingMTA: 'dsn; local.smtp-out.example',
-      };
-      break;
-    }
-    case 'Complaint':
-      detail.complaint = {
-        complainedRecipients: [{ emailAddress: mail.to }],
-        timestamp: at,
-        feedbackId: randomUUID(),
-        complaintFeedbackType: 'abuse',
-        arrivalDate: at,
-      };
-      break;
-    case 'DeliveryDelay':
-      detail.deliveryDelay = {
-        timestamp: at,
-        delayType: 'TransientCommunicationFailure',
-        expirationTime: new Date(Date.parse(at) + 86_400_000).toISOString(),
-        delayedRecipients: [{ emailAddress: mail.to, status: '4.4.1', diagnosticCode: 'smtp; 421 4.4.1 Unable to connect' }],
-      };
-      break;
-    case 'Subscription':
-      detail.subscription = {
-        contactList: 'local',
-        timestamp: at,
-        source: 'UnsubscribeHeader',
-        newTopicPreferences: { unsubscribeAll: true, topicSubscriptionStatus: [] },
-        oldTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [] },
-      };
-      break;
-  }
+  const detail: Record<string, unknown> = { eventType: type, mail: mailRecord(mail, region, account), ...typeRecords[type](mail, facts, at) };
   return {
     version: '0',
     id: id ?? randomUUID(),

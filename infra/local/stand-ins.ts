@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 import sesModule from 'aws-ses-v2-local';
-import { tableKeys } from '../../adapters/dynamodb/table-schema';
+import { createTableInput } from '../../adapters/dynamodb/table-schema';
 
 /**
  * The embedded AWS stand-ins (DESIGN.md §5): dynalite, aws-ses-v2-local and s3rver, in this
@@ -88,34 +88,11 @@ export async function startStandIns(options: { dataDir?: string; ports?: { dynam
   };
 }
 
-/** Creates the project's table from the shared schema (the CDK stack uses the same description). */
+/** Creates the project's table from the shared schema (the CDK stack declares the same keys and index). */
 export async function createTable(client: DynamoDBClient, tableName: string) {
-  const { partitionKey, sortKey, gsi1 } = tableKeys;
-  await client
-    .send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [partitionKey, sortKey, gsi1.partitionKey, gsi1.sortKey].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-        KeySchema: [
-          { AttributeName: partitionKey, KeyType: 'HASH' },
-          { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: gsi1.indexName,
-            KeySchema: [
-              { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
-              { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    )
-    .catch((error) => {
-      if ((error as { name?: string }).name !== 'ResourceInUseException') throw error; // kept from an earlier run
-    });
+  await client.send(new CreateTableCommand(createTableInput(tableName))).catch((error) => {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error; // kept from an earlier run
+  });
 }
 
 export async function createBucket(client: S3Client, bucket: string) {

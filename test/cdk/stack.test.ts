@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTableInput, tableKeys } from '../../adapters/dynamodb/table-schema';
 import { MqlPipeline, type MqlPipelineProps } from '../../infra/aws/mql-pipeline';
 import { MqlPipelineStack } from '../../infra/aws/stack';
 import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern } from '../../infra/event-patterns';
@@ -380,6 +381,16 @@ describe('storage', () => {
     variant.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Delete',
       Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('declares the table exactly as the local runtime creates it: keys, index and TTL from the one schema', () => {
+    const local = createTableInput('any');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: local.KeySchema,
+      AttributeDefinitions: Match.arrayEquals(local.AttributeDefinitions!),
+      GlobalSecondaryIndexes: [{ IndexName: tableKeys.gsi1.indexName, KeySchema: local.GlobalSecondaryIndexes![0]!.KeySchema, Projection: { ProjectionType: 'ALL' } }],
+      TimeToLiveSpecification: { AttributeName: tableKeys.ttlAttribute, Enabled: true },
     });
   });
 
