@@ -17,7 +17,8 @@ import type { OutgoingMessage, SendJob, SendLedger, SendOutcome } from '../../li
 import type { StoredRecipient } from '../../lib/engagement/ports';
 import { controlSend, sendingProgress, startSend } from '../../lib/sending/campaigns';
 import { importContacts } from '../../lib/contacts/contacts';
-import { handleSendJob, type SendDeps } from '../../lib/sending/send-job';
+import { handleSendJob } from '../../lib/sending/send-job';
+import type { SendDeps } from '../../lib/sending/send-deps';
 import { startDynamo } from '../support/dynamo';
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
