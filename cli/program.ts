@@ -6,7 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { contactStatuses, companySizes, seniorities } from '../lib/contacts/contact';
 import { delimiterNames, type DelimiterName } from '../lib/contacts/contact-import';
 import type { CampaignMetrics } from '../lib/engagement/metrics';
-import type { SendingProgress } from '../lib/sending/campaigns';
+import type { SendingProgress } from '../lib/sending/campaign-stats';
 import { describeExclusions } from '../lib/sending/audience';
 import { ApiError, apiClient, type ApiClient } from './http-client';
 import { importFile } from './import';
