@@ -53,7 +53,7 @@ async function fanoutPage(deps: SendDeps, job: SendJobOf<'fanout'>, run: FanoutR
   return { status: 'done', sent: 0, failed: 0, excluded };
 }
 
-/** The page's send jobs that have no outcome yet, after the next page's fan-out. */
+/** What a page queues: the next page's fan-out, then its own send jobs that have no outcome yet. */
 async function jobsOfPage(deps: SendDeps, job: SendJobOf<'fanout'>, page: AudiencePage): Promise<SendJob[]> {
   const finished = await deps.progress.jobsWithOutcome(job.campaignId, page.jobs.map((j) => j.jobId));
   const jobs: SendJob[] = [];

@@ -54,7 +54,7 @@ export interface SendJobResult {
   excluded: number;
 }
 
-/** The result of a run that did nothing: the campaign is no longer sending this generation. */
+/** The result of a run that sent nothing: `stopped` (the campaign no longer sends this generation), or its status overridden. */
 export const nothingDone: SendJobResult = { status: 'stopped', sent: 0, failed: 0, excluded: 0 };
 
 /** The campaign is still sending, and still the generation (start or resume) that queued the job. */
