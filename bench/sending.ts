@@ -1,6 +1,6 @@
 import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
 import { startLocalRuntime } from '../infra/local/runtime';
-import type { CampaignStats } from '../lib/sending/campaigns';
+import type { CampaignStats } from '../lib/sending/campaign-stats';
 
 export interface SendingFigures {
   recipients: number;

@@ -28,7 +28,7 @@ export const configSchema = z.object({
   unsubscribeSecret: z.string().min(32).optional(),
   /** Messages per second; SES GetAccount's MaxSendRate when left out (set it lower when other mail shares the account). */
   maxSendRate: z.number().positive().optional(),
-  /** Sender tuning; each default suits Lambda and is documented on `SendDeps` (lib/sending/send-job.ts). */
+  /** Sender tuning; each default suits Lambda and is documented on `SendDeps` (lib/sending/send-deps.ts). */
   sending: z
     .object({
       recipientsPerJob: z.number().int().min(1).max(1000),

@@ -14,6 +14,9 @@ import { cursorAfter, isConditionFailure, keys, startKeyOf } from './keys';
 /** Fold deltas into the checkpoint once this many can be. */
 const CHECKPOINT_EVERY = 100;
 
+/** A campaign's counters folded so far: through which delta id (`through`), the sums, and a version for the conditional write. */
+type Checkpoint = { through?: string; c?: Counters; lu?: Record<string, string>; v?: number };
+
 export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
 
 export class DynamoEngagementStore implements EngagementStore {
@@ -96,7 +99,7 @@ export class DynamoEngagementStore implements EngagementStore {
   async campaignCounters(campaignId: string, options: { compactBefore?: string } = {}) {
     const checkpoint = (
       await this.db.send(new GetCommand({ TableName: this.table, Key: keys.checkpoint(campaignId), ConsistentRead: true }))
-    ).Item as { through?: string; c?: Counters; lu?: Record<string, string>; v?: number } | undefined;
+    ).Item as Checkpoint | undefined;
     const counters: Counters = addCounters({}, checkpoint?.c ?? {});
     const linkUrls: Record<string, string> = { ...(checkpoint?.lu ?? {}) };
     const after = `DELTA#${checkpoint?.through ?? ''}`;
@@ -132,28 +135,37 @@ export class DynamoEngagementStore implements EngagementStore {
     } while (startKey);
 
     if (compactedThrough && compactedCount >= CHECKPOINT_EVERY) {
-      const version = checkpoint?.v ?? 0;
-      await this.db
-        .send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              ...keys.checkpoint(campaignId),
-              through: compactedThrough,
-              c: addCounters(addCounters({}, checkpoint?.c ?? {}), compactable),
-              lu: { ...(checkpoint?.lu ?? {}), ...compactableUrls },
-              v: version + 1,
-            },
-            // Two readers compacting at once: the first wins, the other's work is simply dropped.
-            ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
-            ExpressionAttributeValues: version === 0 ? undefined : { ':v': version },
-          }),
-        )
-        .catch((error) => {
-          if (!isConditionFailure(error)) throw error;
-        });
+      await this.putCheckpoint(campaignId, checkpoint, { through: compactedThrough, counters: compactable, linkUrls: compactableUrls });
     }
     return { counters, linkUrls };
+  }
+
+  /** Folds compacted deltas into the campaign's checkpoint, which then starts after `through`. */
+  private async putCheckpoint(
+    campaignId: string,
+    checkpoint: Checkpoint | undefined,
+    compacted: { through: string; counters: Counters; linkUrls: Record<string, string> },
+  ) {
+    const version = checkpoint?.v ?? 0;
+    await this.db
+      .send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...keys.checkpoint(campaignId),
+            through: compacted.through,
+            c: addCounters(addCounters({}, checkpoint?.c ?? {}), compacted.counters),
+            lu: { ...(checkpoint?.lu ?? {}), ...compacted.linkUrls },
+            v: version + 1,
+          },
+          // Two readers compacting at once: the first wins, the other's work is simply dropped.
+          ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'v = :v',
+          ExpressionAttributeValues: version === 0 ? undefined : { ':v': version },
+        }),
+      )
+      .catch((error) => {
+        if (!isConditionFailure(error)) throw error;
+      });
   }
 
   async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {

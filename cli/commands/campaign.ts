@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import type { CampaignMetrics } from '../../lib/engagement/metrics';
 import { describeExclusions } from '../../lib/sending/audience';
-import type { SendingProgress } from '../../lib/sending/campaigns';
+import type { SendingProgress } from '../../lib/sending/campaign-stats';
 import { pct, type CommandContext } from './context';
 
 /** `mql campaign create|get|list|update|send|pause|resume|cancel|stats|report`. */

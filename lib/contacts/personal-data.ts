@@ -1,7 +1,7 @@
 import type { Campaign } from '../sending/campaign';
 import type { Contact } from './contact';
-import { classifyClicks, emptyRecipient, type RecipientEngagement } from '../engagement/recipient';
-import type { MachineRules } from '../engagement/machine-activity';
+import { emptyRecipient, type RecipientEngagement } from '../engagement/recipient';
+import { classifyClicks, type MachineRules } from '../engagement/machine-activity';
 import { ConcurrentUpdateError, NotFoundError } from '../shared/errors';
 import type { Lead } from '../qualification/lead';
 import type { ActivityStore, LeadStore } from '../qualification/ports';

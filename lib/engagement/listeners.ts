@@ -1,7 +1,33 @@
-import { leadQualifiedDetailType } from '../qualification/lead';
+/**
+ * What hears recorded engagement: the listener contract, suppression, and their composition
+ * (qualification's listener is `qualificationListener` in lib/qualification/qualify.ts).
+ */
 import type { ContactStore } from '../contacts/ports';
 import { isRetryable } from '../shared/errors';
-import type { EngagementListener, RecipientChange } from './record-engagement';
+import type { RecipientEngagement } from './recipient';
+import type { EngagementEvent } from './ses-event';
+
+/**
+ * What a recorded batch changed for one recipient, handed to qualification and suppression
+ * *before* the change is written, so a crash anywhere means the whole step runs again; listeners
+ * are therefore idempotent.
+ */
+export interface RecipientChange {
+  before: RecipientEngagement;
+  after: RecipientEngagement;
+  newEvents: EngagementEvent[];
+}
+export interface EngagementListener {
+  /**
+   * Hears a batch's planned changes. Changes it could not finish for a passing reason (throttling)
+   * are returned in `retry`: those recipients are not written and their messages come back, while
+   * the rest of the batch goes on. Throwing fails the whole batch.
+   */
+  recipientsChanged(changes: RecipientChange[]): Promise<ListenerOutcome | void>;
+}
+export interface ListenerOutcome {
+  retry: RecipientChange[];
+}
 
 /** Transient bounces of this many different messages suppress a contact (as Mailchimp's soft-bounce rule). */
 export const TRANSIENT_BOUNCE_LIMIT = 3;
@@ -47,7 +73,3 @@ export function composeListeners(...listeners: EngagementListener[]): Engagement
     },
   };
 }
-
-export { leadQualifiedDetailType };
-/** Qualification lives in ./qualify; re-exported for existing imports. */
-export { qualificationListener } from '../qualification/qualify';

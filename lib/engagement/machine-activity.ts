@@ -1,3 +1,7 @@
+/**
+ * Where an open or a click is judged a machine's (a privacy proxy, a link scanner, a burst): the
+ * rules and the functions applying them. Activity is flagged, never dropped.
+ */
 import { z } from 'zod';
 
 /**
@@ -27,6 +31,10 @@ export const defaultMachineRules: MachineRules = machineRulesSchema.parse({});
 
 export type MachineFlag = 'privacy-proxy' | 'scanner-agent' | 'too-fast' | 'link-burst';
 
+/**
+ * The per-event rules, judged when the event is recorded: a scanner's user agent; for an open, a
+ * privacy proxy's user agent or address; an open or click too soon after the send.
+ */
 export function flagActivity(
   kind: 'open' | 'click',
   input: { at: string; sentAt: string; userAgent?: string; ipAddress?: string },
@@ -42,4 +50,21 @@ export function flagActivity(
   const secondsAfterSend = (Date.parse(input.at) - Date.parse(input.sentAt)) / 1000;
   if (secondsAfterSend < rules.scannerWindowSeconds) return 'too-fast';
   return undefined;
+}
+
+/**
+ * What the burst rule reads of a recipient's click (`RecipientEngagement['clicks']`): epoch seconds,
+ * link id, and the per-event flag ('' when none).
+ */
+export type FlaggedClick = readonly [at: number, linkId: string, flag: string, ...rest: string[]];
+
+/** Click flags after the burst rule, which needs the whole history (order-independent by construction). */
+export function classifyClicks(clicks: readonly FlaggedClick[], rules: MachineRules): (MachineFlag | '')[] {
+  return clicks.map(([at, , flag]) => {
+    if (flag) return flag as MachineFlag;
+    const windowLinks = new Set(
+      clicks.filter(([t]) => Math.abs(t - at) <= rules.burstWindowSeconds).map(([, link]) => link),
+    );
+    return windowLinks.size >= rules.burstLinks ? 'link-burst' : '';
+  });
 }

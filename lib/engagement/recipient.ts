@@ -1,6 +1,11 @@
+/**
+ * A recipient's engagement with one campaign: its state, how an event changes it, and the counters
+ * it contributes. Whether an open or a click was a machine's is judged in machine-activity.ts; here
+ * the flags are kept and counted.
+ */
 import { shortHash } from '../shared/ids';
 import type { EngagementEvent } from './ses-event';
-import { flagActivity, type MachineFlag, type MachineRules } from './machine-activity';
+import { classifyClicks, flagActivity, type MachineRules } from './machine-activity';
 
 /**
  * What we know of one recipient of one campaign. It is a function of the *set* of events applied,
@@ -122,17 +127,6 @@ function compareTuples(a: readonly (string | number)[], b: readonly (string | nu
   return 0;
 }
 
-/** Click flags after the burst rule, which needs the whole history (order-independent by construction). */
-export function classifyClicks(clicks: RecipientEngagement['clicks'], rules: MachineRules): (MachineFlag | '')[] {
-  return clicks.map(([at, , flag], i) => {
-    if (flag) return flag as MachineFlag;
-    const windowLinks = new Set(
-      clicks.filter(([t]) => Math.abs(t - at) <= rules.burstWindowSeconds).map(([, link]) => link),
-    );
-    return windowLinks.size >= rules.burstLinks ? 'link-burst' : '';
-  });
-}
-
 /** A recipient's contribution to the campaign's figures. Every field sums across recipients. */
 export interface Counters {
   [name: string]: number;
@@ -214,12 +208,4 @@ export function addCounters(into: Counters, delta: Counters): Counters {
     else delete into[k];
   }
   return into;
-}
-
-/** The recipient's first human click, for the sales email ("what they clicked and when"). */
-export function humanClicksOf(state: RecipientEngagement, rules: MachineRules) {
-  const flags = classifyClicks(state.clicks, rules);
-  return state.clicks
-    .filter((_, i) => !flags[i])
-    .map(([at, linkId, , intent]) => ({ at: new Date(at * 1000).toISOString(), linkId, intent: intent || undefined }));
 }

@@ -1,41 +1,14 @@
 import type { EngagementEvent } from './ses-event';
-import {
-  addCounters,
-  applyEvent,
-  emptyRecipient,
-  linkIdFor,
-  project,
-  subtractCounters,
-  type Counters,
-  type RecipientEngagement,
-} from './recipient';
+import { addCounters, type Counters } from './recipient';
+import type { CountedDeltas } from './deltas';
+import type { EngagementListener, ListenerOutcome } from './listeners';
 import type { MachineRules } from './machine-activity';
+import { planRecipientWrite, type Plan } from './plan-recipient-write';
 import type { Clock } from '../shared/ports';
 import type { EngagementStore, StoredRecipient } from './ports';
 import { mapWithConcurrency } from '../shared/concurrency';
 import { isRetryable } from '../shared/errors';
 
-/**
- * What a recorded batch changed for one recipient, handed to qualification and suppression
- * *before* the change is written, so a crash anywhere means the whole step runs again; listeners
- * are therefore idempotent.
- */
-export interface RecipientChange {
-  before: RecipientEngagement;
-  after: RecipientEngagement;
-  newEvents: EngagementEvent[];
-}
-export interface EngagementListener {
-  /**
-   * Hears a batch's planned changes. Changes it could not finish for a passing reason (throttling)
-   * are returned in `retry`: those recipients are not written and their messages come back, while
-   * the rest of the batch goes on. Throwing fails the whole batch.
-   */
-  recipientsChanged(changes: RecipientChange[]): Promise<ListenerOutcome | void>;
-}
-export interface ListenerOutcome {
-  retry: RecipientChange[];
-}
 const keyOf = (r: { campaignId: string; contactId: string }) => `${r.campaignId}|${r.contactId}`;
 
 export interface RecordEngagementDeps {
@@ -61,19 +34,6 @@ export interface RecordEngagementDeps {
   compactEvery?: number;
 }
 
-/** A bounded memory of delta ids known to be written (per container; lost on a cold start, harmlessly). */
-export class CountedDeltas {
-  private ids = new Set<string>();
-  constructor(private readonly capacity = 20_000) {}
-  has(id: string) {
-    return this.ids.has(id);
-  }
-  add(id: string) {
-    if (this.ids.size >= this.capacity) this.ids = new Set([...this.ids].slice(this.capacity / 2));
-    this.ids.add(id);
-  }
-}
-
 export interface IncomingEvent {
   /** The queue message this event came in (for partial batch failure). */
   messageId: string;
@@ -81,6 +41,27 @@ export interface IncomingEvent {
 }
 
 const MAX_WRITE_ATTEMPTS = 8;
+
+/** One batch being recorded: its events by recipient, what is known of them, and what the writes gave. */
+interface Batch {
+  deps: RecordEngagementDeps;
+  /** `campaignId|contactId` → that recipient's events. */
+  groups: Map<string, IncomingEvent[]>;
+  stored: Map<string, StoredRecipient>;
+  /** This batch's delta id in a campaign (one per campaign per batch). */
+  deltaIdFor: (campaignId: string) => string;
+  /** Messages that come back. */
+  failed: Set<string>;
+  /** Per campaign: the sum of the recipients' written deltas, and the messages it carries. */
+  campaignDeltas: Map<string, { counters: Counters; linkUrls: Record<string, string>; messageIds: string[] }>;
+  /**
+   * Recipients whose write got no answer (a timeout, a lost response) that even a read-back could
+   * not settle: the write may have landed, leaving this batch's delta id pending on the recipient.
+   * The campaign delta names them as not counted, so such an entry is taken over, once abandoned, by
+   * a later batch instead of being dropped as counted; their messages come back.
+   */
+  uncertain: Map<string, string[]>; // campaignId → contact ids
+}
 
 /**
  * Records a batch of SES events exactly once. The protocol (docs/engagement.md):
@@ -100,16 +81,7 @@ const MAX_WRITE_ATTEMPTS = 8;
  */
 export async function recordEngagement(deps: RecordEngagementDeps, incoming: IncomingEvent[]): Promise<{ failedMessageIds: string[] }> {
   const groups = new Map<string, IncomingEvent[]>();
-  for (const item of incoming) {
-    const k = `${item.event.campaignId}|${item.event.contactId}`;
-    groups.set(k, [...(groups.get(k) ?? []), item]);
-  }
-  const deltaIds = new Map<string, string>();
-  const deltaIdFor = (campaignId: string) => {
-    if (!deltaIds.has(campaignId)) deltaIds.set(campaignId, deps.newDeltaId());
-    return deltaIds.get(campaignId)!;
-  };
-
+  for (const item of incoming) groups.set(keyOf(item.event), [...(groups.get(keyOf(item.event)) ?? []), item]);
   const everything = { failedMessageIds: incoming.map((i) => i.messageId) }; // nothing written yet: all come back
   let stored: Map<string, StoredRecipient>;
   try {
@@ -118,177 +90,134 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
     if (!isRetryable(error)) throw error;
     return everything;
   }
-  const failed = new Set<string>();
-  const campaignDeltas = new Map<string, { counters: Counters; linkUrls: Record<string, string>; messageIds: string[] }>();
-  const failGroup = (items: IncomingEvent[]) => items.forEach((i) => failed.add(i.messageId));
-
+  const batch: Batch = { deps, groups, stored, deltaIdFor: oneIdPerCampaign(deps.newDeltaId), failed: new Set(), campaignDeltas: new Map(), uncertain: new Map() };
   // Plan every recipient, hand all changes to the listeners at once (one look-up of contacts and
   // campaigns per batch), then write. A recipient whose write loses a race is planned, heard and
   // written again on its own.
+  const plans = await planRecipients(batch);
+  if (!(await hearPlannedChanges(batch, plans))) return everything;
+  await mapWithConcurrency([...groups.entries()], 8, ([groupKey, items]) => writeRecipient(batch, groupKey, items, plans.get(groupKey)!));
+  await putCampaignDeltas(batch);
+  return { failedMessageIds: [...batch.failed] };
+}
+
+function oneIdPerCampaign(newDeltaId: () => string): (campaignId: string) => string {
+  const deltaIds = new Map<string, string>();
+  return (campaignId) => {
+    if (!deltaIds.has(campaignId)) deltaIds.set(campaignId, newDeltaId());
+    return deltaIds.get(campaignId)!;
+  };
+}
+
+async function planRecipients(batch: Batch): Promise<Map<string, Plan>> {
   const plans = new Map<string, Plan>();
-  await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
+  await mapWithConcurrency([...batch.groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
     try {
-      plans.set(groupKey, await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId)));
+      plans.set(groupKey, await planRecipientWrite(batch.deps, batch.stored.get(groupKey), campaignId, contactId, items.map((i) => i.event), batch.deltaIdFor(campaignId)));
     } catch (error) {
       if (!isRetryable(error)) throw error;
       plans.set(groupKey, { kind: 'retry-later' }); // this recipient's messages come back; the others go on
     }
   });
+  return plans;
+}
+
+/** The listeners hear every planned change at once. False when they failed for a passing reason: the whole batch comes back. */
+async function hearPlannedChanges(batch: Batch, plans: Map<string, Plan>): Promise<boolean> {
   const heard = [...plans.values()].flatMap((p) => (p.kind === 'write' && p.change.newEvents.length ? [p.change] : []));
-  if (heard.length && deps.listener) {
-    let outcome: ListenerOutcome | void;
-    try {
-      outcome = await deps.listener.recipientsChanged(heard);
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      return everything;
-    }
-    // A recipient the listeners could not finish is not written, so that it is heard again.
-    for (const change of outcome?.retry ?? []) plans.set(keyOf(change.after), { kind: 'retry-later' });
+  if (!heard.length || !batch.deps.listener) return true;
+  let outcome: ListenerOutcome | void;
+  try {
+    outcome = await batch.deps.listener.recipientsChanged(heard);
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    return false;
   }
+  // A recipient the listeners could not finish is not written, so that it is heard again.
+  for (const change of outcome?.retry ?? []) plans.set(keyOf(change.after), { kind: 'retry-later' });
+  return true;
+}
 
-  // Recipients whose write got no answer (a timeout, a lost response) that even a read-back could
-  // not settle: the write may have landed, leaving this batch's delta id pending on the recipient.
-  // The campaign delta names them as not counted, so such an entry is taken over, once abandoned, by
-  // a later batch instead of being dropped as counted; their messages come back.
-  const uncertain = new Map<string, string[]>(); // campaignId → contact ids
-  await mapWithConcurrency([...groups.entries()], 8, async ([groupKey, items]) => {
-    const { campaignId, contactId } = items[0]!.event;
-    try {
-      let plan = plans.get(groupKey)!;
-      for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-        if (plan.kind === 'retry-later') return failGroup(items);
-        if (plan.kind === 'nothing') return;
-        const expectedVersion = stored.get(groupKey)?.version ?? 0;
-        let written: boolean;
-        try {
-          written = await deps.store.putRecipient(plan.next, expectedVersion);
-        } catch (error) {
-          if (!isRetryable(error)) throw error;
-          // No answer: the write may have landed. Read it back to find out.
-          const outcome = await writeOutcome(deps.store, plan.next, expectedVersion, deltaIdFor(campaignId));
-          if (outcome === 'unknown') uncertain.set(campaignId, [...(uncertain.get(campaignId) ?? []), contactId]);
-          if (outcome !== 'landed') return failGroup(items);
-          written = true;
-        }
-        if (written) {
-          const acc = campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
-          addCounters(acc.counters, plan.delta);
-          Object.assign(acc.linkUrls, plan.linkUrls);
-          acc.messageIds.push(...items.map((i) => i.messageId));
-          campaignDeltas.set(campaignId, acc);
-          return;
-        }
-        // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
-        stored = new Map([...stored, ...(await deps.store.getRecipients([{ campaignId, contactId }]))]);
-        plan = await planRecipientWrite(deps, stored.get(groupKey), campaignId, contactId, items, deltaIdFor(campaignId));
-        if (plan.kind === 'write' && plan.change.newEvents.length && (await deps.listener?.recipientsChanged([plan.change]))?.retry.length) {
-          return failGroup(items);
-        }
+/** Writes one recipient's plan; on a lost race, reads again, re-plans and lets the listeners hear the new plan. */
+async function writeRecipient(batch: Batch, groupKey: string, items: IncomingEvent[], plan: Plan): Promise<void> {
+  const { campaignId, contactId } = items[0]!.event;
+  const failGroup = () => items.forEach((i) => batch.failed.add(i.messageId));
+  try {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      if (plan.kind === 'retry-later') return failGroup();
+      if (plan.kind === 'nothing') return;
+      const written = await putPlanned(batch, groupKey, plan, { campaignId, contactId });
+      if (written === 'unsettled') return failGroup();
+      if (written === 'written') return addToCampaignDelta(batch, campaignId, plan, items);
+      // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
+      batch.stored = new Map([...batch.stored, ...(await batch.deps.store.getRecipients([{ campaignId, contactId }]))]);
+      plan = await planRecipientWrite(batch.deps, batch.stored.get(groupKey), campaignId, contactId, items.map((i) => i.event), batch.deltaIdFor(campaignId));
+      if (plan.kind === 'write' && plan.change.newEvents.length && (await batch.deps.listener?.recipientsChanged([plan.change]))?.retry.length) {
+        return failGroup();
       }
-      failGroup(items);
-    } catch (error) {
-      if (!isRetryable(error)) throw error;
-      failGroup(items);
     }
-  });
+    failGroup();
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    failGroup();
+  }
+}
 
-  for (const [campaignId, acc] of campaignDeltas) {
+/** The conditional write of a plan. A write that got no answer is read back; `unsettled` when it did not land or nobody can tell. */
+async function putPlanned(
+  batch: Batch,
+  groupKey: string,
+  plan: Extract<Plan, { kind: 'write' }>,
+  { campaignId, contactId }: { campaignId: string; contactId: string },
+): Promise<'written' | 'conflict' | 'unsettled'> {
+  const expectedVersion = batch.stored.get(groupKey)?.version ?? 0;
+  try {
+    return (await batch.deps.store.putRecipient(plan.next, expectedVersion)) ? 'written' : 'conflict';
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    // No answer: the write may have landed. Read it back to find out.
+    const outcome = await writeOutcome(batch.deps.store, plan.next, expectedVersion, batch.deltaIdFor(campaignId));
+    if (outcome === 'unknown') batch.uncertain.set(campaignId, [...(batch.uncertain.get(campaignId) ?? []), contactId]);
+    return outcome === 'landed' ? 'written' : 'unsettled';
+  }
+}
+
+function addToCampaignDelta(batch: Batch, campaignId: string, plan: Extract<Plan, { kind: 'write' }>, items: IncomingEvent[]): void {
+  const acc = batch.campaignDeltas.get(campaignId) ?? { counters: {}, linkUrls: {}, messageIds: [] };
+  addCounters(acc.counters, plan.delta);
+  Object.assign(acc.linkUrls, plan.linkUrls);
+  acc.messageIds.push(...items.map((i) => i.messageId));
+  batch.campaignDeltas.set(campaignId, acc);
+}
+
+/** One delta item per campaign carries the sum of the batch's written recipients (step 3); now and then it also compacts. */
+async function putCampaignDeltas(batch: Batch): Promise<void> {
+  const { deps } = batch;
+  for (const [campaignId, acc] of batch.campaignDeltas) {
     // No delta item at all leaves every pending entry of this batch to be taken over: fine as well.
     if (!Object.keys(acc.counters).length) continue;
-    const excluded = uncertain.get(campaignId);
+    const excluded = batch.uncertain.get(campaignId);
     try {
       await deps.store.putDelta({
         campaignId,
-        deltaId: deltaIdFor(campaignId),
+        deltaId: batch.deltaIdFor(campaignId),
         counters: acc.counters,
         linkUrls: acc.linkUrls,
         at: deps.clock.now().toISOString(),
         ...(excluded ? { excluded } : {}),
       });
       // The container's memory of counted deltas holds only those that count every entry of their id.
-      if (!excluded) deps.countedDeltas?.add(deltaIdFor(campaignId));
+      if (!excluded) deps.countedDeltas?.add(batch.deltaIdFor(campaignId));
       if (deps.compactBefore && Math.random() * (deps.compactEvery ?? 32) < 1) {
         await deps.store.campaignCounters(campaignId, { compactBefore: deps.compactBefore() });
       }
     } catch (error) {
       if (!isRetryable(error)) throw error;
       // Pending entries stay on the recipients; the redelivered messages recover them.
-      acc.messageIds.forEach((id) => failed.add(id));
+      acc.messageIds.forEach((id) => batch.failed.add(id));
     }
   }
-  return { failedMessageIds: [...failed] };
-}
-
-type Plan =
-  | { kind: 'nothing' }
-  | { kind: 'retry-later' }
-  | { kind: 'write'; next: StoredRecipient; delta: Counters; linkUrls: Record<string, string>; change: RecipientChange };
-
-async function planRecipientWrite(
-  deps: RecordEngagementDeps,
-  current: StoredRecipient | undefined,
-  campaignId: string,
-  contactId: string,
-  items: IncomingEvent[],
-  deltaId: string,
-): Promise<Plan> {
-  const nowMs = deps.clock.now().getTime();
-  const before = current?.state ?? emptyRecipient(campaignId, contactId);
-  let after = before;
-  const newEvents: EngagementEvent[] = [];
-  for (const { event } of items) {
-    const next = applyEvent(after, event, deps.rules);
-    if (next !== after) newEvents.push(event);
-    after = next;
-  }
-
-  // Sort the pending entries: counted (a delta item exists) → drop; abandoned (old, uncounted) →
-  // take over into this batch's delta; young and uncounted → leave to the writer that owns them.
-  const pending = { ...(current?.pending ?? {}) };
-  let pruned = false;
-  for (const id of Object.keys(pending)) {
-    if (deps.countedDeltas?.has(id)) {
-      delete pending[id];
-      pruned = true;
-    }
-  }
-  const entries = Object.entries(pending);
-  const toCheck = newEvents.length ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
-  const existing = toCheck.length
-    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })), contactId)
-    : new Set<string>();
-  const takenOver: Counters = {};
-  let youngUncounted = false;
-  for (const [id, entry] of toCheck) {
-    if (existing.has(id)) {
-      delete pending[id];
-      pruned = true;
-    } else if (nowMs - entry.at >= deps.inFlightGraceMs) {
-      addCounters(takenOver, entry.counters);
-      delete pending[id];
-    } else {
-      youngUncounted = true;
-    }
-  }
-
-  const delta = addCounters(subtractCounters(project(after, deps.rules), project(before, deps.rules)), takenOver);
-  if (!newEvents.length) {
-    if (youngUncounted) return { kind: 'retry-later' };
-    if (!Object.keys(delta).length && !pruned) return { kind: 'nothing' };
-  }
-  if (Object.keys(delta).length) pending[deltaId] = { counters: addCounters({ ...(pending[deltaId]?.counters ?? {}) }, delta), at: nowMs };
-
-  const linkUrls: Record<string, string> = {};
-  for (const e of newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
-  return {
-    kind: 'write',
-    next: { state: after, version: (current?.version ?? 0) + 1, pending },
-    delta,
-    linkUrls,
-    change: { before, after, newEvents },
-  };
 }
 
 /**

@@ -144,23 +144,35 @@ export function parseSesEvent(raw: unknown): ParseResult {
   if (!parsed.success) {
     return { ok: false, rejected: { eventId, reason: `malformed ${sesType} event: ${describe(parsed.error)}` } };
   }
-  const d = parsed.data as Record<string, Record<string, unknown> | undefined>;
-  const type = typeMap[sesType];
-  const mail = detail.mail;
+  const ids = { campaignId: campaignId.data, contactId: contactId.data };
+  return { ok: true, event: engagementEventOf(typeMap[sesType], ids, detail.mail, parsed.data as SesDetail) };
+}
+
+/** A validated SES event detail: one object per event type (`delivery`, `open`, `click` …). */
+type SesDetail = Record<string, Record<string, unknown> | undefined>;
+
+function engagementEventOf(type: EngagementEventType, ids: { campaignId: string; contactId: string }, mail: z.infer<typeof mailSchema>, d: SesDetail): EngagementEvent {
   const body = (d.delivery ?? d.open ?? d.click ?? d.bounce ?? d.complaint ?? d.deliveryDelay ?? d.subscription) as
     | Record<string, unknown>
     | undefined;
   const at = (body?.timestamp as string | undefined) ?? mail.timestamp;
-
   const event: EngagementEvent = {
     key: '',
     type,
-    campaignId: campaignId.data,
-    contactId: contactId.data,
+    ...ids,
     messageId: mail.messageId,
     sentAt: new Date(mail.timestamp).toISOString(),
     at: new Date(at).toISOString(),
   };
+  copyTypeFields(event, d);
+  // Identity from content, not from the EventBridge id: SES may publish the same event twice
+  // under two envelope ids, and a replay of a captured event keeps its content.
+  event.key = shortHash([type, event.messageId, event.at, event.link ?? '', event.userAgent ?? ''].join('|'), 16);
+  return event;
+}
+
+/** What each event type adds: the link, the user agent and IP of an open or click, the bounce type, a reason, an unsubscribe. */
+function copyTypeFields(event: EngagementEvent, d: SesDetail): void {
   if (d.click) {
     event.link = d.click.link as string;
     event.linkTags = d.click.linkTags as Record<string, string[]> | undefined;
@@ -182,8 +194,4 @@ export function parseSesEvent(raw: unknown): ParseResult {
     const prefs = d.subscription.newTopicPreferences as { unsubscribeAll?: boolean } | undefined;
     event.unsubscribeAll = prefs?.unsubscribeAll ?? false;
   }
-  // Identity from content, not from the EventBridge id: SES may publish the same event twice
-  // under two envelope ids, and a replay of a captured event keeps its content.
-  event.key = shortHash([type, event.messageId, event.at, event.link ?? '', event.userAgent ?? ''].join('|'), 16);
-  return { ok: true, event };
 }

@@ -1,5 +1,5 @@
-import { classifyClicks, type RecipientEngagement } from '../engagement/recipient';
-import type { MachineRules } from '../engagement/machine-activity';
+import type { RecipientEngagement } from '../engagement/recipient';
+import { classifyClicks, type MachineRules } from '../engagement/machine-activity';
 import type { Activity } from './evaluate';
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();

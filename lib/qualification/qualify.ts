@@ -13,7 +13,7 @@ import { activitiesOfRecipient, ledgerChanges } from './activity';
 import { criteriaFromProfile, type CriteriaDocument } from './criteria';
 import { activityPoints, evaluate, type Activity } from './evaluate';
 import { defaultRoutingRules, route } from './routing';
-import type { EngagementListener, RecipientChange } from '../engagement/record-engagement';
+import type { EngagementListener, RecipientChange } from '../engagement/listeners';
 
 export interface QualifyDeps {
   contacts: ContactStore;

@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { addCounts, normaliseAudience, type Audience, type ExclusionCounts } from './audience';
-import { campaignInputSchema, campaignTransitions, type Campaign, type CampaignInput, type CampaignStatus } from './campaign';
-import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
+/**
+ * Campaigns as drafts: create, read and edit, each checked whole (templates, audience, profile or
+ * criteria). Sending them is send-control.ts; their figures, campaign-stats.ts.
+ */
+import { normaliseAudience, type Audience } from './audience';
+import { campaignInputSchema, type Campaign, type CampaignInput } from './campaign';
 import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
-
-/** Delta ids are `newId('d')`: the prefix, then the creation time in base 36, so they sort by time. */
-export const DELTA_ID_PREFIX = 'd_';
-import type { CampaignStore, SendProgressStore, SendQueue } from './ports';
+import type { CampaignStore } from './ports';
 import type { Clock } from '../shared/ports';
 import type { CriteriaStore } from '../qualification/ports';
-import type { EngagementStore } from '../engagement/ports';
 import type { ProfileStore } from '../contacts/ports';
 import { allowedPlaceholders, extractLinks, validateTemplates } from './render';
 
@@ -148,165 +145,4 @@ export async function updateDraftCampaign(
     throw new ConflictError(`campaign ${campaignId} is ${now.status}; only a draft can be edited`);
   }
   return { ...campaign, ...changes };
-}
-
-/** An Idempotency-Key: printable ASCII, as the IETF draft and Stripe use it. */
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1–255 printable ASCII characters')
-  .meta({ description: 'Makes the request safe to retry: a repeat with the same key gets the same answer and starts nothing new.' });
-
-export interface SendRequestResult {
-  campaign: Campaign;
-  /** This request (or the earlier one with the same key) started the send. */
-  started: boolean;
-  /** The answer repeats an earlier request with the same Idempotency-Key. */
-  replayed: boolean;
-}
-
-/**
- * Starts sending: draft → sending (a conditional write, so only one request can win), then one
- * fan-out job on the send queue. A campaign is sent once whatever happens:
- * - a request repeated with the same Idempotency-Key is answered as the first was, and re-queues
- *   the fan-out if the first request failed after starting but before queuing it (the fan-out and
- *   the send ledger are idempotent, so a second copy sends nobody twice);
- * - any other request for a campaign that is sending, sent, paused or cancelled is a conflict.
- */
-export async function startSend(
-  deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock },
-  campaignId: string,
-  idempotencyKey?: string,
-): Promise<SendRequestResult> {
-  // Without a key, the request gets one of its own: if the transition lands but its answer is lost,
-  // the SDK's retry fails the condition, and the key on the campaign shows the write was this one.
-  const requestKey = idempotencyKey ?? `request-${randomUUID()}`;
-  let campaign = await getCampaign(deps, campaignId);
-  if (campaign.status === 'draft') {
-    const sendRequestedAt = deps.clock.now().toISOString();
-    const extra = { sendRequestedAt, sendRequestKey: requestKey, generation: 1 };
-    if (await deps.campaigns.transition(campaignId, ['draft'], 'sending', extra)) {
-      await queueFanout(deps, campaignId);
-      return { campaign: { ...campaign, status: 'sending', ...extra }, started: true, replayed: false };
-    }
-    campaign = await getCampaign(deps, campaignId); // another request won the race, or this one's answer was lost
-  }
-  if (campaign.sendRequestKey === requestKey) {
-    if (campaign.status === 'sending' && !campaign.fanoutQueuedAt) await queueFanout(deps, campaignId);
-    return { campaign, started: true, replayed: idempotencyKey !== undefined };
-  }
-  if (campaign.status === 'cancelled') throw new ConflictError(`campaign ${campaignId} is cancelled and cannot be sent`);
-  if (campaign.status === 'paused') throw new ConflictError(`campaign ${campaignId} is paused; resume it instead of sending it again`);
-  throw new ConflictError(
-    `campaign ${campaignId} is already ${campaign.status} (send requested at ${campaign.sendRequestedAt ?? 'an earlier time'}); a campaign is sent once`,
-  );
-}
-
-async function queueFanout(deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock }, campaignId: string) {
-  await deps.queue.enqueue([{ kind: 'fanout', campaignId, generation: 1, page: 0 }]);
-  await deps.campaigns.update(campaignId, { fanoutQueuedAt: deps.clock.now().toISOString() }, ['sending', 'sent', 'paused', 'cancelled']);
-}
-
-export type SendControl = 'pause' | 'resume' | 'cancel';
-const target: Record<SendControl, CampaignStatus> = { pause: 'paused', resume: 'sending', cancel: 'cancelled' };
-
-/**
- * Pause (sending → paused: senders stop within a second), resume (paused → sending: a new
- * generation walks the recorded audience again and queues only the jobs without an outcome, so
- * nobody is mailed twice and nobody is skipped) and cancel (draft, sending or paused → cancelled,
- * final). Idempotent: asking for the state a campaign is already in changes nothing.
- */
-export async function controlSend(
-  deps: { campaigns: CampaignStore; queue: SendQueue; clock: Clock },
-  campaignId: string,
-  action: SendControl,
-): Promise<{ campaign: Campaign; changed: boolean }> {
-  const campaign = await deps.campaigns.get(campaignId);
-  if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
-  const to = target[action];
-  if (campaign.status === to) return { campaign, changed: false };
-  const from = (Object.keys(campaignTransitions) as CampaignStatus[]).filter((s) => campaignTransitions[s].includes(to) && (action !== 'resume' || s === 'paused'));
-  if (!from.includes(campaign.status)) {
-    throw new ConflictError(`campaign ${campaignId} is ${campaign.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
-  }
-  const at = deps.clock.now().toISOString();
-  const generation = (campaign.generation ?? 1) + 1;
-  const extra: Partial<Campaign> =
-    action === 'pause' ? { pausedAt: at, pausedReason: 'paused on request' } : action === 'resume' ? { generation } : { cancelledAt: at };
-  const moved = await deps.campaigns.transition(campaignId, [campaign.status], to, extra);
-  if (!moved) return { campaign: (await deps.campaigns.get(campaignId))!, changed: false };
-  if (action === 'resume') await deps.queue.enqueue([{ kind: 'fanout', campaignId, generation, page: 0 }]);
-  return { campaign: { ...campaign, ...extra, status: to }, changed: true };
-}
-
-/** Where a send stands, from the send's own records (the SES events' view is in `metrics`). */
-export interface SendingProgress {
-  /** Recipients to mail (audience after exclusions at fan-out); known once the fan-out completed. */
-  recipients?: number;
-  /** Accepted by SES, counted per finished send job. */
-  sent: number;
-  /** Refused by SES for good (the reason is on each recipient's send record). */
-  failed: number;
-  /** Not mailed, by reason: at fan-out and, for contacts suppressed meanwhile, at send time. */
-  excluded: ExclusionCounts;
-  excludedTotal: number;
-  /** Recipients without an outcome yet; known once the fan-out completed. */
-  remaining?: number;
-  pausedReason?: string;
-}
-
-export interface CampaignStats {
-  campaignId: string;
-  status: Campaign['status'];
-  sending: SendingProgress;
-  metrics: CampaignMetrics;
-}
-
-export async function sendingProgress(deps: { progress: SendProgressStore }, campaign: Campaign): Promise<SendingProgress> {
-  const summary = campaign.summary;
-  let outcome = { sent: summary?.sent ?? 0, failed: summary?.failed ?? 0, excludedAtSend: summary?.excludedAtSend ?? {} };
-  if (campaign.status !== 'sent' && campaign.status !== 'draft') {
-    const outcomes = await deps.progress.jobOutcomes(campaign.campaignId);
-    outcome = {
-      sent: outcomes.reduce((s, o) => s + o.sent, 0),
-      failed: outcomes.reduce((s, o) => s + o.failed, 0),
-      excludedAtSend: outcomes.reduce((s, o) => addCounts(s, o.excluded), {} as ExclusionCounts),
-    };
-  }
-  const excluded = addCounts(summary?.excluded ?? {}, outcome.excludedAtSend);
-  const total = (c: ExclusionCounts) => Object.values(c).reduce((s, n) => s + (n ?? 0), 0);
-  return {
-    recipients: summary?.recipients,
-    sent: outcome.sent,
-    failed: outcome.failed,
-    excluded,
-    excludedTotal: total(excluded),
-    remaining: summary ? summary.recipients - outcome.sent - outcome.failed - total(outcome.excludedAtSend) : undefined,
-    pausedReason: campaign.status === 'paused' ? campaign.pausedReason : undefined,
-  };
-}
-
-
-/**
- * Deltas whose id (time-sortable, see `newId`) is older than this can no longer be in flight: a
- * writer creates its id at the start of a batch and writes within the function's timeout.
- */
-export function compactionCutoff(now: Date, inFlightGraceMs: number): string {
-  return `${DELTA_ID_PREFIX}${(now.getTime() - Math.max(inFlightGraceMs, 60_000)).toString(36)}`;
-}
-
-export async function campaignStats(
-  deps: { campaigns: CampaignStore; engagement: EngagementStore; progress: SendProgressStore; clock: Clock; inFlightGraceMs: number },
-  campaignId: string,
-): Promise<CampaignStats> {
-  const campaign = await deps.campaigns.get(campaignId);
-  if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
-  const { counters, linkUrls } = await deps.engagement.campaignCounters(campaignId, {
-    compactBefore: compactionCutoff(deps.clock.now(), deps.inFlightGraceMs),
-  });
-  return {
-    campaignId,
-    status: campaign.status,
-    sending: await sendingProgress(deps, campaign),
-    metrics: computeMetrics(counters, { ...campaign.links, ...linkUrls }),
-  };
 }

@@ -1,6 +1,12 @@
 /**
- * Pacing at the account's send rate, shared by every concurrent sender.
- *
+ * Pacing at the account's send rate, shared by every concurrent sender: here is where the sender
+ * waits for SES's rate (`waitForSendSlot`, called per batch by send-batches.ts). The schedule itself
+ * is one stored number, kept by the limiter adapter adapters/dynamodb/send-rate-limiter.ts, which
+ * books with `bookSends`.
+ */
+import type { SendRateLimiter } from './ports';
+
+/**
  * GCRA (the generic cell rate algorithm, as in ATM networks and most API gateways): one number, the
  * theoretical arrival time `tat`, is the moment the booked schedule ends. Booking `count` messages
  * moves it by `count` intervals; a call may go at the start of its last interval. So the calls of
@@ -21,7 +27,18 @@ export function batchSizeFor(perSecond: number, maxBatch: number): number {
   return Math.max(1, Math.min(maxBatch, Math.floor(perSecond)));
 }
 
-/** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-export function backoffMs(attempt: number, random: () => number, baseMs = 250, capMs = 8_000): number {
-  return Math.round(random() * Math.min(capMs, baseMs * 2 ** attempt));
+/**
+ * Books `count` messages on the shared schedule and waits for the booked slot. False, without
+ * waiting, when the slot falls at or after the deadline: the booked slot goes unused (spare quota, never excess).
+ */
+export async function waitForSendSlot(
+  limiter: SendRateLimiter,
+  booking: { count: number; perSecond: number; deadline?: number },
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<boolean> {
+  const sendAt = await limiter.reserve(booking.count, booking.perSecond, now());
+  if (booking.deadline !== undefined && sendAt >= booking.deadline) return false;
+  if (sendAt > now()) await sleep(sendAt - now());
+  return true;
 }

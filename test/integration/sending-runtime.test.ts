@@ -7,7 +7,7 @@ import { localClientConfig } from '../../infra/local/stand-ins';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { contactIdFor } from '../../lib/shared/ids';
 import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
-import type { CampaignStats } from '../../lib/sending/campaigns';
+import type { CampaignStats } from '../../lib/sending/campaign-stats';
 
 logger.setLogLevel('ERROR');
 const RATE = 25;

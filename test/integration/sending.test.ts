@@ -15,9 +15,11 @@ import { OutcomesNotRecordedError, PermanentSendError, SendOutcomeUnknownError, 
 import { contactIdFor } from '../../lib/shared/ids';
 import type { OutgoingMessage, SendJob, SendLedger, SendOutcome } from '../../lib/sending/ports';
 import type { StoredRecipient } from '../../lib/engagement/ports';
-import { controlSend, sendingProgress, startSend } from '../../lib/sending/campaigns';
+import { controlSend, startSend } from '../../lib/sending/send-control';
+import { sendingProgress } from '../../lib/sending/campaign-stats';
 import { importContacts } from '../../lib/contacts/contacts';
-import { handleSendJob, type SendDeps } from '../../lib/sending/send-job';
+import { handleSendJob } from '../../lib/sending/send-job';
+import type { SendDeps } from '../../lib/sending/send-deps';
 import { startDynamo } from '../support/dynamo';
 
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;

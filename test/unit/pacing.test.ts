@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, batchSizeFor, bookSends } from '../../lib/sending/pacing';
+import { backoffDelay } from '../../lib/shared/backoff';
+import { batchSizeFor, bookSends } from '../../lib/sending/pacing';
 
 describe('pacing at the account send rate', () => {
   it('books calls back to back, each going at the start of its last interval', () => {
@@ -45,7 +46,8 @@ describe('pacing at the account send rate', () => {
   });
 
   it('backs off exponentially with full jitter, capped', () => {
-    expect([0, 1, 2, 3, 10].map((a) => backoffMs(a, () => 1))).toEqual([250, 500, 1000, 2000, 8000]);
-    expect(backoffMs(3, () => 0)).toBe(0);
+    const backoff = (attempt: number, random: () => number) => backoffDelay(attempt, { baseMs: 250, capMs: 8_000, random });
+    expect([0, 1, 2, 3, 10].map((a) => backoff(a, () => 1))).toEqual([250, 500, 1000, 2000, 8000]);
+    expect(backoff(3, () => 0)).toBe(0);
   });
 });

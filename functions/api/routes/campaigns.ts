@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { exclusionReasons } from '../../../lib/sending/audience';
 import { campaignInputSchema, campaignStatuses } from '../../../lib/sending/campaign';
-import { campaignPatchSchema, idempotencyKeySchema } from '../../../lib/sending/campaigns';
+import { campaignPatchSchema } from '../../../lib/sending/campaigns';
+import { idempotencyKeySchema } from '../../../lib/sending/send-control';
 import { defineRoute, type Route } from '../contract';
 import { campaignIdParams, cursorQuery, isoTime, page, pageQuery } from './common';
 import { leadPageSchema } from './leads';

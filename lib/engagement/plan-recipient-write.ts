@@ -1,0 +1,104 @@
+import type { EngagementEvent } from './ses-event';
+import { addCounters, applyEvent, emptyRecipient, linkIdFor, project, subtractCounters, type Counters, type RecipientEngagement } from './recipient';
+import type { CountedDeltas } from './deltas';
+import type { RecipientChange } from './listeners';
+import type { MachineRules } from './machine-activity';
+import type { Clock } from '../shared/ports';
+import type { EngagementStore, StoredRecipient } from './ports';
+
+/** What a batch will do for one recipient: nothing, come back later, or one conditional write. */
+export type Plan =
+  | { kind: 'nothing' }
+  | { kind: 'retry-later' }
+  | { kind: 'write'; next: StoredRecipient; delta: Counters; linkUrls: Record<string, string>; change: RecipientChange };
+
+/** What planning reads (a subset of `RecordEngagementDeps`). */
+export interface PlanDeps {
+  store: Pick<EngagementStore, 'existingDeltas'>;
+  clock: Clock;
+  rules: MachineRules;
+  inFlightGraceMs: number;
+  countedDeltas?: Pick<CountedDeltas, 'has'>;
+}
+
+/**
+ * Plans one recipient's write: the batch's events applied to its stored state, its pending entries
+ * settled, and its contribution to the campaign's counters (after − before, plus what it takes over)
+ * put under this batch's delta id.
+ */
+export async function planRecipientWrite(
+  deps: PlanDeps,
+  current: StoredRecipient | undefined,
+  campaignId: string,
+  contactId: string,
+  events: EngagementEvent[],
+  deltaId: string,
+): Promise<Plan> {
+  const nowMs = deps.clock.now().getTime();
+  const before = current?.state ?? emptyRecipient(campaignId, contactId);
+  const { after, newEvents } = applyEvents(before, events, deps.rules);
+  const { pending, pruned, takenOver, youngUncounted } = await settlePending(deps, current, campaignId, contactId, newEvents.length > 0, nowMs);
+  const delta = addCounters(subtractCounters(project(after, deps.rules), project(before, deps.rules)), takenOver);
+  if (!newEvents.length) {
+    if (youngUncounted) return { kind: 'retry-later' };
+    if (!Object.keys(delta).length && !pruned) return { kind: 'nothing' };
+  }
+  if (Object.keys(delta).length) pending[deltaId] = { counters: addCounters({ ...(pending[deltaId]?.counters ?? {}) }, delta), at: nowMs };
+
+  const linkUrls: Record<string, string> = {};
+  for (const e of newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
+  return {
+    kind: 'write',
+    next: { state: after, version: (current?.version ?? 0) + 1, pending },
+    delta,
+    linkUrls,
+    change: { before, after, newEvents },
+  };
+}
+
+/** The state after the events, and those of them that changed it (the others were seen before). */
+function applyEvents(before: RecipientEngagement, events: EngagementEvent[], rules: MachineRules): { after: RecipientEngagement; newEvents: EngagementEvent[] } {
+  let after = before;
+  const newEvents: EngagementEvent[] = [];
+  for (const event of events) {
+    const next = applyEvent(after, event, rules);
+    if (next !== after) newEvents.push(event);
+    after = next;
+  }
+  return { after, newEvents };
+}
+
+/**
+ * Sorts the recipient's pending entries: counted (a delta item exists) → dropped (`pruned`);
+ * abandoned (old, uncounted) → taken over into this batch's delta; young and uncounted → left to the
+ * writer that owns them. Without new events every entry is checked; with some, only the old ones.
+ */
+async function settlePending(deps: PlanDeps, current: StoredRecipient | undefined, campaignId: string, contactId: string, hasNewEvents: boolean, nowMs: number) {
+  const pending = { ...(current?.pending ?? {}) };
+  let pruned = false;
+  for (const id of Object.keys(pending)) {
+    if (deps.countedDeltas?.has(id)) {
+      delete pending[id];
+      pruned = true;
+    }
+  }
+  const entries = Object.entries(pending);
+  const toCheck = hasNewEvents ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
+  const existing = toCheck.length
+    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })), contactId)
+    : new Set<string>();
+  const takenOver: Counters = {};
+  let youngUncounted = false;
+  for (const [id, entry] of toCheck) {
+    if (existing.has(id)) {
+      delete pending[id];
+      pruned = true;
+    } else if (nowMs - entry.at >= deps.inFlightGraceMs) {
+      addCounters(takenOver, entry.counters);
+      delete pending[id];
+    } else {
+      youngUncounted = true;
+    }
+  }
+  return { pending, pruned, takenOver, youngUncounted };
+}
