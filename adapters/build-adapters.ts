@@ -44,7 +44,13 @@ export interface Clients {
 export function buildAdapters(
   clients: Clients,
   config: AppConfig,
-  overrides: Partial<{ queue: SendQueue; campaignMail: CampaignMailSender; clock: Clock; reportPublicBaseUrl: string; reportJobs: ReportJobs }> = {},
+  overrides: Partial<{
+    queue: SendQueue;
+    campaignMail: CampaignMailSender;
+    clock: Clock;
+    reportPublicBaseUrl: string;
+    reportJobs: ReportJobs;
+  }> = {},
 ): Adapters {
   const table = config.tableName;
   const db = clients.dynamodb;
@@ -74,6 +80,10 @@ export function buildAdapters(
       overrides.reportJobs ??
       (clients.lambda
         ? new LambdaReportJobs(clients.lambda, config.reportFunctionName)
-        : { start: async () => { throw new Error('no report function in this runtime: large reports cannot be handed off'); } }),
+        : {
+            start: async () => {
+              throw new Error('no report function in this runtime: large reports cannot be handed off');
+            },
+          }),
   };
 }

@@ -32,8 +32,10 @@ export function costPerMillionEmails(
   const a = engagementAssumptions;
   const emails = 1_000_000;
   const events = emails * a.eventsPerEmail;
-  const lambda = (invocations: number, gbSeconds: number) => (invocations / 1e6) * prices.lambdaPerMillionRequests + gbSeconds * prices.lambdaArmPerGbSecond;
-  const sending = ((emails * (sendingMeasured?.dynamodbWriteUnitsPerRecipient ?? a.sendWritesPerEmail)) / 1e6) * prices.dynamodbPerMillionWriteUnits;
+  const lambda = (invocations: number, gbSeconds: number) =>
+    (invocations / 1e6) * prices.lambdaPerMillionRequests + gbSeconds * prices.lambdaArmPerGbSecond;
+  const sending =
+    ((emails * (sendingMeasured?.dynamodbWriteUnitsPerRecipient ?? a.sendWritesPerEmail)) / 1e6) * prices.dynamodbPerMillionWriteUnits;
   const invocations = (events / 1000) * measured.invocationsPer1000Events;
   const ours = {
     dynamodbWrites: ((events * measured.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,

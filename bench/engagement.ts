@@ -12,16 +12,38 @@ import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { recount } from '../test/support/recount';
 
 const sesType: Record<string, SesEventType> = {
-  send: 'Send', delivery: 'Delivery', open: 'Open', click: 'Click', bounce: 'Bounce',
-  complaint: 'Complaint', subscription: 'Subscription', deliveryDelay: 'DeliveryDelay',
+  send: 'Send',
+  delivery: 'Delivery',
+  open: 'Open',
+  click: 'Click',
+  bounce: 'Bounce',
+  complaint: 'Complaint',
+  subscription: 'Subscription',
+  deliveryDelay: 'DeliveryDelay',
 };
 
 /** An SES event as EventBridge would deliver it, carrying the same content as the domain event. */
 export function envelopeOf(e: EngagementEvent) {
   return sesEvent(
     sesType[e.type]!,
-    { messageId: e.messageId, sentAt: e.sentAt, from: 'news@acme.example', to: `${e.contactId}@northwind.example`, subject: 'Q3', configurationSet: 'mql-pipeline-events', campaignId: e.campaignId, contactId: e.contactId },
-    { at: e.at, link: e.link, linkTags: e.linkTags, userAgent: e.userAgent, ipAddress: e.ipAddress, bounceType: e.bounceType as 'Permanent' | undefined },
+    {
+      messageId: e.messageId,
+      sentAt: e.sentAt,
+      from: 'news@acme.example',
+      to: `${e.contactId}@northwind.example`,
+      subject: 'Q3',
+      configurationSet: 'mql-pipeline-events',
+      campaignId: e.campaignId,
+      contactId: e.contactId,
+    },
+    {
+      at: e.at,
+      link: e.link,
+      linkTags: e.linkTags,
+      userAgent: e.userAgent,
+      ipAddress: e.ipAddress,
+      bounceType: e.bounceType as 'Permanent' | undefined,
+    },
   );
 }
 
@@ -52,8 +74,17 @@ function rawConditionalWrites(runtime: LocalRuntime) {
   const payload = 'x'.repeat(300);
   return async (from: number, count: number) => {
     const t = performance.now();
-    await mapWithConcurrency(Array.from({ length: count }, (_, i) => from + i), 8, (i) =>
-      db.send(new PutCommand({ TableName: 'mql-pipeline', Item: { pk: `RAW#${i % 500}`, sk: `R#${i}`, v: 1, st: payload }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    await mapWithConcurrency(
+      Array.from({ length: count }, (_, i) => from + i),
+      8,
+      (i) =>
+        db.send(
+          new PutCommand({
+            TableName: 'mql-pipeline',
+            Item: { pk: `RAW#${i % 500}`, sk: `R#${i}`, v: 1, st: payload },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
     );
     return (performance.now() - t) / 1000;
   };
@@ -73,8 +104,13 @@ async function countersAgainstRecount(runtime: LocalRuntime, log: EngagementEven
   const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_0');
   const m = computeMetrics(counters);
   const expected = recount(log, 'cmp_0', defaultMachineRules);
-  const exact = m.sent === expected.sent && m.delivered === expected.delivered && m.uniqueOpens === expected.uniqueOpens &&
-    m.uniqueClicks === expected.uniqueClicks && m.totalOpens === expected.totalOpens && m.human.uniqueClicks === expected.humanUniqueClicks;
+  const exact =
+    m.sent === expected.sent &&
+    m.delivered === expected.delivered &&
+    m.uniqueOpens === expected.uniqueOpens &&
+    m.uniqueClicks === expected.uniqueClicks &&
+    m.totalOpens === expected.totalOpens &&
+    m.human.uniqueClicks === expected.humanUniqueClicks;
   return { counters, exact };
 }
 
@@ -83,17 +119,40 @@ async function countersAgainstRecount(runtime: LocalRuntime, log: EngagementEven
  * this counts more deltas than full batches would: the cautious side), with a real delta's
  * counters as the payload.
  */
-async function statsRead(runtime: LocalRuntime, size: number, eventsPerRecipient: number, sample: Counters): Promise<EngagementFigures['stats'][number]> {
+async function statsRead(
+  runtime: LocalRuntime,
+  size: number,
+  eventsPerRecipient: number,
+  sample: Counters,
+): Promise<EngagementFigures['stats'][number]> {
   const campaignId = `cmp_stats_${size}`;
   await runtime.app.adapters.campaigns.create({
-    campaignId, name: 'stats', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: 'p',
-    status: 'sent', profileVersion: 1, createdAt: new Date().toISOString(), links: {},
+    campaignId,
+    name: 'stats',
+    subject: 's',
+    fromAddress: 'a@acme.example',
+    htmlTemplate: 'h',
+    textTemplate: 't',
+    profileId: 'p',
+    status: 'sent',
+    profileVersion: 1,
+    createdAt: new Date().toISOString(),
+    links: {},
   });
   const items = Math.ceil((size * eventsPerRecipient) / 100);
   // Written over the last hour, as a campaign's deltas are, with time-sortable ids.
   const hourAgo = Date.now() - 3_600_000;
-  await mapWithConcurrency(Array.from({ length: items }, (_, i) => i), 16, (i) =>
-    runtime.app.adapters.engagement.putDelta({ campaignId, deltaId: newId('d', new Date(hourAgo + i * 300)), counters: sample, linkUrls: {}, at: new Date().toISOString() }),
+  await mapWithConcurrency(
+    Array.from({ length: items }, (_, i) => i),
+    16,
+    (i) =>
+      runtime.app.adapters.engagement.putDelta({
+        campaignId,
+        deltaId: newId('d', new Date(hourAgo + i * 300)),
+        counters: sample,
+        linkUrls: {},
+        at: new Date().toISOString(),
+      }),
   );
   let t = performance.now();
   await runtime.app.campaignStats(campaignId); // sums every delta and writes the checkpoint
@@ -105,7 +164,15 @@ async function statsRead(runtime: LocalRuntime, size: number, eventsPerRecipient
 
 /** One run's measurements, as the figures report them. */
 function engagementFigures(
-  run: { recipients: number; events: number; seconds: number; rawPerSecond: number; invocations: number; used: CapacityTotals; exact: boolean },
+  run: {
+    recipients: number;
+    events: number;
+    seconds: number;
+    rawPerSecond: number;
+    invocations: number;
+    used: CapacityTotals;
+    exact: boolean;
+  },
   stats: EngagementFigures['stats'],
 ): EngagementFigures {
   const { events, seconds, rawPerSecond, used } = run;
@@ -120,7 +187,9 @@ function engagementFigures(
     readUnitsPerEvent: Number((used.readUnits / events).toFixed(3)),
     invocationsPer1000Events: Number(((run.invocations / events) * 1000).toFixed(2)),
     deltaItems: used.requests.PutItem ?? 0,
-    requestsPer1000Events: Object.fromEntries(Object.entries(used.requests).map(([op, n]) => [op, Number(((n / events) * 1000).toFixed(1))])),
+    requestsPer1000Events: Object.fromEntries(
+      Object.entries(used.requests).map(([op, n]) => [op, Number(((n / events) * 1000).toFixed(1))]),
+    ),
     exact: run.exact,
     stats,
   };
@@ -159,7 +228,10 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
     const stats: EngagementFigures['stats'] = [];
     for (const size of options.statsSizes) stats.push(await statsRead(runtime, size, log.length / options.recipients, counters));
     const invocations = runtime.queues.events.invocations;
-    return engagementFigures({ recipients: options.recipients, events: log.length, seconds, rawPerSecond, invocations, used, exact }, stats);
+    return engagementFigures(
+      { recipients: options.recipients, events: log.length, seconds, rawPerSecond, invocations, used, exact },
+      stats,
+    );
   } finally {
     await runtime.stop();
   }

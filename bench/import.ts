@@ -58,10 +58,19 @@ async function writeContactsCsv(path: string, rows: number): Promise<void> {
 }
 
 async function runImporter(endpoint: string, file: string) {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), endpoint, file], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as { summary: ImportSummary; seconds: number; peakRssMiB: number; peakHeapMiB: number };
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'import-child.ts'), endpoint, file],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as {
+    summary: ImportSummary;
+    seconds: number;
+    peakRssMiB: number;
+    peakHeapMiB: number;
+  };
 }
 
 /**
@@ -72,19 +81,32 @@ async function rawConditionalUpdates(runtime: LocalRuntime, rows: number): Promi
   const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
   const count = Math.min(20_000, Math.max(2_000, rows / 5));
   const started = performance.now();
-  await mapWithConcurrency(Array.from({ length: count }, (_, i) => i), 32, (i) => {
-    const id = contactIdFor(`raw${i}@raw.example`);
-    return db.send(
-      new UpdateCommand({
-        TableName: 'mql-pipeline',
-        Key: { pk: `RAW#${id}`, sk: 'PROFILE' },
-        UpdateExpression: 'SET email = :e, firstName = :f, company = :c, industry = :i, gsi1pk = :g, gsi1sk = :id, updatedAt = :u, createdAt = if_not_exists(createdAt, :u)',
-        ConditionExpression: 'attribute_not_exists(erasedAt)',
-        ExpressionAttributeValues: { ':e': `raw${i}@raw.example`, ':f': 'First', ':c': 'Company, Inc.', ':i': 'Software', ':g': `RAW#${i % 16}`, ':id': id, ':u': new Date().toISOString() },
-        ReturnValues: 'UPDATED_OLD',
-      }),
-    );
-  });
+  await mapWithConcurrency(
+    Array.from({ length: count }, (_, i) => i),
+    32,
+    (i) => {
+      const id = contactIdFor(`raw${i}@raw.example`);
+      return db.send(
+        new UpdateCommand({
+          TableName: 'mql-pipeline',
+          Key: { pk: `RAW#${id}`, sk: 'PROFILE' },
+          UpdateExpression:
+            'SET email = :e, firstName = :f, company = :c, industry = :i, gsi1pk = :g, gsi1sk = :id, updatedAt = :u, createdAt = if_not_exists(createdAt, :u)',
+          ConditionExpression: 'attribute_not_exists(erasedAt)',
+          ExpressionAttributeValues: {
+            ':e': `raw${i}@raw.example`,
+            ':f': 'First',
+            ':c': 'Company, Inc.',
+            ':i': 'Software',
+            ':g': `RAW#${i % 16}`,
+            ':id': id,
+            ':u': new Date().toISOString(),
+          },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+    },
+  );
   return Math.round(count / ((performance.now() - started) / 1000));
 }
 

@@ -37,11 +37,22 @@ const summary = (ms: number[]) => {
 
 /** `n` contacts that fit the profile, and a campaign sent to them all. */
 async function sentCampaign(runtime: LocalRuntime, n: number) {
-  const contacts = Array.from({ length: n }, (_, i) => ({ email: `buyer${i}@northwind.example`, firstName: `B${i}`, company: 'Northwind', industry: 'Software', country: 'DE', consent: true }));
+  const contacts = Array.from({ length: n }, (_, i) => ({
+    email: `buyer${i}@northwind.example`,
+    firstName: `B${i}`,
+    company: 'Northwind',
+    industry: 'Software',
+    country: 'DE',
+    consent: true,
+  }));
   for (let i = 0; i < n; i += 1000) await runtime.app.importContacts(contacts.slice(i, i + 1000));
   const profile = await runtime.app.createProfile({ name: 'Software', industries: ['Software'] });
   const campaign = await runtime.app.createCampaign({
-    name: 'bench', subject: 'Hi', fromAddress: 'news@acme.example', profileId: profile.profileId, textTemplate: 'Hi',
+    name: 'bench',
+    subject: 'Hi',
+    fromAddress: 'news@acme.example',
+    profileId: profile.profileId,
+    textTemplate: 'Hi',
     htmlTemplate: '<p><a href="https://acme.example/pricing">Pricing</a></p>',
   });
   await runtime.app.startSend(campaign.campaignId);
@@ -77,7 +88,8 @@ function watchSalesEmails(runtime: LocalRuntime) {
     },
   };
   /** Resolves when the contact's first sales email is accepted, with the time it was. */
-  const firstAccepted = (contactId: string) => new Promise<number>((resolve) => waiting.set(contactId, () => resolve(accepted.get(contactId)!)));
+  const firstAccepted = (contactId: string) =>
+    new Promise<number>((resolve) => waiting.set(contactId, () => resolve(accepted.get(contactId)!)));
   return { sends, firstAccepted };
 }
 
@@ -107,7 +119,12 @@ async function ledgerCost(runtime: LocalRuntime, meter: CapacityTotals, campaign
   };
   const unknown = await unitsFor(log.map(renamed));
   const known = await unitsFor(log);
-  return { events: log.length, writeUnitsPerEventKnown: Number(known.toFixed(3)), writeUnitsPerEventUnknown: Number(unknown.toFixed(3)), ratio: Number((known / unknown).toFixed(3)) };
+  return {
+    events: log.length,
+    writeUnitsPerEventKnown: Number(known.toFixed(3)),
+    writeUnitsPerEventUnknown: Number(unknown.toFixed(3)),
+    ratio: Number((known / unknown).toFixed(3)),
+  };
 }
 
 /**
@@ -116,7 +133,11 @@ async function ledgerCost(runtime: LocalRuntime, meter: CapacityTotals, campaign
  * project bus → notifier → SES SendEmail accepted. Then every click and every Lead Qualified event is
  * delivered twice more, and sales emails are counted per contact.
  */
-export async function benchQualification(options: { clicks: number; burst: number; ledgerRecipients: number }): Promise<QualificationFigures> {
+export async function benchQualification(options: {
+  clicks: number;
+  burst: number;
+  ledgerRecipients: number;
+}): Promise<QualificationFigures> {
   const runtime = await startLocalRuntime();
   try {
     const { contacts, campaign } = await sentCampaign(runtime, options.clicks + options.burst);

@@ -19,14 +19,23 @@ const target = JSON.parse(process.argv[2]!) as { dynamodb: string; s3: string; t
 const campaignId = process.argv[3]!;
 
 const config = configSchema.parse({
-  tableName: target.table, reportBucket: target.bucket, sendQueueUrl: 'local://unused', projectBusName: 'unused',
-  configurationSetName: 'unused', salesInbox: 'sales@acme.example', notificationFrom: 'MQL <mql@acme.example>',
-  unsubscribeBaseUrl: 'http://127.0.0.1/u', unsubscribeMailto: 'u@acme.example', unsubscribeSecret: 'x'.repeat(32),
+  tableName: target.table,
+  reportBucket: target.bucket,
+  sendQueueUrl: 'local://unused',
+  projectBusName: 'unused',
+  configurationSetName: 'unused',
+  salesInbox: 'sales@acme.example',
+  notificationFrom: 'MQL <mql@acme.example>',
+  unsubscribeBaseUrl: 'http://127.0.0.1/u',
+  unsubscribeMailto: 'u@acme.example',
+  unsubscribeSecret: 'x'.repeat(32),
 });
 const app = buildApp(
   buildAdapters(
     {
-      dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(target.dynamodb)), { marshallOptions: { removeUndefinedValues: true } }),
+      dynamodb: DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(target.dynamodb)), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
       ses: new SESv2Client(localClientConfig('http://127.0.0.1:9')),
       eventBridge: new EventBridgeClient(localClientConfig('http://127.0.0.1:9')),
       s3: new S3Client(localS3Config(target.s3)),
@@ -46,13 +55,16 @@ const baselineHeap = process.memoryUsage().heapUsed;
 let peakRss = baselineRss;
 let peakHeap = baselineHeap;
 let peakExternal = process.memoryUsage().external;
-const sampler = setInterval(() => {
-  collect?.();
-  const m = process.memoryUsage();
-  peakRss = Math.max(peakRss, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed);
-  peakExternal = Math.max(peakExternal, m.external);
-}, collect ? 100 : 20);
+const sampler = setInterval(
+  () => {
+    collect?.();
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakExternal = Math.max(peakExternal, m.external);
+  },
+  collect ? 100 : 20,
+);
 const started = performance.now();
 const written = await app.writeCampaignReport(campaignId);
 const ms = performance.now() - started;

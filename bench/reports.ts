@@ -17,7 +17,16 @@ import { makeLead } from '../test/support/reports';
 
 const run = promisify(execFile);
 
-interface WorkerResult { ms: number; baselineRssMiB: number; peakRssMiB: number; baselineHeapMiB: number; peakHeapMiB: number; sent: number; mqls: number; keys: { recipientsCsv: string } }
+interface WorkerResult {
+  ms: number;
+  baselineRssMiB: number;
+  peakRssMiB: number;
+  baselineHeapMiB: number;
+  peakHeapMiB: number;
+  sent: number;
+  mqls: number;
+  keys: { recipientsCsv: string };
+}
 
 export interface ReportFigures {
   recipients: number;
@@ -56,13 +65,17 @@ function recipient(campaignId: string, i: number, rand: () => number): Recipient
 /** The item the engagement store writes for a recipient, captured instead of sent. */
 async function capturedRecipientItem(state: RecipientEngagement): Promise<Record<string, unknown>> {
   let item: Record<string, unknown> | undefined;
-  const capture = { send: async (command: unknown) => void (item = (command as PutCommand).input.Item) } as unknown as DynamoDBDocumentClient;
+  const capture = {
+    send: async (command: unknown) => void (item = (command as PutCommand).input.Item),
+  } as unknown as DynamoDBDocumentClient;
   await new DynamoEngagementStore(capture, TABLE).putRecipient({ state, version: 1, pending: {} }, 0);
   return item!;
 }
 
 async function batchWrite(db: DynamoDBDocumentClient, items: Record<string, unknown>[]) {
-  let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = { [TABLE]: items.map((Item) => ({ PutRequest: { Item } })) };
+  let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+    [TABLE]: items.map((Item) => ({ PutRequest: { Item } })),
+  };
   while (request && Object.keys(request).length) {
     const result = await db.send(new BatchWriteCommand({ RequestItems: request }));
     request = result.UnprocessedItems as typeof request;
@@ -84,41 +97,77 @@ async function seedRecipients(db: DynamoDBDocumentClient, campaignId: string, si
     for (const s of states) addCounters(total, project(s, defaultMachineRules));
     const recipientItems = await Promise.all(states.map((state) => capturedRecipientItem(state)));
     const people: Contact[] = states.map((s) => ({
-      contactId: s.contactId, email: `person${s.contactId.slice(-7)}@company${Number(s.contactId.slice(-7)) % 997}.example`, firstName: 'Ana', lastName: 'Lima',
-      company: `Company ${Number(s.contactId.slice(-7)) % 997}`, industry: 'Software', consent: true, createdAt: '2026-02-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
+      contactId: s.contactId,
+      email: `person${s.contactId.slice(-7)}@company${Number(s.contactId.slice(-7)) % 997}.example`,
+      firstName: 'Ana',
+      lastName: 'Lima',
+      company: `Company ${Number(s.contactId.slice(-7)) % 997}`,
+      industry: 'Software',
+      consent: true,
+      createdAt: '2026-02-01T00:00:00.000Z',
+      updatedAt: '2026-02-01T00:00:00.000Z',
     }));
-    const contactItems = people.map((c) => ({ ...keys.contact(c.contactId), gsi1pk: keys.contactShard(c.contactId), gsi1sk: c.contactId, ...c }));
+    const contactItems = people.map((c) => ({
+      ...keys.contact(c.contactId),
+      gsi1pk: keys.contactShard(c.contactId),
+      gsi1sk: c.contactId,
+      ...c,
+    }));
     await mapWithConcurrency(chunk([...recipientItems, ...contactItems], 25), 8, (items) => batchWrite(db, items));
   }
   return total;
 }
 
-type BenchStores = { db: DynamoDBDocumentClient; campaigns: DynamoCampaignStore; engagement: DynamoEngagementStore; leads: DynamoLeadStore };
+type BenchStores = {
+  db: DynamoDBDocumentClient;
+  campaigns: DynamoCampaignStore;
+  engagement: DynamoEngagementStore;
+  leads: DynamoLeadStore;
+};
 
 /** A sent campaign of `size` recipients, its counters in one delta, and `mqls` leads (a third accepted by sales). */
 async function seedCampaign(stores: BenchStores, campaignId: string, size: number, mqls: number) {
   await stores.campaigns.create({
-    campaignId, name: `Benchmark ${size}`, subject: 'Q3', fromAddress: 'news@acme.example', htmlTemplate: 'h', textTemplate: 't',
-    profileId: 'icp_bench', profileVersion: 1, status: 'sent', createdAt: '2026-03-01T09:00:00.000Z', sendRequestedAt: '2026-03-02T09:00:00.000Z',
-    links: { l0: 'https://acme.example/pricing', l1: 'https://acme.example/demo', l2: 'https://acme.example/blog', l3: 'https://acme.example/case' },
+    campaignId,
+    name: `Benchmark ${size}`,
+    subject: 'Q3',
+    fromAddress: 'news@acme.example',
+    htmlTemplate: 'h',
+    textTemplate: 't',
+    profileId: 'icp_bench',
+    profileVersion: 1,
+    status: 'sent',
+    createdAt: '2026-03-01T09:00:00.000Z',
+    sendRequestedAt: '2026-03-02T09:00:00.000Z',
+    links: {
+      l0: 'https://acme.example/pricing',
+      l1: 'https://acme.example/demo',
+      l2: 'https://acme.example/blog',
+      l3: 'https://acme.example/case',
+    },
   });
   const total = await seedRecipients(stores.db, campaignId, size);
   await stores.engagement.putDelta({ campaignId, deltaId: 'd_bench', counters: total, linkUrls: {}, at: '2026-03-04T00:00:00.000Z' });
-  await mapWithConcurrency(Array.from({ length: Math.min(mqls, size) }, (_, i) => i), 16, (i) =>
-    stores.leads.createIfAbsent(
-      makeLead(`ct_b${size}_${String(i * Math.floor(size / mqls)).padStart(7, '0')}`, campaignId, {
-        criteriaId: 'icp_bench',
-        qualifiedAt: new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString(),
-        reasons: ['Fit: industry is Software', 'Fit: company size is 201-1000', 'Engagement: clicked https://acme.example/pricing'],
-        stage: i % 3 === 0 ? 'sql' : 'mql',
-      }),
-    ),
+  await mapWithConcurrency(
+    Array.from({ length: Math.min(mqls, size) }, (_, i) => i),
+    16,
+    (i) =>
+      stores.leads.createIfAbsent(
+        makeLead(`ct_b${size}_${String(i * Math.floor(size / mqls)).padStart(7, '0')}`, campaignId, {
+          criteriaId: 'icp_bench',
+          qualifiedAt: new Date(Date.parse('2026-03-02T10:00:00.000Z') + i * 1000).toISOString(),
+          reasons: ['Fit: industry is Software', 'Fit: company size is 201-1000', 'Engagement: clicked https://acme.example/pricing'],
+          stage: i % 3 === 0 ? 'sql' : 'mql',
+        }),
+      ),
   );
 }
 
 /** The campaign's report, written by the report worker in a child process started with `flags`. */
 async function reportInChild(target: string, campaignId: string, size: number, flags: string[]): Promise<WorkerResult> {
-  const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', 'bench/report-worker.ts', target, campaignId], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, [...flags, '--import', 'tsx', 'bench/report-worker.ts', target, campaignId], {
+    maxBuffer: 1 << 20,
+  });
   const r = JSON.parse(stdout.trim().split('\n').pop()!) as WorkerResult;
   if (r.sent !== size) throw new Error(`report counted ${r.sent} recipients, expected ${size}`);
   return r;
@@ -136,7 +185,12 @@ export async function benchReports(options: { sizes: number[]; mqls: number }): 
   await createTable(dynamo, TABLE);
   await createBucket(s3, BUCKET);
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const stores: BenchStores = { db, campaigns: new DynamoCampaignStore(db, TABLE), engagement: new DynamoEngagementStore(db, TABLE), leads: new DynamoLeadStore(db, TABLE) };
+  const stores: BenchStores = {
+    db,
+    campaigns: new DynamoCampaignStore(db, TABLE),
+    engagement: new DynamoEngagementStore(db, TABLE),
+    leads: new DynamoLeadStore(db, TABLE),
+  };
   const target = JSON.stringify({ dynamodb: standIns.endpoints.dynamodb, s3: standIns.endpoints.s3, table: TABLE, bucket: BUCKET });
   const out: ReportFigures[] = [];
   try {
@@ -154,10 +208,16 @@ export async function benchReports(options: { sizes: number[]; mqls: number }): 
 
       const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.keys.recipientsCsv }));
       out.push({
-        recipients: size, mqls: r.mqls, milliseconds: r.ms, baselineRssMiB: r.baselineRssMiB, peakRssMiB: r.peakRssMiB,
-        baselineLiveHeapMiB: live.baselineHeapMiB, peakLiveHeapMiB: live.peakHeapMiB,
+        recipients: size,
+        mqls: r.mqls,
+        milliseconds: r.ms,
+        baselineRssMiB: r.baselineRssMiB,
+        peakRssMiB: r.peakRssMiB,
+        baselineLiveHeapMiB: live.baselineHeapMiB,
+        peakLiveHeapMiB: live.peakHeapMiB,
         cappedHeap: { maxOldSpaceMiB: CAPPED_HEAP_MIB, milliseconds: capped.ms, peakRssMiB: capped.peakRssMiB },
-        recipientsCsvMiB: Number(((head.ContentLength ?? 0) / 1024 / 1024).toFixed(1)), seedSeconds: Math.round(seedSeconds),
+        recipientsCsvMiB: Number(((head.ContentLength ?? 0) / 1024 / 1024).toFixed(1)),
+        seedSeconds: Math.round(seedSeconds),
       });
     }
     return out;

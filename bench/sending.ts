@@ -37,12 +37,18 @@ export async function benchSending(options: { recipients: number; rate: number }
     const app = runtime.app;
     const emails = Array.from({ length: options.recipients }, (_, i) => `r${String(i).padStart(6, '0')}@bench.example`);
     for (let i = 0; i < emails.length; i += 1_000) {
-      await app.importContacts(emails.slice(i, i + 1_000).map((email, k) => ({ email, firstName: `R${i + k}`, industry: 'Software', consent: true })));
+      await app.importContacts(
+        emails.slice(i, i + 1_000).map((email, k) => ({ email, firstName: `R${i + k}`, industry: 'Software', consent: true })),
+      );
     }
     const profile = await app.createProfile({ name: 'bench' });
     const campaign = await app.createCampaign({
-      name: 'bench', subject: 'Hi {{firstName}}', fromAddress: 'news@acme.example', profileId: profile.profileId,
-      htmlTemplate: '<p>Hi {{firstName}}</p><p><a href="https://acme.example/q3">Q3 report</a> · <a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
+      name: 'bench',
+      subject: 'Hi {{firstName}}',
+      fromAddress: 'news@acme.example',
+      profileId: profile.profileId,
+      htmlTemplate:
+        '<p>Hi {{firstName}}</p><p><a href="https://acme.example/q3">Q3 report</a> · <a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
       textTemplate: 'Hi {{firstName}}. Unsubscribe: {{unsubscribeUrl}}',
       fallbacks: { firstName: 'there' },
       audience: { kind: 'segment', conditions: [{ attribute: 'emailDomain', in: ['bench.example'] }] },
@@ -63,7 +69,8 @@ export async function benchSending(options: { recipients: number; rate: number }
     const stored = ((await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
     const perRecipient = new Map<string, number>();
     const audience = new Set(emails);
-    for (const mail of stored) for (const to of mail.destination.to) if (audience.has(to)) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    for (const mail of stored)
+      for (const to of mail.destination.to) if (audience.has(to)) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
     const lost = emails.filter((e) => !perRecipient.has(e)).length;
     const sentTwice = [...perRecipient.values()].reduce((s, n) => s + n - 1, 0);
     const stats = (await (await fetch(`${runtime.apiUrl}/campaigns/${campaign.campaignId}/stats`)).json()) as CampaignStats;

@@ -18,7 +18,12 @@ export class ApiError extends Error {
   }
 }
 
-export type RequestSigner = (request: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
+export type RequestSigner = (request: {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}) => Promise<Record<string, string>>;
 
 export interface ApiClientOptions {
   signer?: RequestSigner;
@@ -50,7 +55,9 @@ export function apiClient(endpoint: string, options: ApiClientOptions = {}): Api
             await sleep(attempt, options.backoffMs);
             continue;
           }
-          throw new Error(`cannot reach the API at ${base} (${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); is it running (npm start), or is --endpoint right?`);
+          throw new Error(
+            `cannot reach the API at ${base} (${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); is it running (npm start), or is --endpoint right?`,
+          );
         }
         const text = await response.text();
         let parsed: unknown = {};
@@ -66,7 +73,12 @@ export function apiClient(endpoint: string, options: ApiClientOptions = {}): Api
         }
         if (response.status === 403 && !(parsed as { error?: unknown }).error) {
           // API Gateway's own refusal ({ message }) when the signature or the IAM policy is wrong.
-          throw new ApiError(403, { error: { code: 'FORBIDDEN', message: `forbidden: ${(parsed as { message?: string }).message ?? 'check your AWS credentials, region and IAM permissions (execute-api:Invoke)'}` } });
+          throw new ApiError(403, {
+            error: {
+              code: 'FORBIDDEN',
+              message: `forbidden: ${(parsed as { message?: string }).message ?? 'check your AWS credentials, region and IAM permissions (execute-api:Invoke)'}`,
+            },
+          });
         }
         throw new ApiError(response.status, parsed as ApiError['body']);
       }

@@ -41,7 +41,13 @@ async function firstCharacter(file: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(64);
     const { bytesRead } = await handle.read(buffer, 0, 64, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart()[0] ?? '';
+    return (
+      buffer
+        .subarray(0, bytesRead)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .trimStart()[0] ?? ''
+    );
   } finally {
     await handle.close();
   }
@@ -84,7 +90,10 @@ export async function* readContactFile(
   } finally {
     source.destroy();
   }
-  if (row === 0) throw new ContactFileError(format === 'json' ? 'the file has no contacts (expected a JSON list, or { "contacts": [ … ] })' : 'the file has no contacts');
+  if (row === 0)
+    throw new ContactFileError(
+      format === 'json' ? 'the file has no contacts (expected a JSON list, or { "contacts": [ … ] })' : 'the file has no contacts',
+    );
 }
 
 /** A problem with the file as a whole; nothing was imported. */

@@ -44,7 +44,9 @@ function withGlobalOptions(program: Command, io: CliIo): Command {
       'Turn email campaigns into marketing-qualified leads: import contacts, define an ideal customer profile, create and send campaigns, read live results; qualification criteria, backtests and sales feedback.\n' +
         'Every command calls the mql-pipeline HTTP API: the local one (`npm start`) by default, or a deployed one with --endpoint (requests are then signed with AWS SigV4 from your usual AWS credentials).',
     )
-    .addOption(new Option('--endpoint <url>', 'API base URL (env MQL_ENDPOINT)').default(defaultEndpoint(), 'http://127.0.0.1:3000, the local API'))
+    .addOption(
+      new Option('--endpoint <url>', 'API base URL (env MQL_ENDPOINT)').default(defaultEndpoint(), 'http://127.0.0.1:3000, the local API'),
+    )
     .addOption(new Option('--region <region>', 'AWS region for signing (default: from the endpoint, or AWS_REGION)'))
     .addOption(new Option('--profile <name>', 'AWS profile for signing (default: AWS_PROFILE or the default chain)'))
     .option('--no-sign', 'never sign requests (signing is automatic for non-loopback endpoints)')

@@ -7,9 +7,33 @@ import type { ProfileInput } from '../lib/qualification/profile';
  * companies that have one industry, size and country; titles match seniority; every address is at
  * a reserved `.example` domain, so nothing can reach a real person.
  */
-const industries = ['Software', 'Financial Services', 'Healthcare', 'Manufacturing', 'Retail', 'Logistics', 'Education', 'Media', 'Energy', 'Government'] as const;
+const industries = [
+  'Software',
+  'Financial Services',
+  'Healthcare',
+  'Manufacturing',
+  'Retail',
+  'Logistics',
+  'Education',
+  'Media',
+  'Energy',
+  'Government',
+] as const;
 const sizes = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5001+'] as const;
-const countries: [string, number][] = [['US', 30], ['GB', 12], ['DE', 11], ['FR', 7], ['NL', 6], ['SE', 4], ['CA', 7], ['AU', 5], ['IN', 7], ['BR', 4], ['JP', 3], ['ES', 4]];
+const countries: [string, number][] = [
+  ['US', 30],
+  ['GB', 12],
+  ['DE', 11],
+  ['FR', 7],
+  ['NL', 6],
+  ['SE', 4],
+  ['CA', 7],
+  ['AU', 5],
+  ['IN', 7],
+  ['BR', 4],
+  ['JP', 3],
+  ['ES', 4],
+];
 const ladder = [
   ['entry', ['Associate', 'Coordinator', 'Analyst']],
   ['mid', ['Specialist', 'Engineer', 'Consultant']],
@@ -36,13 +60,20 @@ export function generateAudience({ size = 2000, seed = 42 }: { size?: number; se
   const companyCount = Math.max(1, Math.round(size / 5));
   const companies = Array.from({ length: companyCount }, (_, i) => {
     const name = faker.company.name().replace(/[^A-Za-z0-9 &-]/g, '');
-    const slug = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40)}-${i}`;
+    const slug = `${name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40)}-${i}`;
     return {
       name,
       domain: `${slug}.example`,
       industry: faker.helpers.arrayElement(industries),
       companySize: weighted(sizes, [10, 18, 24, 24, 14, 10]),
-      country: weighted(countries.map(([c]) => c), countries.map(([, w]) => w)),
+      country: weighted(
+        countries.map(([c]) => c),
+        countries.map(([, w]) => w),
+      ),
     };
   });
   const seen = new Set<string>();
@@ -52,7 +83,10 @@ export function generateAudience({ size = 2000, seed = 42 }: { size?: number; se
     const firstName = faker.person.firstName();
     const lastName = faker.person.lastName();
     const personal = faker.number.float() < 0.04;
-    const local = `${firstName}.${lastName}`.toLowerCase().normalize('NFKD').replace(/[^a-z.]/g, '');
+    const local = `${firstName}.${lastName}`
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z.]/g, '');
     let email = personal ? `${local}${faker.number.int(99)}@mail.example` : `${local}@${company.domain}`;
     for (let n = 2; seen.has(email); n++) email = email.replace(/(\d*)@/, `${n}@`);
     seen.add(email);

@@ -53,27 +53,58 @@ export function simulateEngagement(input: { members: AudienceMember[]; links: st
     const interest = (keen.has(m.industry ?? '') ? 1.4 : 1) * (senior.has(m.seniority ?? '') ? 1.25 : 1);
     if (faker.number.float() < 0.15) {
       // Apple Mail Privacy Protection: the proxy fetches the pixel once delivered, person or not.
-      actions.push({ kind: 'open', contactId: m.contactId, at: at(faker.number.int({ min: 60, max: 1800 })), userAgent: 'Mozilla/5.0', ipAddress: `17.${faker.number.int(255)}.${faker.number.int(255)}.${faker.number.int(255)}` });
+      actions.push({
+        kind: 'open',
+        contactId: m.contactId,
+        at: at(faker.number.int({ min: 60, max: 1800 })),
+        userAgent: 'Mozilla/5.0',
+        ipAddress: `17.${faker.number.int(255)}.${faker.number.int(255)}.${faker.number.int(255)}`,
+      });
     }
     if (faker.number.float() < 0.02) {
       // A security gateway follows every link within seconds.
       const second = faker.number.int({ min: 1, max: 4 });
       for (const link of input.links) {
-        actions.push({ kind: 'click', contactId: m.contactId, at: at(second), link, userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)', ipAddress: '203.0.113.10' });
+        actions.push({
+          kind: 'click',
+          contactId: m.contactId,
+          at: at(second),
+          link,
+          userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)',
+          ipAddress: '203.0.113.10',
+        });
       }
     }
     const opens = faker.number.float() < 0.27 * interest;
     const imagesBlocked = faker.number.float() < 0.1;
     if (!opens) continue;
     const firstOpen = faker.number.int({ min: 120, max: 36 * 3600 });
-    const openCount = faker.helpers.weightedArrayElement([{ value: 1, weight: 6 }, { value: 2, weight: 3 }, { value: 3, weight: 1 }]);
+    const openCount = faker.helpers.weightedArrayElement([
+      { value: 1, weight: 6 },
+      { value: 2, weight: 3 },
+      { value: 3, weight: 1 },
+    ]);
     if (!imagesBlocked) {
-      for (let i = 0; i < openCount; i++) actions.push({ kind: 'open', contactId: m.contactId, at: at(firstOpen + i * faker.number.int({ min: 300, max: 7200 })), userAgent: ua, ipAddress: ip });
+      for (let i = 0; i < openCount; i++)
+        actions.push({
+          kind: 'open',
+          contactId: m.contactId,
+          at: at(firstOpen + i * faker.number.int({ min: 300, max: 7200 })),
+          userAgent: ua,
+          ipAddress: ip,
+        });
     }
     if (faker.number.float() < 0.14 * interest && input.links.length) {
       const clicks = faker.number.float() < 0.25 ? 2 : 1;
       for (let i = 0; i < clicks; i++) {
-        actions.push({ kind: 'click', contactId: m.contactId, at: at(firstOpen + 20 + i * faker.number.int({ min: 30, max: 900 })), link: faker.helpers.arrayElement(input.links), userAgent: ua, ipAddress: ip });
+        actions.push({
+          kind: 'click',
+          contactId: m.contactId,
+          at: at(firstOpen + 20 + i * faker.number.int({ min: 30, max: 900 })),
+          link: faker.helpers.arrayElement(input.links),
+          userAgent: ua,
+          ipAddress: ip,
+        });
       }
     }
   }

@@ -54,14 +54,21 @@ Read the Q3 report: https://acme.example/report/q3-cloud-costs
 Unsubscribe: {{unsubscribeUrl}}`,
 };
 
-async function api<T>(runtime: LocalRuntime, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function api<T>(
+  runtime: LocalRuntime,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await fetch(runtime.apiUrl + path, {
     method,
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await response.json()) as T & { error?: { message: string } };
-  if (!response.ok) throw Object.assign(new Error(`${method} ${path} → ${response.status}: ${json.error?.message}`), { status: response.status });
+  if (!response.ok)
+    throw Object.assign(new Error(`${method} ${path} → ${response.status}: ${json.error?.message}`), { status: response.status });
   return json;
 }
 
@@ -150,7 +157,13 @@ function audienceActions(runtime: LocalRuntime, members: Map<string, AudienceMem
  * The simulated audience reads its mail: opens and clicks through the local SES playback, each at
  * its time relative to when its own message was sent.
  */
-async function playEngagement(runtime: LocalRuntime, campaignId: string, actions: ReturnType<typeof simulateEngagement>, base: Date, say: Say) {
+async function playEngagement(
+  runtime: LocalRuntime,
+  campaignId: string,
+  actions: ReturnType<typeof simulateEngagement>,
+  base: Date,
+  say: Say,
+) {
   say(`audience engaging: ${actions.length} opens and clicks`);
   let done = 0;
   for (const action of actions) {
@@ -168,7 +181,11 @@ async function campaignLeads(runtime: LocalRuntime, campaignId: string): Promise
   const leads: { notifiedAt?: string }[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api<{ items: { notifiedAt?: string }[]; cursor?: string }>(runtime, 'GET', `/campaigns/${campaignId}/leads${cursor ? `?cursor=${cursor}` : ''}`);
+    const page = await api<{ items: { notifiedAt?: string }[]; cursor?: string }>(
+      runtime,
+      'GET',
+      `/campaigns/${campaignId}/leads${cursor ? `?cursor=${cursor}` : ''}`,
+    );
     leads.push(...page.items);
     cursor = page.cursor;
   } while (cursor);
@@ -176,10 +193,17 @@ async function campaignLeads(runtime: LocalRuntime, campaignId: string): Promise
 }
 
 /** The figures as the API answers them (DynamoDB), and the report it writes. */
-async function readBack(runtime: LocalRuntime, campaignId: string): Promise<{ metrics: CampaignMetrics; summary: Omit<DemoSummary, 'seed' | 'audience'> }> {
+async function readBack(
+  runtime: LocalRuntime,
+  campaignId: string,
+): Promise<{ metrics: CampaignMetrics; summary: Omit<DemoSummary, 'seed' | 'audience'> }> {
   const stats = await api<{ metrics: CampaignMetrics }>(runtime, 'GET', `/campaigns/${campaignId}/stats`);
   const leads = await campaignLeads(runtime, campaignId);
-  const report = await api<{ keys: Record<string, string>; urls: Record<string, string> }>(runtime, 'POST', `/campaigns/${campaignId}/reports`);
+  const report = await api<{ keys: Record<string, string>; urls: Record<string, string> }>(
+    runtime,
+    'POST',
+    `/campaigns/${campaignId}/reports`,
+  );
   const m = stats.metrics;
   const summary = {
     sent: m.sent,
@@ -190,7 +214,12 @@ async function readBack(runtime: LocalRuntime, campaignId: string): Promise<{ me
     openRate: m.rates.openRate,
     clickRate: m.rates.clickRate,
     clickToOpenRate: m.rates.clickToOpenRate,
-    human: { uniqueOpens: m.human.uniqueOpens, uniqueClicks: m.human.uniqueClicks, openRate: m.rates.human.openRate, clickRate: m.rates.human.clickRate },
+    human: {
+      uniqueOpens: m.human.uniqueOpens,
+      uniqueClicks: m.human.uniqueClicks,
+      openRate: m.rates.human.openRate,
+      clickRate: m.rates.human.clickRate,
+    },
     machineFlags: m.machineFlags,
     mqls: leads.length,
     // Recorded on each lead once SES accepted the sales email (the inbox is shared by every run in a process).

@@ -33,7 +33,11 @@ mql-pipeline demo — ${s.audience} contacts, seed ${s.seed}, ${seconds.toFixed(
   open rate            ${pct(s.openRate)}   (human ${pct(s.human.openRate)})
   click rate           ${pct(s.clickRate)}   (human ${pct(s.human.clickRate)})
   click-to-open rate   ${pct(s.clickToOpenRate)}
-  machine activity     ${Object.entries(s.machineFlags).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
+  machine activity     ${
+    Object.entries(s.machineFlags)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none'
+  }
   MQLs                 ${s.mqls}
   sales notifications  ${s.notificationsSent}
 

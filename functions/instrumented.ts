@@ -17,8 +17,7 @@ interface LambdaContextLike {
   /** The sender hands work back before its timeout (functions/sender/handler.ts). */
   getRemainingTimeInMillis?: () => number;
 }
-const isSqsEvent = (event: unknown): event is { Records: unknown[] } =>
-  Array.isArray((event as { Records?: unknown } | null)?.Records);
+const isSqsEvent = (event: unknown): event is { Records: unknown[] } => Array.isArray((event as { Records?: unknown } | null)?.Records);
 const retriedOf = (result: unknown) => (result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures;
 
 /**

@@ -3,7 +3,16 @@ import type { EngagementEvent } from './engagement/ses-event';
 import { newId } from './shared/ids';
 import { TransientDependencyError } from './shared/errors';
 import type { ActivityStore, CriteriaStore, EventPublisher, LeadStore, RoutingStore } from './qualification/ports';
-import type { CampaignMailSender, CampaignStore, MailSender, SendJob, SendLedger, SendProgressStore, SendQueue, SendRateLimiter } from './sending/ports';
+import type {
+  CampaignMailSender,
+  CampaignStore,
+  MailSender,
+  SendJob,
+  SendLedger,
+  SendProgressStore,
+  SendQueue,
+  SendRateLimiter,
+} from './sending/ports';
 import type { Clock } from './shared/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
 import type { DeadLetter, DeadLetterSink, EngagementStore } from './engagement/ports';
@@ -19,7 +28,14 @@ import { NotFoundError } from './shared/errors';
 import { notifySales } from './qualification/notify-sales';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
-import { createCriteria, editDraft, getCriteria, getCriteriaVersion, listCriteriaVersions, publishCriteria } from './qualification/manage-criteria';
+import {
+  createCriteria,
+  editDraft,
+  getCriteria,
+  getCriteriaVersion,
+  listCriteriaVersions,
+  publishCriteria,
+} from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
 import { qualificationListener, type QualifyDeps } from './qualification/qualify';
@@ -188,7 +204,8 @@ function criteriaUseCases(a: Adapters, config: AppConfig) {
 function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
   return {
     recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
-    notifySales: (contactId: string, leadId?: string) => notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+    notifySales: (contactId: string, leadId?: string) =>
+      notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     getLead: (contactId: string) => getLead(a, contactId),
     /** A campaign's MQLs, a page at a time. */
     listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),

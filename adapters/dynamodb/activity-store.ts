@@ -11,19 +11,28 @@ const strip = (item: Record<string, unknown>): Activity => {
 
 /** The activity ledger: `CONTACT#id / ACT#<key>`, one small item per scored activity. */
 export class DynamoActivityStore implements ActivityStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async put(activities: Activity[]) {
     // Same key, same facts: a plain overwrite is idempotent. Single PutItems, not BatchWriteItem:
     // the functions are not granted BatchWriteItem, which would also allow deletes (docs/infrastructure.md).
     const unique = [...new Map(activities.map((a) => [`${a.contactId}|${a.key}`, a])).values()];
-    await mapWithConcurrency(unique, 8, (a) => this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.activity(a.contactId, a.key), ...a } })));
+    await mapWithConcurrency(unique, 8, (a) =>
+      this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.activity(a.contactId, a.key), ...a } })),
+    );
   }
 
   async putIfAbsent(activity: Activity) {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...keys.activity(activity.contactId, activity.key), ...activity }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.activity(activity.contactId, activity.key), ...activity },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (error) {

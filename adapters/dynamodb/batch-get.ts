@@ -12,6 +12,7 @@ export async function* batchGetItems(
   options: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
 ): AsyncGenerator<Record<string, unknown>> {
   for (const part of chunk(itemKeys, 100)) {
-    for await (const page of paginatedBatchGet({ client: db }, { RequestItems: { [table]: { Keys: part, ...options } } })) yield* page.Responses?.[table] ?? [];
+    for await (const page of paginatedBatchGet({ client: db }, { RequestItems: { [table]: { Keys: part, ...options } } }))
+      yield* page.Responses?.[table] ?? [];
   }
 }

@@ -9,7 +9,10 @@ import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, r
 const strip = <T>(item: Record<string, unknown>): T => recordOf(item) as T;
 
 export class DynamoCampaignStore implements CampaignStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async create(campaign: Campaign) {
     await this.db.send(
@@ -94,7 +97,10 @@ export class DynamoCampaignStore implements CampaignStore {
 }
 
 export class DynamoProfileStore implements ProfileStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async put(profile: IdealCustomerProfile) {
     // Versions are immutable: writing an existing version fails.

@@ -5,15 +5,40 @@ import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/erro
 import type { ContactStore } from '../../lib/contacts/ports';
 import type { Page } from '../../lib/shared/ports';
 import { mapWithConcurrency } from '../../lib/shared/concurrency';
-import { CONTACT_SHARDS, decodePageCursor, encodePageCursor, indexKeyNames, isConditionFailure, isKeyOf, keys, listQuery, lists, recordOf, tableKeyNames } from './keys';
+import {
+  CONTACT_SHARDS,
+  decodePageCursor,
+  encodePageCursor,
+  indexKeyNames,
+  isConditionFailure,
+  isKeyOf,
+  keys,
+  listQuery,
+  lists,
+  recordOf,
+  tableKeyNames,
+} from './keys';
 import { tableKeys } from './table-schema';
 import { batchGetItems } from './batch-get';
 
 const { gsi1 } = tableKeys;
 
 const profileFields = [
-  'email', 'firstName', 'lastName', 'company', 'industry', 'companySize', 'country', 'role', 'seniority',
-  'region', 'ageBand', 'incomeBand', 'interests', 'contactMe', 'owner',
+  'email',
+  'firstName',
+  'lastName',
+  'company',
+  'industry',
+  'companySize',
+  'country',
+  'role',
+  'seniority',
+  'region',
+  'ageBand',
+  'incomeBand',
+  'interests',
+  'contactMe',
+  'owner',
 ] as const;
 
 const toContact = (item: Record<string, unknown>): Contact => recordOf(item, 'softBounces') as unknown as Contact;
@@ -33,7 +58,10 @@ interface ListPosition {
 }
 
 const fingerprint = (filter: ContactFilter) =>
-  createHash('sha256').update(JSON.stringify(Object.entries(filter).sort())).digest('base64url').slice(0, 12);
+  createHash('sha256')
+    .update(JSON.stringify(Object.entries(filter).sort()))
+    .digest('base64url')
+    .slice(0, 12);
 
 /** The filter as a DynamoDB FilterExpression (the same rules as `matchesFilter` in the domain). */
 function filterExpression(filter: ContactFilter) {
@@ -63,11 +91,16 @@ function filterExpression(filter: ContactFilter) {
       parts.push('#suppressed = :reason');
     }
   }
-  return parts.length ? { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values } : undefined;
+  return parts.length
+    ? { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values }
+    : undefined;
 }
 
 export class DynamoContactStore implements ContactStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /**
    * One conditional UpdateItem per contact, many at once. Not BatchWriteItem: it can only replace
@@ -81,7 +114,13 @@ export class DynamoContactStore implements ContactStore {
     await mapWithConcurrency(contacts, UPSERT_CONCURRENCY, async (c) => {
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':consent': c.consent };
-      const sets = ['createdAt = if_not_exists(createdAt, :created)', 'updatedAt = :now', 'contactId = :id', `${gsi1.partitionKey} = :shard`, `${gsi1.sortKey} = :id`];
+      const sets = [
+        'createdAt = if_not_exists(createdAt, :created)',
+        'updatedAt = :now',
+        'contactId = :id',
+        `${gsi1.partitionKey} = :shard`,
+        `${gsi1.sortKey} = :id`,
+      ];
       values[':id'] = c.contactId;
       values[':shard'] = keys.contactShard(c.contactId);
       for (const field of profileFields) {
@@ -123,7 +162,12 @@ export class DynamoContactStore implements ContactStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Contact[] = [];
-    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.contact(id)))) out.push(toContact(item));
+    for await (const item of batchGetItems(
+      this.db,
+      this.table,
+      unique.map((id) => keys.contact(id)),
+    ))
+      out.push(toContact(item));
     return out;
   }
 
@@ -137,10 +181,14 @@ export class DynamoContactStore implements ContactStore {
     const position = decodePageCursor<ListPosition>(
       cursor,
       (v): v is Record<string, unknown> & ListPosition =>
-        Number.isInteger(v.s) && (v.s as number) >= 0 && (v.s as number) < CONTACT_SHARDS && typeof v.f === 'string' &&
+        Number.isInteger(v.s) &&
+        (v.s as number) >= 0 &&
+        (v.s as number) < CONTACT_SHARDS &&
+        typeof v.f === 'string' &&
         (v.k === undefined || (isKeyOf(v.k, indexKeyNames) && v.k[gsi1.partitionKey] === lists.contacts(v.s as number))),
     );
-    if (position && position.f !== f) throw new InvalidCursorError('this cursor was issued for other filters; list again with the same filters, or without a cursor');
+    if (position && position.f !== f)
+      throw new InvalidCursorError('this cursor was issued for other filters; list again with the same filters, or without a cursor');
     const expression = filterExpression(filter);
     let shard = position?.s ?? 0;
     let startKey: Record<string, unknown> | undefined = position?.k;
@@ -180,7 +228,8 @@ export class DynamoContactStore implements ContactStore {
 
   async erase(contactId: string, at: string) {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.contact(contactId), ConsistentRead: true }))).Item;
+      const current = (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.contact(contactId), ConsistentRead: true })))
+        .Item;
       if (!current) return 'not-found' as const;
       if (current.erasedAt) return 'already-erased' as const;
       // Everything but the key, the creation date and the suppression goes, index entries included,
@@ -197,7 +246,12 @@ export class DynamoContactStore implements ContactStore {
             // Unchanged since the read, so no attribute written meanwhile survives the erasure.
             ConditionExpression: current.updatedAt === undefined ? 'attribute_not_exists(updatedAt)' : 'updatedAt = :seen',
             ExpressionAttributeNames: remove.length ? names : undefined,
-            ExpressionAttributeValues: { ':at': at, ':erased': 'erased', ':false': false, ...(current.updatedAt === undefined ? {} : { ':seen': current.updatedAt }) },
+            ExpressionAttributeValues: {
+              ':at': at,
+              ':erased': 'erased',
+              ':false': false,
+              ...(current.updatedAt === undefined ? {} : { ':seen': current.updatedAt }),
+            },
           }),
         );
         return 'erased' as const;

@@ -11,16 +11,26 @@ const strip = <T>(item: Record<string, unknown>): T => recordOf(item) as T;
  * `CRITERIA#id / V#000001…` (immutable: written once by a conditional put).
  */
 export class DynamoCriteriaStore implements CriteriaStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /**
    * A conditional put that recognises its own write: when the SDK retries a put whose response was
    * lost, the retry fails the condition although the first attempt took effect. `mine` reads the
    * stored item back to tell that apart from a real conflict.
    */
-  private async conditionalPut(item: Record<string, unknown>, condition: string, values: Record<string, unknown> | undefined, mine: (stored: Record<string, unknown>) => boolean) {
+  private async conditionalPut(
+    item: Record<string, unknown>,
+    condition: string,
+    values: Record<string, unknown> | undefined,
+    mine: (stored: Record<string, unknown>) => boolean,
+  ) {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }));
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values }),
+      );
       return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -31,7 +41,12 @@ export class DynamoCriteriaStore implements CriteriaStore {
 
   createDraft(draft: CriteriaDraft) {
     const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
-    return this.conditionalPut(item, 'attribute_not_exists(pk)', undefined, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt);
+    return this.conditionalPut(
+      item,
+      'attribute_not_exists(pk)',
+      undefined,
+      (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt,
+    );
   }
 
   async getDraft(criteriaId: string) {
@@ -41,11 +56,21 @@ export class DynamoCriteriaStore implements CriteriaStore {
 
   saveDraft(draft: CriteriaDraft, expectedRevision: number) {
     const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
-    return this.conditionalPut(item, 'revision = :r', { ':r': expectedRevision }, (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt && d.publishedRevision === draft.publishedRevision);
+    return this.conditionalPut(
+      item,
+      'revision = :r',
+      { ':r': expectedRevision },
+      (d) => d.revision === draft.revision && d.updatedAt === draft.updatedAt && d.publishedRevision === draft.publishedRevision,
+    );
   }
 
   putVersion(version: CriteriaVersion) {
-    return this.conditionalPut({ ...keys.criteriaVersion(version.criteriaId, version.version), ...version }, 'attribute_not_exists(pk)', undefined, (v) => v.fromRevision === version.fromRevision && v.publishedAt === version.publishedAt);
+    return this.conditionalPut(
+      { ...keys.criteriaVersion(version.criteriaId, version.version), ...version },
+      'attribute_not_exists(pk)',
+      undefined,
+      (v) => v.fromRevision === version.fromRevision && v.publishedAt === version.publishedAt,
+    );
   }
 
   async getVersion(criteriaId: string, version?: number) {
@@ -70,7 +95,11 @@ export class DynamoCriteriaStore implements CriteriaStore {
     const out: CriteriaVersion[] = [];
     const pages = paginateQuery(
       { client: this.db },
-      { TableName: this.table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)', ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' } },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':pk': `CRITERIA#${criteriaId}`, ':v': 'V#' },
+      },
     );
     for await (const page of pages) out.push(...(page.Items ?? []).map((i) => strip<CriteriaVersion>(i)));
     return out;
@@ -95,6 +124,11 @@ export class DynamoCriteriaStore implements CriteriaStore {
   }
 
   setDefault(criteriaId: string, onlyIfUnset: boolean) {
-    return this.conditionalPut({ ...keys.criteriaDefault(), criteriaId }, onlyIfUnset ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR attribute_exists(pk)', undefined, (d) => d.criteriaId === criteriaId);
+    return this.conditionalPut(
+      { ...keys.criteriaDefault(), criteriaId },
+      onlyIfUnset ? 'attribute_not_exists(pk)' : 'attribute_not_exists(pk) OR attribute_exists(pk)',
+      undefined,
+      (d) => d.criteriaId === criteriaId,
+    );
   }
 }

@@ -4,7 +4,11 @@ import { tableKeys } from './table-schema';
 
 /** Events we could not understand, kept with their reason for diagnosis and expired after a fortnight. */
 export class DynamoDeadLetterSink implements DeadLetterSink {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string, private readonly retentionDays = 14) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retentionDays = 14,
+  ) {}
 
   async put(letters: DeadLetter[]) {
     for (const letter of letters) {

@@ -20,7 +20,10 @@ type Checkpoint = { through?: string; c?: Counters; lu?: Record<string, string>;
 export const recipientKey = (campaignId: string, contactId: string) => `${campaignId}|${contactId}`;
 
 export class DynamoEngagementStore implements EngagementStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async getRecipients(refs: { campaignId: string; contactId: string }[]) {
     const out = new Map<string, StoredRecipient>();

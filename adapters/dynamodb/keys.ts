@@ -20,7 +20,8 @@ export const lists = {
 export const keys = {
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'PROFILE' }),
   /** The contact list shard a contact is listed in. */
-  contactShard: (contactId: string) => lists.contacts(parseInt(createHash('sha256').update(contactId).digest('hex').slice(0, 6), 16) % CONTACT_SHARDS),
+  contactShard: (contactId: string) =>
+    lists.contacts(parseInt(createHash('sha256').update(contactId).digest('hex').slice(0, 6), 16) % CONTACT_SHARDS),
   lead: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'LEAD' }),
   profile: (profileId: string, version: number) => ({ pk: `PROFILE#${profileId}`, sk: `V#${String(version).padStart(6, '0')}` }),
   campaign: (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: 'META' }),
@@ -38,7 +39,10 @@ export const keys = {
   recipient: (campaignId: string, contactId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `RCPT#${contactId}` }),
   delta: (campaignId: string, deltaId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `DELTA#${deltaId}` }),
   /** A closed lead of an earlier lifecycle, kept when the contact re-qualifies. */
-  archivedLead: (contactId: string, lifecycle: number) => ({ pk: `CONTACT#${contactId}`, sk: `LEAD#${String(lifecycle).padStart(4, '0')}` }),
+  archivedLead: (contactId: string, lifecycle: number) => ({
+    pk: `CONTACT#${contactId}`,
+    sk: `LEAD#${String(lifecycle).padStart(4, '0')}`,
+  }),
   /** One scored activity in the contact's ledger. */
   activity: (contactId: string, key: string) => ({ pk: `CONTACT#${contactId}`, sk: `ACT#${key}` }),
   criteriaDraft: (criteriaId: string) => ({ pk: `CRITERIA#${criteriaId}`, sk: 'DRAFT' }),
@@ -63,7 +67,8 @@ const listEntry = (list: string, place: string) => ({ [gsi1.partitionKey]: list,
 export const listEntries = {
   campaign: (c: { campaignId: string; createdAt: string }) => listEntry(lists.campaigns, `${c.createdAt}#${c.campaignId}`),
   criteria: (d: { criteriaId: string; createdAt: string }) => listEntry(lists.criteria, `${d.createdAt}#${d.criteriaId}`),
-  lead: (campaignId: string, l: { contactId: string; qualifiedAt: string }) => listEntry(lists.leadsOf(campaignId), `${l.qualifiedAt}#${l.contactId}`),
+  lead: (campaignId: string, l: { contactId: string; qualifiedAt: string }) =>
+    listEntry(lists.leadsOf(campaignId), `${l.qualifiedAt}#${l.contactId}`),
 };
 
 /** Query input for one list of the listing index, its places limited to [from, to] when given. */
@@ -81,8 +86,7 @@ export function recordOf(item: Record<string, unknown>, ...also: string[]): Reco
   return Object.fromEntries(Object.entries(item).filter(([name]) => !drop.has(name)));
 }
 
-export const isConditionFailure = (error: unknown) =>
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+export const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
  * Page cursors handed to API clients: the position (a DynamoDB key, plus what the caller adds) as
@@ -93,7 +97,10 @@ export function encodePageCursor(position: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-export function decodePageCursor<T>(cursor: string | undefined, valid: (value: Record<string, unknown>) => value is Record<string, unknown> & T): T | undefined {
+export function decodePageCursor<T>(
+  cursor: string | undefined,
+  valid: (value: Record<string, unknown>) => value is Record<string, unknown> & T,
+): T | undefined {
   if (cursor === undefined) return undefined;
   let value: unknown;
   try {

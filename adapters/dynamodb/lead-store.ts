@@ -8,7 +8,8 @@ import type { Page } from '../../lib/shared/ports';
 import { batchGetItems } from './batch-get';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
-const strip = (item: Record<string, unknown>): Lead => recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
+const strip = (item: Record<string, unknown>): Lead =>
+  recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
 
 /** Leads of a campaign are in the listing index; a contact's leads without a campaign are not. */
 const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campaignId, lead) : {});
@@ -19,7 +20,10 @@ const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campa
  * `LEAD#<lifecycle>` (same index keys, so campaign listings keep it), then replaced conditionally.
  */
 export class DynamoLeadStore implements LeadStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async createIfAbsent(lead: Lead) {
     try {
@@ -58,7 +62,10 @@ export class DynamoLeadStore implements LeadStore {
 
   async replaceClosed(lead: Lead, previous: Lead) {
     await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(previous.contactId, previous.lifecycle ?? 1), ...indexKeys(previous), ...previous } }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...keys.archivedLead(previous.contactId, previous.lifecycle ?? 1), ...indexKeys(previous), ...previous },
+      }),
     );
     try {
       await this.db.send(
@@ -80,7 +87,13 @@ export class DynamoLeadStore implements LeadStore {
   async getMany(contactIds: string[]) {
     const unique = [...new Set(contactIds)];
     const out: Lead[] = [];
-    for await (const item of batchGetItems(this.db, this.table, unique.map((id) => keys.lead(id)), { ConsistentRead: true })) out.push(strip(item));
+    for await (const item of batchGetItems(
+      this.db,
+      this.table,
+      unique.map((id) => keys.lead(id)),
+      { ConsistentRead: true },
+    ))
+      out.push(strip(item));
     return out;
   }
 
@@ -91,10 +104,16 @@ export class DynamoLeadStore implements LeadStore {
   ) {
     const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entry)'];
     const removes: string[] = [];
-    const values: Record<string, unknown> = { ':stage': change.stage, ':entry': [change.entry], ':empty': [], ':id': expected.leadId, ':cur': expected.stage };
-    if (change.rejectionReason) (sets.push('rejectionReason = :reason'), (values[':reason'] = change.rejectionReason));
+    const values: Record<string, unknown> = {
+      ':stage': change.stage,
+      ':entry': [change.entry],
+      ':empty': [],
+      ':id': expected.leadId,
+      ':cur': expected.stage,
+    };
+    if (change.rejectionReason) sets.push('rejectionReason = :reason'), (values[':reason'] = change.rejectionReason);
     if (change.rejectionReason === null) removes.push('rejectionReason');
-    if (change.closedAt) (sets.push('closedAt = :closed'), (values[':closed'] = change.closedAt));
+    if (change.closedAt) sets.push('closedAt = :closed'), (values[':closed'] = change.closedAt);
     if (change.closedAt === null) removes.push('closedAt');
     try {
       await this.db.send(
@@ -154,9 +173,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async releaseNotification(contactId: string) {
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: keys.lead(contactId), UpdateExpression: 'REMOVE notifyClaimedAt' }),
-    );
+    await this.db.send(new UpdateCommand({ TableName: this.table, Key: keys.lead(contactId), UpdateExpression: 'REMOVE notifyClaimedAt' }));
   }
 
   async markPublished(contactId: string, at: string) {
@@ -173,7 +190,12 @@ export class DynamoLeadStore implements LeadStore {
   async anonymise(contactId: string, at: string) {
     // Earlier lifecycles first, then the current lead (the answer says whether it had one).
     for (const archived of await this.earlierLifecycles(contactId)) {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.archivedLead(contactId, archived.lifecycle ?? 1), ...indexKeys(archived), ...anonymisedLead(archived, at) } }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.archivedLead(contactId, archived.lifecycle ?? 1), ...indexKeys(archived), ...anonymisedLead(archived, at) },
+        }),
+      );
     }
     const current = await this.get(contactId);
     if (!current) return false;

@@ -4,7 +4,10 @@ import { isConditionFailure, keys } from './keys';
 
 /** Routing rules (`ROUTING / RULES`, revision-checked) and one round-robin counter per team. */
 export class DynamoRoutingStore implements RoutingStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async get() {
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.routing(), ConsistentRead: true }));

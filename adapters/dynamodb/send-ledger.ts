@@ -16,7 +16,10 @@ function toResult(item: Record<string, unknown>): RecipientResult | undefined {
  * recipient (`SEND#<contactId>`: `sentAt` with SES's message id, or `failedAt` with the reason).
  */
 export class DynamoSendLedger implements SendLedger {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async claimJob(campaignId: string, jobId: string, { token, handedOver = [], at, leaseMs }: ClaimAttempt): Promise<JobClaim> {
     // The claim carries this attempt's token: if DynamoDB applied it but the answer was lost, the
@@ -88,7 +91,10 @@ export class DynamoSendLedger implements SendLedger {
             Key: keys.send(campaignId, o.contactId),
             ...(o.state === 'sent'
               ? { UpdateExpression: 'SET sentAt = :at, messageId = :m', ExpressionAttributeValues: { ':at': o.at, ':m': o.messageId } }
-              : { UpdateExpression: 'SET failedAt = :at, failure = :r', ExpressionAttributeValues: { ':at': o.at, ':r': o.reason.slice(0, 500) } }),
+              : {
+                  UpdateExpression: 'SET failedAt = :at, failure = :r',
+                  ExpressionAttributeValues: { ':at': o.at, ':r': o.reason.slice(0, 500) },
+                }),
           }),
         );
       } catch (error) {
@@ -102,7 +108,11 @@ export class DynamoSendLedger implements SendLedger {
   async records(refs: { campaignId: string; contactId: string }[]) {
     const out = new Map<string, SendRecord>();
     const unique = [...new Map(refs.map((r) => [`${r.campaignId}|${r.contactId}`, r])).values()];
-    for await (const item of batchGetItems(this.db, this.table, unique.map((r) => keys.send(r.campaignId, r.contactId)))) {
+    for await (const item of batchGetItems(
+      this.db,
+      this.table,
+      unique.map((r) => keys.send(r.campaignId, r.contactId)),
+    )) {
       const { pk, sk, ...record } = item;
       out.set(`${String(pk).slice('CAMPAIGN#'.length)}|${String(sk).slice('SEND#'.length)}`, record as SendRecord);
     }

@@ -10,12 +10,19 @@ const strip = <T>(item: Record<string, unknown>): T => {
 
 /** Audience pages, job outcomes and the finished-job counter, in the campaign's partition. */
 export class DynamoSendProgressStore implements SendProgressStore {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async recordPage(campaignId: string, page: AudiencePage) {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...keys.audiencePage(campaignId, page.page), ...page }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.audiencePage(campaignId, page.page), ...page },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return page;
     } catch (error) {
@@ -25,7 +32,9 @@ export class DynamoSendProgressStore implements SendProgressStore {
   }
 
   async getPage(campaignId: string, page: number) {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.audiencePage(campaignId, page), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.audiencePage(campaignId, page), ConsistentRead: true }),
+    );
     return Item ? strip<AudiencePage>(Item) : undefined;
   }
 
@@ -66,7 +75,11 @@ export class DynamoSendProgressStore implements SendProgressStore {
   async recordJobOutcome(campaignId: string, outcome: JobOutcome) {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.table, Item: { ...keys.jobOutcome(campaignId, outcome.jobId), ...outcome }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keys.jobOutcome(campaignId, outcome.jobId), ...outcome },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (error) {
@@ -78,7 +91,8 @@ export class DynamoSendProgressStore implements SendProgressStore {
   async jobsWithOutcome(campaignId: string, jobIds: string[]) {
     const found = new Set<string>();
     const outcomeKeys = jobIds.map((id) => keys.jobOutcome(campaignId, id));
-    for await (const item of batchGetItems(this.db, this.table, outcomeKeys, { ProjectionExpression: 'jobId' })) found.add(String(item.jobId));
+    for await (const item of batchGetItems(this.db, this.table, outcomeKeys, { ProjectionExpression: 'jobId' }))
+      found.add(String(item.jobId));
     return found;
   }
 
@@ -99,7 +113,12 @@ export class DynamoSendProgressStore implements SendProgressStore {
 
   async setJobTotal(campaignId: string, jobs: number) {
     await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key: keys.sendProgress(campaignId), UpdateExpression: 'SET jobs = :j', ExpressionAttributeValues: { ':j': jobs } }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.sendProgress(campaignId),
+        UpdateExpression: 'SET jobs = :j',
+        ExpressionAttributeValues: { ':j': jobs },
+      }),
     );
   }
 

@@ -10,7 +10,10 @@ import { isConditionFailure, keys } from './keys';
  * a reset to now. One write unit per SES call, whatever the number of concurrent senders.
  */
 export class DynamoSendRateLimiter implements SendRateLimiter {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async reserve(count: number, perSecond: number, now: number) {
     const interval = 1000 / perSecond;

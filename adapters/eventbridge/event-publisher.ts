@@ -5,7 +5,10 @@ import type { EventPublisher, LeadQualifiedEvent } from '../../lib/qualification
 
 /** Publishes "Lead Qualified" on the project bus (schema: docs/events.md). */
 export class EventBridgePublisher implements EventPublisher {
-  constructor(private readonly client: EventBridgeClient, private readonly busName: string) {}
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
 
   async leadQualified(event: LeadQualifiedEvent) {
     const result = await this.client.send(

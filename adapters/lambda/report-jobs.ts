@@ -15,6 +15,8 @@ export class LambdaReportJobs implements ReportJobs {
   async start(job: ReportJob) {
     if (!this.functionName) throw new Error('REPORT_FUNCTION_NAME is not set: a large report cannot be handed to the report function');
     const payload = { ...job.request, stamp: job.stamp };
-    await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
+    await this.client.send(
+      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
+    );
   }
 }

@@ -1,5 +1,17 @@
-import { GetAccountCommand, SendBulkEmailCommand, SendEmailCommand, type BulkEmailEntryResult, type SESv2Client } from '@aws-sdk/client-sesv2';
-import { DomainError, PermanentSendError, SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../lib/shared/errors';
+import {
+  GetAccountCommand,
+  SendBulkEmailCommand,
+  SendEmailCommand,
+  type BulkEmailEntryResult,
+  type SESv2Client,
+} from '@aws-sdk/client-sesv2';
+import {
+  DomainError,
+  PermanentSendError,
+  SendOutcomeUnknownError,
+  SendingBlockedError,
+  TransientDependencyError,
+} from '../../lib/shared/errors';
 import type { CampaignMailSender, MailSender, OutgoingMessage, SendOutcome } from '../../lib/sending/ports';
 
 export { PermanentSendError };
@@ -24,7 +36,12 @@ const retryableNames = new Set([
 /** The request may have reached SES before the answer was lost. */
 const unknownOutcomeNames = new Set(['TimeoutError', 'RequestTimeout', 'AbortError']);
 const unknownOutcomeCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-const blockedNames = new Set(['SendingPausedException', 'AccountSuspendedException', 'MailFromDomainNotVerifiedException', 'NotFoundException']);
+const blockedNames = new Set([
+  'SendingPausedException',
+  'AccountSuspendedException',
+  'MailFromDomainNotVerifiedException',
+  'NotFoundException',
+]);
 const permanentNames = new Set(['MessageRejected', 'BadRequestException']);
 
 const TAG = /^[A-Za-z0-9_-]{1,256}$/;
@@ -59,7 +76,8 @@ export function classifyBulkEntry(result: BulkEmailEntryResult | undefined): Sen
   if (result?.Status === 'SUCCESS' && result.MessageId) return { ok: true, messageId: result.MessageId };
   const status = result?.Status ?? 'NO_RESULT';
   const message = `SES ${status}: ${result?.Error ?? 'no detail'}`;
-  if (status === 'NO_RESULT' || status === 'SUCCESS' || bulkRetryable.has(status)) return { ok: false, error: new TransientDependencyError(message) };
+  if (status === 'NO_RESULT' || status === 'SUCCESS' || bulkRetryable.has(status))
+    return { ok: false, error: new TransientDependencyError(message) };
   if (bulkBlocked.has(status)) return { ok: false, error: new SendingBlockedError(message) };
   return { ok: false, error: new PermanentSendError(message) }; // MESSAGE_REJECTED, INVALID_PARAMETER
 }
@@ -83,7 +101,10 @@ const MAX_REQUEST_CHARS = 900_000;
 export class SesMailSender implements MailSender, CampaignMailSender {
   readonly maxBatch = 50;
 
-  constructor(private readonly client: SESv2Client, private readonly configurationSetName: string | undefined) {}
+  constructor(
+    private readonly client: SESv2Client,
+    private readonly configurationSetName: string | undefined,
+  ) {}
 
   private checkTags(message: OutgoingMessage) {
     for (const [name, value] of Object.entries(message.tags)) {
@@ -131,7 +152,10 @@ export class SesMailSender implements MailSender, CampaignMailSender {
         return;
       }
       if (data[i]!.length > MAX_REPLACEMENT_CHARS) return; // sent alone below
-      if (group.length && (groupChars + data[i]!.length > MAX_REQUEST_CHARS || messages[group[0]!]!.from !== m.from || group.length >= this.maxBatch)) {
+      if (
+        group.length &&
+        (groupChars + data[i]!.length > MAX_REQUEST_CHARS || messages[group[0]!]!.from !== m.from || group.length >= this.maxBatch)
+      ) {
         groups.push(group);
         group = [];
         groupChars = 0;
@@ -143,7 +167,10 @@ export class SesMailSender implements MailSender, CampaignMailSender {
     // Never throws once anything may have been sent: each message gets its own outcome.
     for (const g of groups) {
       try {
-        const results = await this.bulk(g.map((i) => messages[i]!), g.map((i) => data[i]!));
+        const results = await this.bulk(
+          g.map((i) => messages[i]!),
+          g.map((i) => data[i]!),
+        );
         g.forEach((i, k) => (outcomes[i] = results[k]!));
       } catch (error) {
         g.forEach((i) => (outcomes[i] = { ok: false, error: error as Error }));
@@ -194,7 +221,8 @@ export class SesMailSender implements MailSender, CampaignMailSender {
       const classified = classifySesError(error);
       // A whole bulk call refused for good is about the request or the content, not one recipient:
       // pause for a person rather than fail everyone in it.
-      if (classified instanceof PermanentSendError) throw new SendingBlockedError(`the whole SendBulkEmail call was refused: ${classified.message}`);
+      if (classified instanceof PermanentSendError)
+        throw new SendingBlockedError(`the whole SendBulkEmail call was refused: ${classified.message}`);
       throw classified;
     }
   }

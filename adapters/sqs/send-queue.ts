@@ -4,7 +4,10 @@ import { TransientDependencyError } from '../../lib/shared/errors';
 import type { SendJob, SendQueue } from '../../lib/sending/ports';
 
 export class SqsSendQueue implements SendQueue {
-  constructor(private readonly sqs: SQSClient, private readonly queueUrl: string) {}
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
 
   async enqueue(jobs: SendJob[], options: { delaySeconds?: number } = {}) {
     // SQS delays a message by at most 15 minutes.

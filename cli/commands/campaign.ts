@@ -67,7 +67,12 @@ function addReadAndEdit(campaigns: Command, { client, print, readJson }: Command
     .action(async (o: { limit: string; cursor?: string }) => {
       const q = new URLSearchParams({ limit: o.limit, ...(o.cursor ? { cursor: o.cursor } : {}) });
       const page = await client().request<{ items: Campaign[]; cursor?: string }>('GET', `/campaigns?${q}`);
-      print(page, () => [...page.items.map((c) => `${c.campaignId}\t${c.status}\t${c.createdAt.slice(0, 10)}\t${c.name}`), ...(page.cursor ? [`(more: --cursor ${page.cursor})`] : [])].join('\n'));
+      print(page, () =>
+        [
+          ...page.items.map((c) => `${c.campaignId}\t${c.status}\t${c.createdAt.slice(0, 10)}\t${c.name}`),
+          ...(page.cursor ? [`(more: --cursor ${page.cursor})`] : []),
+        ].join('\n'),
+      );
     });
   campaigns
     .command('update')
@@ -88,8 +93,12 @@ function addSend(campaigns: Command, { client, print }: CommandContext): void {
     .option('--idempotency-key <key>', 'reuse the key of an earlier attempt to retry it safely (default: a new key)')
     .action(async (id: string, o: { idempotencyKey?: string }) => {
       const key = o.idempotencyKey ?? randomUUID();
-      const r = await client().request<{ status: string; replayed: boolean }>('POST', `/campaigns/${enc(id)}/send`, undefined, { 'idempotency-key': key });
-      print({ ...r, idempotencyKey: key }, () => (r.replayed ? `${id} was already started by this request (${r.status})` : `sending ${id} (idempotency key ${key})`));
+      const r = await client().request<{ status: string; replayed: boolean }>('POST', `/campaigns/${enc(id)}/send`, undefined, {
+        'idempotency-key': key,
+      });
+      print({ ...r, idempotencyKey: key }, () =>
+        r.replayed ? `${id} was already started by this request (${r.status})` : `sending ${id} (idempotency key ${key})`,
+      );
     });
 }
 
@@ -116,7 +125,10 @@ function addStats(campaigns: Command, { client, print }: CommandContext): void {
     .description('Live figures: sending progress and exclusions; sent, delivered, bounces, opens, clicks and rates (all and human)')
     .argument('<campaignId>')
     .action(async (id: string) => {
-      const s = await client().request<{ status: string; sending: SendingProgress; metrics: CampaignMetrics }>('GET', `/campaigns/${enc(id)}/stats`);
+      const s = await client().request<{ status: string; sending: SendingProgress; metrics: CampaignMetrics }>(
+        'GET',
+        `/campaigns/${enc(id)}/stats`,
+      );
       print(s, () => statsText(id, s));
     });
 }
@@ -139,7 +151,14 @@ function addReport(campaigns: Command, { client, print }: CommandContext): void 
     .description('Write the campaign report (JSON, CSV, HTML) to S3 and print where')
     .argument('<campaignId>')
     .action(async (id: string) => {
-      const r = await client().request<{ keys: Record<string, string>; urls: Record<string, string> }>('POST', `/campaigns/${enc(id)}/reports`);
-      print(r, () => Object.entries(r.urls).map(([k, v]) => `${k}: ${v}`).join('\n'));
+      const r = await client().request<{ keys: Record<string, string>; urls: Record<string, string> }>(
+        'POST',
+        `/campaigns/${enc(id)}/reports`,
+      );
+      print(r, () =>
+        Object.entries(r.urls)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      );
     });
 }

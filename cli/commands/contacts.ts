@@ -19,12 +19,26 @@ function addGet(contacts: Command, { client, print, contactIdOf }: CommandContex
     .argument('<contact>', 'contact id (ct_…) or email')
     .action(async (contact: string) => {
       const c = await client().request<Record<string, unknown>>('GET', `/contacts/${encodeURIComponent(await contactIdOf(contact))}`);
-      print(c, () => Object.entries(c).map(([k, v]) => `${k.padEnd(12)} ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('\n'));
+      print(c, () =>
+        Object.entries(c)
+          .map(([k, v]) => `${k.padEnd(12)} ${Array.isArray(v) ? v.join(', ') : String(v)}`)
+          .join('\n'),
+      );
     });
 }
 
 /** Command-line option → query parameter of GET /contacts. */
-const listFilters = { industry: 'industry', country: 'country', companySize: 'companySize', seniority: 'seniority', region: 'region', owner: 'owner', interest: 'interest', status: 'status', limit: 'limit' };
+const listFilters = {
+  industry: 'industry',
+  country: 'country',
+  companySize: 'companySize',
+  seniority: 'seniority',
+  region: 'region',
+  owner: 'owner',
+  interest: 'interest',
+  status: 'status',
+  limit: 'limit',
+};
 
 function addList(contacts: Command, context: CommandContext): void {
   contacts
@@ -59,7 +73,9 @@ async function listContacts({ client, print }: CommandContext, o: Record<string,
   } while (cursor);
   print({ items, cursor }, () =>
     [
-      ...items.map((c) => [c.contactId, c.email, c.company ?? '', c.industry ?? '', c.suppressed ?? (c.consent ? 'mailable' : 'no consent')].join('\t')),
+      ...items.map((c) =>
+        [c.contactId, c.email, c.company ?? '', c.industry ?? '', c.suppressed ?? (c.consent ? 'mailable' : 'no consent')].join('\t'),
+      ),
       cursor ? `(more: run with --all)` : `${items.length} contact${items.length === 1 ? '' : 's'}`,
     ].join('\n'),
   );
@@ -68,7 +84,7 @@ async function listContacts({ client, print }: CommandContext, o: Record<string,
 function addExport(contacts: Command, { client, io, contactIdOf }: CommandContext): void {
   contacts
     .command('export')
-    .description("Export everything held about a contact, its engagement included (a subject access request), as JSON")
+    .description('Export everything held about a contact, its engagement included (a subject access request), as JSON')
     .argument('<contact>', 'contact id (ct_…) or email')
     .option('--out <file.json>', 'write to this file instead of standard output')
     .action(async (contact: string, o: { out?: string }) => {
@@ -83,7 +99,9 @@ function addExport(contacts: Command, { client, io, contactIdOf }: CommandContex
 function addErase(contacts: Command, { client, print, contactIdOf }: CommandContext): void {
   contacts
     .command('erase')
-    .description("Erase a contact's data (right to erasure): the contact is never mailed or imported again; campaign figures stay as they were")
+    .description(
+      "Erase a contact's data (right to erasure): the contact is never mailed or imported again; campaign figures stay as they were",
+    )
     .argument('<contact>', 'contact id (ct_…) or email')
     .requiredOption('--yes', 'confirm: this cannot be undone')
     .action(async (contact: string) => {
@@ -91,6 +109,10 @@ function addErase(contacts: Command, { client, print, contactIdOf }: CommandCont
         'DELETE',
         `/contacts/${encodeURIComponent(await contactIdOf(contact))}`,
       );
-      print(r, () => `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${r.leadAnonymised ? ', lead anonymised' : ''}`);
+      print(
+        r,
+        () =>
+          `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${r.leadAnonymised ? ', lead anonymised' : ''}`,
+      );
     });
 }

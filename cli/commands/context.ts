@@ -72,4 +72,8 @@ async function readJson(file: string): Promise<unknown> {
 export const pct = (r: number | null | undefined) => (r === null || r === undefined ? '—' : `${(r * 100).toFixed(2)} %`);
 
 /** The items of a comma-separated option. */
-export const listOf = (v?: string) => v?.split(',').map((s) => s.trim()).filter(Boolean);
+export const listOf = (v?: string) =>
+  v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -3,7 +3,9 @@ import { listOf, type CommandContext } from './context';
 
 /** `mql criteria create|list|get|edit|publish|versions|backtest`: docs/qualification.md. */
 export function addCriteriaCommands(program: Command, context: CommandContext): void {
-  const criteria = program.command('criteria').description('Qualification criteria: fit and engagement rules, versions, backtests (docs/qualification.md)');
+  const criteria = program
+    .command('criteria')
+    .description('Qualification criteria: fit and engagement rules, versions, backtests (docs/qualification.md)');
   addDrafts(criteria, context);
   addVersions(criteria, context);
   addBacktest(criteria, context);
@@ -25,8 +27,15 @@ function addDrafts(criteria: Command, { client, print, readJson }: CommandContex
     .command('list')
     .description('List criteria sets')
     .action(async () => {
-      const r = await client().request<{ items: { criteriaId: string; document: { name: string }; latestVersion?: number; revision: number }[] }>('GET', '/criteria');
-      print(r, () => r.items.map((c) => `${c.criteriaId}  ${c.document.name}  latest v${c.latestVersion ?? '—'}  draft r${c.revision}`).join('\n') || 'no criteria');
+      const r = await client().request<{
+        items: { criteriaId: string; document: { name: string }; latestVersion?: number; revision: number }[];
+      }>('GET', '/criteria');
+      print(
+        r,
+        () =>
+          r.items.map((c) => `${c.criteriaId}  ${c.document.name}  latest v${c.latestVersion ?? '—'}  draft r${c.revision}`).join('\n') ||
+          'no criteria',
+      );
     });
   criteria
     .command('get')
@@ -58,20 +67,39 @@ function addVersions(criteria: Command, { client, print }: CommandContext): void
     .argument('<criteriaId>')
     .option('--default', 'also make it the default set (for engagement events posted with no campaign)')
     .action(async (id: string, o) => {
-      const r = await client().request<{ version: { version: number }; published: boolean; isDefault: boolean }>('POST', `/criteria/${enc(id)}/publish${o.default ? '?makeDefault=true' : ''}`);
-      print(r, () => `${id} v${r.version.version}${r.published ? ' published' : ' (unchanged draft: already published)'}${r.isDefault ? ', default' : ''}`);
+      const r = await client().request<{ version: { version: number }; published: boolean; isDefault: boolean }>(
+        'POST',
+        `/criteria/${enc(id)}/publish${o.default ? '?makeDefault=true' : ''}`,
+      );
+      print(
+        r,
+        () =>
+          `${id} v${r.version.version}${r.published ? ' published' : ' (unchanged draft: already published)'}${r.isDefault ? ', default' : ''}`,
+      );
     });
   criteria
     .command('versions')
     .description('List published versions')
     .argument('<criteriaId>')
     .action(async (id: string) => {
-      const r = await client().request<{ items: { version: number; publishedAt: string; document: { name: string } }[] }>('GET', `/criteria/${enc(id)}/versions`);
+      const r = await client().request<{ items: { version: number; publishedAt: string; document: { name: string } }[] }>(
+        'GET',
+        `/criteria/${enc(id)}/versions`,
+      );
       print(r, () => r.items.map((v) => `v${v.version}  ${v.publishedAt}  ${v.document.name}`).join('\n') || 'no published version');
     });
 }
 
-type BacktestRow = { campaignId: string; delivered: number; engagedContacts: number; wouldQualify: number; handRaisers: number; mqlsToday: number; acceptedBySales: number; currentMqls: number };
+type BacktestRow = {
+  campaignId: string;
+  delivered: number;
+  engagedContacts: number;
+  wouldQualify: number;
+  handRaisers: number;
+  mqlsToday: number;
+  acceptedBySales: number;
+  currentMqls: number;
+};
 type Backtest = { campaigns: BacktestRow[]; totals: Omit<BacktestRow, 'campaignId'>; forecast?: Record<string, unknown> };
 
 function addBacktest(criteria: Command, { client, print }: CommandContext): void {
@@ -99,7 +127,18 @@ function backtestTable(r: Backtest): string {
   return [
     'campaign                     delivered  engaged  would-MQL  hand-raisers  MQL today  accepted  current MQLs',
     ...[...r.campaigns, { campaignId: 'total', ...r.totals }].map((c) =>
-      [c.campaignId.padEnd(28), c.delivered, c.engagedContacts, c.wouldQualify, c.handRaisers, c.mqlsToday, c.acceptedBySales, c.currentMqls].map((v, i) => (i ? String(v).padStart(i === 4 ? 13 : 10) : v)).join(' '),
+      [
+        c.campaignId.padEnd(28),
+        c.delivered,
+        c.engagedContacts,
+        c.wouldQualify,
+        c.handRaisers,
+        c.mqlsToday,
+        c.acceptedBySales,
+        c.currentMqls,
+      ]
+        .map((v, i) => (i ? String(v).padStart(i === 4 ? 13 : 10) : v))
+        .join(' '),
     ),
     r.forecast ? `forecast: ${JSON.stringify(r.forecast)}` : '',
   ]

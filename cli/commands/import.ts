@@ -15,11 +15,16 @@ export function addImportCommand(program: Command, context: CommandContext): voi
     .argument('<file>', 'contacts.csv (header row), contacts.json (a list, or { "contacts": [ … ] }) or contacts.ndjson')
     .addOption(delimiterOption())
     .option('--errors <file.csv>', 'write every rejected row (row, field, reason) to this CSV file')
-    .option('--chunk-size <rows>', 'rows per API request (1–5000)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 5000) throw new InvalidArgumentError('must be a whole number from 1 to 5000');
-      return n;
-    }, 1000)
+    .option(
+      '--chunk-size <rows>',
+      'rows per API request (1–5000)',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 5000) throw new InvalidArgumentError('must be a whole number from 1 to 5000');
+        return n;
+      },
+      1000,
+    )
     .addHelpText(
       'after',
       `
@@ -62,7 +67,8 @@ async function importContacts({ client, print, json, io }: CommandContext, file:
 
 function progressBar(io: CliIo): SingleBar {
   return new SingleBar({
-    format: 'importing {bar} {percentage}% | {value}/{total} rows | {created} new, {updated} updated, {rejected} rejected | eta {eta_formatted}',
+    format:
+      'importing {bar} {percentage}% | {value}/{total} rows | {created} new, {updated} updated, {rejected} rejected | eta {eta_formatted}',
     stream: io.progressStream ?? process.stderr,
     hideCursor: true,
     barsize: 30,
@@ -73,7 +79,9 @@ function summaryText(summary: ImportSummary, errorsFile: string | undefined): st
   return [
     `imported ${summary.created} new, updated ${summary.updated}, rejected ${summary.rejected} (of ${summary.totalRows} rows)`,
     ...summary.firstErrors.map((e) => `  row ${e.row}: ${e.field}: ${e.reason}`),
-    summary.rejected > summary.firstErrors.length ? `  … ${errorsFile ? `every rejected row is in ${errorsFile}` : 'pass --errors rejected.csv to get every rejected row'}` : '',
+    summary.rejected > summary.firstErrors.length
+      ? `  … ${errorsFile ? `every rejected row is in ${errorsFile}` : 'pass --errors rejected.csv to get every rejected row'}`
+      : '',
   ]
     .filter(Boolean)
     .join('\n');

@@ -6,7 +6,7 @@ export function addLeadCommands(program: Command, context: CommandContext): void
   const lead = program.command('lead').description('Sales feedback on leads: accept, reject, later stages');
   lead
     .command('get')
-    .description('A contact\'s current lead and its activity history')
+    .description("A contact's current lead and its activity history")
     .argument('<contact>', 'contact id or email')
     .action(async (idOrEmail: string) => {
       const r = await context.client().request<unknown>('GET', `/leads/${enc(await context.contactIdOf(idOrEmail))}`);
@@ -24,7 +24,11 @@ type SendFeedback = (idOrEmail: string, body: Record<string, unknown>) => Promis
 function feedbackSender({ client, print, contactIdOf }: CommandContext): SendFeedback {
   return async (idOrEmail, body) => {
     const contactId = await contactIdOf(idOrEmail);
-    const r = await client().request<{ lead: { leadId: string; stage: string }; changed: boolean }>('POST', `/leads/${enc(contactId)}/feedback`, body);
+    const r = await client().request<{ lead: { leadId: string; stage: string }; changed: boolean }>(
+      'POST',
+      `/leads/${enc(contactId)}/feedback`,
+      body,
+    );
     print(r, () => `${r.lead.leadId}: ${r.lead.stage}${r.changed ? '' : ' (unchanged)'}`);
   };
 }
@@ -36,15 +40,27 @@ function addFeedback(lead: Command, feedback: SendFeedback): void {
     .argument('<contact>', 'contact id or email')
     .option('--note <text>')
     .option('--lead <leadId>', 'only if this is still the current lead')
-    .action((contactId: string, o) => feedback(contactId, { action: 'accept', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+    .action((contactId: string, o) =>
+      feedback(contactId, { action: 'accept', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
+    );
   lead
     .command('reject')
     .description('Sales rejects the MQL, with a reason')
     .argument('<contact>', 'contact id or email')
-    .requiredOption('--reason <reason>', 'not-a-fit, no-budget, no-authority, no-need, bad-timing, existing-customer, competitor, student, duplicate, unreachable, other')
+    .requiredOption(
+      '--reason <reason>',
+      'not-a-fit, no-budget, no-authority, no-need, bad-timing, existing-customer, competitor, student, duplicate, unreachable, other',
+    )
     .option('--note <text>')
     .option('--lead <leadId>', 'only if this is still the current lead')
-    .action((contactId: string, o) => feedback(contactId, { action: 'reject', reason: o.reason, ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+    .action((contactId: string, o) =>
+      feedback(contactId, {
+        action: 'reject',
+        reason: o.reason,
+        ...(o.note ? { note: o.note } : {}),
+        ...(o.lead ? { leadId: o.lead } : {}),
+      }),
+    );
   lead
     .command('stage')
     .description('Move an accepted lead forward: meeting, proposal, won, lost')
@@ -52,7 +68,9 @@ function addFeedback(lead: Command, feedback: SendFeedback): void {
     .argument('<stage>')
     .option('--note <text>')
     .option('--lead <leadId>', 'only if this is still the current lead')
-    .action((contactId: string, stage: string, o) => feedback(contactId, { action: 'stage', stage, ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }));
+    .action((contactId: string, stage: string, o) =>
+      feedback(contactId, { action: 'stage', stage, ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
+    );
   lead
     .command('reopen')
     .description('Explicitly move a lead back (or reopen a rejected, won or lost one)')
@@ -82,7 +100,8 @@ function addRates(lead: Command, { client, print }: CommandContext): void {
 }
 
 function ratesText(r: Rates): string {
-  const line = (name: string, x: RateRow) => `${name.padEnd(32)} MQLs ${x.mqls}  accepted ${x.accepted}  rejected ${x.rejected}  open ${x.open}  MQL→SQL ${pct(x.rate)}`;
+  const line = (name: string, x: RateRow) =>
+    `${name.padEnd(32)} MQLs ${x.mqls}  accepted ${x.accepted}  rejected ${x.rejected}  open ${x.open}  MQL→SQL ${pct(x.rate)}`;
   return [
     line('total', r.total),
     ...r.byCampaign.map((c) => line(c.campaignId, c)),

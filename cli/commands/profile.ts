@@ -17,7 +17,13 @@ export function addProfileCommands(program: Command, { client, print, readJson }
     .action(async (o) => {
       const body = o.file
         ? await readJson(o.file)
-        : { name: o.name, industries: listOf(o.industries), companySizes: listOf(o.companySizes), countries: listOf(o.countries), seniorities: listOf(o.seniorities) };
+        : {
+            name: o.name,
+            industries: listOf(o.industries),
+            companySizes: listOf(o.companySizes),
+            countries: listOf(o.countries),
+            seniorities: listOf(o.seniorities),
+          };
       const p = await client().request<{ profileId: string; version: number }>('POST', '/profiles', body);
       print(p, () => `profile ${p.profileId} v${p.version}`);
     });

@@ -21,7 +21,9 @@ export interface ErrorDetail {
 }
 
 /** What a route answers: JSON by default, or an HTML page (unsubscribe confirmation). */
-export type Reply = { status: number; body: unknown; headers?: Record<string, string> } | { status: number; html: string; headers?: Record<string, string> };
+export type Reply =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  | { status: number; html: string; headers?: Record<string, string> };
 
 type Schema = z.ZodType;
 type ObjectSchema = z.ZodObject;
@@ -124,10 +126,17 @@ function mediaType(headers: Record<string, string | undefined>): string | undefi
 }
 
 /** Decodes the body, checking size, media type, emptiness and JSON syntax; schema checks come after. */
-export function readBody(route: Route, event: APIGatewayProxyEventV2): { type: 'json'; data: unknown } | { type: 'csv'; text: string } | undefined {
+export function readBody(
+  route: Route,
+  event: APIGatewayProxyEventV2,
+): { type: 'json'; data: unknown } | { type: 'csv'; text: string } | undefined {
   const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   if (Buffer.byteLength(raw) > MAX_BODY_BYTES) {
-    throw new RequestError(413, 'PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${MAX_BODY_BYTES} bytes (1 MiB); send fewer rows per request`);
+    throw new RequestError(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `request body exceeds the limit of ${MAX_BODY_BYTES} bytes (1 MiB); send fewer rows per request`,
+    );
   }
   if (!route.body) return undefined; // a body where none is expected is ignored
   const type = mediaType(event.headers ?? {});
@@ -136,7 +145,11 @@ export function readBody(route: Route, event: APIGatewayProxyEventV2): { type: '
   if (!raw.trim()) throw new RequestError(400, 'EMPTY_BODY', `request body is empty; expected ${accepted.join(' or ')}`);
   // No Content-Type is read as JSON; any other type must be one this route accepts.
   if (type && !isCsv && !jsonTypes.test(type)) {
-    throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')} (curl: --json, or -H 'content-type: application/json')`);
+    throw new RequestError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type ${type} is not accepted here; send ${accepted.join(' or ')} (curl: --json, or -H 'content-type: application/json')`,
+    );
   }
   if (isCsv) return { type: 'csv', text: raw };
   try {
@@ -168,5 +181,10 @@ export const jsonResult = (statusCode: number, body: unknown, headers: Record<st
   body: JSON.stringify(body),
 });
 
-export const errorResult = (statusCode: number, code: string, message: string, details: unknown = [], headers: Record<string, string> = {}) =>
-  jsonResult(statusCode, { error: { code, message, details } }, headers);
+export const errorResult = (
+  statusCode: number,
+  code: string,
+  message: string,
+  details: unknown = [],
+  headers: Record<string, string> = {},
+) => jsonResult(statusCode, { error: { code, message, details } }, headers);

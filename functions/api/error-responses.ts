@@ -19,7 +19,9 @@ export const errorSchema = z
         .array(
           z.object({
             in: z.enum(['path', 'query', 'header', 'body']),
-            path: z.array(z.union([z.string(), z.number()])).meta({ description: 'zod field path within `in`, e.g. ["contacts", 3, "email"]' }),
+            path: z
+              .array(z.union([z.string(), z.number()]))
+              .meta({ description: 'zod field path within `in`, e.g. ["contacts", 3, "email"]' }),
             message: z.string(),
           }),
         )
@@ -40,4 +42,7 @@ const errorText: Record<number, string> = {
 };
 
 /** The document's response for an error status. */
-export const errorResponse = (status: number) => ({ description: errorText[status]!, content: { 'application/json': { schema: errorSchema } } });
+export const errorResponse = (status: number) => ({
+  description: errorText[status]!,
+  content: { 'application/json': { schema: errorSchema } },
+});

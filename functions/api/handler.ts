@@ -30,7 +30,11 @@ function domainDetails(error: DomainError): ErrorDetail[] {
 
 const respond = (reply: Awaited<ReturnType<Route['handle']>>): APIGatewayProxyStructuredResultV2 =>
   'html' in reply
-    ? { statusCode: reply.status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...reply.headers }, body: reply.html }
+    ? {
+        statusCode: reply.status,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...reply.headers },
+        body: reply.html,
+      }
     : jsonResult(reply.status, reply.body, reply.headers);
 
 /**
@@ -50,7 +54,9 @@ export function makeApiHandler(app: App, table: Route[] = routes) {
     if ('miss' in match) {
       return match.miss === 'not-found'
         ? errorResult(404, 'NOT_FOUND', `no route for ${path}; GET /openapi.json lists them`)
-        : errorResult(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${match.allowed.join(', ')}`, [], { allow: match.allowed.join(', ') });
+        : errorResult(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; allowed: ${match.allowed.join(', ')}`, [], {
+            allow: match.allowed.join(', '),
+          });
     }
     const route = match.value;
     try {
@@ -59,7 +65,14 @@ export function makeApiHandler(app: App, table: Route[] = routes) {
         params: route.params ? validatePart(route.params, match.params, 'path') : undefined,
         query: route.query ? validatePart(route.query, event.queryStringParameters ?? {}, 'query') : undefined,
         headers: route.headers ? validatePart(route.headers, event.headers ?? {}, 'header') : undefined,
-        body: !route.body || !body ? undefined : body.type === 'csv' ? body : route.body.csv ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') } : validatePart(route.body.json, body.data, 'body'),
+        body:
+          !route.body || !body
+            ? undefined
+            : body.type === 'csv'
+              ? body
+              : route.body.csv
+                ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') }
+                : validatePart(route.body.json, body.data, 'body'),
         app,
         event,
         openApiDocument,

@@ -16,7 +16,11 @@ function operation(route: Route): ZodOpenApiOperationObject {
   for (const [status, spec] of Object.entries(route.responses)) {
     responses[status as `2${string}`] = {
       description: spec.description,
-      content: spec.html ? { 'text/html': { schema: { type: 'string' } } } : spec.schema ? { 'application/json': { schema: spec.schema } } : undefined,
+      content: spec.html
+        ? { 'text/html': { schema: { type: 'string' } } }
+        : spec.schema
+          ? { 'application/json': { schema: spec.schema } }
+          : undefined,
     };
   }
   for (const status of [...statuses].sort()) responses[`${status}` as `4${string}`] = errorResponse(status);
@@ -70,7 +74,8 @@ export function buildOpenApiDocument(table: Route[] = routes, version = packageJ
           type: 'apiKey',
           name: 'Authorization',
           in: 'header',
-          description: 'AWS Signature Version 4 (service `execute-api`), from the standard AWS credential chain; the mql CLI signs for you.',
+          description:
+            'AWS Signature Version 4 (service `execute-api`), from the standard AWS credential chain; the mql CLI signs for you.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
       },

@@ -15,7 +15,10 @@ export class Router<T> {
   }
 
   /** The route for a request, or why there is none (404 path, 405 method, with the methods allowed). */
-  match(method: string, path: string): { value: T; params: Record<string, string> } | { miss: 'not-found' } | { miss: 'method-not-allowed'; allowed: string[] } {
+  match(
+    method: string,
+    path: string,
+  ): { value: T; params: Record<string, string> } | { miss: 'not-found' } | { miss: 'method-not-allowed'; allowed: string[] } {
     const allowed: string[] = [];
     for (const entry of this.entries) {
       const m = entry.pattern.exec(path);

@@ -38,6 +38,9 @@ export function unsubscribedPage(): Page {
 export function invalidLinkPage(): Page {
   return page(
     400,
-    shell('This unsubscribe link is not valid', '<p>It may have been cut or altered. Use the link in the email you received, or reply to that email.</p>'),
+    shell(
+      'This unsubscribe link is not valid',
+      '<p>It may have been cut or altered. Use the link in the email you received, or reply to that email.</p>',
+    ),
   );
 }

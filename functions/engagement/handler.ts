@@ -26,7 +26,12 @@ export function makeEngagementHandler(app: App) {
       const parsed = parseSesEvent(raw);
       if (parsed.ok) incoming.push({ messageId: record.messageId, event: parsed.event });
       else {
-        letters.push({ reason: parsed.rejected.reason, source: 'events-queue', eventId: parsed.rejected.eventId ?? record.messageId, body: record.body });
+        letters.push({
+          reason: parsed.rejected.reason,
+          source: 'events-queue',
+          eventId: parsed.rejected.eventId ?? record.messageId,
+          body: record.body,
+        });
         letterMessageIds.push(record.messageId);
       }
     }

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { App } from '../../lib/app';
 import { logger } from '../observability';
 
-const detailSchema = z.looseObject({ lead: z.looseObject({ contactId: z.string().min(1), leadId: z.string().optional(), campaignId: z.string().optional() }) });
+const detailSchema = z.looseObject({
+  lead: z.looseObject({ contactId: z.string().min(1), leadId: z.string().optional(), campaignId: z.string().optional() }),
+});
 
 /** "Lead Qualified" from the project bus → one email to the lead's owner. Errors make EventBridge retry. */
 export function makeNotifierHandler(app: App) {

@@ -67,7 +67,12 @@ export function makeSenderHandler(app: App) {
       }
       try {
         const result = await app.handleSendJob(job, { deadline });
-        logger.info('send job done', { campaignId: job.campaignId, kind: job.kind, job: job.kind === 'send' ? job.jobId : job.page, ...result });
+        logger.info('send job done', {
+          campaignId: job.campaignId,
+          kind: job.kind,
+          job: job.kind === 'send' ? job.jobId : job.page,
+          ...result,
+        });
       } catch (error) {
         logger.warn('send job will be retried', { campaignId: job.campaignId, error: (error as Error).message });
         batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -19,7 +19,11 @@ const number = (key: string) => {
   if (!Number.isFinite(n)) throw new Error(`context ${key}="${value}" is not a number`);
   return n;
 };
-const list = (key: string) => text(key)?.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (key: string) =>
+  text(key)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const flag = (key: string) => ['true', '1', 'yes'].includes(text(key)?.toLowerCase() ?? '');
 
 const senderDomain = text('senderDomain');
@@ -41,7 +45,8 @@ const stack = new MqlPipelineStack(app, text('stackName') ?? 'MqlPipeline', {
     senderConcurrency: number('senderConcurrency'),
     sandboxRecipients: list('sandboxRecipients'),
     customTrackingRedirectDomain: text('trackingDomain'),
-    reportSchedule: reportHour === undefined ? undefined : { hour: reportHour, minute: number('reportMinute') ?? 0, timeZone: text('reportTimeZone') },
+    reportSchedule:
+      reportHour === undefined ? undefined : { hour: reportHour, minute: number('reportMinute') ?? 0, timeZone: text('reportTimeZone') },
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     apiAuthorization: text('jwtIssuer') ? { type: 'jwt', issuer: text('jwtIssuer')!, audience: list('jwtAudience') ?? [] } : undefined,
     createSenderIdentity: flag('createSenderIdentity') || hostedZoneId ? {} : undefined,

@@ -60,12 +60,18 @@ export function grantFunctionAccess(context: GrantContext) {
   context.projectBus.grantPutEventsTo(engagement);
   const { batchingWindow } = queueConsumers.engagement;
   engagement.addEventSource(
-    new SqsEventSource(stateful.eventsQueue, { batchSize: engagementBatchSize, maxBatchingWindow: batchingWindow, reportBatchItemFailures: true }),
+    new SqsEventSource(stateful.eventsQueue, {
+      batchSize: engagementBatchSize,
+      maxBatchingWindow: batchingWindow,
+      reportBatchItemFailures: true,
+    }),
   );
 
   grantTable(context, 'notifier');
   // Notifications go without the configuration set (untracked): the identity alone.
-  notifier.addToRolePolicy(new PolicyStatement({ actions: ['ses:SendEmail'], resources: [statements.identityArn, ...statements.sandboxRecipientArns] }));
+  notifier.addToRolePolicy(
+    new PolicyStatement({ actions: ['ses:SendEmail'], resources: [statements.identityArn, ...statements.sandboxRecipientArns] }),
+  );
 
   grantTable(context, 'report');
   report.addToRolePolicy(statements.reportObjects);
@@ -124,7 +130,11 @@ function grantSender(context: GrantContext, statements: SharedStatements) {
     'ses:GetAccount has no resource-level permission (SES v2 Service Authorization Reference): "*" is the only resource it accepts.',
   );
   sender.addEventSource(
-    new SqsEventSource(context.stateful.sendQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: senderConcurrencyOf(context.props) }),
+    new SqsEventSource(context.stateful.sendQueue, {
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      maxConcurrency: senderConcurrencyOf(context.props),
+    }),
   );
 }
 
@@ -134,10 +144,15 @@ function grantTable({ functions, stateful }: GrantContext, name: FunctionName) {
   const fn = functions[name];
   const { table } = stateful;
   fn.addToRolePolicy(new PolicyStatement({ actions: operations.map((o) => `dynamodb:${o}`), resources: [table.tableArn] }));
-  if (queriesIndex) fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableKeys.gsi1.indexName}`] }));
+  if (queriesIndex)
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${tableKeys.gsi1.indexName}`] }),
+    );
 }
 
 // The key is read once per cold start (functions/aws-runtime.ts); DescribeSecret is not needed.
 function readUnsubscribeKey({ stateful }: GrantContext, grantee: IGrantable) {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [stateful.unsubscribeKey.secretArn] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [stateful.unsubscribeKey.secretArn] }),
+  );
 }

@@ -48,7 +48,8 @@ export interface PipelineOperationsProps {
 
 const fiveMinutes = Duration.minutes(5);
 /** SES's account-wide metrics (reputation rates hourly, the counts summed per 5 minutes on the dashboard). */
-const sesMetric = (metricName: string, statistic = 'Maximum') => new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic });
+const sesMetric = (metricName: string, statistic = 'Maximum') =>
+  new Metric({ namespace: 'AWS/SES', metricName, period: Duration.hours(1), statistic });
 const sesSum = (metricName: string) => sesMetric(metricName, 'Sum').with({ period: fiveMinutes, label: metricName });
 
 /**
@@ -105,7 +106,12 @@ export class PipelineOperations extends Construct {
 
   private alarmOnQueues(pipeline: MqlPipeline, dlqs: [string, Queue][]) {
     for (const [name, queue] of dlqs) {
-      this.alarm(`${name}Depth`, queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, `Messages are waiting in ${name}: something failed repeatedly.`);
+      this.alarm(
+        `${name}Depth`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        0,
+        `Messages are waiting in ${name}: something failed repeatedly.`,
+      );
     }
     // A large campaign legitimately keeps send jobs waiting for hours (the senders pace at the
     // account's rate): the send queue alarms when jobs wait and none is being consumed.
@@ -118,7 +124,13 @@ export class PipelineOperations extends Construct {
       period: fiveMinutes,
       label: 'send queue stalled',
     });
-    this.alarm('SendQueueStalled', sendStalled, 0, 'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.', 2);
+    this.alarm(
+      'SendQueueStalled',
+      sendStalled,
+      0,
+      'Send jobs have waited over 15 minutes and none was consumed in 5 minutes: sending has stopped.',
+      2,
+    );
     // SES events should be recorded within seconds; a quarter of an hour means the engagement side is behind.
     const eventsAge = pipeline.eventsQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' });
     this.alarm('EventsQueueAge', eventsAge, 15 * 60, 'EventsQueue is falling behind (oldest SES event waiting over 15 minutes).', 2);
@@ -127,10 +139,20 @@ export class PipelineOperations extends Construct {
   private alarmOnFunctionsAndApi(pipeline: MqlPipeline) {
     for (const [name, fn] of Object.entries(pipeline.functions)) {
       this.alarm(`${name}Errors`, fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function failed.`);
-      this.alarm(`${name}Throttles`, fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), 0, `The ${name} function was throttled.`);
+      this.alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+        0,
+        `The ${name} function was throttled.`,
+      );
     }
     // The API handler answers unexpected errors with a 500 instead of failing: they show here, not in Errors.
-    this.alarm('ApiServerErrors', pipeline.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }), 0, 'The API answered with 5xx.');
+    this.alarm(
+      'ApiServerErrors',
+      pipeline.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+      'The API answered with 5xx.',
+    );
   }
 
   /** Malformed SES events are acknowledged (they never fail a batch) and set aside with their reason. */
@@ -143,12 +165,22 @@ export class PipelineOperations extends Construct {
       metricValue: `$.${setAsideLog.countField}`,
       defaultValue: 0,
     });
-    this.alarm('EventsSetAside', setAside.metric({ period: fiveMinutes, statistic: 'Sum' }), 0, 'SES events could not be understood and were set aside (dead letters in the table).');
+    this.alarm(
+      'EventsSetAside',
+      setAside.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+      'SES events could not be understood and were set aside (dead letters in the table).',
+    );
     return setAside;
   }
 
   private alarmOnSesReputation(reputation: { bounceRate: number; complaintRate: number }) {
-    this.alarm('SesBounceRate', sesMetric('Reputation.BounceRate'), reputation.bounceRate, `SES bounce rate is above ${reputation.bounceRate * 100} % (SES reviews the account at 5 %).`);
+    this.alarm(
+      'SesBounceRate',
+      sesMetric('Reputation.BounceRate'),
+      reputation.bounceRate,
+      `SES bounce rate is above ${reputation.bounceRate * 100} % (SES reviews the account at 5 %).`,
+    );
     this.alarm(
       'SesComplaintRate',
       sesMetric('Reputation.ComplaintRate'),
@@ -167,15 +199,32 @@ const deadLetterQueuesOf = (pipeline: MqlPipeline): [string, Queue][] => [
 /** The health dashboard, row by row: throughput, functions, queues, dead letters, SES, the API. */
 function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Queue][], setAside: MetricFilter): IWidget[][] {
   const fns = Object.values(pipeline.functions);
-  const perFunction = (metric: (f: (typeof fns)[number]) => IMetric, title: string) => new GraphWidget({ title, width: 12, left: fns.map(metric) });
+  const perFunction = (metric: (f: (typeof fns)[number]) => IMetric, title: string) =>
+    new GraphWidget({ title, width: 12, left: fns.map(metric) });
   // Powertools EMF metrics (functions/observability.ts), by function (the `service` dimension).
   const consumerMetric = (metricName: string, fn: 'sender' | 'engagement') =>
-    new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: pipeline.functions[fn].serviceName }, statistic: 'Sum', period: fiveMinutes, label: `${fn} ${metricName}` });
+    new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: pipeline.functions[fn].serviceName },
+      statistic: 'Sum',
+      period: fiveMinutes,
+      label: `${fn} ${metricName}`,
+    });
   const { sendQueue, eventsQueue, api } = pipeline;
   return [
-    [new TextWidget({ markdown: `# mql-pipeline\nHealth of sending, engagement recording and qualification. Runbook: ${runbook}`, width: 24, height: 2 })],
+    [
+      new TextWidget({
+        markdown: `# mql-pipeline\nHealth of sending, engagement recording and qualification. Runbook: ${runbook}`,
+        width: 24,
+        height: 2,
+      }),
+    ],
     [throughputWidget(consumerMetric(metricNames.messagesReceived, 'engagement').with({ label: 'SES events received' }))],
-    [perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'), perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors')],
+    [
+      perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'),
+      perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors'),
+    ],
     [
       perFunction((f) => f.metricDuration({ period: fiveMinutes, statistic: 'p95' }), 'Duration p95'),
       new GraphWidget({
@@ -189,7 +238,10 @@ function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Qu
       new GraphWidget({
         title: 'Queue messages: received and handed back for retry',
         width: 12,
-        left: (['sender', 'engagement'] as const).flatMap((fn) => [consumerMetric(metricNames.messagesReceived, fn), consumerMetric(metricNames.messagesRetried, fn)]),
+        left: (['sender', 'engagement'] as const).flatMap((fn) => [
+          consumerMetric(metricNames.messagesReceived, fn),
+          consumerMetric(metricNames.messagesRetried, fn),
+        ]),
       }),
       new GraphWidget({
         title: 'Dead letters: DLQs and events set aside',
@@ -199,14 +251,26 @@ function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Qu
       }),
     ],
     [
-      new GraphWidget({ title: 'SES: sends, deliveries, bounces, complaints', width: 12, left: ['Send', 'Delivery', 'Bounce', 'Complaint'].map(sesSum) }),
-      new GraphWidget({ title: 'SES reputation (account)', width: 12, left: [sesMetric('Reputation.BounceRate'), sesMetric('Reputation.ComplaintRate')] }),
+      new GraphWidget({
+        title: 'SES: sends, deliveries, bounces, complaints',
+        width: 12,
+        left: ['Send', 'Delivery', 'Bounce', 'Complaint'].map(sesSum),
+      }),
+      new GraphWidget({
+        title: 'SES reputation (account)',
+        width: 12,
+        left: [sesMetric('Reputation.BounceRate'), sesMetric('Reputation.ComplaintRate')],
+      }),
     ],
     [
       new GraphWidget({
         title: 'API: requests, 4xx, 5xx',
         width: 24,
-        left: [api.metricCount({ period: fiveMinutes }), api.metricClientError({ period: fiveMinutes }), api.metricServerError({ period: fiveMinutes })],
+        left: [
+          api.metricCount({ period: fiveMinutes }),
+          api.metricClientError({ period: fiveMinutes }),
+          api.metricServerError({ period: fiveMinutes }),
+        ],
       }),
     ],
   ];
@@ -220,7 +284,12 @@ function throughputWidget(sesEventsReceived: IMetric) {
       sesSum('Send'),
       sesSum('Delivery'),
       sesEventsReceived,
-      new MathExpression({ expression: 'bounces / sends', usingMetrics: { bounces: sesSum('Bounce'), sends: sesSum('Send') }, label: 'bounces per send', period: fiveMinutes }),
+      new MathExpression({
+        expression: 'bounces / sends',
+        usingMetrics: { bounces: sesSum('Bounce'), sends: sesSum('Send') },
+        label: 'bounces per send',
+        period: fiveMinutes,
+      }),
     ],
   });
 }

@@ -43,7 +43,10 @@ export function createHttpApi(scope: Construct, props: MqlPipelineProps): { api:
     autoDeploy: true,
     accessLogSettings: {
       destination: new LogGroupLogDestination(
-        new LogGroup(scope, 'ApiAccessLogs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        new LogGroup(scope, 'ApiAccessLogs', {
+          retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
       ),
       format: accessLogFormat,
     },

@@ -21,7 +21,6 @@ export interface PipelineFunctionProps {
   reservedConcurrentExecutions?: number;
 }
 
-
 /** The cdk-nag findings every pipeline function carries, each reviewed; scoped to the function. */
 export const functionReviewedFindings = [
   {

@@ -48,7 +48,7 @@ export interface MqlPipelineProps {
    */
   sandboxRecipients?: string[];
   /** Daily report time. @default { hour: 6, minute: 0, timeZone: 'Etc/UTC' } */
-  reportSchedule?: { hour: number; minute: number; /** IANA name, e.g. 'Europe/Berlin'. */ timeZone?: string };
+  reportSchedule?: { hour: number; minute: number /** IANA name, e.g. 'Europe/Berlin'. */; timeZone?: string };
   /**
    * For the table, buckets and secret. RETAIN also turns on the table's deletion protection.
    * @default RemovalPolicy.RETAIN
@@ -88,14 +88,21 @@ export function validatePipelineProps(props: MqlPipelineProps) {
   }
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   if (known(props.salesInbox) && !email.test(props.salesInbox)) problems.push(`salesInbox "${props.salesInbox}" is not an email address`);
-  for (const r of props.sandboxRecipients ?? []) if (known(r) && !email.test(r)) problems.push(`sandboxRecipients: "${r}" is not an email address`);
-  if (props.maxSendRate !== undefined && !(props.maxSendRate > 0)) problems.push(`maxSendRate must be a positive number of messages per second, got ${props.maxSendRate}`);
+  for (const r of props.sandboxRecipients ?? [])
+    if (known(r) && !email.test(r)) problems.push(`sandboxRecipients: "${r}" is not an email address`);
+  if (props.maxSendRate !== undefined && !(props.maxSendRate > 0))
+    problems.push(`maxSendRate must be a positive number of messages per second, got ${props.maxSendRate}`);
   const concurrency = props.senderConcurrency;
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= MIN_SENDER_CONCURRENCY)) {
-    problems.push(`senderConcurrency must be an integer of at least ${MIN_SENDER_CONCURRENCY} (the SQS event source's minimum), got ${concurrency}`);
+    problems.push(
+      `senderConcurrency must be an integer of at least ${MIN_SENDER_CONCURRENCY} (the SQS event source's minimum), got ${concurrency}`,
+    );
   }
   const at = props.reportSchedule;
-  if (at && !(Number.isInteger(at.hour) && at.hour >= 0 && at.hour <= 23 && Number.isInteger(at.minute) && at.minute >= 0 && at.minute <= 59)) {
+  if (
+    at &&
+    !(Number.isInteger(at.hour) && at.hour >= 0 && at.hour <= 23 && Number.isInteger(at.minute) && at.minute >= 0 && at.minute <= 59)
+  ) {
     problems.push(`reportSchedule must be { hour: 0–23, minute: 0–59 }, got ${JSON.stringify(at)}`);
   }
   if (props.reportRetentionDays !== undefined && !(Number.isInteger(props.reportRetentionDays) && props.reportRetentionDays >= 1)) {

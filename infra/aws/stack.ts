@@ -31,15 +31,29 @@ export class MqlPipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: MqlPipelineStackProps) {
     super(scope, id, props);
     const hostedZone = props.senderHostedZoneId
-      ? PublicHostedZone.fromPublicHostedZoneAttributes(this, 'SenderZone', { hostedZoneId: props.senderHostedZoneId, zoneName: props.pipeline.senderDomain })
+      ? PublicHostedZone.fromPublicHostedZoneAttributes(this, 'SenderZone', {
+          hostedZoneId: props.senderHostedZoneId,
+          zoneName: props.pipeline.senderDomain,
+        })
       : undefined;
-    this.pipeline = new MqlPipeline(this, 'Pipeline', hostedZone ? { ...props.pipeline, createSenderIdentity: { hostedZone } } : props.pipeline);
-    this.operations = new PipelineOperations(this, 'Operations', { ...props.operations, pipeline: this.pipeline, alarmEmail: props.alarmEmail });
+    this.pipeline = new MqlPipeline(
+      this,
+      'Pipeline',
+      hostedZone ? { ...props.pipeline, createSenderIdentity: { hostedZone } } : props.pipeline,
+    );
+    this.operations = new PipelineOperations(this, 'Operations', {
+      ...props.operations,
+      pipeline: this.pipeline,
+      alarmEmail: props.alarmEmail,
+    });
 
     const { pipeline } = this;
     new CfnOutput(this, 'ApiUrl', { value: pipeline.api.apiEndpoint, description: 'MQL_API_URL for the mql CLI (SigV4-signed requests)' });
     if (pipeline.apiInvokePolicy) {
-      new CfnOutput(this, 'ApiInvokePolicyArn', { value: pipeline.apiInvokePolicy.managedPolicyArn, description: "Attach to marketers' roles: SigV4 access to the API" });
+      new CfnOutput(this, 'ApiInvokePolicyArn', {
+        value: pipeline.apiInvokePolicy.managedPolicyArn,
+        description: "Attach to marketers' roles: SigV4 access to the API",
+      });
     }
     new CfnOutput(this, 'ReportBucketName', { value: pipeline.reportBucket.bucketName });
     new CfnOutput(this, 'ConfigurationSetName', { value: pipeline.configurationSet.configurationSetName });
@@ -48,8 +62,12 @@ export class MqlPipelineStack extends Stack {
     const identity = pipeline.senderIdentity;
     if (identity && !hostedZone) {
       // The three Easy DKIM CNAMEs to publish at the domain's DNS host (docs/deploy.md).
-      identity.dkimRecords.forEach((record, i) =>
-        new CfnOutput(this, `DkimRecord${i + 1}`, { value: `${record.name} CNAME ${record.value}`, description: 'Publish at your DNS host' }),
+      identity.dkimRecords.forEach(
+        (record, i) =>
+          new CfnOutput(this, `DkimRecord${i + 1}`, {
+            value: `${record.name} CNAME ${record.value}`,
+            description: 'Publish at your DNS host',
+          }),
       );
     }
   }

@@ -56,8 +56,16 @@ export class PipelineStatefulResources {
     );
     this.sendQueue = createWorkQueue(scope, 'SendQueue', visibilityFor(queueConsumers.sender));
     this.eventsQueue = createWorkQueue(scope, 'EventsQueue', visibilityFor(queueConsumers.engagement), eventsMaxReceiveCount);
-    this.ruleTargetsDlq = new Queue(scope, 'RuleTargetsDlq', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledge([this.ruleTargetsDlq], 'AwsSolutions-SQS3', 'RuleTargetsDlq is itself the dead-letter queue of the EventBridge rule and schedule targets.');
+    this.ruleTargetsDlq = new Queue(scope, 'RuleTargetsDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      [this.ruleTargetsDlq],
+      'AwsSolutions-SQS3',
+      'RuleTargetsDlq is itself the dead-letter queue of the EventBridge rule and schedule targets.',
+    );
   }
 }
 
@@ -113,7 +121,11 @@ function createReportBucket(scope: Construct, removalPolicy: RemovalPolicy, repo
 
 /** A queue a function consumes, with its dead-letter queue `${id}Dlq`. */
 function createWorkQueue(scope: Construct, id: string, visibilityTimeout: Duration, maxReceiveCount = 5) {
-  const dlq = new Queue(scope, `${id}Dlq`, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+  const dlq = new Queue(scope, `${id}Dlq`, {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
   return new Queue(scope, id, {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,

@@ -32,7 +32,11 @@ import { queueConsumers, type PipelineStatefulResources } from './stateful-resou
 export function toCdkPattern(pattern: EventPattern): CdkEventPattern {
   const { source, 'detail-type': detailType, detail, ...rest } = pattern as Record<string, unknown>;
   if (Object.keys(rest).length) throw new Error(`unsupported pattern fields: ${Object.keys(rest).join(', ')}`);
-  return { source: source as string[], detailType: detailType as string[] | undefined, detail: detail as Record<string, unknown> | undefined };
+  return {
+    source: source as string[],
+    detailType: detailType as string[] | undefined,
+    detail: detail as Record<string, unknown> | undefined,
+  };
 }
 
 /**
@@ -54,7 +58,9 @@ export class PipelineStatelessResources {
   constructor(scope: Construct, props: MqlPipelineProps, stateful: PipelineStatefulResources) {
     this.projectBus = new EventBus(scope, 'ProjectBus', { eventBusName: `${scope.node.id.toLowerCase()}-events` });
     this.configurationSet = createConfigurationSet(scope, props);
-    this.senderIdentity = props.createSenderIdentity ? createSenderIdentity(scope, props.senderDomain, props.createSenderIdentity) : undefined;
+    this.senderIdentity = props.createSenderIdentity
+      ? createSenderIdentity(scope, props.senderDomain, props.createSenderIdentity)
+      : undefined;
     publishSesEventsToDefaultBus(scope, this.configurationSet);
     const { api, apiInvokePolicy } = createHttpApi(scope, props);
     this.api = api;
@@ -78,7 +84,11 @@ function createConfigurationSet(scope: Construct, props: MqlPipelineProps) {
   });
 }
 
-function createSenderIdentity(scope: Construct, senderDomain: string, { hostedZone }: NonNullable<MqlPipelineProps['createSenderIdentity']>) {
+function createSenderIdentity(
+  scope: Construct,
+  senderDomain: string,
+  { hostedZone }: NonNullable<MqlPipelineProps['createSenderIdentity']>,
+) {
   // No default configuration set on the identity: notifications to sales must stay untracked.
   return new EmailIdentity(scope, 'SenderIdentity', {
     identity: hostedZone ? Identity.publicHostedZone(hostedZone) : Identity.domain(senderDomain),
@@ -99,7 +109,11 @@ function publishSesEventsToDefaultBus(scope: Construct, configurationSet: Config
  * SES events of our configuration set → events queue; Lead Qualified → notifier; a report job that
  * still fails after Lambda's two retries is kept, with its request, in the rule targets' DLQ.
  */
-function routeEvents(scope: Construct, props: MqlPipelineProps, routed: { stateful: PipelineStatefulResources; functions: PipelineFunctions; projectBus: EventBus }) {
+function routeEvents(
+  scope: Construct,
+  props: MqlPipelineProps,
+  routed: { stateful: PipelineStatefulResources; functions: PipelineFunctions; projectBus: EventBus },
+) {
   const { stateful, functions, projectBus } = routed;
   const rulesDlq = stateful.ruleTargetsDlq;
   // (Bound by hand: the stock SqsDestination also grants GetQueueAttributes and GetQueueUrl.)
@@ -126,19 +140,28 @@ function scheduleDailyReports(scope: Construct, props: MqlPipelineProps, functio
   });
   new Schedule(scope, 'DailyReports', {
     description: 'Daily campaign reports',
-    schedule: ScheduleExpression.cron({ hour: String(at.hour), minute: String(at.minute), timeZone: at.timeZone ? TimeZone.of(at.timeZone) : undefined }),
+    schedule: ScheduleExpression.cron({
+      hour: String(at.hour),
+      minute: String(at.minute),
+      timeZone: at.timeZone ? TimeZone.of(at.timeZone) : undefined,
+    }),
     target: new LambdaInvoke(functions.report, { input: ScheduleTargetInput.fromObject({}), deadLetterQueue, retryAttempts: 3, role }),
   });
   acknowledge(
     [role],
     `AwsSolutions-IAM5[Resource::${nagArnOf(functions.report)}:*]`,
-    'The schedule may invoke the report function\'s versions (how aws-scheduler-targets grants); the function itself is named.',
+    "The schedule may invoke the report function's versions (how aws-scheduler-targets grants); the function itself is named.",
   );
 }
 
 const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/${name}/index.ts`, import.meta.url));
 
-type FunctionSettings = Partial<{ timeout: Duration; reservedConcurrentExecutions: number; memorySize: number; environment: Record<string, string> }>;
+type FunctionSettings = Partial<{
+  timeout: Duration;
+  reservedConcurrentExecutions: number;
+  memorySize: number;
+  environment: Record<string, string>;
+}>;
 
 /** What the functions are told where to find. */
 type FunctionUses = { stateful: PipelineStatefulResources; projectBus: EventBus; api: HttpApi };

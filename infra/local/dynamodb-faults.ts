@@ -52,7 +52,11 @@ const readBody = (req: IncomingMessage) =>
 
 function awsError(res: ServerResponse, status: number, type: string, message: string) {
   const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': 'fault-injection' });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': 'fault-injection',
+  });
   res.end(body);
 }
 
@@ -98,7 +102,12 @@ class FaultDraw {
 
 function answerThrottled(injected: Injected, operation: string, res: ServerResponse) {
   injected.throttled[operation] = (injected.throttled[operation] ?? 0) + 1;
-  awsError(res, 400, 'ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded (injected)');
+  awsError(
+    res,
+    400,
+    'ProvisionedThroughputExceededException',
+    'The level of configured provisioned throughput for the table was exceeded (injected)',
+  );
 }
 
 /** Sends the request to the table; when its response is to be lost, answers a server error once it is applied. */

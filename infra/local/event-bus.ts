@@ -47,7 +47,9 @@ export function matchesPattern(pattern: EventPattern | Record<string, unknown>, 
     if (Array.isArray(rule)) {
       const values = Array.isArray(value) ? value : [value];
       const ok = (rule as Matcher[]).some((m) =>
-        m !== null && typeof m === 'object' && 'exists' in m ? matchesValue(m, value, present) : values.some((v) => matchesValue(m, v, present)),
+        m !== null && typeof m === 'object' && 'exists' in m
+          ? matchesValue(m, value, present)
+          : values.some((v) => matchesValue(m, v, present)),
       );
       if (!ok) return false;
     } else if (rule && typeof rule === 'object') {
@@ -114,9 +116,7 @@ export class LocalEventBus {
   /** Routes an already-formed envelope (the local SES playback publishes SES's own shapes). */
   async publish(envelope: EventEnvelope | Record<string, unknown>): Promise<void> {
     this.published++;
-    const deliveries = this.rules
-      .filter((r) => matchesPattern(r.pattern, envelope))
-      .map((r) => this.deliver(r, envelope as EventEnvelope));
+    const deliveries = this.rules.filter((r) => matchesPattern(r.pattern, envelope)).map((r) => this.deliver(r, envelope as EventEnvelope));
     if (!this.options.asynchronous) {
       await Promise.all(deliveries);
       return;
@@ -155,7 +155,11 @@ export class LocalEventBus {
  * Serves `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`) so the real
  * `@aws-sdk/client-eventbridge` can publish into the local buses, e.g. to replay captured events.
  */
-export async function startEventBridgeEndpoint(buses: LocalEventBus[], port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startEventBridgeEndpoint(
+  buses: LocalEventBus[],
+  port = 0,
+  host = '127.0.0.1',
+): Promise<{ url: string; close(): Promise<void> }> {
   const byName = new Map(buses.map((b) => [b.name, b]));
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -166,7 +170,10 @@ export async function startEventBridgeEndpoint(buses: LocalEventBus[], port = 0,
       };
       const target = req.headers['x-amz-target'];
       if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
-        reply(400, { __type: 'UnknownOperationException', message: `the local EventBridge serves only PutEvents, not ${target ?? req.method}` });
+        reply(400, {
+          __type: 'UnknownOperationException',
+          message: `the local EventBridge serves only PutEvents, not ${target ?? req.method}`,
+        });
         return;
       }
       let body: { Entries?: PutEventsEntry[] };

@@ -61,7 +61,9 @@ function readBodyUpTo(req: IncomingMessage, res: ServerResponse, maxBody: number
 /** The payload 2.0 event API Gateway builds for this request. */
 function apiGatewayEvent(req: IncomingMessage, raw: Buffer, host: string): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]));
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : (v ?? '')]),
+  );
   const isText = textTypes.test(headers['content-type'] ?? 'application/json');
   return {
     version: '2.0',
@@ -75,7 +77,13 @@ function apiGatewayEvent(req: IncomingMessage, raw: Buffer, host: string): APIGa
       apiId: 'local',
       domainName: url.host,
       domainPrefix: 'local',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey: '$default',
       stage: '$default',

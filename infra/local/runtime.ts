@@ -117,7 +117,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
   const dynamodb = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const adapters = buildAdapters({ ...clients, dynamodb }, config, {
-    queue: { enqueue: (jobs, enqueueOptions) => queues.send.send(jobs.map((j) => JSON.stringify(j)), enqueueOptions) },
+    queue: {
+      enqueue: (jobs, enqueueOptions) =>
+        queues.send.send(
+          jobs.map((j) => JSON.stringify(j)),
+          enqueueOptions,
+        ),
+    },
     campaignMail: options.playSesEvents === false ? new SesMailSender(clients.ses, config.configurationSetName) : playback,
     clock,
     reportPublicBaseUrl: aws.endpoints.s3,
@@ -157,7 +163,9 @@ async function startLocalAws(options: LocalRuntimeOptions) {
   const standIns = await startStandIns({ dataDir: options.dataDir, ports: options.standInPorts });
   const { dynamoClient, faultyDynamo } = await connectDynamo(standIns, options.dynamodbFaults);
   const s3 = new S3Client(localS3Config(standIns.endpoints.s3));
-  const sesThrottle = options.sesMaxSendRate ? await startSesThrottleStandIn(standIns.endpoints.ses, { maxSendRate: options.sesMaxSendRate }) : undefined;
+  const sesThrottle = options.sesMaxSendRate
+    ? await startSesThrottleStandIn(standIns.endpoints.ses, { maxSendRate: options.sesMaxSendRate })
+    : undefined;
   const sesEndpoint = sesThrottle?.url ?? standIns.endpoints.ses;
   // One attempt per call, as on AWS (aws-runtime.ts): the sender retries through its pacer.
   const ses = new SESv2Client({ ...localClientConfig(sesEndpoint), maxAttempts: 1 });
@@ -186,7 +194,9 @@ async function connectDynamo(standIns: StandIns, faults: DynamoFaults | undefine
   const setupClient = new DynamoDBClient(localClientConfig(standIns.endpoints.dynamodb));
   await createTable(setupClient, TABLE);
   setupClient.destroy();
-  const faultyDynamo: FaultyDynamoEndpoint | undefined = faults ? await startFaultyDynamoEndpoint(standIns.endpoints.dynamodb, faults) : undefined;
+  const faultyDynamo: FaultyDynamoEndpoint | undefined = faults
+    ? await startFaultyDynamoEndpoint(standIns.endpoints.dynamodb, faults)
+    : undefined;
   const dynamoClient = new DynamoDBClient({
     ...localClientConfig(faultyDynamo?.url ?? standIns.endpoints.dynamodb),
     // Under injected faults: the SDK's three attempts and its retry quota as on AWS, but backoff in
@@ -232,7 +242,13 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
 function localQueues(app: () => App) {
   return {
     // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
-    send: new LocalQueue({ name: 'mql-send', batchSize: 10, concurrency: 2, maxDelayMs: 1_000, consumer: (e) => makeSenderHandler(app())(e) }),
+    send: new LocalQueue({
+      name: 'mql-send',
+      batchSize: 10,
+      concurrency: 2,
+      maxDelayMs: 1_000,
+      consumer: (e) => makeSenderHandler(app())(e),
+    }),
     events: new LocalQueue({
       name: 'mql-events',
       batchSize: engagementBatchSize,

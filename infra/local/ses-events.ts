@@ -104,11 +104,23 @@ const typeRecords: Record<SesEventType, (mail: MailFacts, facts: EventFacts, at:
   }),
   Open: (_mail, facts, at) => ({ open: { ipAddress: facts.ipAddress ?? '127.0.0.1', timestamp: at, userAgent: facts.userAgent ?? '' } }),
   Click: (_mail, facts, at) => ({
-    click: { ipAddress: facts.ipAddress ?? '127.0.0.1', link: facts.link, linkTags: facts.linkTags ?? {}, timestamp: at, userAgent: facts.userAgent ?? '' },
+    click: {
+      ipAddress: facts.ipAddress ?? '127.0.0.1',
+      link: facts.link,
+      linkTags: facts.linkTags ?? {},
+      timestamp: at,
+      userAgent: facts.userAgent ?? '',
+    },
   }),
   Bounce: (mail, facts, at) => ({ bounce: bounceRecord(mail, facts, at) }),
   Complaint: (mail, _facts, at) => ({
-    complaint: { complainedRecipients: [{ emailAddress: mail.to }], timestamp: at, feedbackId: randomUUID(), complaintFeedbackType: 'abuse', arrivalDate: at },
+    complaint: {
+      complainedRecipients: [{ emailAddress: mail.to }],
+      timestamp: at,
+      feedbackId: randomUUID(),
+      complaintFeedbackType: 'abuse',
+      arrivalDate: at,
+    },
   }),
   DeliveryDelay: (mail, _facts, at) => ({
     deliveryDelay: {
@@ -133,7 +145,11 @@ export function sesEvent(type: SesEventType, mail: MailFacts, facts: EventFacts 
   const region = mail.region ?? 'us-east-1';
   const account = mail.account ?? '000000000000';
   const at = facts.at ?? mail.sentAt;
-  const detail: Record<string, unknown> = { eventType: type, mail: mailRecord(mail, region, account), ...typeRecords[type](mail, facts, at) };
+  const detail: Record<string, unknown> = {
+    eventType: type,
+    mail: mailRecord(mail, region, account),
+    ...typeRecords[type](mail, facts, at),
+  };
   return {
     version: '0',
     id: id ?? randomUUID(),

@@ -64,7 +64,10 @@ export class SesPlayback implements MailSender, CampaignMailSender {
   private readonly tokenOf = new Map<string, string>();
   private readonly tokenOfRecipient = new Map<string, string>();
 
-  constructor(private readonly inner: MailSender & CampaignMailSender, private readonly options: SesPlaybackOptions) {}
+  constructor(
+    private readonly inner: MailSender & CampaignMailSender,
+    private readonly options: SesPlaybackOptions,
+  ) {}
 
   get maxBatch() {
     return this.inner.maxBatch;
@@ -101,7 +104,9 @@ export class SesPlayback implements MailSender, CampaignMailSender {
       const tags = /\sses:tags="([^"]*)"/i.exec(tag);
       if (tags) linkTags.set(decoded, parseLinkTags(tags[1]!));
       // Like SES: the link goes through the tracking endpoint and the tag attribute is not delivered.
-      return tag.replace(href[0], `href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`).replace(/\sses:tags="[^"]*"/i, '');
+      return tag
+        .replace(href[0], `href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`)
+        .replace(/\sses:tags="[^"]*"/i, '');
     });
     const openPixel = `<img src="${this.options.trackingBaseUrl}/o/${token}.gif" width="1" height="1" alt="" style="display:none">`;
     const withPixel = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;
@@ -148,7 +153,11 @@ export class SesPlayback implements MailSender, CampaignMailSender {
   async open(token: string, actor: { userAgent?: string; ipAddress?: string; at?: string }): Promise<boolean> {
     const mail = this.mails.get(token);
     if (!mail) return false;
-    await this.emit('Open', mail, { at: actor.at ?? this.options.clock.now().toISOString(), userAgent: actor.userAgent, ipAddress: actor.ipAddress });
+    await this.emit('Open', mail, {
+      at: actor.at ?? this.options.clock.now().toISOString(),
+      userAgent: actor.userAgent,
+      ipAddress: actor.ipAddress,
+    });
     return true;
   }
 

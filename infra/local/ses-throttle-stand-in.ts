@@ -101,7 +101,13 @@ function answerGetAccount(res: ServerResponse, rate: number, traffic: SesTraffic
 }
 
 /** Counts a send call; refuses it with SES's 429 when the bucket is empty (returns false then). */
-function admitSend(bucket: ReturnType<typeof sendRateBucket>, traffic: SesTraffic, path: string, body: Buffer, res: ServerResponse): boolean {
+function admitSend(
+  bucket: ReturnType<typeof sendRateBucket>,
+  traffic: SesTraffic,
+  path: string,
+  body: Buffer,
+  res: ServerResponse,
+): boolean {
   traffic.calls++;
   const count = destinations(path, body.toString('utf8'));
   if (!bucket.take(count)) {

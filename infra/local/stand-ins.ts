@@ -51,10 +51,17 @@ const listen = (server: Server, port: number) =>
     server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
-export async function startStandIns(options: { dataDir?: string; ports?: { dynamodb?: number; ses?: number; s3?: number } } = {}): Promise<StandIns> {
+export async function startStandIns(
+  options: { dataDir?: string; ports?: { dynamodb?: number; ses?: number; s3?: number } } = {},
+): Promise<StandIns> {
   const dataDir = options.dataDir;
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
+  const dynamo = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+  });
   const dynamoPort = await listen(dynamo, options.ports?.dynamodb ?? 0);
 
   // CommonJS default export: under ESM interop it may arrive wrapped once more.

@@ -74,7 +74,13 @@ export function rowFromCsvRecord(fields: string[], record: string[], row: number
   if (record.length !== fields.length) {
     return {
       row,
-      errors: [{ row, field: '(row)', reason: `has ${record.length} fields where the header has ${fields.length} (a value with the delimiter in it must be in double quotes)` }],
+      errors: [
+        {
+          row,
+          field: '(row)',
+          reason: `has ${record.length} fields where the header has ${fields.length} (a value with the delimiter in it must be in double quotes)`,
+        },
+      ],
     };
   }
   const out: Record<string, unknown> = {};
@@ -88,7 +94,10 @@ export function rowFromCsvRecord(fields: string[], record: string[], row: number
       else if (falsy.has(v)) out[field] = false;
       else errors.push({ row, field, reason: 'expected yes/no, true/false or 1/0' });
     } else if (field === 'interests') {
-      out[field] = cell.split(INTEREST_SEPARATOR).map((s) => s.trim()).filter(Boolean);
+      out[field] = cell
+        .split(INTEREST_SEPARATOR)
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else out[field] = cell;
   });
   return errors.length ? { row, errors } : { row, fields: out };
@@ -106,10 +115,7 @@ const csvProblems: Record<string, string> = {
  * skipped). Problems with the file as a whole (header, quoting, no data rows) throw a
  * ValidationError naming them; problems with one row come out as that row's errors.
  */
-export async function* readContactsCsv(
-  input: Readable | string,
-  options: { delimiter?: CsvDelimiter } = {},
-): AsyncGenerator<ImportRow> {
+export async function* readContactsCsv(input: Readable | string, options: { delimiter?: CsvDelimiter } = {}): AsyncGenerator<ImportRow> {
   const delimiter = options.delimiter ?? ',';
   const source = typeof input === 'string' ? Readable.from([input]) : input;
   const parser = source.pipe(parse({ bom: true, delimiter, skip_empty_lines: true, trim: true, relax_column_count: true }));

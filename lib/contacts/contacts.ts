@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  companySizes,
-  contactInputSchema,
-  contactStatuses,
-  matchesFilter,
-  seniorities,
-  type Contact,
-  type ContactFilter,
-} from './contact';
+import { companySizes, contactInputSchema, contactStatuses, matchesFilter, seniorities, type Contact, type ContactFilter } from './contact';
 import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from './contact-import';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { contactIdFor, normaliseEmail } from '../shared/ids';
@@ -60,13 +52,21 @@ export async function importContactRows(deps: { contacts: ContactStore; clock: C
     const contactId = contactIdFor(email);
     const earlier = latest.get(contactId);
     if (earlier) {
-      errors.push({ row: earlier.row, field: 'email', reason: `${email} appears again in row ${item.row}; the last occurrence is imported` });
+      errors.push({
+        row: earlier.row,
+        field: 'email',
+        reason: `${email} appears again in row ${item.row}; the last occurrence is imported`,
+      });
     }
     latest.set(contactId, { row: item.row, contact: { ...parsed.data, email, contactId, createdAt: now, updatedAt: now } });
   }
   const { created, updated, erased } = await deps.contacts.upsertMany([...latest.values()].map((l) => l.contact));
   for (const contactId of erased) {
-    errors.push({ row: latest.get(contactId)!.row, field: 'email', reason: 'this person asked for their data to be erased; they cannot be imported again' });
+    errors.push({
+      row: latest.get(contactId)!.row,
+      field: 'email',
+      reason: 'this person asked for their data to be erased; they cannot be imported again',
+    });
   }
   errors.sort((a, b) => a.row - b.row);
   const rejected = new Set(errors.map((e) => e.row)).size;
@@ -94,7 +94,9 @@ export async function importContactsCsv(
   const rows: ImportRow[] = [];
   for await (const row of readContactsCsv(text, options)) {
     if (rows.length === MAX_IMPORT_ROWS) {
-      throw new ValidationError(`the file has more than ${MAX_IMPORT_ROWS} data rows; send it in parts (the mql CLI does) — nothing was imported`);
+      throw new ValidationError(
+        `the file has more than ${MAX_IMPORT_ROWS} data rows; send it in parts (the mql CLI does) — nothing was imported`,
+      );
     }
     rows.push(row);
   }
@@ -126,7 +128,8 @@ export const contactListQuerySchema = z
     owner: z.email().optional(),
     interest: trimmed.optional().meta({ description: 'Contacts listing this category of interest.' }),
     status: z.enum(contactStatuses).optional().meta({
-      description: '`mailable` (consent, not suppressed), `no-consent`, `suppressed` (any reason), or one reason: `unsubscribed`, `bounced`, `complained`.',
+      description:
+        '`mailable` (consent, not suppressed), `no-consent`, `suppressed` (any reason), or one reason: `unsubscribed`, `bounced`, `complained`.',
     }),
   })
   .strict();

@@ -144,7 +144,13 @@ const MAX_SEAL_ATTEMPTS = 8;
  * replayed SES event finds the seal and counts nothing. A send record with no engagement yet gets a
  * seal too, so events of a message already sent are not recorded later.
  */
-async function sealRecipient(deps: PersonalDataDeps, campaignId: string, contactId: string, current: StoredRecipient | undefined, at: string) {
+async function sealRecipient(
+  deps: PersonalDataDeps,
+  campaignId: string,
+  contactId: string,
+  current: StoredRecipient | undefined,
+  at: string,
+) {
   for (let attempt = 0; attempt < MAX_SEAL_ATTEMPTS; attempt++) {
     if (current?.state.erasedAt) return;
     const sealed: StoredRecipient = {

@@ -47,7 +47,8 @@ export function suppressionListener(deps: { contacts: ContactStore; transientBou
         try {
           for (const e of newEvents) {
             if (e.type === 'bounce' && e.bounceType !== 'Permanent') {
-              if ((await deps.contacts.recordTransientBounce(e.contactId, e.messageId)) >= limit) await deps.contacts.suppress(e.contactId, 'bounced', e.at);
+              if ((await deps.contacts.recordTransientBounce(e.contactId, e.messageId)) >= limit)
+                await deps.contacts.suppress(e.contactId, 'bounced', e.at);
             }
             if (e.type === 'bounce' && after.bounceType === 'Permanent') await deps.contacts.suppress(e.contactId, 'bounced', e.at);
             if (e.type === 'complaint') await deps.contacts.suppress(e.contactId, 'complained', e.at);

@@ -24,7 +24,18 @@ export const machineRulesSchema = z.object({
   /** User agents of link scanners and tools, matched case-insensitively. */
   scannerUserAgents: z
     .array(z.string())
-    .default(['barracuda', 'mimecast', 'proofpoint', 'symantec', 'python-requests', 'curl/', 'headlesschrome', 'bot\\b', 'crawler', 'spider']),
+    .default([
+      'barracuda',
+      'mimecast',
+      'proofpoint',
+      'symantec',
+      'python-requests',
+      'curl/',
+      'headlesschrome',
+      'bot\\b',
+      'crawler',
+      'spider',
+    ]),
 });
 export type MachineRules = z.infer<typeof machineRulesSchema>;
 export const defaultMachineRules: MachineRules = machineRulesSchema.parse({});
@@ -62,9 +73,7 @@ export type FlaggedClick = readonly [at: number, linkId: string, flag: string, .
 export function classifyClicks(clicks: readonly FlaggedClick[], rules: MachineRules): (MachineFlag | '')[] {
   return clicks.map(([at, , flag]) => {
     if (flag) return flag as MachineFlag;
-    const windowLinks = new Set(
-      clicks.filter(([t]) => Math.abs(t - at) <= rules.burstWindowSeconds).map(([, link]) => link),
-    );
+    const windowLinks = new Set(clicks.filter(([t]) => Math.abs(t - at) <= rules.burstWindowSeconds).map(([, link]) => link));
     return windowLinks.size >= rules.burstLinks ? 'link-burst' : '';
   });
 }

@@ -1,5 +1,14 @@
 import type { EngagementEvent } from './ses-event';
-import { addCounters, applyEvent, emptyRecipient, linkIdFor, project, subtractCounters, type Counters, type RecipientEngagement } from './recipient';
+import {
+  addCounters,
+  applyEvent,
+  emptyRecipient,
+  linkIdFor,
+  project,
+  subtractCounters,
+  type Counters,
+  type RecipientEngagement,
+} from './recipient';
 import type { CountedDeltas } from './deltas';
 import type { RecipientChange } from './listeners';
 import type { MachineRules } from './machine-activity';
@@ -37,7 +46,14 @@ export async function planRecipientWrite(
   const nowMs = deps.clock.now().getTime();
   const before = current?.state ?? emptyRecipient(campaignId, contactId);
   const { after, newEvents } = applyEvents(before, events, deps.rules);
-  const { pending, pruned, takenOver, youngUncounted } = await settlePending(deps, current, campaignId, contactId, newEvents.length > 0, nowMs);
+  const { pending, pruned, takenOver, youngUncounted } = await settlePending(
+    deps,
+    current,
+    campaignId,
+    contactId,
+    newEvents.length > 0,
+    nowMs,
+  );
   const delta = addCounters(subtractCounters(project(after, deps.rules), project(before, deps.rules)), takenOver);
   if (!newEvents.length) {
     if (youngUncounted) return { kind: 'retry-later' };
@@ -57,7 +73,11 @@ export async function planRecipientWrite(
 }
 
 /** The state after the events, and those of them that changed it (the others were seen before). */
-function applyEvents(before: RecipientEngagement, events: EngagementEvent[], rules: MachineRules): { after: RecipientEngagement; newEvents: EngagementEvent[] } {
+function applyEvents(
+  before: RecipientEngagement,
+  events: EngagementEvent[],
+  rules: MachineRules,
+): { after: RecipientEngagement; newEvents: EngagementEvent[] } {
   let after = before;
   const newEvents: EngagementEvent[] = [];
   for (const event of events) {
@@ -73,7 +93,14 @@ function applyEvents(before: RecipientEngagement, events: EngagementEvent[], rul
  * abandoned (old, uncounted) → taken over into this batch's delta; young and uncounted → left to the
  * writer that owns them. Without new events every entry is checked; with some, only the old ones.
  */
-async function settlePending(deps: PlanDeps, current: StoredRecipient | undefined, campaignId: string, contactId: string, hasNewEvents: boolean, nowMs: number) {
+async function settlePending(
+  deps: PlanDeps,
+  current: StoredRecipient | undefined,
+  campaignId: string,
+  contactId: string,
+  hasNewEvents: boolean,
+  nowMs: number,
+) {
   const pending = { ...(current?.pending ?? {}) };
   let pruned = false;
   for (const id of Object.keys(pending)) {
@@ -85,7 +112,10 @@ async function settlePending(deps: PlanDeps, current: StoredRecipient | undefine
   const entries = Object.entries(pending);
   const toCheck = hasNewEvents ? entries.filter(([, p]) => nowMs - p.at >= deps.inFlightGraceMs) : entries;
   const existing = toCheck.length
-    ? await deps.store.existingDeltas(toCheck.map(([id]) => ({ campaignId, deltaId: id })), contactId)
+    ? await deps.store.existingDeltas(
+        toCheck.map(([id]) => ({ campaignId, deltaId: id })),
+        contactId,
+      )
     : new Set<string>();
   const takenOver: Counters = {};
   let youngUncounted = false;

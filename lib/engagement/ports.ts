@@ -42,7 +42,10 @@ export interface EngagementStore {
    * deltas whose id sorts before it (no writer can still be writing one) are folded into the
    * checkpoint, so the next read has less to sum.
    */
-  campaignCounters(campaignId: string, options?: { compactBefore?: string }): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
+  campaignCounters(
+    campaignId: string,
+    options?: { compactBefore?: string },
+  ): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
   /** Every recipient of a campaign, for reports (a page at a time). */
   listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>>;
 }

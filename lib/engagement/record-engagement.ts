@@ -90,7 +90,15 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
     if (!isRetryable(error)) throw error;
     return everything;
   }
-  const batch: Batch = { deps, groups, stored, deltaIdFor: oneIdPerCampaign(deps.newDeltaId), failed: new Set(), campaignDeltas: new Map(), uncertain: new Map() };
+  const batch: Batch = {
+    deps,
+    groups,
+    stored,
+    deltaIdFor: oneIdPerCampaign(deps.newDeltaId),
+    failed: new Set(),
+    campaignDeltas: new Map(),
+    uncertain: new Map(),
+  };
   // Plan every recipient, hand all changes to the listeners at once (one look-up of contacts and
   // campaigns per batch), then write. A recipient whose write loses a race is planned, heard and
   // written again on its own.
@@ -114,7 +122,17 @@ async function planRecipients(batch: Batch): Promise<Map<string, Plan>> {
   await mapWithConcurrency([...batch.groups.entries()], 8, async ([groupKey, items]) => {
     const { campaignId, contactId } = items[0]!.event;
     try {
-      plans.set(groupKey, await planRecipientWrite(batch.deps, batch.stored.get(groupKey), campaignId, contactId, items.map((i) => i.event), batch.deltaIdFor(campaignId)));
+      plans.set(
+        groupKey,
+        await planRecipientWrite(
+          batch.deps,
+          batch.stored.get(groupKey),
+          campaignId,
+          contactId,
+          items.map((i) => i.event),
+          batch.deltaIdFor(campaignId),
+        ),
+      );
     } catch (error) {
       if (!isRetryable(error)) throw error;
       plans.set(groupKey, { kind: 'retry-later' }); // this recipient's messages come back; the others go on
@@ -152,8 +170,19 @@ async function writeRecipient(batch: Batch, groupKey: string, items: IncomingEve
       if (written === 'written') return addToCampaignDelta(batch, campaignId, plan, items);
       // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
       batch.stored = new Map([...batch.stored, ...(await batch.deps.store.getRecipients([{ campaignId, contactId }]))]);
-      plan = await planRecipientWrite(batch.deps, batch.stored.get(groupKey), campaignId, contactId, items.map((i) => i.event), batch.deltaIdFor(campaignId));
-      if (plan.kind === 'write' && plan.change.newEvents.length && (await batch.deps.listener?.recipientsChanged([plan.change]))?.retry.length) {
+      plan = await planRecipientWrite(
+        batch.deps,
+        batch.stored.get(groupKey),
+        campaignId,
+        contactId,
+        items.map((i) => i.event),
+        batch.deltaIdFor(campaignId),
+      );
+      if (
+        plan.kind === 'write' &&
+        plan.change.newEvents.length &&
+        (await batch.deps.listener?.recipientsChanged([plan.change]))?.retry.length
+      ) {
         return failGroup();
       }
     }

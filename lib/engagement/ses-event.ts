@@ -151,7 +151,12 @@ export function parseSesEvent(raw: unknown): ParseResult {
 /** A validated SES event detail: one object per event type (`delivery`, `open`, `click` …). */
 type SesDetail = Record<string, Record<string, unknown> | undefined>;
 
-function engagementEventOf(type: EngagementEventType, ids: { campaignId: string; contactId: string }, mail: z.infer<typeof mailSchema>, d: SesDetail): EngagementEvent {
+function engagementEventOf(
+  type: EngagementEventType,
+  ids: { campaignId: string; contactId: string },
+  mail: z.infer<typeof mailSchema>,
+  d: SesDetail,
+): EngagementEvent {
   const body = (d.delivery ?? d.open ?? d.click ?? d.bounce ?? d.complaint ?? d.deliveryDelay ?? d.subscription) as
     | Record<string, unknown>
     | undefined;

@@ -97,7 +97,8 @@ async function documentToTest(deps: BacktestDeps, criteriaId: string, version: B
   if (!draft) throw new NotFoundError(`criteria ${criteriaId} does not exist`);
   if (version === 'draft') return draft.document;
   const v = await deps.criteria.getVersion(criteriaId, version);
-  if (!v) throw new ValidationError(`criteria ${criteriaId} has no version ${version}`, [{ path: ['version'], message: 'unknown version' }]);
+  if (!v)
+    throw new ValidationError(`criteria ${criteriaId} has no version ${version}`, [{ path: ['version'], message: 'unknown version' }]);
   return v.document;
 }
 
@@ -105,7 +106,10 @@ async function campaignsToTest(deps: BacktestDeps, requested: string[]): Promise
   const campaignIds = [...new Set(requested)];
   const campaigns = await Promise.all(campaignIds.map((id) => deps.campaigns.get(id)));
   const missing = campaignIds.filter((_, i) => !campaigns[i]);
-  if (missing.length) throw new ValidationError(`unknown campaigns: ${missing.join(', ')}`, [{ path: ['campaignIds'], message: `unknown: ${missing.join(', ')}` }]);
+  if (missing.length)
+    throw new ValidationError(`unknown campaigns: ${missing.join(', ')}`, [
+      { path: ['campaignIds'], message: `unknown: ${missing.join(', ')}` },
+    ]);
   return campaigns as Campaign[];
 }
 
@@ -133,10 +137,15 @@ async function recordedEngagement(deps: BacktestDeps, campaigns: Campaign[]): Pr
 }
 
 /** Evaluates every engaged contact with all it did (its ledger plus the campaigns' activities); answers those that qualify. */
-async function outcomesOf(deps: BacktestDeps, document: CriteriaDocument, perContact: Map<string, Activity[]>): Promise<Map<string, Outcome>> {
+async function outcomesOf(
+  deps: BacktestDeps,
+  document: CriteriaDocument,
+  perContact: Map<string, Activity[]>,
+): Promise<Map<string, Outcome>> {
   const ids = [...perContact.keys()];
   const contacts = new Map<string, Contact>();
-  for (let i = 0; i < ids.length; i += 100) for (const c of await deps.contacts.getMany(ids.slice(i, i + 100))) contacts.set(c.contactId, c);
+  for (let i = 0; i < ids.length; i += 100)
+    for (const c of await deps.contacts.getMany(ids.slice(i, i + 100))) contacts.set(c.contactId, c);
   const outcomes = new Map<string, Outcome>();
   await mapWithConcurrency(ids, 8, async (contactId) => {
     const contact = contacts.get(contactId);
@@ -151,7 +160,8 @@ async function outcomesOf(deps: BacktestDeps, document: CriteriaDocument, perCon
 
 async function currentLeadsOf(deps: BacktestDeps, contactIds: string[]): Promise<Map<string, StoredLead>> {
   const leads = new Map<string, StoredLead>();
-  for (let i = 0; i < contactIds.length; i += 100) for (const l of await deps.leads.getMany(contactIds.slice(i, i + 100))) leads.set(l.contactId, l);
+  for (let i = 0; i < contactIds.length; i += 100)
+    for (const l of await deps.leads.getMany(contactIds.slice(i, i + 100))) leads.set(l.contactId, l);
   return leads;
 }
 
@@ -166,7 +176,12 @@ async function countCampaignLeads(deps: BacktestDeps, campaignId: string): Promi
   return count;
 }
 
-async function campaignRows(deps: BacktestDeps, campaigns: Campaign[], recorded: RecordedEngagement, outcomes: Map<string, Outcome>): Promise<BacktestCampaign[]> {
+async function campaignRows(
+  deps: BacktestDeps,
+  campaigns: Campaign[],
+  recorded: RecordedEngagement,
+  outcomes: Map<string, Outcome>,
+): Promise<BacktestCampaign[]> {
   const qualifiedIds = [...outcomes.keys()];
   const leads = await currentLeadsOf(deps, qualifiedIds);
   const rows: BacktestCampaign[] = [];
@@ -250,7 +265,13 @@ export async function backtestCriteria(deps: BacktestDeps, criteriaId: string, i
   const now = deps.clock.now();
   const result: BacktestResult = { criteriaId, version: request.version, evaluatedAt: now.toISOString(), campaigns: rows, totals };
   if (request.monthlyTarget) {
-    result.forecast = forecastOf({ monthlyTarget: request.monthlyTarget, monthlyVolume: request.monthlyVolume }, totals, campaigns, recorded.delivered, now);
+    result.forecast = forecastOf(
+      { monthlyTarget: request.monthlyTarget, monthlyVolume: request.monthlyVolume },
+      totals,
+      campaigns,
+      recorded.delivered,
+      now,
+    );
   }
   return result;
 }

@@ -39,7 +39,9 @@ export const orderedBands: Partial<Record<CriteriaAttribute, readonly string[]>>
 const attribute = z.enum(criteriaAttributes);
 const MAX_PATTERN = 200;
 
-const equalsCondition = z.object({ attribute, op: z.literal('equals'), value: z.union([z.string().min(1).max(200), z.boolean()]) }).strict();
+const equalsCondition = z
+  .object({ attribute, op: z.literal('equals'), value: z.union([z.string().min(1).max(200), z.boolean()]) })
+  .strict();
 const inCondition = z.object({ attribute, op: z.literal('in'), values: z.array(z.string().min(1).max(200)).min(1).max(500) }).strict();
 const rangeCondition = z
   .object({ attribute, op: z.literal('range'), min: z.string().optional(), max: z.string().optional() })
@@ -47,15 +49,22 @@ const rangeCondition = z
   .superRefine((c, ctx) => {
     const bands = orderedBands[c.attribute];
     if (!bands) {
-      ctx.addIssue({ code: 'custom', path: ['attribute'], message: `range needs an ordered attribute (${Object.keys(orderedBands).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attribute'],
+        message: `range needs an ordered attribute (${Object.keys(orderedBands).join(', ')})`,
+      });
       return;
     }
-    if (c.min === undefined && c.max === undefined) ctx.addIssue({ code: 'custom', path: ['min'], message: 'range needs min, max or both' });
+    if (c.min === undefined && c.max === undefined)
+      ctx.addIssue({ code: 'custom', path: ['min'], message: 'range needs min, max or both' });
     for (const key of ['min', 'max'] as const) {
       const v = c[key];
-      if (v !== undefined && !bands.includes(v)) ctx.addIssue({ code: 'custom', path: [key], message: `${v} is not one of ${bands.join(', ')}` });
+      if (v !== undefined && !bands.includes(v))
+        ctx.addIssue({ code: 'custom', path: [key], message: `${v} is not one of ${bands.join(', ')}` });
     }
-    if (c.min && c.max && bands.indexOf(c.min) > bands.indexOf(c.max)) ctx.addIssue({ code: 'custom', path: ['max'], message: 'max is below min' });
+    if (c.min && c.max && bands.indexOf(c.min) > bands.indexOf(c.max))
+      ctx.addIssue({ code: 'custom', path: ['max'], message: 'max is below min' });
   });
 /**
  * A regular expression in RE2 syntax (re2js: linear-time matching, so a marketer's pattern can never
@@ -135,7 +144,10 @@ export const criteriaDocumentSchema = z
         /** Engagement score at which a fitting contact qualifies. @default 10 */
         threshold: z.number().positive().max(100_000).default(10),
         /** Exponential decay: an activity is worth half after this many days. Absent: no decay. */
-        decay: z.object({ halfLifeDays: z.number().positive().max(3650) }).strict().optional(),
+        decay: z
+          .object({ halfLifeDays: z.number().positive().max(3650) })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ humanClick: 10, humanOpen: 0, intents: {}, events: {}, threshold: 10 }),

@@ -28,7 +28,15 @@ export interface Activity {
 
 /** What an activity keeps after its contact's erasure. */
 export function sealedActivity(a: Activity, at: string): Activity {
-  return { key: a.key, contactId: a.contactId, kind: a.kind, at: a.at, ...(a.campaignId ? { campaignId: a.campaignId } : {}), machine: true, erasedAt: a.erasedAt ?? at };
+  return {
+    key: a.key,
+    contactId: a.contactId,
+    kind: a.kind,
+    at: a.at,
+    ...(a.campaignId ? { campaignId: a.campaignId } : {}),
+    machine: true,
+    erasedAt: a.erasedAt ?? at,
+  };
 }
 
 const labels: Partial<Record<CriteriaAttribute, string>> = {

@@ -5,7 +5,11 @@ import type { Clock, Page } from '../shared/ports';
 import { feedbackRequestSchema, transition } from './stages';
 
 /** Sales feedback on a contact's current lead: accept, reject with a reason, later stages, reopen. */
-export async function leadFeedback(deps: { leads: LeadStore; clock: Clock }, contactId: string, input: unknown): Promise<{ lead: Lead; changed: boolean }> {
+export async function leadFeedback(
+  deps: { leads: LeadStore; clock: Clock },
+  contactId: string,
+  input: unknown,
+): Promise<{ lead: Lead; changed: boolean }> {
   const parsed = feedbackRequestSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid feedback', parsed.error.issues);
   const request = parsed.data;
@@ -92,7 +96,8 @@ export async function qualificationRates(deps: { leads: LeadStore }, campaignIds
         const vk = `${lead.criteriaId ?? lead.profileId}\u0000${lead.criteriaVersion ?? lead.profileVersion}`;
         if (!byVersion.has(vk)) byVersion.set(vk, row());
         add(byVersion.get(vk)!, lead);
-        if (lead.stage === 'rejected' && lead.rejectionReason) reasons.set(lead.rejectionReason, (reasons.get(lead.rejectionReason) ?? 0) + 1);
+        if (lead.stage === 'rejected' && lead.rejectionReason)
+          reasons.set(lead.rejectionReason, (reasons.get(lead.rejectionReason) ?? 0) + 1);
       }
       cursor = page.cursor;
     } while (cursor);

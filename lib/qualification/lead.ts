@@ -56,7 +56,11 @@ export interface Lead {
   /** Plain-words reasons (fit and engagement) shown to sales. */
   reasons: string[];
   fit: { score: number; threshold: number; matched: { rule: string; points: number; reason: string }[] };
-  engagement: { score: number; threshold: number; contributions: { key: string; at: string; what: string; points: number; worth: number }[] };
+  engagement: {
+    score: number;
+    threshold: number;
+    contributions: { key: string; at: string; what: string; points: number; worth: number }[];
+  };
   handRaiser: boolean;
   /** The activity at whose moment the contact qualified. */
   trigger: { kind: 'click' | 'open' | 'event'; linkUrl?: string; intent?: string; eventType?: string; clickedAt: string; at: string };

@@ -56,7 +56,8 @@ export async function editDraft(deps: Deps, criteriaId: string, input: unknown, 
     throw new ConflictError(`the draft is at revision ${current.revision}, not ${revision}: someone edited it since; read it again`);
   }
   const next: CriteriaDraft = { ...current, document, revision: current.revision + 1, updatedAt: deps.clock.now().toISOString() };
-  if (!(await deps.criteria.saveDraft(next, current.revision))) throw new ConcurrentUpdateError('the draft was edited concurrently; read it again');
+  if (!(await deps.criteria.saveDraft(next, current.revision)))
+    throw new ConcurrentUpdateError('the draft was edited concurrently; read it again');
   return next;
 }
 
@@ -64,7 +65,11 @@ export async function editDraft(deps: Deps, criteriaId: string, input: unknown, 
  * Publishes the draft as the next immutable version. Publishing a draft that has not changed since
  * its last publication answers that version (a retried publish never makes two).
  */
-export async function publishCriteria(deps: Deps, criteriaId: string, input: unknown = {}): Promise<{ version: CriteriaVersion; published: boolean; isDefault: boolean }> {
+export async function publishCriteria(
+  deps: Deps,
+  criteriaId: string,
+  input: unknown = {},
+): Promise<{ version: CriteriaVersion; published: boolean; isDefault: boolean }> {
   const { makeDefault } = parse(publishRequestSchema, input ?? {}, 'publish request');
   const draft = await draftOf(deps, criteriaId);
   const latest = await deps.criteria.getVersion(criteriaId);
@@ -80,7 +85,8 @@ export async function publishCriteria(deps: Deps, criteriaId: string, input: unk
       fromRevision: draft.revision,
       publishedAt: deps.clock.now().toISOString(),
     };
-    if (!(await deps.criteria.putVersion(version))) throw new ConflictError(`version ${version.version} of ${criteriaId} was published concurrently; retry`);
+    if (!(await deps.criteria.putVersion(version)))
+      throw new ConflictError(`version ${version.version} of ${criteriaId} was published concurrently; retry`);
     published = true;
   }
   if (draft.publishedRevision !== draft.revision) {
@@ -99,7 +105,12 @@ export async function getCriteria(deps: Deps, criteriaId: string) {
   return {
     criteriaId,
     isDefault,
-    draft: { revision: draft.revision, updatedAt: draft.updatedAt, unpublishedChanges: draft.publishedRevision !== draft.revision, document: draft.document },
+    draft: {
+      revision: draft.revision,
+      updatedAt: draft.updatedAt,
+      unpublishedChanges: draft.publishedRevision !== draft.revision,
+      document: draft.document,
+    },
     latestVersion: versions.at(-1)?.version ?? null,
     versions: versions.map((v) => ({ version: v.version, publishedAt: v.publishedAt, name: v.document.name })),
   };

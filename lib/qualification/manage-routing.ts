@@ -10,7 +10,12 @@ export const putRoutingQuerySchema = z.object({ revision: z.coerce.number().int(
 
 export async function getRouting(deps: { routing: RoutingStore }, salesInbox: string) {
   const stored = await deps.routing.get();
-  return { rules: stored?.rules ?? defaultRoutingRules, revision: stored?.revision ?? 0, updatedAt: stored?.updatedAt ?? null, fallbackInbox: salesInbox };
+  return {
+    rules: stored?.rules ?? defaultRoutingRules,
+    revision: stored?.revision ?? 0,
+    updatedAt: stored?.updatedAt ?? null,
+    fallbackInbox: salesInbox,
+  };
 }
 
 export async function putRouting(deps: { routing: RoutingStore; clock: Clock }, input: unknown, query: unknown = {}) {
@@ -20,7 +25,8 @@ export async function putRouting(deps: { routing: RoutingStore; clock: Clock }, 
   if (!q.success) throw new ValidationError('invalid query', q.error.issues);
   const current = await deps.routing.get();
   const revision = current?.revision ?? 0;
-  if (q.data.revision !== undefined && q.data.revision !== revision) throw new ConflictError(`routing is at revision ${revision}, not ${q.data.revision}`);
+  if (q.data.revision !== undefined && q.data.revision !== revision)
+    throw new ConflictError(`routing is at revision ${revision}, not ${q.data.revision}`);
   const next = { rules: parsed.data, revision: revision + 1, updatedAt: deps.clock.now().toISOString() };
   if (!(await deps.routing.put(next, revision))) throw new ConflictError('routing was changed concurrently; read it again');
   return next;

@@ -24,12 +24,19 @@ export interface NotifySalesDeps {
  * expires. With `leadId`, an event about an earlier lifecycle of the contact sends nothing.
  * `sent-unrecorded`: SES took the email but marking the lead failed even after retries.
  */
-export async function notifySales(deps: NotifySalesDeps, contactId: string, leadId?: string): Promise<'sent' | 'sent-unrecorded' | 'already-notified' | 'superseded'> {
+export async function notifySales(
+  deps: NotifySalesDeps,
+  contactId: string,
+  leadId?: string,
+): Promise<'sent' | 'sent-unrecorded' | 'already-notified' | 'superseded'> {
   const lead = await deps.leads.get(contactId);
   if (!lead) throw new NotFoundError(`no lead for contact ${contactId}`);
   if (leadId && lead.leadId !== leadId) return 'superseded';
   if (lead.notifiedAt) return 'already-notified';
-  const [contact, campaign] = await Promise.all([deps.contacts.get(contactId), lead.campaignId ? deps.campaigns.get(lead.campaignId) : undefined]);
+  const [contact, campaign] = await Promise.all([
+    deps.contacts.get(contactId),
+    lead.campaignId ? deps.campaigns.get(lead.campaignId) : undefined,
+  ]);
   if (!contact) throw new NotFoundError(`lead ${lead.leadId} names a missing contact`);
 
   if (!(await deps.leads.claimNotification(contactId, deps.clock.now(), deps.claimLeaseMs ?? 300_000))) return 'already-notified';

@@ -12,7 +12,10 @@ import { createCriteria, publishCriteria } from './manage-criteria';
  * (the default criteria built from it: the basic rule). Editing that set's draft and publishing
  * deepens the profile with weights, negative rules, decay and hand-raisers.
  */
-export async function createProfile(deps: { profiles: ProfileStore; criteria: CriteriaStore; clock: Clock }, input: unknown): Promise<IdealCustomerProfile> {
+export async function createProfile(
+  deps: { profiles: ProfileStore; criteria: CriteriaStore; clock: Clock },
+  input: unknown,
+): Promise<IdealCustomerProfile> {
   const parsed = profileInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid ideal customer profile', parsed.error.issues);
   const now = deps.clock.now();

@@ -43,7 +43,10 @@ export interface ResolvedCriteria {
  * same id), so a newly published version applies from then on. A profile made before criteria
  * existed is evaluated with the default criteria built from it, at its own version.
  */
-export async function criteriaForCampaign(deps: Pick<QualifyDeps, 'criteria' | 'profiles'>, campaign: Campaign): Promise<ResolvedCriteria | undefined> {
+export async function criteriaForCampaign(
+  deps: Pick<QualifyDeps, 'criteria' | 'profiles'>,
+  campaign: Campaign,
+): Promise<ResolvedCriteria | undefined> {
   const id = campaign.criteriaId ?? campaign.profileId;
   if (!id) return undefined;
   const published = await deps.criteria.getVersion(id);
@@ -78,7 +81,9 @@ export async function qualifyContact(
     const result = evaluate(criteria.document, contact, input.activities, { since, notBefore });
     if (!result.qualified) return { outcome: current ? 'already-lead' : 'not-qualified', lead: current };
     const lifecycle = (current?.lifecycle ?? 0) + 1;
-    const routing = await route((await deps.routing.get())?.rules ?? defaultRoutingRules, contact, deps.defaultOwner, (team) => deps.routing.nextTurn(team));
+    const routing = await route((await deps.routing.get())?.rules ?? defaultRoutingRules, contact, deps.defaultOwner, (team) =>
+      deps.routing.nextTurn(team),
+    );
     const trigger = result.trigger!;
     const candidate: Lead = {
       leadId: leadIdFor(contact.contactId, lifecycle),
@@ -157,7 +162,8 @@ function recipientActivities(rules: MachineRules, change: RecipientChange, { cam
   const after = scored(activitiesOfRecipient(change.after, rules, linkUrls));
   const changed = ledgerChanges(scored(activitiesOfRecipient(change.before, rules, linkUrls)), after);
   const matters = changed.some(
-    (a) => !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
+    (a) =>
+      !a.machine && c && (activityPoints(c.document, a) > 0 || h!.contactMe || (a.intent !== undefined && h!.intents.includes(a.intent))),
   );
   return { after, changed, matters };
 }

@@ -18,7 +18,10 @@ export const engagementEventRequestSchema = z
     /** When it happened; now when absent. */
     at: z.iso.datetime({ offset: true }).optional(),
     /** The sender's id for the event: posting it again records nothing new. Derived from type, time and campaign when absent. */
-    eventId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (at most 128)').optional(),
+    eventId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (at most 128)')
+      .optional(),
     /** The campaign it is attributed to, if any (its criteria then evaluate it). */
     campaignId: z.string().min(1).max(100).optional(),
     /** The criteria set to evaluate with when no campaign is named; the default set when absent. */
@@ -50,19 +53,24 @@ export async function recordEngagementEvent(deps: QualifyDeps, contactId: string
   const body = parsed.data;
   const now = deps.clock.now();
   const at = body.at ? new Date(body.at).toISOString() : now.toISOString();
-  if (Date.parse(at) > now.getTime() + FUTURE_TOLERANCE_MS) throw new ValidationError(`at ${body.at} is in the future`, [{ path: ['at'], message: 'must not be in the future' }]);
+  if (Date.parse(at) > now.getTime() + FUTURE_TOLERANCE_MS)
+    throw new ValidationError(`at ${body.at} is in the future`, [{ path: ['at'], message: 'must not be in the future' }]);
 
   const contact = await deps.contacts.get(contactId);
   if (!contact || contact.erasedAt) throw new NotFoundError(`contact ${contactId} does not exist${contact ? ' (erased)' : ''}`);
   let criteria: ResolvedCriteria | undefined;
   if (body.campaignId) {
     const campaign = await deps.campaigns.get(body.campaignId);
-    if (!campaign) throw new ValidationError(`campaign ${body.campaignId} does not exist`, [{ path: ['campaignId'], message: 'unknown campaign' }]);
+    if (!campaign)
+      throw new ValidationError(`campaign ${body.campaignId} does not exist`, [{ path: ['campaignId'], message: 'unknown campaign' }]);
     criteria = await criteriaForCampaign(deps, campaign);
   } else {
     const id = body.criteriaId ?? (await deps.criteria.getDefault());
     const version = id ? await deps.criteria.getVersion(id) : undefined;
-    if (body.criteriaId && !version) throw new ValidationError(`criteria ${body.criteriaId} has no published version`, [{ path: ['criteriaId'], message: 'unknown or unpublished criteria' }]);
+    if (body.criteriaId && !version)
+      throw new ValidationError(`criteria ${body.criteriaId} has no published version`, [
+        { path: ['criteriaId'], message: 'unknown or unpublished criteria' },
+      ]);
     if (version) criteria = { criteriaId: version.criteriaId, version: version.version, document: version.document };
   }
 

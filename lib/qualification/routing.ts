@@ -31,8 +31,10 @@ export const routingRulesSchema = z
   .strict()
   .superRefine((r, ctx) => {
     r.territories.forEach((t, i) => {
-      if (!r.teams[t.team]) ctx.addIssue({ code: 'custom', path: ['territories', i, 'team'], message: `team ${t.team} is not defined in teams` });
-      if (!t.countries.length && !t.regions.length) ctx.addIssue({ code: 'custom', path: ['territories', i], message: 'a territory needs countries or regions' });
+      if (!r.teams[t.team])
+        ctx.addIssue({ code: 'custom', path: ['territories', i, 'team'], message: `team ${t.team} is not defined in teams` });
+      if (!t.countries.length && !t.regions.length)
+        ctx.addIssue({ code: 'custom', path: ['territories', i], message: 'a territory needs countries or regions' });
     });
   });
 export type RoutingRules = z.infer<typeof routingRulesSchema>;
@@ -57,12 +59,18 @@ export async function route(
   if (rules.contactOwnerFirst && contact.owner) return { owner: contact.owner, routedBy: 'contact-owner' };
   const region = contact.region?.toLowerCase();
   const territory = rules.territories.find(
-    (t) => (contact.country && t.countries.includes(contact.country.toUpperCase())) || (region && t.regions.some((r) => r.toLowerCase() === region)),
+    (t) =>
+      (contact.country && t.countries.includes(contact.country.toUpperCase())) ||
+      (region && t.regions.some((r) => r.toLowerCase() === region)),
   );
   if (territory) {
     const members = rules.teams[territory.team]!.members;
     const turn = await nextTurn(territory.team);
-    return { owner: members[((turn % members.length) + members.length) % members.length]!, routedBy: 'territory', territory: territory.name };
+    return {
+      owner: members[((turn % members.length) + members.length) % members.length]!,
+      routedBy: 'territory',
+      territory: territory.name,
+    };
   }
   return { owner: rules.defaultInbox ?? fallbackInbox, routedBy: 'default' };
 }

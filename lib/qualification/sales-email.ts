@@ -14,7 +14,10 @@ const compile = (template: string, escape: boolean) => hb.compile(template, { no
 
 const subject = compile('{{#if handRaiser}}Hand-raiser{{else}}New MQL{{/if}}: {{who}}{{#if company}} ({{company}}){{/if}}', false);
 
-const title = compile('{{#if handRaiser}}Hand-raiser{{else}}New marketing-qualified lead{{/if}}: {{who}}{{#if company}} at {{company}}{{/if}}', false);
+const title = compile(
+  '{{#if handRaiser}}Hand-raiser{{else}}New marketing-qualified lead{{/if}}: {{who}}{{#if company}} at {{company}}{{/if}}',
+  false,
+);
 
 /** How sales answers; rendered as text, then shown as such in both parts (escaped in the HTML). */
 const feedback = compile(
@@ -69,7 +72,12 @@ export interface SalesEmail {
 /** The notification of `lead` to its owner: who, what they did, which campaign, why, how to answer. */
 export function renderSalesEmail(lead: Lead, contact: Contact, campaign: Campaign | undefined): SalesEmail {
   const names = { handRaiser: lead.handRaiser, who: displayName(contact), company: contact.company };
-  const view = { title: title(names), facts: leadFacts(lead, contact, campaign), reasons: lead.reasons, feedback: feedback({ contactId: lead.contactId }) };
+  const view = {
+    title: title(names),
+    facts: leadFacts(lead, contact, campaign),
+    reasons: lead.reasons,
+    feedback: feedback({ contactId: lead.contactId }),
+  };
   return { subject: subject(names).replace(/[\r\n]+/g, ' '), text: text(view), html: html(view) };
 }
 
@@ -77,7 +85,11 @@ export function renderSalesEmail(lead: Lead, contact: Contact, campaign: Campaig
 function leadFacts(lead: Lead, contact: Contact, campaign: Campaign | undefined): { label: string; value: string }[] {
   const t = lead.trigger;
   const what =
-    t.kind === 'click' ? `clicked ${t.linkUrl ?? 'a link'}${t.intent ? ` (intent ${t.intent})` : ''}` : t.kind === 'open' ? 'opened the email' : `${t.eventType}`;
+    t.kind === 'click'
+      ? `clicked ${t.linkUrl ?? 'a link'}${t.intent ? ` (intent ${t.intent})` : ''}`
+      : t.kind === 'open'
+        ? 'opened the email'
+        : `${t.eventType}`;
   const facts: [string, string | undefined][] = [
     ['Name', displayName(contact)],
     ['Email', contact.email],
@@ -86,11 +98,17 @@ function leadFacts(lead: Lead, contact: Contact, campaign: Campaign | undefined)
     ['Company size', contact.companySize],
     ['Industry', contact.industry],
     ['Country', [contact.country, contact.region].filter(Boolean).join(' / ') || undefined],
-    ['Campaign', campaign ? `${campaign.name} (${campaign.campaignId})` : lead.campaignId ?? 'none (engagement posted through the API)'],
+    ['Campaign', campaign ? `${campaign.name} (${campaign.campaignId})` : (lead.campaignId ?? 'none (engagement posted through the API)')],
     [t.kind === 'click' ? 'Clicked' : 'Trigger', `${what} at ${t.at ?? t.clickedAt}`],
-    ['Scores', `fit ${lead.fit?.score ?? 0} (threshold ${lead.fit?.threshold ?? 0}), engagement ${lead.engagement?.score ?? 0} (threshold ${lead.engagement?.threshold ?? 0})`],
+    [
+      'Scores',
+      `fit ${lead.fit?.score ?? 0} (threshold ${lead.fit?.threshold ?? 0}), engagement ${lead.engagement?.score ?? 0} (threshold ${lead.engagement?.threshold ?? 0})`,
+    ],
     ['Criteria', `${lead.criteriaId ?? lead.profileId} v${lead.criteriaVersion ?? lead.profileVersion}`],
-    ['Routed', lead.routedBy === 'contact-owner' ? 'to you as the contact owner' : lead.territory ? `territory ${lead.territory}` : lead.routedBy],
+    [
+      'Routed',
+      lead.routedBy === 'contact-owner' ? 'to you as the contact owner' : lead.territory ? `territory ${lead.territory}` : lead.routedBy,
+    ],
     ['Lead', lead.leadId],
   ];
   return facts.flatMap(([label, value]) => (value ? [{ label, value }] : []));

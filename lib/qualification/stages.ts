@@ -4,15 +4,40 @@ import { rejectionReasons, type Lead, type LeadStage, type RejectionReason, type
 
 /** `POST /leads/{contactId}/feedback`: what sales says about a lead. `leadId` guards against acting on a newer lifecycle. */
 export const feedbackRequestSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('accept'), leadId: z.string().optional(), note: z.string().max(2000).optional(), by: z.string().max(200).optional() }).strict(),
   z
-    .object({ action: z.literal('reject'), reason: z.enum(rejectionReasons), leadId: z.string().optional(), note: z.string().max(2000).optional(), by: z.string().max(200).optional() })
+    .object({
+      action: z.literal('accept'),
+      leadId: z.string().optional(),
+      note: z.string().max(2000).optional(),
+      by: z.string().max(200).optional(),
+    })
     .strict(),
   z
-    .object({ action: z.literal('stage'), stage: z.enum(['meeting', 'proposal', 'won', 'lost']), leadId: z.string().optional(), note: z.string().max(2000).optional(), by: z.string().max(200).optional() })
+    .object({
+      action: z.literal('reject'),
+      reason: z.enum(rejectionReasons),
+      leadId: z.string().optional(),
+      note: z.string().max(2000).optional(),
+      by: z.string().max(200).optional(),
+    })
     .strict(),
   z
-    .object({ action: z.literal('reopen'), stage: z.enum(['mql', 'sql', 'meeting', 'proposal']), reason: z.string().min(1).max(2000), leadId: z.string().optional(), by: z.string().max(200).optional() })
+    .object({
+      action: z.literal('stage'),
+      stage: z.enum(['meeting', 'proposal', 'won', 'lost']),
+      leadId: z.string().optional(),
+      note: z.string().max(2000).optional(),
+      by: z.string().max(200).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      action: z.literal('reopen'),
+      stage: z.enum(['mql', 'sql', 'meeting', 'proposal']),
+      reason: z.string().min(1).max(2000),
+      leadId: z.string().optional(),
+      by: z.string().max(200).optional(),
+    })
     .strict(),
 ]);
 export type FeedbackRequest = z.infer<typeof feedbackRequestSchema>;
@@ -35,7 +60,8 @@ export function transition(lead: Lead, request: FeedbackRequest, at: string): Tr
   const base = { at, ...(request.by ? { by: request.by } : {}) };
   switch (request.action) {
     case 'accept':
-      if (cur === 'mql') return { kind: 'move', stage: 'sql', entry: { stage: 'sql', ...base, ...(request.note ? { note: request.note } : {}) } };
+      if (cur === 'mql')
+        return { kind: 'move', stage: 'sql', entry: { stage: 'sql', ...base, ...(request.note ? { note: request.note } : {}) } };
       if (cur === 'rejected') throw new ConflictError('the lead was rejected; reopen it to accept it');
       return { kind: 'unchanged' }; // already accepted
     case 'reject':
@@ -68,8 +94,15 @@ export function transition(lead: Lead, request: FeedbackRequest, at: string): Tr
     case 'reopen': {
       const to = request.stage;
       if (cur === to) return { kind: 'unchanged' };
-      if (!closed(cur) && rank[to] > rank[cur]) throw new ConflictError(`reopen moves back; ${cur} → ${to} is forward: use accept or stage`);
-      return { kind: 'move', stage: to, entry: { stage: to, ...base, reason: `reopened: ${request.reason}` }, rejectionReason: null, closedAt: null };
+      if (!closed(cur) && rank[to] > rank[cur])
+        throw new ConflictError(`reopen moves back; ${cur} → ${to} is forward: use accept or stage`);
+      return {
+        kind: 'move',
+        stage: to,
+        entry: { stage: to, ...base, reason: `reopened: ${request.reason}` },
+        rejectionReason: null,
+        closedAt: null,
+      };
     }
   }
 }

@@ -75,12 +75,18 @@ export function benchmarksOf(rates: CampaignMetrics['rates'], bands: BenchmarkBa
   return {
     source: bands.source,
     openRate: {
-      value: rates.openRate, humanValue: rates.human.openRate, ...bands.openRate,
-      placement: place(rates.openRate, bands.openRate), humanPlacement: place(rates.human.openRate, bands.openRate),
+      value: rates.openRate,
+      humanValue: rates.human.openRate,
+      ...bands.openRate,
+      placement: place(rates.openRate, bands.openRate),
+      humanPlacement: place(rates.human.openRate, bands.openRate),
     },
     clickRate: {
-      value: rates.clickRate, humanValue: rates.human.clickRate, ...bands.clickRate,
-      placement: place(rates.clickRate, bands.clickRate), humanPlacement: place(rates.human.clickRate, bands.clickRate),
+      value: rates.clickRate,
+      humanValue: rates.human.clickRate,
+      ...bands.clickRate,
+      placement: place(rates.clickRate, bands.clickRate),
+      humanPlacement: place(rates.human.clickRate, bands.clickRate),
     },
   };
 }

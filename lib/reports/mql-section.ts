@@ -1,13 +1,24 @@
 import type { Lead } from '../qualification/lead';
 import { criteriaVersionOf, isAcceptedBySales, isRejectedBySales } from './lead-stages';
-import { compareText, ratio, type CriteriaVersionRow, type LeadContact, type Report, type ReportCampaignInput, type ReportLead } from './report';
+import {
+  compareText,
+  ratio,
+  type CriteriaVersionRow,
+  type LeadContact,
+  type Report,
+  type ReportCampaignInput,
+  type ReportLead,
+} from './report';
 
 /** The report's marketing-qualified leads: how many, what sales made of them, per criteria version, and the list. */
 
 type CampaignLead = Lead & { campaignId: string };
 
 const compareLeads = (a: CampaignLead, b: CampaignLead) =>
-  compareText(a.qualifiedAt, b.qualifiedAt) || compareText(a.campaignId, b.campaignId) || compareText(a.contactId, b.contactId) || a.lifecycle - b.lifecycle;
+  compareText(a.qualifiedAt, b.qualifiedAt) ||
+  compareText(a.campaignId, b.campaignId) ||
+  compareText(a.contactId, b.contactId) ||
+  a.lifecycle - b.lifecycle;
 
 /** Every campaign's leads in one stable order. Leads listed by campaign carry it; the type allows leads that an API event made. */
 function leadsOf(inputs: ReportCampaignInput[]): CampaignLead[] {

@@ -21,12 +21,18 @@ const DAY_MS = 86_400_000;
 /** Parses `{ from, to }` or throws a ValidationError that names the problem. */
 export function parsePeriod(input: unknown): ReportPeriod {
   const parsed = periodRequestSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError('invalid period: expected { "from": "YYYY-MM-DD", "to": "YYYY-MM-DD" }', parsed.error.issues);
+  if (!parsed.success)
+    throw new ValidationError('invalid period: expected { "from": "YYYY-MM-DD", "to": "YYYY-MM-DD" }', parsed.error.issues);
   const { from, to } = parsed.data;
-  if (to < from) throw new ValidationError(`invalid period: "to" (${to}) is before "from" (${from})`, [{ path: ['to'], message: 'must not be before from' }]);
+  if (to < from)
+    throw new ValidationError(`invalid period: "to" (${to}) is before "from" (${from})`, [
+      { path: ['to'], message: 'must not be before from' },
+    ]);
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days > MAX_PERIOD_DAYS) {
-    throw new ValidationError(`invalid period: ${days} days; at most ${MAX_PERIOD_DAYS}`, [{ path: ['to'], message: `the period may span at most ${MAX_PERIOD_DAYS} days` }]);
+    throw new ValidationError(`invalid period: ${days} days; at most ${MAX_PERIOD_DAYS}`, [
+      { path: ['to'], message: `the period may span at most ${MAX_PERIOD_DAYS} days` },
+    ]);
   }
   return { from, to };
 }

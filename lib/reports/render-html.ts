@@ -38,7 +38,9 @@ function bandChart(label: string, b: BandPlacement): string {
   const scaleMax = Math.max(b.high * 1.5, (b.value ?? 0) * 1.1, (b.humanValue ?? 0) * 1.1, 0.01);
   const x = (v: number) => 10 + (v / scaleMax) * 580;
   const marker = (v: number | null, cls: string, y: number, name: string) =>
-    v === null ? '' : `<line x1="${f(x(v))}" x2="${f(x(v))}" y1="18" y2="46" class="${cls}"/><text x="${f(x(v))}" y="${y}" text-anchor="middle" class="val ${cls}t">${name} ${pct(v, 2)}</text>`;
+    v === null
+      ? ''
+      : `<line x1="${f(x(v))}" x2="${f(x(v))}" y1="18" y2="46" class="${cls}"/><text x="${f(x(v))}" y="${y}" text-anchor="middle" class="val ${cls}t">${name} ${pct(v, 2)}</text>`;
   return `<figure><figcaption>${e(label)}: <strong>${pct(b.value, 2)}</strong> all, <strong>${pct(b.humanValue, 2)}</strong> human — ${placementWords[b.placement]} the good band (${pct(b.low, 2)}–${pct(b.high, 2)})</figcaption>
 <div class="chart"><svg viewBox="0 0 600 80" role="img" aria-label="${e(label)} against its benchmark band"><rect x="10" y="22" width="580" height="20" class="track"/><rect x="${f(x(b.low))}" y="22" width="${f(x(b.high) - x(b.low))}" height="20" class="band"/><text x="${f(x(b.low))}" y="14" class="tick" text-anchor="middle">${pct(b.low, 2)}</text><text x="${f(x(b.high))}" y="14" class="tick" text-anchor="middle">${pct(b.high, 2)}</text>${marker(b.value, 'mark', 60, 'all')}${marker(b.humanValue, 'hmark', 76, 'human')}</svg></div></figure>`;
 }
@@ -148,7 +150,12 @@ function documentHead(r: Report): string {
 function pageHeader(r: Report): string {
   const subtitle =
     r.scope.kind === 'campaign'
-      ? r.campaigns.map((c) => `<p>Subject: “${e(c.subject)}”</p><p class="muted">Campaign ${e(c.campaignId)} · ${e(c.status)} · ${c.sendRequestedAt ? `sent ${e(c.sendRequestedAt.slice(0, 10))}` : 'not sent'} · criteria ${e(c.criteria)}</p>`).join('')
+      ? r.campaigns
+          .map(
+            (c) =>
+              `<p>Subject: “${e(c.subject)}”</p><p class="muted">Campaign ${e(c.campaignId)} · ${e(c.status)} · ${c.sendRequestedAt ? `sent ${e(c.sendRequestedAt.slice(0, 10))}` : 'not sent'} · criteria ${e(c.criteria)}</p>`,
+          )
+          .join('')
       : `<p class="muted">${int(r.campaigns.length)} campaign${r.campaigns.length === 1 ? '' : 's'} sent from ${e(r.scope.from)} to ${e(r.scope.to)} (UTC)</p>`;
   return `<header><p class="muted">${r.scope.kind === 'period' ? 'Period report' : 'Campaign report'}</p><h1>${e(r.title)}</h1>${subtitle}</header>`;
 }
@@ -173,7 +180,9 @@ ${bandChart('Click-through rate', b.clickRate)}
 
 function humanActivitySection(r: Report): string {
   const m = r.metrics;
-  const machine = Object.entries(m.machineFlags).map(([k, v]) => `${e(k)} ${int(v)}`).join(', ');
+  const machine = Object.entries(m.machineFlags)
+    .map(([k, v]) => `${e(k)} ${int(v)}`)
+    .join(', ');
   return `<h2>All and human activity</h2>
 <p>Machine activity — privacy proxies that fetch every image (Apple Mail Privacy Protection) and security scanners that follow links seconds after delivery — is counted in “all”, left out of “human”, and never makes an MQL.</p>
 ${allVsHumanChart(r)}
@@ -189,7 +198,15 @@ ${scroll(`<table><tr><th></th><th class="n">all</th><th class="n">human</th></tr
 function topLinksSection(links: Report['metrics']['links']): string {
   return `<h2>Top links</h2>
 ${scroll(`<table><tr><th>Link</th><th class="n">unique clicks</th><th class="n">human</th><th class="n">total clicks</th></tr>
-${links.slice(0, 10).map((l) => `<tr><td class="url">${e(l.url ?? l.linkId)}</td><td class="n">${int(l.uniqueClicks)}</td><td class="n">${int(l.humanUniqueClicks)}</td><td class="n">${int(l.totalClicks)}</td></tr>`).join('\n') || '<tr><td colspan="4" class="muted">No clicks yet.</td></tr>'}
+${
+  links
+    .slice(0, 10)
+    .map(
+      (l) =>
+        `<tr><td class="url">${e(l.url ?? l.linkId)}</td><td class="n">${int(l.uniqueClicks)}</td><td class="n">${int(l.humanUniqueClicks)}</td><td class="n">${int(l.totalClicks)}</td></tr>`,
+    )
+    .join('\n') || '<tr><td colspan="4" class="muted">No clicks yet.</td></tr>'
+}
 </table>`)}`;
 }
 
@@ -231,7 +248,9 @@ ${r.campaigns.map((c) => `<tr><td>${e(c.name)}<br><span class="muted">${e(c.camp
 
 function definitionsAndFooter(r: Report): string {
   return `<h2>Definitions</h2>
-<dl>${Object.entries(r.definitions).map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`).join('')}</dl>
+<dl>${Object.entries(r.definitions)
+    .map(([k, v]) => `<dt><b>${e(k)}</b></dt><dd>${e(v)}</dd>`)
+    .join('')}</dl>
 <footer><p class="muted">Generated ${e(r.generatedAt)} by mql-pipeline (report schema ${r.schemaVersion}).</p></footer>`;
 }
 

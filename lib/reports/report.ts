@@ -45,7 +45,8 @@ export const metricDefinitions = {
   mqlRate: 'new MQLs from the campaign ÷ delivered',
   mqlToSqlRate: 'MQLs accepted by sales ÷ MQLs',
   human: 'the same figures without machine activity: privacy-proxy opens (Apple Mail Privacy Protection) and security scanners',
-  machineActivity: 'opens and clicks made by software, not people: flagged by the rules in docs/engagement.md, counted in "all", left out of "human", never qualifying anyone',
+  machineActivity:
+    'opens and clicks made by software, not people: flagged by the rules in docs/engagement.md, counted in "all", left out of "human", never qualifying anyone',
   criteriaVersion: 'the qualification criteria (ideal customer profile and version) an MQL was qualified under',
   activity: 'opens and clicks per hour (per day when the activity spans more than four days), UTC',
 };

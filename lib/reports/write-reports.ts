@@ -106,7 +106,14 @@ async function* recipientPages(deps: ReportDeps, inputs: ReportCampaignInput[]):
     let cursor: string | undefined;
     do {
       const page = await deps.engagement.listRecipients(campaign.campaignId, cursor);
-      const found = await mapWithConcurrency(chunk(page.items.map((r) => r.contactId), 100), 4, (ids) => deps.contacts.getMany(ids));
+      const found = await mapWithConcurrency(
+        chunk(
+          page.items.map((r) => r.contactId),
+          100,
+        ),
+        4,
+        (ids) => deps.contacts.getMany(ids),
+      );
       const emails = new Map(found.flat().map((c) => [c.contactId, c.email]));
       yield page.items.map((r) => recipientRow(r, emails.get(r.contactId), leadOf.get(r.contactId), deps.rules));
       cursor = page.cursor;
@@ -115,7 +122,9 @@ async function* recipientPages(deps: ReportDeps, inputs: ReportCampaignInput[]):
 }
 
 async function urlsOf(deps: ReportDeps, keys: ReportKeys) {
-  const urls = Object.fromEntries(await Promise.all(Object.entries(keys).map(async ([k, key]) => [k, await deps.reports.urlFor(key)]))) as WrittenReport['urls'];
+  const urls = Object.fromEntries(
+    await Promise.all(Object.entries(keys).map(async ([k, key]) => [k, await deps.reports.urlFor(key)])),
+  ) as WrittenReport['urls'];
   const lifetime = deps.reports.urlLifetimeSeconds;
   const urlsExpireAt = lifetime === undefined ? null : new Date(deps.clock.now().getTime() + lifetime * 1000).toISOString();
   return { urls, urlsExpireAt };
@@ -135,9 +144,15 @@ async function writeReport(deps: ReportDeps, scope: ReportScope, campaigns: Camp
     return { campaign, counters, linkUrls, leads };
   });
   const leads = inputs.flatMap((i) => i.leads);
-  const contacts = await contactsOf(deps, leads.map((l) => l.contactId));
+  const contacts = await contactsOf(
+    deps,
+    leads.map((l) => l.contactId),
+  );
   const shown = new Map<string, LeadContact>(
-    [...contacts.values()].map((c) => [c.contactId, { name: displayName(c) === c.email ? null : displayName(c), company: c.company ?? null }]),
+    [...contacts.values()].map((c) => [
+      c.contactId,
+      { name: displayName(c) === c.email ? null : displayName(c), company: c.company ?? null },
+    ]),
   );
   const report = buildReport({ scope, generatedAt, campaigns: inputs, contacts: shown, bands: deps.bands });
 
@@ -189,7 +204,15 @@ export const SYNC_REPORT_RECIPIENTS = 25_000;
 
 export type RequestedReport =
   | ({ status: 'written' } & Omit<WrittenReport, 'report'>)
-  | { status: 'writing'; kind: ReportScope['kind']; scope: ReportScope; requestedAt: string; keys: ReportKeys; urls: WrittenReport['urls']; urlsExpireAt: string | null };
+  | {
+      status: 'writing';
+      kind: ReportScope['kind'];
+      scope: ReportScope;
+      requestedAt: string;
+      keys: ReportKeys;
+      urls: WrittenReport['urls'];
+      urlsExpireAt: string | null;
+    };
 
 /**
  * An on-demand report: validated here (unknown campaign, bad period), then written at once when
@@ -216,7 +239,11 @@ export async function requestReport(
     campaigns = await campaignsSentBetween(deps, start, end);
     jobRequest = period;
   }
-  const sizes = await mapWithConcurrency(campaigns, 4, async (c) => (await deps.engagement.campaignCounters(c.campaignId)).counters.sent ?? 0);
+  const sizes = await mapWithConcurrency(
+    campaigns,
+    4,
+    async (c) => (await deps.engagement.campaignCounters(c.campaignId)).counters.sent ?? 0,
+  );
   if (sizes.reduce((a, b) => a + b, 0) <= deps.syncRecipients) {
     const { report: _report, ...written } = await writeReport(deps, scope, campaigns);
     return { status: 'written', ...written };
@@ -237,7 +264,11 @@ export async function requestReport(
 export async function writeDailyReports(deps: ReportDeps) {
   const now = deps.clock.now();
   const period = await writePeriodReport(deps, previousDays(now, DAILY_PERIOD_DAYS));
-  const active = await campaignsSentBetween(deps, new Date(now.getTime() - DAILY_ACTIVE_DAYS * 86_400_000).toISOString(), now.toISOString());
+  const active = await campaignsSentBetween(
+    deps,
+    new Date(now.getTime() - DAILY_ACTIVE_DAYS * 86_400_000).toISOString(),
+    now.toISOString(),
+  );
   const campaigns: Record<string, ReportKeys> = {};
   const failed: { campaignId: string; reason: string }[] = [];
   for (const c of active) {

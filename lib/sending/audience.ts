@@ -60,7 +60,10 @@ export const audienceSchema = z.discriminatedUnion('kind', [
     })
     .strict()
     .refine((l) => (l.contactIds?.length ?? 0) + (l.emails?.length ?? 0) > 0, 'a list audience names at least one contact id or email')
-    .refine((l) => (l.contactIds?.length ?? 0) + (l.emails?.length ?? 0) <= MAX_LIST_SIZE, `a list audience names at most ${MAX_LIST_SIZE} recipients; use a segment for more`),
+    .refine(
+      (l) => (l.contactIds?.length ?? 0) + (l.emails?.length ?? 0) <= MAX_LIST_SIZE,
+      `a list audience names at most ${MAX_LIST_SIZE} recipients; use a segment for more`,
+    ),
 ]);
 export type AudienceInput = z.input<typeof audienceSchema>;
 
@@ -94,7 +97,9 @@ function holds(contact: Contact, condition: SegmentCondition): boolean {
 export function inAudience(contact: Contact, audience: Audience): boolean {
   if (audience.kind === 'all') return true;
   if (audience.kind === 'list') return audience.contactIds.includes(contact.contactId);
-  return audience.match === 'all' ? audience.conditions.every((c) => holds(contact, c)) : audience.conditions.some((c) => holds(contact, c));
+  return audience.match === 'all'
+    ? audience.conditions.every((c) => holds(contact, c))
+    : audience.conditions.some((c) => holds(contact, c));
 }
 
 /** Why a member of the audience is not mailed; `not-found` is a listed id with no contact (never imported, or erased). */

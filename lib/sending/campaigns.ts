@@ -61,14 +61,17 @@ function audienceOf(data: Pick<CampaignInput, 'audience' | 'contactIds'>): Audie
 
 async function frozenProfileVersion(profiles: ProfileStore, profileId: string): Promise<number> {
   const profile = await profiles.get(profileId);
-  if (!profile) throw new ValidationError(`ideal customer profile ${profileId} does not exist`, [{ path: ['profileId'], message: 'no such profile' }]);
+  if (!profile)
+    throw new ValidationError(`ideal customer profile ${profileId} does not exist`, [{ path: ['profileId'], message: 'no such profile' }]);
   return profile.version;
 }
 
 /** A campaign naming criteria needs a published version of them (docs/qualification.md). */
 async function requirePublishedCriteria(criteria: CriteriaStore, criteriaId: string) {
   if (!(await criteria.getVersion(criteriaId))) {
-    throw new ValidationError(`criteria ${criteriaId} does not exist or has no published version`, [{ path: ['criteriaId'], message: 'no published criteria of this id' }]);
+    throw new ValidationError(`criteria ${criteriaId} does not exist or has no published version`, [
+      { path: ['criteriaId'], message: 'no published criteria of this id' },
+    ]);
   }
 }
 
@@ -83,7 +86,8 @@ export async function createCampaign(
   const { contactIds, audience: audienceInput, ...data } = parsed.data;
   rejectBadTemplates(data);
   const audience = audienceOf({ audience: audienceInput, contactIds }) ?? { kind: 'all' };
-  if (!data.profileId && !data.criteriaId) throw new ValidationError('name a profileId or a criteriaId', [{ path: ['criteriaId'], message: 'give a profileId or a criteriaId' }]);
+  if (!data.profileId && !data.criteriaId)
+    throw new ValidationError('name a profileId or a criteriaId', [{ path: ['criteriaId'], message: 'give a profileId or a criteriaId' }]);
   const profileVersion = data.profileId ? await frozenProfileVersion(deps.profiles, data.profileId) : undefined;
   if (data.criteriaId) await requirePublishedCriteria(deps.criteria, data.criteriaId);
   const now = deps.clock.now();

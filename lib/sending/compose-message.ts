@@ -5,7 +5,11 @@ import type { OutgoingMessage } from './ports';
 import { renderMessage } from './render';
 
 /** One recipient's message: the campaign rendered for the contact, with a signed unsubscribe link and the one-click unsubscribe headers. */
-export function composeMessage(unsubscribe: { baseUrl: string; mailto: string; secret: string }, campaign: Campaign, contact: Contact): OutgoingMessage {
+export function composeMessage(
+  unsubscribe: { baseUrl: string; mailto: string; secret: string },
+  campaign: Campaign,
+  contact: Contact,
+): OutgoingMessage {
   const { campaignId } = campaign;
   const { contactId } = contact;
   const unsubscribeUrl = `${unsubscribe.baseUrl}/${signUnsubscribeToken({ campaignId, contactId }, unsubscribe.secret)}`;

@@ -35,7 +35,9 @@ interface FanoutRun {
 async function fanoutPage(deps: SendDeps, job: SendJobOf<'fanout'>, run: FanoutRun): Promise<SendJobResult> {
   const campaign = await deps.campaigns.get(job.campaignId);
   if (!isLive(campaign, job.generation)) return nothingDone;
-  const page = (await deps.progress.getPage(job.campaignId, job.page)) ?? (await deps.progress.recordPage(job.campaignId, await resolvePage(deps, campaign, job)));
+  const page =
+    (await deps.progress.getPage(job.campaignId, job.page)) ??
+    (await deps.progress.recordPage(job.campaignId, await resolvePage(deps, campaign, job)));
   // A duplicate of this message (or a late one) must not fork the chain of fan-out pages.
   const attempt = newClaimAttempt(run, deps.clock.now(), deps.fanoutLeaseMs ?? 60_000);
   if (!(await deps.progress.claimPageQueuing(job.campaignId, job.page, job.generation, attempt))) {
@@ -55,12 +57,24 @@ async function fanoutPage(deps: SendDeps, job: SendJobOf<'fanout'>, run: FanoutR
 
 /** What a page queues: the next page's fan-out, then its own send jobs that have no outcome yet. */
 async function jobsOfPage(deps: SendDeps, job: SendJobOf<'fanout'>, page: AudiencePage): Promise<SendJob[]> {
-  const finished = await deps.progress.jobsWithOutcome(job.campaignId, page.jobs.map((j) => j.jobId));
+  const finished = await deps.progress.jobsWithOutcome(
+    job.campaignId,
+    page.jobs.map((j) => j.jobId),
+  );
   const jobs: SendJob[] = [];
   // The next page first, so the fan-out runs ahead of the sending and the totals are known early.
-  if (page.next) jobs.push({ kind: 'fanout', campaignId: job.campaignId, generation: job.generation, page: job.page + 1, cursor: page.next, totals: page.totals });
+  if (page.next)
+    jobs.push({
+      kind: 'fanout',
+      campaignId: job.campaignId,
+      generation: job.generation,
+      page: job.page + 1,
+      cursor: page.next,
+      totals: page.totals,
+    });
   for (const j of page.jobs) {
-    if (!finished.has(j.jobId)) jobs.push({ kind: 'send', campaignId: job.campaignId, generation: job.generation, jobId: j.jobId, contactIds: j.contactIds });
+    if (!finished.has(j.jobId))
+      jobs.push({ kind: 'send', campaignId: job.campaignId, generation: job.generation, jobId: j.jobId, contactIds: j.contactIds });
   }
   return jobs;
 }
@@ -94,14 +108,23 @@ async function resolvePage(deps: SendDeps, campaign: Campaign, job: SendJobOf<'f
     jobs,
     excluded,
     next,
-    totals: { recipients: before.recipients + mailable.length, jobs: before.jobs + jobs.length, excluded: addCounts(before.excluded, excluded) },
+    totals: {
+      recipients: before.recipients + mailable.length,
+      jobs: before.jobs + jobs.length,
+      excluded: addCounts(before.excluded, excluded),
+    },
   };
 }
 
 /** The audience members of one page: contacts, or the ids of listed contacts that do not exist. */
-async function readAudiencePage(deps: SendDeps, campaign: Campaign, cursor: string | undefined): Promise<{ members: (Contact | string)[]; next?: string }> {
+async function readAudiencePage(
+  deps: SendDeps,
+  campaign: Campaign,
+  cursor: string | undefined,
+): Promise<{ members: (Contact | string)[]; next?: string }> {
   const pageSize = deps.fanoutPageSize ?? 500;
-  const audience = campaign.audience ?? (campaign.contactIds ? { kind: 'list' as const, contactIds: campaign.contactIds } : { kind: 'all' as const });
+  const audience =
+    campaign.audience ?? (campaign.contactIds ? { kind: 'list' as const, contactIds: campaign.contactIds } : { kind: 'all' as const });
   if (audience.kind === 'list') {
     const start = Number(cursor ?? 0);
     const ids = audience.contactIds.slice(start, start + pageSize);

@@ -8,7 +8,9 @@ import Handlebars from 'handlebars';
  * ever sends a raw `{{firstName}}` or a "Hi ,".
  */
 const hb = Handlebars.create();
-hb.registerHelper('default', (value: unknown, fallback: unknown) => (value === undefined || value === null || value === '' ? fallback : value));
+hb.registerHelper('default', (value: unknown, fallback: unknown) =>
+  value === undefined || value === null || value === '' ? fallback : value,
+);
 
 export const allowedPlaceholders = [
   'firstName',
@@ -108,7 +110,8 @@ export function validateTemplates(t: { subject: string; html: string; text: stri
       }
       if (part === 'html') {
         walk(Handlebars.parse(template).body as unknown as HbNode[], (n) => {
-          if (n.type === 'MustacheStatement' && n.escaped === false) errors.push(`html: {{{${n.path?.original}}}} would bypass HTML escaping`);
+          if (n.type === 'MustacheStatement' && n.escaped === false)
+            errors.push(`html: {{{${n.path?.original}}}} would bypass HTML escaping`);
         });
       }
     } catch (error) {
@@ -145,7 +148,12 @@ export function renderMessage(
     context[name] = isMissing(contact[name]) ? fallbacks[name] : contact[name];
   }
   return {
-    subject: compile(templates.subject, false)(context).replace(/[\r\n]+/g, ' ').trim(),
+    subject: compile(
+      templates.subject,
+      false,
+    )(context)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
     html: compile(templates.html, true)(context),
     text: compile(templates.text, false)(context),
   };

@@ -55,10 +55,23 @@ export async function sendBatches(
   const rate = recipients.length ? await deps.sendRate() : 1;
   const now = () => deps.clock.now().getTime();
   const s: Sending = {
-    deps, job, run, tally, rate, deadline, now, sleep: deps.sleep ?? realSleep, campaign, lastStatusCheck: now(),
-    leftover: [], retryLater: 0, stopped: false,
+    deps,
+    job,
+    run,
+    tally,
+    rate,
+    deadline,
+    now,
+    sleep: deps.sleep ?? realSleep,
+    campaign,
+    lastStatusCheck: now(),
+    leftover: [],
+    retryLater: 0,
+    stopped: false,
   };
-  await mapWithConcurrency(chunk(recipients, batchSizeFor(rate, deps.mail.maxBatch)), deps.callsInFlight ?? 2, (batch) => sendBatch(s, batch));
+  await mapWithConcurrency(chunk(recipients, batchSizeFor(rate, deps.mail.maxBatch)), deps.callsInFlight ?? 2, (batch) =>
+    sendBatch(s, batch),
+  );
   if (s.failure) throw s.failure.error;
   return { leftover: s.leftover, retryLater: s.retryLater, stopped: s.stopped, blockedReason: s.blockedReason };
 }
@@ -130,7 +143,8 @@ function sortOutcomes(s: Sending, pending: Recipient[], outcomes: SendOutcome[])
     const outcome = outcomes[i]!;
     const contactId = r.contact.contactId;
     if (outcome.ok) recorded.push({ contactId, at, state: 'sent', messageId: outcome.messageId });
-    else if (outcome.error instanceof SendOutcomeUnknownError) s.run.sesUnknown = true; // settled by the takeover
+    else if (outcome.error instanceof SendOutcomeUnknownError)
+      s.run.sesUnknown = true; // settled by the takeover
     else if (outcome.error instanceof SendingBlockedError) s.blockedReason = outcome.error.message;
     else if (isRetryable(outcome.error)) again.push(r);
     else recorded.push({ contactId, at, state: 'failed', reason: outcome.error.message });
@@ -154,4 +168,3 @@ function failed(s: Sending, error: unknown, unsent: Recipient[]): void {
 }
 
 const pastDeadline = (s: Sending, at: number) => s.deadline !== undefined && at >= s.deadline;
-

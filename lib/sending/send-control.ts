@@ -81,9 +81,13 @@ export async function controlSend(
   if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
   const to = target[action];
   if (campaign.status === to) return { campaign, changed: false };
-  const from = (Object.keys(campaignTransitions) as CampaignStatus[]).filter((s) => campaignTransitions[s].includes(to) && (action !== 'resume' || s === 'paused'));
+  const from = (Object.keys(campaignTransitions) as CampaignStatus[]).filter(
+    (s) => campaignTransitions[s].includes(to) && (action !== 'resume' || s === 'paused'),
+  );
   if (!from.includes(campaign.status)) {
-    throw new ConflictError(`campaign ${campaignId} is ${campaign.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`);
+    throw new ConflictError(
+      `campaign ${campaignId} is ${campaign.status}; it cannot be ${action === 'pause' ? 'paused' : action === 'resume' ? 'resumed' : 'cancelled'}`,
+    );
   }
   const at = deps.clock.now().toISOString();
   const generation = (campaign.generation ?? 1) + 1;

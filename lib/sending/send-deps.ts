@@ -58,4 +58,5 @@ export interface SendJobResult {
 export const nothingDone: SendJobResult = { status: 'stopped', sent: 0, failed: 0, excluded: 0 };
 
 /** The campaign is still sending, and still the generation (start or resume) that queued the job. */
-export const isLive = (c: Campaign | undefined, generation: number): c is Campaign => !!c && c.status === 'sending' && (c.generation ?? 1) === generation;
+export const isLive = (c: Campaign | undefined, generation: number): c is Campaign =>
+  !!c && c.status === 'sending' && (c.generation ?? 1) === generation;

@@ -53,7 +53,11 @@ export async function recordOutcomes(deps: SendDeps, campaignId: string, run: Jo
 export function continuation(job: SendJobOf<'send'>, run: JobRun, next: { attempt?: number; stalls?: number }): SendJob {
   const { kind, campaignId, generation, jobId, contactIds } = job;
   return {
-    kind, campaignId, generation, jobId, contactIds,
+    kind,
+    campaignId,
+    generation,
+    jobId,
+    contactIds,
     attempt: next.attempt || undefined,
     claims: run.sesUnknown ? undefined : orUndefined(run.claims),
     unrecorded: orUndefined(run.unrecorded),

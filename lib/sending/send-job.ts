@@ -37,7 +37,13 @@ export const RECOVERED = 'recovered-from-ses-send-event';
  * short delay. The continuation records those outcomes first and sends only to whoever has none.
  */
 async function sendJob(deps: SendDeps, job: SendJobOf<'send'>, options: SendJobOptions): Promise<SendJobResult> {
-  const run: JobRun = { claims: job.claims ?? [], unrecorded: [...(job.unrecorded ?? [])], takeover: !!job.takeover, sesUnknown: false, progressed: false };
+  const run: JobRun = {
+    claims: job.claims ?? [],
+    unrecorded: [...(job.unrecorded ?? [])],
+    takeover: !!job.takeover,
+    sesUnknown: false,
+    progressed: false,
+  };
   try {
     return await runSendJob(deps, job, options, run);
   } catch (error) {
@@ -110,16 +116,31 @@ async function recipientsToMail(deps: SendDeps, job: SendJobOf<'send'>, campaign
  * After a takeover, the recipients SES accepted from the sender that died are recorded as sent
  * (SES's Send events prove it) and not mailed again. Returns the recipients left to mail.
  */
-async function settleTakeover(deps: SendDeps, job: SendJobOf<'send'>, run: JobRun, recipients: Recipient[], tally: Tally): Promise<Recipient[]> {
+async function settleTakeover(
+  deps: SendDeps,
+  job: SendJobOf<'send'>,
+  run: JobRun,
+  recipients: Recipient[],
+  tally: Tally,
+): Promise<Recipient[]> {
   if (!run.takeover || !recipients.length) {
     run.takeover = false; // nobody left to send to: nothing to settle
     return recipients;
   }
-  const accepted = await acceptedBySes(deps, job.campaignId, recipients.map((r) => r.contact.contactId));
+  const accepted = await acceptedBySes(
+    deps,
+    job.campaignId,
+    recipients.map((r) => r.contact.contactId),
+  );
   run.takeover = false; // settled: whoever SES had accepted is recorded now, or carried on if DynamoDB fails
   if (!accepted.size) return recipients;
   const at = deps.clock.now().toISOString();
-  await recordOutcomes(deps, job.campaignId, run, [...accepted].map((contactId) => ({ contactId, at, state: 'sent', messageId: RECOVERED })));
+  await recordOutcomes(
+    deps,
+    job.campaignId,
+    run,
+    [...accepted].map((contactId) => ({ contactId, at, state: 'sent', messageId: RECOVERED })),
+  );
   tally.sent += accepted.size;
   return recipients.filter((r) => !accepted.has(r.contact.contactId));
 }
@@ -128,11 +149,21 @@ async function settleTakeover(deps: SendDeps, job: SendJobOf<'send'>, run: JobRu
 async function acceptedBySes(deps: SendDeps, campaignId: string, contactIds: string[]): Promise<Set<string>> {
   const found = await deps.engagement.getRecipients(contactIds.map((contactId) => ({ campaignId, contactId })));
   const wanted = new Set(contactIds);
-  return new Set([...found.values()].filter((r) => r.state.campaignId === campaignId && wanted.has(r.state.contactId) && r.state.sentAt).map((r) => r.state.contactId));
+  return new Set(
+    [...found.values()]
+      .filter((r) => r.state.campaignId === campaignId && wanted.has(r.state.contactId) && r.state.sentAt)
+      .map((r) => r.state.contactId),
+  );
 }
 
 /** After the batches: the job is done, stopped, paused (SES refuses, or keeps failing), or continued later. */
-async function finishRun(deps: SendDeps, job: SendJobOf<'send'>, run: JobRun, tally: Tally, batches: BatchesOutcome): Promise<SendJobResult> {
+async function finishRun(
+  deps: SendDeps,
+  job: SendJobOf<'send'>,
+  run: JobRun,
+  tally: Tally,
+  batches: BatchesOutcome,
+): Promise<SendJobResult> {
   const { campaignId } = job;
   const attempt = job.attempt ?? 0;
   const { leftover, retryLater, stopped, blockedReason } = batches;
@@ -149,7 +180,12 @@ async function finishRun(deps: SendDeps, job: SendJobOf<'send'>, run: JobRun, ta
   }
   if (stopped) return result('stopped');
   if (retryLater && attempt + 1 >= (deps.maxJobAttempts ?? 8)) {
-    await pause(deps, campaignId, job.generation, `SES kept refusing with retryable errors after ${attempt + 1} attempts; resume to try again`);
+    await pause(
+      deps,
+      campaignId,
+      job.generation,
+      `SES kept refusing with retryable errors after ${attempt + 1} attempts; resume to try again`,
+    );
     return result('paused');
   }
   if (unfinished) {

@@ -7,7 +7,10 @@ import type { RecipientOutcome } from '../sending/ports';
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   readonly retryable: boolean = false;
-  constructor(message: string, readonly details?: unknown) {
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = new.target.name;
   }

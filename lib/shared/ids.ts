@@ -2,7 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** Short, URL- and SES-tag-safe hash (base64url of SHA-256, truncated). */
 export function shortHash(input: string, length = 16): string {
-  return createHash('sha256').update(input).digest('base64url').slice(0, length).replace(/[^A-Za-z0-9_-]/g, '_');
+  return createHash('sha256')
+    .update(input)
+    .digest('base64url')
+    .slice(0, length)
+    .replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 /**

@@ -58,7 +58,8 @@ const pipelineProps: MqlPipelineProps = { senderDomain: 'acme.example', salesInb
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const typesById = (template: Template) =>
   Object.fromEntries(Object.entries(template.toJSON().Resources as Record<string, { Type: string }>).map(([id, r]) => [id, r.Type]));
-const statefulOf = (template: Template) => Object.fromEntries(Object.entries(typesById(template)).filter(([, type]) => statefulTypes.has(type)));
+const statefulOf = (template: Template) =>
+  Object.fromEntries(Object.entries(typesById(template)).filter(([, type]) => statefulTypes.has(type)));
 
 let defaultStack: Template;
 let withIdentity: Template;
@@ -67,7 +68,9 @@ let embedded: Template;
 beforeAll(() => {
   // The id of the default app's stack (infra/aws/app.ts).
   defaultStack = Template.fromStack(new MqlPipelineStack(newApp(), 'MqlPipeline', { pipeline: pipelineProps }));
-  withIdentity = Template.fromStack(new MqlPipelineStack(newApp(), 'MqlPipeline', { pipeline: { ...pipelineProps, createSenderIdentity: {} } }));
+  withIdentity = Template.fromStack(
+    new MqlPipelineStack(newApp(), 'MqlPipeline', { pipeline: { ...pipelineProps, createSenderIdentity: {} } }),
+  );
   const team = new Stack(newApp(), 'TeamStack');
   new MqlPipeline(team, 'Mql', pipelineProps);
   embedded = Template.fromStack(team);
@@ -82,7 +85,7 @@ describe('logical ids of the resources that hold data (a change replaces them on
     expect(statefulOf(withIdentity)).toEqual({ ...statefulIds, ...senderIdentityId });
   });
 
-  it('keeps the ids of the construct in a team\'s own stack', () => {
+  it("keeps the ids of the construct in a team's own stack", () => {
     expect(statefulOf(embedded)).toEqual(embeddedIds);
   });
 });

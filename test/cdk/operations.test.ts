@@ -16,13 +16,16 @@ const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 beforeAll(() => {
   const stack = new Stack(newApp(), 'Ops');
   const pipeline = new MqlPipeline(stack, 'Pipeline', {
-    senderDomain: 'acme.example', salesInbox: 'sales@acme.example', customTrackingRedirectDomain: 'click.acme.example',
+    senderDomain: 'acme.example',
+    salesInbox: 'sales@acme.example',
+    customTrackingRedirectDomain: 'click.acme.example',
   });
   new PipelineOperations(stack, 'Operations', { pipeline, alarmEmail: 'ops@acme.example' });
   template = Template.fromStack(stack);
   const jwtStack = new Stack(newApp(), 'Jwt');
   new MqlPipeline(jwtStack, 'Pipeline', {
-    senderDomain: 'acme.example', salesInbox: 'sales@acme.example',
+    senderDomain: 'acme.example',
+    salesInbox: 'sales@acme.example',
     apiAuthorization: { type: 'jwt', issuer: 'https://auth.acme.example/', audience: ['mql-api'] },
   });
   jwtTemplate = Template.fromStack(jwtStack);
@@ -30,10 +33,19 @@ beforeAll(() => {
 afterEach(() => vi.restoreAllMocks());
 
 type AlarmProps = {
-  AlarmName: string; AlarmDescription: string; Threshold: number; ComparisonOperator: string; EvaluationPeriods: number; AlarmActions: unknown[];
-  MetricName?: string; Namespace?: string; Dimensions?: { Name: string; Value: unknown }[]; Metrics?: { Expression?: string }[];
+  AlarmName: string;
+  AlarmDescription: string;
+  Threshold: number;
+  ComparisonOperator: string;
+  EvaluationPeriods: number;
+  AlarmActions: unknown[];
+  MetricName?: string;
+  Namespace?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  Metrics?: { Expression?: string }[];
 };
-const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: AlarmProps }).Properties);
+const alarms = () =>
+  Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => (r as { Properties: AlarmProps }).Properties);
 const named = (name: string) => alarms().find((a) => a.AlarmName === `Ops-${name}`)!;
 
 describe('alarms', () => {
@@ -45,7 +57,7 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms on each function\'s errors and throttles, and on API server errors', () => {
+  it("alarms on each function's errors and throttles, and on API server errors", () => {
     expect(alarms().filter((a) => a.MetricName === 'Errors')).toHaveLength(5);
     expect(alarms().filter((a) => a.MetricName === 'Throttles')).toHaveLength(5);
     expect(named('ApiServerErrors')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Threshold: 0 });
@@ -58,16 +70,26 @@ describe('alarms', () => {
     expect(JSON.stringify(stalled.Metrics)).toContain('NumberOfMessagesDeleted');
   });
 
-  it('alarms on SES bounce and complaint rates before SES\'s own review thresholds', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.BounceRate', Threshold: 0.04 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/SES', MetricName: 'Reputation.ComplaintRate', Threshold: 0.0008 });
+  it("alarms on SES bounce and complaint rates before SES's own review thresholds", () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.BounceRate',
+      Threshold: 0.04,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.ComplaintRate',
+      Threshold: 0.0008,
+    });
   });
 
   it('counts the events the engagement handler sets aside, from the very log line it writes', async () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: { Ref: Match.stringLikeRegexp('^PipelineEngagementFunctionLogs') },
       FilterPattern: `{ $.message = "${setAsideLog.message}" }`,
-      MetricTransformations: [{ MetricNamespace: 'MqlPipeline', MetricName: 'EventsSetAside', MetricValue: `$.${setAsideLog.countField}`, DefaultValue: 0 }],
+      MetricTransformations: [
+        { MetricNamespace: 'MqlPipeline', MetricName: 'EventsSetAside', MetricValue: `$.${setAsideLog.countField}`, DefaultValue: 0 },
+      ],
     });
     expect(named('EventsSetAside')).toMatchObject({ Namespace: 'MqlPipeline', MetricName: 'EventsSetAside', Threshold: 0 });
 
@@ -81,9 +103,17 @@ describe('alarms', () => {
       setAsideEvents: async () => {},
       recordEngagement: async () => ({ failedMessageIds: [] }),
     } as unknown as PipelineApp;
-    await makeEngagementHandler(app)({ Records: [{ messageId: 'a', body: 'not json' }, { messageId: 'b', body: '{"source":"aws.ses"}' }] } as never);
+    await makeEngagementHandler(app)({
+      Records: [
+        { messageId: 'a', body: 'not json' },
+        { messageId: 'b', body: '{"source":"aws.ses"}' },
+      ],
+    } as never);
     vi.restoreAllMocks();
-    const logged = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged.find((l) => l.message === setAsideLog.message)?.[setAsideLog.countField]).toBe(2);
   });
 
@@ -101,11 +131,23 @@ describe('alarms', () => {
   it('links every alarm to its own section of the runbook', () => {
     const runbook = readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8');
     // GitHub's heading anchors: lower case, spaces to hyphens, punctuation dropped.
-    const anchors = new Set([...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+        m[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     expect(alarms()).toHaveLength(19);
     for (const a of alarms()) {
       const anchor = a.AlarmDescription.match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];
-      expect({ alarm: a.AlarmName, anchor, documented: anchor !== undefined && anchors.has(anchor) }).toEqual({ alarm: a.AlarmName, anchor: a.AlarmName.slice('Ops-'.length).toLowerCase(), documented: true });
+      expect({ alarm: a.AlarmName, anchor, documented: anchor !== undefined && anchors.has(anchor) }).toEqual({
+        alarm: a.AlarmName,
+        anchor: a.AlarmName.slice('Ops-'.length).toLowerCase(),
+        documented: true,
+      });
     }
   });
 });
@@ -113,7 +155,17 @@ describe('alarms', () => {
 describe('dashboard', () => {
   it('shows throughput, function health, queues, dead letters, SES and the API', () => {
     const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
-    for (const title of ['Campaign throughput', 'Invocations', 'Errors', 'Duration p95', 'Queues: depth and age of oldest', 'Queue messages: received and handed back for retry', 'Dead letters', 'SES reputation', 'API: requests, 4xx, 5xx']) {
+    for (const title of [
+      'Campaign throughput',
+      'Invocations',
+      'Errors',
+      'Duration p95',
+      'Queues: depth and age of oldest',
+      'Queue messages: received and handed back for retry',
+      'Dead letters',
+      'SES reputation',
+      'API: requests, 4xx, 5xx',
+    ]) {
       expect(body).toContain(title);
     }
     // The functions' own Powertools metrics, under the one namespace, by service.
@@ -124,11 +176,16 @@ describe('dashboard', () => {
 
 describe('API authorization and tracking', () => {
   it('uses a custom tracking domain for SES links when given one', () => {
-    template.hasResourceProperties('AWS::SES::ConfigurationSet', { TrackingOptions: Match.objectLike({ CustomRedirectDomain: 'click.acme.example' }) });
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      TrackingOptions: Match.objectLike({ CustomRedirectDomain: 'click.acme.example' }),
+    });
   });
 
   it('can authorize the API with a JWT issuer instead of IAM, keeping unsubscribe open', () => {
-    jwtTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: 'https://auth.acme.example/', Audience: ['mql-api'] } });
+    jwtTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://auth.acme.example/', Audience: ['mql-api'] },
+    });
     jwtTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /{proxy+}', AuthorizationType: 'JWT' });
     jwtTemplate.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /u/{token}', AuthorizationType: 'NONE' });
   });

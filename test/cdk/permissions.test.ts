@@ -53,7 +53,11 @@ const sendQueue: string[] = [];
 const projectEvents: { source: string; 'detail-type': string; detail: unknown }[] = [];
 
 function clientsFor(fn: FunctionName) {
-  const raw = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const raw = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   raw.middlewareStack.add(
     (next, context) => async (args) => {
       record(fn, iamAction('dynamodb', String(context.commandName)), Boolean((args.input as { IndexName?: string }).IndexName));
@@ -80,7 +84,11 @@ function clientsFor(fn: FunctionName) {
       return { MessageId: `msg-${fn}-${++n}` };
     }
     // SendBulkEmail (campaigns): one message per entry, with the entry's tags.
-    for (const e of input.BulkEmailEntries) sentEmails.push({ fn, input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags, Content: {} } });
+    for (const e of input.BulkEmailEntries)
+      sentEmails.push({
+        fn,
+        input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags, Content: {} },
+      });
     return { BulkEmailEntryResults: input.BulkEmailEntries.map(() => ({ Status: 'SUCCESS', MessageId: `msg-${fn}-${++n}` })) };
   });
   const sqsStub = stub(sqs, 'sqs', (input: SendMessageBatchCommandInput) => {
@@ -88,16 +96,25 @@ function clientsFor(fn: FunctionName) {
     return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `sqs-${++n}`, MD5OfMessageBody: '' })), Failed: [] };
   });
   const ebStub = stub(eventBridge, 'events', (input: { Entries?: { Source?: string; DetailType?: string; Detail?: string }[] }) => {
-    for (const e of input.Entries ?? []) projectEvents.push({ source: e.Source!, 'detail-type': e.DetailType!, detail: JSON.parse(e.Detail!) });
+    for (const e of input.Entries ?? [])
+      projectEvents.push({ source: e.Source!, 'detail-type': e.DetailType!, detail: JSON.parse(e.Detail!) });
     return { FailedEntryCount: 0, Entries: (input.Entries ?? []).map(() => ({ EventId: `ev-${++n}` })) };
   });
   const s3Stub = stub(s3, 's3', () => ({}));
   const lambdaStub = stub(lambda, 'lambda', () => ({ StatusCode: 202 }));
   const recorders = [sesStub, sqsStub, ebStub, s3Stub, lambdaStub];
   return {
-    clients: { dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), ses, sqs, eventBridge, s3, lambda },
+    clients: {
+      dynamodb: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }),
+      ses,
+      sqs,
+      eventBridge,
+      s3,
+      lambda,
+    },
     /** The stubbed services' calls, as IAM actions. */
-    stubbedActions: () => recorders.flatMap(({ m, service }) => m.calls().map((c) => iamAction(service, (c.args[0] as object).constructor.name))),
+    stubbedActions: () =>
+      recorders.flatMap(({ m, service }) => m.calls().map((c) => iamAction(service, (c.args[0] as object).constructor.name))),
     destroy: () => raw.destroy(),
   };
 }
@@ -134,7 +151,10 @@ const sqsEvent = (bodies: string[]): SQSEvent => ({ Records: bodies.map((body, i
 beforeAll(async () => {
   dynamo = await startDynamo(config.tableName);
   built = Object.fromEntries(functionNames.map((f) => [f, clientsFor(f)])) as never;
-  const apps = Object.fromEntries(functionNames.map((f) => [f, buildApp(buildAdapters(built[f].clients, config), config)])) as Record<FunctionName, ReturnType<typeof buildApp>>;
+  const apps = Object.fromEntries(functionNames.map((f) => [f, buildApp(buildAdapters(built[f].clients, config), config)])) as Record<
+    FunctionName,
+    ReturnType<typeof buildApp>
+  >;
   const api = makeApiHandler(apps.api);
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await api(apiEvent(method, path, body));
@@ -175,12 +195,26 @@ beforeAll(async () => {
 
   // SES's part: every recipient's message is sent, delivered, opened and clicked by a person; one
   // bounces, one complains; plus an event nobody can understand.
-  const mails = sentEmails.filter((s) => s.fn === 'sender').map(({ input }, i) => {
-    const tag = (name: string) => input.EmailTags!.find((t) => t.Name === name)!.Value!;
-    return { messageId: `ses-${i}`, sentAt: '2026-03-02T14:00:00.000Z', from: input.FromEmailAddress!, to: input.Destination!.ToAddresses![0]!, subject: 's', configurationSet: config.configurationSetName, campaignId: tag('campaignId'), contactId: tag('contactId') };
-  });
+  const mails = sentEmails
+    .filter((s) => s.fn === 'sender')
+    .map(({ input }, i) => {
+      const tag = (name: string) => input.EmailTags!.find((t) => t.Name === name)!.Value!;
+      return {
+        messageId: `ses-${i}`,
+        sentAt: '2026-03-02T14:00:00.000Z',
+        from: input.FromEmailAddress!,
+        to: input.Destination!.ToAddresses![0]!,
+        subject: 's',
+        configurationSet: config.configurationSetName,
+        campaignId: tag('campaignId'),
+        contactId: tag('contactId'),
+      };
+    });
   expect(mails.length).toBeGreaterThan(0);
-  const person = { userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/128.0 Safari/537.36', ipAddress: '198.51.100.7' };
+  const person = {
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/128.0 Safari/537.36',
+    ipAddress: '198.51.100.7',
+  };
   const events = mails.flatMap((mail, i) => [
     sesEvent('Send', mail),
     ...(i === 0
@@ -210,21 +244,35 @@ beforeAll(async () => {
   await report({ campaignId: campaign.campaignId });
   await report({});
   const someone = mails[2]!;
-  for (const path of ['/campaigns', `/campaigns/${campaign.campaignId}`, `/campaigns/${campaign.campaignId}/stats`, `/campaigns/${campaign.campaignId}/leads`, `/contacts/${someone.contactId}`, `/profiles/${profile.profileId}`]) {
+  for (const path of [
+    '/campaigns',
+    `/campaigns/${campaign.campaignId}`,
+    `/campaigns/${campaign.campaignId}/stats`,
+    `/campaigns/${campaign.campaignId}/leads`,
+    `/contacts/${someone.contactId}`,
+    `/profiles/${profile.profileId}`,
+  ]) {
     await call('GET', path);
   }
   await call('POST', `/campaigns/${campaign.campaignId}/reports`);
   // A large on-demand report is handed to the report function (here every report counts as large).
-  const handOff = await makeApiHandler(buildApp(buildAdapters(built.api.clients, { ...config, reportFunctionName: 'report' }), { ...config, syncReportRecipients: 0 }))(
-    apiEvent('POST', `/campaigns/${campaign.campaignId}/reports`),
-  );
+  const handOff = await makeApiHandler(
+    buildApp(buildAdapters(built.api.clients, { ...config, reportFunctionName: 'report' }), { ...config, syncReportRecipients: 0 }),
+  )(apiEvent('POST', `/campaigns/${campaign.campaignId}/reports`));
   expect(handOff.statusCode).toBe(202);
   const token = signUnsubscribeToken({ campaignId: campaign.campaignId, contactId: someone.contactId }, secret);
   await call('POST', `/u/${token}`);
 
   // What the stack grants each function.
-  const template = Template.fromStack(new MqlPipelineStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Perm', { pipeline: { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' } }));
-  const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as [string, { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }][];
+  const template = Template.fromStack(
+    new MqlPipelineStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Perm', {
+      pipeline: { senderDomain: 'acme.example', salesInbox: 'sales@acme.example' },
+    }),
+  );
+  const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as [
+    string,
+    { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } },
+  ][];
   for (const fn of functionNames) {
     const prefix = `Pipeline${fn[0]!.toUpperCase()}${fn.slice(1)}Function`;
     const prefixes = fn === 'sender' ? [prefix, 'PipelineSenderReadsSendQuota'] : [prefix];
@@ -247,7 +295,10 @@ const onIndex = (r: string) => r.includes('/index/gsi1');
 describe('least privilege, checked against a campaign run through every handler', () => {
   it.each(functionNames)('grants the %s function exactly the DynamoDB operations its code performs', (fn) => {
     const used = [...new Set(calls[fn].filter((c) => c.action.startsWith('dynamodb:')).map((c) => c.action))].sort();
-    const onTable = granted[fn].filter((s) => tableOnly(s.resources)).flatMap((s) => s.actions).sort();
+    const onTable = granted[fn]
+      .filter((s) => tableOnly(s.resources))
+      .flatMap((s) => s.actions)
+      .sort();
     expect(onTable).toEqual(used);
     expect(onTable).toEqual(tableAccess[fn].operations.map((o) => `dynamodb:${o}`).sort());
   });

@@ -44,7 +44,8 @@ function statementsOf(functionPrefix: string, t = template): Statement[] {
 }
 const actionsOf = (functionPrefix: string, t = template) => statementsOf(functionPrefix, t).flatMap(actionsOfStatement);
 const functions = ['ApiFunction', 'SenderFunction', 'EngagementFunction', 'NotifierFunction', 'ReportFunction'];
-const resources = (type: string, t = template) => Object.entries(t.findResources(type)) as [string, { Properties: Record<string, unknown> }][];
+const resources = (type: string, t = template) =>
+  Object.entries(t.findResources(type)) as [string, { Properties: Record<string, unknown> }][];
 
 beforeAll(() => {
   const app = newApp();
@@ -74,18 +75,26 @@ describe('cdk-nag AwsSolutions', () => {
     const app = newApp();
     const stack = new MqlPipelineStack(app, 'Beside', { pipeline: pipelineProps });
     // "*" is acknowledged on the functions' X-Ray statements, not for a role beside them.
-    new Role(stack, 'Other', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    new Role(stack, 'Other', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }),
+    );
     expect(() => synthWithNag(app)).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
 
     const widened = newApp();
     const wide = new MqlPipelineStack(widened, 'Widened', { pipeline: pipelineProps });
-    wide.pipeline.functions.report.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${wide.pipeline.table.tableArn}/index/*`] }));
+    wide.pipeline.functions.report.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${wide.pipeline.table.tableArn}/index/*`] }),
+    );
     expect(() => synthWithNag(widened)).toThrow(/AwsSolutions-IAM5/);
   });
 
-  it('is clean as a construct in someone else\'s stack under another id (acknowledgements follow the logical ids)', () => {
+  it("is clean as a construct in someone else's stack under another id (acknowledgements follow the logical ids)", () => {
     const app = newApp();
-    new MqlPipeline(new Stack(app, 'TeamStack'), 'Mql', { ...pipelineProps, sandboxRecipients: ['tester@acme.example'], createSenderIdentity: {} });
+    new MqlPipeline(new Stack(app, 'TeamStack'), 'Mql', {
+      ...pipelineProps,
+      sandboxRecipients: ['tester@acme.example'],
+      createSenderIdentity: {},
+    });
     // An environment-specific stack: ARNs carry the literal region and account.
     new MqlPipeline(new Stack(app, 'PinnedStack', { env: { account: '111122223333', region: 'eu-west-1' } }), 'Mql', pipelineProps);
     expect(() => synthWithNag(app)).not.toThrow();
@@ -95,7 +104,9 @@ describe('cdk-nag AwsSolutions', () => {
 describe('SES', () => {
   it('publishes exactly the SES event types the engagement parser understands, to the default bus', () => {
     const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
-    const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
+    const fixtures = readdirSync(fixtureDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
     for (const f of fixtures) expect(parseSesEvent(f).ok).toBe(true);
     const normal = (t: string) => t.toUpperCase().replace(/[^A-Z]/g, '');
     expect(new Set(fixtures.map((f) => normal(f.detail.eventType)))).toEqual(new Set(publishedSesEventTypes.map(normal)));
@@ -103,7 +114,9 @@ describe('SES', () => {
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: {
         Enabled: true,
-        MatchingEventTypes: Match.arrayEquals(publishedSesEventTypes.map((t) => t.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()))),
+        MatchingEventTypes: Match.arrayEquals(
+          publishedSesEventTypes.map((t) => t.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())),
+        ),
         EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':event-bus/default$')])] } },
       },
     });
@@ -130,12 +143,15 @@ describe('SES', () => {
 });
 
 describe('EventBridge', () => {
-  it('routes only our configuration set\'s SES events, by the shared pattern, to the events queue, with a DLQ and retries', () => {
+  it("routes only our configuration set's SES events, by the shared pattern, to the events queue, with a DLQ and retries", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': ['mql-pipeline-events'] } } } },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineEventsQueue'), 'Arn'] } })],
     });
-    expect(sesEventsPattern('mql-pipeline-events')).toEqual({ source: ['aws.ses'], detail: { mail: { tags: { 'ses:configuration-set': ['mql-pipeline-events'] } } } });
+    expect(sesEventsPattern('mql-pipeline-events')).toEqual({
+      source: ['aws.ses'],
+      detail: { mail: { tags: { 'ses:configuration-set': ['mql-pipeline-events'] } } },
+    });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: leadQualifiedPattern,
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineNotifierFunction'), 'Arn'] } })],
@@ -171,7 +187,11 @@ describe('EventBridge', () => {
 
 describe('SQS and event sources', () => {
   it('gives every work queue a dead-letter queue and a visibility timeout of six function timeouts plus the batching window', () => {
-    const queues = resources('AWS::SQS::Queue').map(([id, q]) => ({ id, ...q.Properties })) as { id: string; RedrivePolicy?: { maxReceiveCount: number }; VisibilityTimeout?: number }[];
+    const queues = resources('AWS::SQS::Queue').map(([id, q]) => ({ id, ...q.Properties })) as {
+      id: string;
+      RedrivePolicy?: { maxReceiveCount: number };
+      VisibilityTimeout?: number;
+    }[];
     const workQueues = queues.filter((q) => !/Dlq/.test(q.id));
     expect(workQueues.map((q) => q.id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['PipelineEventsQueue', 'PipelineSendQueue']);
     const receives = Object.fromEntries(workQueues.map((q) => [q.id.replace(/[0-9A-F]{8}$/, ''), q.RedrivePolicy]));
@@ -218,7 +238,8 @@ describe('SQS and event sources', () => {
     });
     // Only the sender paces: no other function carries the rate.
     const others = resources('AWS::Lambda::Function', t).filter(([id]) => !id.startsWith('PipelineSenderFunction'));
-    for (const [, f] of others) expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.MAX_SEND_RATE).toBeUndefined();
+    for (const [, f] of others)
+      expect((f.Properties.Environment as { Variables: Record<string, unknown> }).Variables.MAX_SEND_RATE).toBeUndefined();
   });
 });
 
@@ -231,7 +252,13 @@ describe('functions', () => {
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
-      Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_METRICS_NAMESPACE: 'MqlPipeline', POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^mql-pipeline-') }) },
+      Environment: {
+        Variables: Match.objectLike({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_METRICS_NAMESPACE: 'MqlPipeline',
+          POWERTOOLS_SERVICE_NAME: Match.stringLikeRegexp('^mql-pipeline-'),
+        }),
+      },
     });
     for (const [, g] of resources('AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(30);
   });
@@ -242,11 +269,17 @@ describe('functions', () => {
       expect(Object.keys(vars).filter((k) => /SECRET$|KEY$/.test(k))).toEqual([]);
       // A function that is told the ARN reads the secret at cold start, so it must also be allowed to.
       const needsKey = /^Pipeline(Api|Sender)Function/.test(id);
-      expect({ id, arn: vars.UNSUBSCRIBE_SECRET_ARN }).toEqual({ id, arn: needsKey ? { Ref: expect.stringMatching(/^PipelineUnsubscribeKey/) } : undefined });
+      expect({ id, arn: vars.UNSUBSCRIBE_SECRET_ARN }).toEqual({
+        id,
+        arn: needsKey ? { Ref: expect.stringMatching(/^PipelineUnsubscribeKey/) } : undefined,
+      });
     }
     for (const fn of functions) {
       const secretActions = actionsOf(fn).filter((a) => a.startsWith('secretsmanager:'));
-      expect({ fn, secretActions }).toEqual({ fn, secretActions: ['ApiFunction', 'SenderFunction'].includes(fn) ? ['secretsmanager:GetSecretValue'] : [] });
+      expect({ fn, secretActions }).toEqual({
+        fn,
+        secretActions: ['ApiFunction', 'SenderFunction'].includes(fn) ? ['secretsmanager:GetSecretValue'] : [],
+      });
     }
   });
 });
@@ -257,7 +290,9 @@ describe('IAM, per function', () => {
       expect(actionsOf(fn)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']));
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } })]),
+      },
     });
   });
 
@@ -269,20 +304,26 @@ describe('IAM, per function', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
-    const withName = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, f]) => JSON.stringify(f).includes('REPORT_FUNCTION_NAME'));
+    const withName = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, f]) =>
+      JSON.stringify(f).includes('REPORT_FUNCTION_NAME'),
+    );
     expect(withName.map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['PipelineApiFunction']);
   });
 
   it('grants nothing on "*" but X-Ray, and SES GetAccount to the sender in a policy of its own', () => {
     for (const fn of functions) {
-      const starActions = statementsOf(fn).filter((s) => s.Resource === '*').flatMap(actionsOfStatement).sort();
+      const starActions = statementsOf(fn)
+        .filter((s) => s.Resource === '*')
+        .flatMap(actionsOfStatement)
+        .sort();
       expect({ fn, starActions }).toEqual({ fn, starActions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] });
     }
     expect(statementsOf('SenderReadsSendQuota')).toEqual([{ Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' }]);
   });
 
   it('lets only the sender and the notifier send email, from the sender identity; only the sender with the configuration set', () => {
-    for (const fn of ['ApiFunction', 'EngagementFunction', 'ReportFunction']) expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
+    for (const fn of ['ApiFunction', 'EngagementFunction', 'ReportFunction'])
+      expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
     const sesResources = (fn: string) => JSON.stringify(statementsOf(fn).find((s) => s.Action === 'ses:SendEmail')!.Resource);
     expect(sesResources('SenderFunction')).toMatch(/:identity\/acme\.example".*:configuration-set\/mql-pipeline-events"/);
     expect(sesResources('NotifierFunction')).toMatch(/:identity\/acme\.example"/);
@@ -293,10 +334,12 @@ describe('IAM, per function', () => {
     expect(bulk('NotifierFunction')).toBeUndefined();
   });
 
-  it('adds the sandbox\'s verified recipients to the send permissions when given', () => {
+  it("adds the sandbox's verified recipients to the send permissions when given", () => {
     const t = variant;
     for (const fn of ['SenderFunction', 'NotifierFunction']) {
-      expect(JSON.stringify(statementsOf(fn, t).find((s) => s.Action === 'ses:SendEmail')!.Resource)).toContain(':identity/tester@acme.example');
+      expect(JSON.stringify(statementsOf(fn, t).find((s) => s.Action === 'ses:SendEmail')!.Resource)).toContain(
+        ':identity/tester@acme.example',
+      );
     }
   });
 
@@ -315,11 +358,20 @@ describe('IAM, per function', () => {
       const puts = grant(fn, 'events:');
       expect(puts.map((s) => [s.Action, s.Resource])).toEqual(
         // The api publishes too: engagement events posted through it can qualify a contact.
-        ['EngagementFunction', 'ApiFunction'].includes(fn) ? [['events:PutEvents', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineProjectBus/), 'Arn'] }]] : [],
+        ['EngagementFunction', 'ApiFunction'].includes(fn)
+          ? [['events:PutEvents', { 'Fn::GetAtt': [expect.stringMatching(/^PipelineProjectBus/), 'Arn'] }]]
+          : [],
       );
       const objects = grant(fn, 's3:');
       expect(objects.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual(
-        ['ApiFunction', 'ReportFunction'].includes(fn) ? [[['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/)]] : [],
+        ['ApiFunction', 'ReportFunction'].includes(fn)
+          ? [
+              [
+                ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+                expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/),
+              ],
+            ]
+          : [],
       );
     }
   });
@@ -327,7 +379,9 @@ describe('IAM, per function', () => {
   it('never grants a scan, a delete, or table management', () => {
     for (const fn of functions) {
       const dynamo = actionsOf(fn).filter((a) => a.startsWith('dynamodb:'));
-      expect(dynamo.filter((a) => /Scan|Delete|BatchWrite|Describe|Stream|Records|Shard|Create|Update(Table|TimeToLive)/.test(a))).toEqual([]);
+      expect(dynamo.filter((a) => /Scan|Delete|BatchWrite|Describe|Stream|Records|Shard|Create|Update(Table|TimeToLive)/.test(a))).toEqual(
+        [],
+      );
     }
   });
 });
@@ -335,7 +389,11 @@ describe('IAM, per function', () => {
 describe('API', () => {
   it('requires IAM authorization on every route except the signed one-click unsubscribe, logs access and throttles', () => {
     const routes = resources('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as { RouteKey: string; AuthorizationType: string });
-    expect(routes.map((r) => `${r.RouteKey} ${r.AuthorizationType}`).sort()).toEqual(['ANY /{proxy+} AWS_IAM', 'GET /u/{token} NONE', 'POST /u/{token} NONE']);
+    expect(routes.map((r) => `${r.RouteKey} ${r.AuthorizationType}`).sort()).toEqual([
+      'ANY /{proxy+} AWS_IAM',
+      'GET /u/{token} NONE',
+      'POST /u/{token} NONE',
+    ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"') },
@@ -348,7 +406,7 @@ describe('API', () => {
   });
 });
 
-describe('marketers\' access', () => {
+describe("marketers' access", () => {
   it('offers a managed policy that may invoke this API and nothing else (IAM authorization only)', () => {
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
@@ -389,7 +447,13 @@ describe('storage', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: local.KeySchema,
       AttributeDefinitions: Match.arrayEquals(local.AttributeDefinitions!),
-      GlobalSecondaryIndexes: [{ IndexName: tableKeys.gsi1.indexName, KeySchema: local.GlobalSecondaryIndexes![0]!.KeySchema, Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: tableKeys.gsi1.indexName,
+          KeySchema: local.GlobalSecondaryIndexes![0]!.KeySchema,
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       TimeToLiveSpecification: { AttributeName: tableKeys.ttlAttribute, Enabled: true },
     });
   });
@@ -399,33 +463,56 @@ describe('storage', () => {
     expect(buckets).toHaveLength(2);
     for (const [, b] of buckets) {
       expect(b.Properties).toMatchObject({
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       });
       expect(b.Properties.AccessControl).toBeUndefined();
-      expect((b.Properties.LifecycleConfiguration as { Rules: { ExpirationInDays?: number }[] }).Rules[0]!.ExpirationInDays).toBeGreaterThan(0);
+      expect(
+        (b.Properties.LifecycleConfiguration as { Rules: { ExpirationInDays?: number }[] }).Rules[0]!.ExpirationInDays,
+      ).toBeGreaterThan(0);
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'reports/' },
-      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 365, NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Status: 'Enabled',
+            ExpirationInDays: 365,
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+        ],
+      },
     });
   });
 
-  it('lets nobody in through the bucket policies but the S3 logging service, for the report bucket\'s logs only', () => {
+  it("lets nobody in through the bucket policies but the S3 logging service, for the report bucket's logs only", () => {
     const policies = resources('AWS::S3::BucketPolicy');
     expect(policies).toHaveLength(2);
     for (const [, p] of policies) {
-      const statements = (p.Properties.PolicyDocument as { Statement: Statement[] & { Principal: unknown }[] }).Statement as (Statement & { Principal: unknown })[];
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      const statements = (p.Properties.PolicyDocument as { Statement: Statement[] & { Principal: unknown }[] }).Statement as (Statement & {
+        Principal: unknown;
+      })[];
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
       for (const s of statements.filter((s) => s.Effect === 'Allow')) {
         expect(s).toEqual({
           Effect: 'Allow',
           Principal: { Service: 'logging.s3.amazonaws.com' },
           Action: 's3:PutObject',
           Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^PipelineAccessLogs/), 'Arn'] }, '/reports/*']] },
-          Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^PipelineReports/), 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^PipelineReports/), 'Arn'] } },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
         });
       }
     }

@@ -36,12 +36,25 @@ describe('the demo path end to end on the embedded stand-ins', () => {
     const expected = recount(events as EngagementEvent[], first.summary.campaignId, defaultMachineRules);
     const m = first.metrics;
     expect({
-      sent: m.sent, delivered: m.delivered, bounced: m.bounced, uniqueOpens: m.uniqueOpens, uniqueClicks: m.uniqueClicks,
-      totalOpens: m.totalOpens, totalClicks: m.totalClicks, humanUniqueOpens: m.human.uniqueOpens, humanUniqueClicks: m.human.uniqueClicks,
+      sent: m.sent,
+      delivered: m.delivered,
+      bounced: m.bounced,
+      uniqueOpens: m.uniqueOpens,
+      uniqueClicks: m.uniqueClicks,
+      totalOpens: m.totalOpens,
+      totalClicks: m.totalClicks,
+      humanUniqueOpens: m.human.uniqueOpens,
+      humanUniqueClicks: m.human.uniqueClicks,
     }).toEqual({
-      sent: expected.sent, delivered: expected.delivered, bounced: expected.bounced, uniqueOpens: expected.uniqueOpens,
-      uniqueClicks: expected.uniqueClicks, totalOpens: expected.totalOpens, totalClicks: expected.totalClicks,
-      humanUniqueOpens: expected.humanUniqueOpens, humanUniqueClicks: expected.humanUniqueClicks,
+      sent: expected.sent,
+      delivered: expected.delivered,
+      bounced: expected.bounced,
+      uniqueOpens: expected.uniqueOpens,
+      uniqueClicks: expected.uniqueClicks,
+      totalOpens: expected.totalOpens,
+      totalClicks: expected.totalClicks,
+      humanUniqueOpens: expected.humanUniqueOpens,
+      humanUniqueClicks: expected.humanUniqueClicks,
     });
   });
 
@@ -67,4 +80,3 @@ describe('the demo path end to end on the embedded stand-ins', () => {
     expect(tags.contactId?.[0]).toMatch(/^ct_/);
   });
 });
-

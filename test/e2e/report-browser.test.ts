@@ -60,7 +60,13 @@ async function open(viewport: { width: number; height: number }, mobile = false)
 }
 
 const chartsDrawn = (page: Page) =>
-  page.$$eval('svg', (svgs) => svgs.map((s) => ({ w: s.getBoundingClientRect().width, h: s.getBoundingClientRect().height, shapes: s.querySelectorAll('rect,line').length })));
+  page.$$eval('svg', (svgs) =>
+    svgs.map((s) => ({
+      w: s.getBoundingClientRect().width,
+      h: s.getBoundingClientRect().height,
+      shapes: s.querySelectorAll('rect,line').length,
+    })),
+  );
 
 describe('the HTML report in headless Chromium', () => {
   it('loads from S3 with no console error and no request but its own, draws its charts, and is screenshotted on a laptop', async () => {
@@ -113,12 +119,35 @@ describe('the HTML report in headless Chromium', () => {
     const report = buildReport({
       scope: { kind: 'campaign', campaignId: 'cmp_x' },
       generatedAt: '2026-03-08T06:00:00.000Z',
-      campaigns: [{
-        campaign: { campaignId: 'cmp_x', name: evil, subject: evil, fromAddress: 'a@acme.example', htmlTemplate: 'h', textTemplate: 't', profileId: evil, profileVersion: 1, status: 'sent', createdAt: '2026-03-01T00:00:00.000Z', links: { l1: evil } },
-        counters: { sent: 10, delivered: 10, opened: 5, humanOpened: 4, clicked: 1, humanClicked: 1, 'link:l1:clicked': 1, 'link:l1:clicks': 1 },
-        linkUrls: {},
-        leads: [makeLead('ct_1', 'cmp_x', { criteriaId: evil, reasons: [evil], qualifiedAt: '2026-03-01T01:00:00.000Z' })],
-      }],
+      campaigns: [
+        {
+          campaign: {
+            campaignId: 'cmp_x',
+            name: evil,
+            subject: evil,
+            fromAddress: 'a@acme.example',
+            htmlTemplate: 'h',
+            textTemplate: 't',
+            profileId: evil,
+            profileVersion: 1,
+            status: 'sent',
+            createdAt: '2026-03-01T00:00:00.000Z',
+            links: { l1: evil },
+          },
+          counters: {
+            sent: 10,
+            delivered: 10,
+            opened: 5,
+            humanOpened: 4,
+            clicked: 1,
+            humanClicked: 1,
+            'link:l1:clicked': 1,
+            'link:l1:clicks': 1,
+          },
+          linkUrls: {},
+          leads: [makeLead('ct_1', 'cmp_x', { criteriaId: evil, reasons: [evil], qualifiedAt: '2026-03-01T01:00:00.000Z' })],
+        },
+      ],
       contacts: new Map([['ct_1', { name: evil, company: evil }]]),
     });
     const { page, seen, close } = await open({ width: 1280, height: 800 });

@@ -74,8 +74,14 @@ describe('DynamoDB throttling and lost responses under sending, engagement recor
     const expected = recount(events, faulty.summary.campaignId, defaultMachineRules);
     const m = faulty.metrics;
     expect([m.sent, m.delivered, m.bounced, m.uniqueOpens, m.uniqueClicks, m.totalOpens, m.totalClicks, m.human.uniqueClicks]).toEqual([
-      expected.sent, expected.delivered, expected.bounced, expected.uniqueOpens, expected.uniqueClicks, expected.totalOpens,
-      expected.totalClicks, expected.humanUniqueClicks,
+      expected.sent,
+      expected.delivered,
+      expected.bounced,
+      expected.uniqueOpens,
+      expected.uniqueClicks,
+      expected.totalOpens,
+      expected.totalClicks,
+      expected.humanUniqueClicks,
     ]);
   });
 

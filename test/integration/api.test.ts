@@ -60,7 +60,9 @@ async function profile(): Promise<string> {
 }
 
 async function inbox(): Promise<{ to: string; subject: string; html: string }[]> {
-  const store = (await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: { destination: { to: string[] }; subject: string; body: { html?: string } }[] };
+  const store = (await (await fetch(`${runtime.inboxUrl}/store`)).json()) as {
+    emails: { destination: { to: string[] }; subject: string; body: { html?: string } }[];
+  };
   return store.emails.map((e) => ({ to: e.destination.to[0]!, subject: e.subject, html: e.body.html ?? '' }));
 }
 
@@ -96,7 +98,13 @@ describe('the API contract for bad input', () => {
     expect([r.status, r.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     // API Gateway hands the whole body to the function: the handler refuses it itself.
     const handler = makeApiHandler(runtime.app);
-    const direct = await handler({ rawPath: '/contacts/import', requestContext: { http: { method: 'POST' } }, headers: { 'content-type': 'application/json' }, body: big, isBase64Encoded: false } as never);
+    const direct = await handler({
+      rawPath: '/contacts/import',
+      requestContext: { http: { method: 'POST' } },
+      headers: { 'content-type': 'application/json' },
+      body: big,
+      isBase64Encoded: false,
+    } as never);
     expect(direct.statusCode).toBe(413);
     expect(JSON.parse(direct.body!).error.message).toContain(String(MAX_BODY_BYTES));
   });
@@ -120,11 +128,18 @@ describe('the API contract for bad input', () => {
   });
 
   it('refuses a cursor it did not issue, or issued for other filters, with 400 INVALID_CURSOR', async () => {
-    for (const cursor of ['garbage', Buffer.from(JSON.stringify({ s: 99 })).toString('base64url'), Buffer.from('{"pk":"CAMPAIGN#x"}').toString('base64url')]) {
+    for (const cursor of [
+      'garbage',
+      Buffer.from(JSON.stringify({ s: 99 })).toString('base64url'),
+      Buffer.from('{"pk":"CAMPAIGN#x"}').toString('base64url'),
+    ]) {
       const r = await call('GET', `/contacts?cursor=${cursor}`);
       expect([r.status, r.body.error.code]).toEqual([400, 'INVALID_CURSOR']);
     }
-    const campaigns = await call('GET', `/campaigns?cursor=${Buffer.from('{"pk":"CONTACT#x","sk":"PROFILE","gsi1pk":"CONTACTS#1","gsi1sk":"x"}').toString('base64url')}`);
+    const campaigns = await call(
+      'GET',
+      `/campaigns?cursor=${Buffer.from('{"pk":"CONTACT#x","sk":"PROFILE","gsi1pk":"CONTACTS#1","gsi1sk":"x"}').toString('base64url')}`,
+    );
     expect([campaigns.status, campaigns.body.error.code]).toEqual([400, 'INVALID_CURSOR']);
   });
 
@@ -154,7 +169,10 @@ describe('importing contacts', () => {
       { row: 3, field: '(row)', reason: expect.stringContaining('favourite') },
       { row: 4, field: '(row)', reason: expect.stringContaining('expected object') },
     ]);
-    expect((await call('GET', `/contacts/${contactIdFor('ada@northwind.example')}`)).body).toMatchObject({ email: 'ada@northwind.example', interests: ['analytics'] });
+    expect((await call('GET', `/contacts/${contactIdFor('ada@northwind.example')}`)).body).toMatchObject({
+      email: 'ada@northwind.example',
+      interests: ['analytics'],
+    });
     expect((await call('GET', `/contacts/${contactIdFor('cy@northwind.example')}`)).status).toBe(404);
   });
 
@@ -167,25 +185,38 @@ describe('importing contacts', () => {
       ],
     });
     expect(r.body).toMatchObject({ received: 3, created: 1, rejected: 2 });
-    expect(r.body.errors[0]).toEqual({ row: 1, field: 'email', reason: 'dup@northwind.example appears again in row 2; the last occurrence is imported' });
+    expect(r.body.errors[0]).toEqual({
+      row: 1,
+      field: 'email',
+      reason: 'dup@northwind.example appears again in row 2; the last occurrence is imported',
+    });
     expect((await call('GET', `/contacts/${contactIdFor('dup@northwind.example')}`)).body.firstName).toBe('Second');
   });
 
   it('reads CSV with a BOM, quoted commas, quotes and newlines, friendly headers and ;-separated interests', async () => {
-    const text = '\uFEFFEmail,First Name,company,consent,interests,contact_me\r\n' +
+    const text =
+      '\uFEFFEmail,First Name,company,consent,interests,contact_me\r\n' +
       'eve@contoso.example,Eve,"Contoso, Ltd.",yes,analytics;security,no\r\n' +
       'fay@contoso.example,"Fay ""The Ace""","Line one\nLine two",1,,true\r\n';
     const r = await csv(text);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ received: 2, created: 2, rejected: 0 });
     const eve = (await call('GET', `/contacts/${contactIdFor('eve@contoso.example')}`)).body;
-    expect(eve).toMatchObject({ firstName: 'Eve', company: 'Contoso, Ltd.', consent: true, interests: ['analytics', 'security'], contactMe: false });
+    expect(eve).toMatchObject({
+      firstName: 'Eve',
+      company: 'Contoso, Ltd.',
+      consent: true,
+      interests: ['analytics', 'security'],
+      contactMe: false,
+    });
     const fay = (await call('GET', `/contacts/${contactIdFor('fay@contoso.example')}`)).body;
     expect(fay).toMatchObject({ firstName: 'Fay "The Ace"', company: 'Line one\nLine two', contactMe: true });
   });
 
   it('reports CSV row problems per row: wrong field count, a bad yes/no, a bad email', async () => {
-    const r = await csv('email,company,consent\ngus@x.example,Acme,Inc,yes\nhal@x.example,Acme,maybe\nnope,Acme,yes\nivy@x.example,Acme,no\n');
+    const r = await csv(
+      'email,company,consent\ngus@x.example,Acme,Inc,yes\nhal@x.example,Acme,maybe\nnope,Acme,yes\nivy@x.example,Acme,no\n',
+    );
     expect(r.body).toMatchObject({ received: 4, created: 1, rejected: 3 });
     expect(r.body.errors.map((e: { row: number; field: string }) => `${e.row}:${e.field}`)).toEqual(['1:(row)', '2:consent', '3:email']);
     expect(r.body.errors[0].reason).toContain('double quotes');
@@ -202,7 +233,10 @@ describe('importing contacts', () => {
     ];
     for (const [text, query, message] of cases) {
       const r = text ? await csv(text, query) : await call('POST', '/contacts/import', ' ', { 'content-type': 'text/csv' });
-      expect({ status: r.status, message: r.body.error.message }).toEqual({ status: text ? 422 : 400, message: expect.stringContaining(text ? message : 'empty') });
+      expect({ status: r.status, message: r.body.error.message }).toEqual({
+        status: text ? 422 : 400,
+        message: expect.stringContaining(text ? message : 'empty'),
+      });
     }
     expect((await call('GET', `/contacts?email=jo@x.example`)).body.items).toEqual([]);
     expect((await call('GET', `/contacts?email=lee@x.example`)).body.items).toEqual([]);
@@ -218,7 +252,13 @@ describe('importing contacts', () => {
     const again = await call('POST', '/contacts/import', { contacts: [{ email, consent: false, role: 'CTO' }] });
     expect(again.body).toMatchObject({ created: 0, updated: 1 });
     await csv(`email,company,consent\n${email},,no\n`);
-    expect((await call('GET', `/contacts/${contactId}`)).body).toMatchObject({ suppressed: 'unsubscribed', consent: true, company: 'Northwind', role: 'CTO', firstName: 'Una' });
+    expect((await call('GET', `/contacts/${contactId}`)).body).toMatchObject({
+      suppressed: 'unsubscribed',
+      consent: true,
+      company: 'Northwind',
+      role: 'CTO',
+      firstName: 'Una',
+    });
   });
 
   it('stores HTML and script in names as data, and escapes them wherever a message renders them', async () => {
@@ -272,7 +312,10 @@ describe('listing contacts', () => {
 
   it('filters by attributes, interest and status, and every filtered page continues where the last stopped', async () => {
     const expected = (pick: (i: number) => boolean) =>
-      Array.from({ length: 90 }, (_, i) => i).filter(pick).map((i) => contactIdFor(`list${i}@fabrikam.example`)).sort();
+      Array.from({ length: 90 }, (_, i) => i)
+        .filter(pick)
+        .map((i) => contactIdFor(`list${i}@fabrikam.example`))
+        .sort();
     const mine = (ids: string[]) => ids.filter((id) => expected(() => true).includes(id)).sort();
     expect(mine((await all('limit=4&industry=Software&country=DE')).ids)).toEqual(expected((i) => i % 3 === 0 && i % 2 === 1));
     expect(mine((await all('limit=5&interest=security')).ids)).toEqual(expected((i) => i % 4 === 0));
@@ -292,7 +335,11 @@ describe('campaigns', () => {
   it('creates, gets, lists and edits a draft; refuses unknown placeholders and header injection, creating nothing', async () => {
     const profileId = await profile();
     const before = (await call('GET', '/campaigns?limit=100')).body.items.length;
-    const unknown = await call('POST', '/campaigns', campaignInput(profileId, { htmlTemplate: '<p>{{favouriteColour}} {{shoeSize}}</p>', subject: 'Hi {{nickname}}' }));
+    const unknown = await call(
+      'POST',
+      '/campaigns',
+      campaignInput(profileId, { htmlTemplate: '<p>{{favouriteColour}} {{shoeSize}}</p>', subject: 'Hi {{nickname}}' }),
+    );
     expect(unknown.status).toBe(422);
     expect(unknown.body.error.message).toMatch(/^unknown placeholders: nickname, favouriteColour, shoeSize \(known: firstName/);
     expect(unknown.body.error.details).toEqual([
@@ -301,7 +348,11 @@ describe('campaigns', () => {
       { in: 'body', path: ['htmlTemplate'], message: 'unknown placeholder {{shoeSize}}' },
     ]);
     for (const field of ['subject', 'fromAddress']) {
-      const injected = await call('POST', '/campaigns', campaignInput(profileId, { [field]: 'x@acme.example\r\nBcc: everyone@example.com' }));
+      const injected = await call(
+        'POST',
+        '/campaigns',
+        campaignInput(profileId, { [field]: 'x@acme.example\r\nBcc: everyone@example.com' }),
+      );
       expect([injected.status, injected.body.error.details[0].path]).toEqual([422, [field]]);
       expect(injected.body.error.details[0].message).toBe('must not contain CR or LF');
     }
@@ -313,9 +364,15 @@ describe('campaigns', () => {
     expect([created.status, created.body.status]).toEqual([201, 'draft']);
     const id = created.body.campaignId;
     expect((await call('GET', `/campaigns/${id}`)).body.name).toBe('Spring launch');
-    const edited = await call('PATCH', `/campaigns/${id}`, { subject: 'Spring is here, {{firstName}}', htmlTemplate: '<a href="https://acme.example/spring">Go</a>' });
+    const edited = await call('PATCH', `/campaigns/${id}`, {
+      subject: 'Spring is here, {{firstName}}',
+      htmlTemplate: '<a href="https://acme.example/spring">Go</a>',
+    });
     expect(edited.status).toBe(200);
-    expect((await call('GET', `/campaigns/${id}`)).body).toMatchObject({ subject: 'Spring is here, {{firstName}}', links: { [Object.keys(edited.body.links)[0]!]: 'https://acme.example/spring' } });
+    expect((await call('GET', `/campaigns/${id}`)).body).toMatchObject({
+      subject: 'Spring is here, {{firstName}}',
+      links: { [Object.keys(edited.body.links)[0]!]: 'https://acme.example/spring' },
+    });
     expect((await call('PATCH', `/campaigns/${id}`, { textTemplate: '{{nickname}}' })).status).toBe(422);
     expect((await call('PATCH', `/campaigns/${id}`, {})).status).toBe(422);
     expect((await call('PATCH', `/campaigns/${id}`, { status: 'sent' })).body.error.details[0].message).toContain('status');
@@ -327,7 +384,8 @@ describe('campaigns', () => {
   it('sends once: a repeat with the same Idempotency-Key is replayed, any other send request is a conflict', async () => {
     const emails = ['s1@tailspin.example', 's2@tailspin.example'];
     await call('POST', '/contacts/import', { contacts: emails.map((email) => ({ email, consent: true })) });
-    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Once' }))).body.campaignId;
+    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Once' })))
+      .body.campaignId;
     const first = await call('POST', `/campaigns/${id}/send`, undefined, { 'idempotency-key': 'k-1' });
     expect([first.status, first.body.started, first.body.replayed]).toEqual([202, true, false]);
     const retry = await call('POST', `/campaigns/${id}/send`, undefined, { 'idempotency-key': 'k-1' });
@@ -343,7 +401,8 @@ describe('campaigns', () => {
   it('completes a send whose queuing failed when the request is retried with its key, still once per person', async () => {
     const emails = ['q1@tailspin.example', 'q2@tailspin.example', 'q3@tailspin.example'];
     await call('POST', '/contacts/import', { contacts: emails.map((email) => ({ email, consent: true })) });
-    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Retry' }))).body.campaignId;
+    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Retry' })))
+      .body.campaignId;
     const queue = runtime.app.adapters.queue;
     const enqueue = queue.enqueue;
     queue.enqueue = async () => {
@@ -357,14 +416,19 @@ describe('campaigns', () => {
     expect([retried.status, retried.body.replayed]).toEqual([202, true]);
     await call('POST', `/campaigns/${id}/send`, undefined, { 'idempotency-key': 'retry-me' }); // queued already: nothing more
     await runtime.settle();
-    const sent = (await inbox()).filter((m) => emails.includes(m.to)).map((m) => m.to).sort();
+    const sent = (await inbox())
+      .filter((m) => emails.includes(m.to))
+      .map((m) => m.to)
+      .sort();
     expect(sent).toEqual(emails);
   });
 
   it('starts a send whose transition landed but whose answer was lost, even without a key', async () => {
     const emails = ['lost1@tailspin.example', 'lost2@tailspin.example'];
     await call('POST', '/contacts/import', { contacts: emails.map((email) => ({ email, consent: true })) });
-    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Lost answer' }))).body.campaignId;
+    const id = (
+      await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: emails.map(contactIdFor), name: 'Lost answer' }))
+    ).body.campaignId;
     const campaigns = runtime.app.adapters.campaigns;
     const transition = campaigns.transition;
     // The write lands, its answer is lost, and the SDK's retry fails the condition: false.
@@ -376,7 +440,12 @@ describe('campaigns', () => {
     campaigns.transition = transition;
     expect([r.status, r.body.started, r.body.replayed]).toEqual([202, true, false]);
     await runtime.settle();
-    expect((await inbox()).filter((m) => emails.includes(m.to)).map((m) => m.to).sort()).toEqual(emails);
+    expect(
+      (await inbox())
+        .filter((m) => emails.includes(m.to))
+        .map((m) => m.to)
+        .sort(),
+    ).toEqual(emails);
   });
 
   it('refuses to send a cancelled campaign with 409', async () => {
@@ -392,9 +461,13 @@ describe("a contact's data: export and erasure", () => {
   it('exports the contact with its engagement, then erases it while every campaign figure stays exactly as it was', async () => {
     const email = 'gdpr@adventure-works.example';
     const other = 'stays@adventure-works.example';
-    await call('POST', '/contacts/import', { contacts: [email, other].map((e) => ({ email: e, firstName: 'Pat', company: 'Adventure Works', consent: true })) });
+    await call('POST', '/contacts/import', {
+      contacts: [email, other].map((e) => ({ email: e, firstName: 'Pat', company: 'Adventure Works', consent: true })),
+    });
     const contactId = contactIdFor(email);
-    const id = (await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: [contactId, contactIdFor(other)], name: 'GDPR' }))).body.campaignId;
+    const id = (
+      await call('POST', '/campaigns', campaignInput(await profile(), { contactIds: [contactId, contactIdFor(other)], name: 'GDPR' }))
+    ).body.campaignId;
     await call('POST', `/campaigns/${id}/send`, undefined, { 'idempotency-key': 'gdpr' });
     await runtime.settle();
     for (const who of [contactId, contactIdFor(other)]) {
@@ -411,7 +484,11 @@ describe("a contact's data: export and erasure", () => {
     expect(exported.body.contact).toMatchObject({ email, firstName: 'Pat' });
     const mine = exported.body.campaigns.find((c: { campaignId: string }) => c.campaignId === id);
     expect(mine.send.sentAt).toEqual(expect.any(String));
-    expect(mine.engagement).toMatchObject({ deliveredAt: expect.any(String), opens: [{ at: expect.any(String) }], clicks: [{ url: 'https://acme.example/pricing' }] });
+    expect(mine.engagement).toMatchObject({
+      deliveredAt: expect.any(String),
+      opens: [{ at: expect.any(String) }],
+      clicks: [{ url: 'https://acme.example/pricing' }],
+    });
     expect(exported.body.lead).toMatchObject({ contactId, campaignId: id });
 
     const statsBefore = (await call('GET', `/campaigns/${id}/stats`)).body;

@@ -28,10 +28,20 @@ afterAll(async () => runtime.stop());
 async function mql(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const progress = Object.assign(new PassThrough(), { isTTY: true, columns: 160, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  const progress = Object.assign(new PassThrough(), {
+    isTTY: true,
+    columns: 160,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+  });
   let drawn = '';
   progress.on('data', (c: Buffer) => (drawn += c.toString()));
-  const code = await runCli(['--endpoint', runtime.apiUrl, ...args], { out: (t) => out.push(t), err: (t) => err.push(t), progressStream: progress });
+  const code = await runCli(['--endpoint', runtime.apiUrl, ...args], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    progressStream: progress,
+  });
   return { code, out: out.join('\n'), err: err.join('\n'), progress: drawn };
 }
 
@@ -50,7 +60,11 @@ describe('mql import', () => {
     expect(r.out).toContain('row 4: email: Invalid email address');
     expect(r.out).toContain('row 9: consent: expected yes/no, true/false or 1/0');
     expect(r.progress).toContain('100% | 12/12 rows | 9 new, 1 updated, 2 rejected');
-    expect(readFileSync(errorsFile, 'utf8').trim().split('\n')).toEqual(['row,field,reason', '4,email,"Invalid email address"', '9,consent,"expected yes/no, true/false or 1/0"']);
+    expect(readFileSync(errorsFile, 'utf8').trim().split('\n')).toEqual([
+      'row,field,reason',
+      '4,email,"Invalid email address"',
+      '9,consent,"expected yes/no, true/false or 1/0"',
+    ]);
     expect((await runtime.app.adapters.contacts.get(contactIdFor('known@wingtip.example')))?.firstName).toBe('Known again');
   });
 
@@ -64,11 +78,17 @@ describe('mql import', () => {
     expect(await runtime.app.adapters.contacts.get(contactIdFor('late0@wingtip.example'))).toBeUndefined();
     const semicolons = await mql('import', file('semi.csv', 'email;firstName\nsemi@wingtip.example;Semi\n'));
     expect(semicolons.err).toContain('semicolon-separated');
-    expect((await mql('import', file('semi2.csv', 'email;firstName\nsemi@wingtip.example;Semi\n'), '--delimiter', 'semicolon')).out).toContain('imported 1 new');
+    expect(
+      (await mql('import', file('semi2.csv', 'email;firstName\nsemi@wingtip.example;Semi\n'), '--delimiter', 'semicolon')).out,
+    ).toContain('imported 1 new');
   });
 
   it('streams JSON lists, { "contacts": [ … ] } documents and NDJSON', async () => {
-    const list = await mql('--json', 'import', file('a.json', JSON.stringify([{ email: 'j1@wingtip.example' }, { email: 'j2@wingtip.example', country: 'Germany' }])));
+    const list = await mql(
+      '--json',
+      'import',
+      file('a.json', JSON.stringify([{ email: 'j1@wingtip.example' }, { email: 'j2@wingtip.example', country: 'Germany' }])),
+    );
     expect(JSON.parse(list.out)).toMatchObject({ totalRows: 2, created: 1, rejected: 1, firstErrors: [{ row: 2, field: 'country' }] });
     const wrapped = await mql('import', file('b.json', JSON.stringify({ contacts: [{ email: 'j3@wingtip.example' }] })));
     expect(wrapped.out).toContain('imported 1 new');
@@ -86,14 +106,24 @@ describe('mql campaigns and contacts', () => {
     await mql('import', file('audience.csv', 'email,firstName,consent\nana@wingtip.example,Ana,yes\nben@wingtip.example,Ben,yes\n'));
     const profile = await mql('--json', 'profile', 'create', '--name', 'Everyone');
     const profileId = JSON.parse(profile.out).profileId;
-    const campaignFile = file('campaign.json', JSON.stringify({
-      name: 'CLI launch', subject: 'Hi {{firstName}}', fromAddress: 'news@acme.example', profileId,
-      htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/x">x</a>', textTemplate: 'Hi {{firstName}}', fallbacks: { firstName: 'there' },
-      contactIds: ['ana@wingtip.example', 'ben@wingtip.example'].map(contactIdFor),
-    }));
+    const campaignFile = file(
+      'campaign.json',
+      JSON.stringify({
+        name: 'CLI launch',
+        subject: 'Hi {{firstName}}',
+        fromAddress: 'news@acme.example',
+        profileId,
+        htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/x">x</a>',
+        textTemplate: 'Hi {{firstName}}',
+        fallbacks: { firstName: 'there' },
+        contactIds: ['ana@wingtip.example', 'ben@wingtip.example'].map(contactIdFor),
+      }),
+    );
     const created = await mql('campaign', 'create', '--file', campaignFile);
     const campaignId = /campaign (cmp_\w+) \(draft\)/.exec(created.out)![1]!;
-    expect((await mql('campaign', 'update', campaignId, '--file', file('patch.json', '{"subject":"Hello {{firstName}}"}'))).out).toContain('updated (draft)');
+    expect((await mql('campaign', 'update', campaignId, '--file', file('patch.json', '{"subject":"Hello {{firstName}}"}'))).out).toContain(
+      'updated (draft)',
+    );
     const sent = await mql('campaign', 'send', campaignId, '--idempotency-key', 'cli-1');
     expect(sent.out).toContain(`sending ${campaignId}`);
     expect((await mql('campaign', 'send', campaignId, '--idempotency-key', 'cli-1')).out).toContain('already started by this request');
@@ -128,7 +158,16 @@ describe("the README's five-line session", () => {
     const imported = await mql('import', join(examples, 'contacts.csv'));
     expect(imported.out).toContain('imported 5 new, updated 0, rejected 1 (of 6 rows)');
     expect(imported.out).toContain('row 6: email: Invalid email address');
-    const profile = await mql('profile', 'create', '--name', 'Mid-market software', '--industries', 'Software', '--company-sizes', '201-1000,1001-5000');
+    const profile = await mql(
+      'profile',
+      'create',
+      '--name',
+      'Mid-market software',
+      '--industries',
+      'Software',
+      '--company-sizes',
+      '201-1000,1001-5000',
+    );
     const profileId = /profile (icp_\w+) v1/.exec(profile.out)![1]!;
     const created = await mql('campaign', 'create', '--file', join(examples, 'campaign.json'), '--profile-id', profileId);
     const campaignId = /campaign (cmp_\w+) \(draft\)/.exec(created.out)![1]!;
@@ -144,7 +183,10 @@ describe("the README's five-line session", () => {
 describe('mql --help', () => {
   it('explains every command and subcommand on its own', () => {
     const program = buildProgram({ out: () => {}, err: () => {} });
-    const walk = (c: typeof program, path: string[]): [string, string][] => [[path.join(' '), c.helpInformation()], ...c.commands.flatMap((s) => walk(s as typeof program, [...path, s.name()]))];
+    const walk = (c: typeof program, path: string[]): [string, string][] => [
+      [path.join(' '), c.helpInformation()],
+      ...c.commands.flatMap((s) => walk(s as typeof program, [...path, s.name()])),
+    ];
     for (const [path, help] of walk(program, ['mql'])) {
       expect(help, path).toMatch(/^Usage: /);
       expect(help.split('\n')[2]!.length, `${path} has a description`).toBeGreaterThan(10);

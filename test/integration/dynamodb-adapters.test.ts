@@ -61,8 +61,13 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect(await store.erase(gone.contactId, '2026-02-02T00:00:00.000Z')).toBe('already-erased');
     expect(await store.erase('ct_nobody', '2026-02-02T00:00:00.000Z')).toBe('not-found');
     expect(await store.get(gone.contactId)).toEqual({
-      contactId: gone.contactId, consent: false, suppressed: 'erased', suppressedAt: '2026-02-01T00:00:00.000Z',
-      erasedAt: '2026-02-01T00:00:00.000Z', createdAt: gone.createdAt, updatedAt: '2026-02-01T00:00:00.000Z',
+      contactId: gone.contactId,
+      consent: false,
+      suppressed: 'erased',
+      suppressedAt: '2026-02-01T00:00:00.000Z',
+      erasedAt: '2026-02-01T00:00:00.000Z',
+      createdAt: gone.createdAt,
+      updatedAt: '2026-02-01T00:00:00.000Z',
     });
     expect(await store.upsertMany([gone, { ...kept, firstName: 'Still' }])).toEqual({ created: 0, updated: 1, erased: [gone.contactId] });
     expect((await store.get(gone.contactId))?.email).toBeUndefined();
@@ -80,8 +85,17 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('moves a campaign state only from the states named', async () => {
     const store = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
     await store.create({
-      campaignId: 'cmp_state', name: 'n', subject: 's', fromAddress: 'a@b.example', htmlTemplate: 'h', textTemplate: 't',
-      profileId: 'icp_1', status: 'draft', profileVersion: 1, createdAt: '2026-01-01T00:00:00.000Z', links: {},
+      campaignId: 'cmp_state',
+      name: 'n',
+      subject: 's',
+      fromAddress: 'a@b.example',
+      htmlTemplate: 'h',
+      textTemplate: 't',
+      profileId: 'icp_1',
+      status: 'draft',
+      profileVersion: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      links: {},
     });
     expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(true);
     expect(await store.transition('cmp_state', ['draft'], 'sending')).toBe(false);
@@ -92,8 +106,17 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     const campaigns = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
     for (const id of ['cmp_page_a', 'cmp_page_b']) {
       await campaigns.create({
-        campaignId: id, name: 'n', subject: 's', fromAddress: 'a@b.example', htmlTemplate: 'h', textTemplate: 't',
-        profileId: 'icp_1', status: 'draft', profileVersion: 1, createdAt: '2026-01-02T00:00:00.000Z', links: {},
+        campaignId: id,
+        name: 'n',
+        subject: 's',
+        fromAddress: 'a@b.example',
+        htmlTemplate: 'h',
+        textTemplate: 't',
+        profileId: 'icp_1',
+        status: 'draft',
+        profileVersion: 1,
+        createdAt: '2026-01-02T00:00:00.000Z',
+        links: {},
       });
     }
     const first = await campaigns.list(undefined, 1);
@@ -108,7 +131,7 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     await expect(leads.listByCampaign('cmp_page_a', 'garbage')).rejects.toThrow(InvalidCursorError);
   });
 
-  it('lets one sender claim a send job, another only after the lease has expired, and keeps each recipient\'s outcome', async () => {
+  it("lets one sender claim a send job, another only after the lease has expired, and keeps each recipient's outcome", async () => {
     const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
     const t0 = new Date('2026-01-01T00:00:00Z');
     const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -120,8 +143,16 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect(await ledger.claimJob('cmp_l', '0.0', { token: 'd', at: at(63_000), leaseMs: 60_000 })).toBe('busy');
     await ledger.releaseJob('cmp_l', '0.0', ['c']);
     expect(await ledger.claimJob('cmp_l', '0.0', { token: 'e', at: at(63_000), leaseMs: 60_000 })).toBe('claimed');
-    const outcomes = Array.from({ length: 30 }, (_, i) => ({ contactId: `ct_${i}`, at: t0.toISOString(), state: 'sent' as const, messageId: `msg-${i}` }));
-    await ledger.recordOutcomes('cmp_l', [...outcomes, { contactId: 'ct_x', at: t0.toISOString(), state: 'failed', reason: 'SES MESSAGE_REJECTED' }]);
+    const outcomes = Array.from({ length: 30 }, (_, i) => ({
+      contactId: `ct_${i}`,
+      at: t0.toISOString(),
+      state: 'sent' as const,
+      messageId: `msg-${i}`,
+    }));
+    await ledger.recordOutcomes('cmp_l', [
+      ...outcomes,
+      { contactId: 'ct_x', at: t0.toISOString(), state: 'failed', reason: 'SES MESSAGE_REJECTED' },
+    ]);
     const records = await ledger.outcomes('cmp_l', ['ct_0', 'ct_29', 'ct_x', 'ct_none']);
     expect(records).toEqual(
       new Map([
@@ -138,8 +169,12 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect(await ledger.claimJob('cmp_h', '0.0', { token: 'run-1', at: t0, leaseMs: 60_000 })).toBe('claimed');
     // run-1 handed its token on; the continuation's first claim was throttled, so it hands on both tokens.
     expect(await ledger.claimJob('cmp_h', '0.0', { token: 'copy', at: t0, leaseMs: 60_000 })).toBe('busy'); // a duplicate of run-1's message
-    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'run-3', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe('claimed');
-    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'late-copy', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe('busy'); // the continuation delivered twice
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'run-3', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe(
+      'claimed',
+    );
+    expect(await ledger.claimJob('cmp_h', '0.0', { token: 'late-copy', handedOver: ['run-2', 'run-1'], at: t0, leaseMs: 60_000 })).toBe(
+      'busy',
+    ); // the continuation delivered twice
     await ledger.releaseJob('cmp_h', '0.0', ['run-3']);
     await ledger.releaseJob('cmp_h', '0.0', ['run-3']); // a retried release changes nothing
     expect(await ledger.claimJob('cmp_h', '0.0', { token: 'next', at: t0, leaseMs: 60_000 })).toBe('claimed');
@@ -155,17 +190,35 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     await progress.markPageQueued('cmp_p', 0, 1);
     expect(await progress.claimPageQueuing('cmp_p', 0, 1, { token: 'f-3', handedOver: ['f-2'], at: t0, leaseMs: 60_000 })).toBe(false); // queued already
     expect(await progress.claimPageQueuing('cmp_p', 0, 2, { token: 'g2', at: t0, leaseMs: 60_000 })).toBe(true); // a resume's generation
-    expect(await progress.getPage('cmp_p', 0)).toEqual({ page: 0, jobs: [], excluded: {}, totals: { recipients: 0, jobs: 0, excluded: {} } });
+    expect(await progress.getPage('cmp_p', 0)).toEqual({
+      page: 0,
+      jobs: [],
+      excluded: {},
+      totals: { recipients: 0, jobs: 0, excluded: {} },
+    });
   });
 
   it('creates a lead once and lets one notifier claim it', async () => {
     const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
     const lead: Lead = {
-      leadId: 'ld_ct_9', contactId: 'ct_9', lifecycle: 1, campaignId: 'cmp_x', criteriaId: 'icp_1', criteriaVersion: 1, profileId: 'icp_1', profileVersion: 1,
-      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit: industry is Software'], fit: { score: 0, threshold: 0, matched: [] },
-      engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
+      leadId: 'ld_ct_9',
+      contactId: 'ct_9',
+      lifecycle: 1,
+      campaignId: 'cmp_x',
+      criteriaId: 'icp_1',
+      criteriaVersion: 1,
+      profileId: 'icp_1',
+      profileVersion: 1,
+      qualifiedAt: '2026-01-01T00:00:00.000Z',
+      reasons: ['Fit: industry is Software'],
+      fit: { score: 0, threshold: 0, matched: [] },
+      engagement: { score: 10, threshold: 10, contributions: [] },
+      handRaiser: false,
       trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
-      stage: 'mql', stageHistory: [], owner: 'sales@acme.example', routedBy: 'default',
+      stage: 'mql',
+      stageHistory: [],
+      owner: 'sales@acme.example',
+      routedBy: 'default',
     };
     expect(await leads.createIfAbsent(lead)).toBe(true);
     expect(await leads.createIfAbsent({ ...lead, reasons: ['other'] })).toBe(false);
@@ -177,13 +230,26 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     expect((await leads.listByCampaign('cmp_x')).items.map((l) => l.contactId)).toEqual(['ct_9']);
   });
 
-  it('claims a lead for its notification when the claim landed but its answer was lost past the SDK\'s attempts', async () => {
+  it("claims a lead for its notification when the claim landed but its answer was lost past the SDK's attempts", async () => {
     const lead: Lead = {
-      leadId: 'ld_ct_lost', contactId: 'ct_lost', lifecycle: 1, campaignId: 'cmp_x', criteriaId: 'icp_1', criteriaVersion: 1, profileId: 'icp_1', profileVersion: 1,
-      qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit'], fit: { score: 0, threshold: 0, matched: [] },
-      engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
+      leadId: 'ld_ct_lost',
+      contactId: 'ct_lost',
+      lifecycle: 1,
+      campaignId: 'cmp_x',
+      criteriaId: 'icp_1',
+      criteriaVersion: 1,
+      profileId: 'icp_1',
+      profileVersion: 1,
+      qualifiedAt: '2026-01-01T00:00:00.000Z',
+      reasons: ['Fit'],
+      fit: { score: 0, threshold: 0, matched: [] },
+      engagement: { score: 10, threshold: 10, contributions: [] },
+      handRaiser: false,
       trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
-      stage: 'mql', stageHistory: [], owner: 'sales@acme.example', routedBy: 'default',
+      stage: 'mql',
+      stageHistory: [],
+      owner: 'sales@acme.example',
+      routedBy: 'default',
     };
     await new DynamoLeadStore(dynamo.db, dynamo.tableName).createIfAbsent(lead);
     let loseNext = true;
@@ -219,7 +285,13 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
       for (let i = 0; i < queue.length; i += 100) {
         const batch = queue.slice(i, i + 100);
         const result = await recordEngagement(
-          { store: crashingStore, clock: { now: () => new Date(clock) }, rules: defaultMachineRules, inFlightGraceMs: 60_000, newDeltaId: () => `d${++ids}` },
+          {
+            store: crashingStore,
+            clock: { now: () => new Date(clock) },
+            rules: defaultMachineRules,
+            inFlightGraceMs: 60_000,
+            newDeltaId: () => `d${++ids}`,
+          },
           batch,
         );
         failed.push(...batch.filter((b) => result.failedMessageIds.includes(b.messageId)));
@@ -229,9 +301,20 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     }
     const m = computeMetrics((await store.campaignCounters('cmp_0')).counters);
     const expected = recount(log, 'cmp_0', defaultMachineRules);
-    expect({ sent: m.sent, delivered: m.delivered, opens: m.uniqueOpens, clicks: m.uniqueClicks, humanClicks: m.human.uniqueClicks, totalOpens: m.totalOpens }).toEqual({
-      sent: expected.sent, delivered: expected.delivered, opens: expected.uniqueOpens, clicks: expected.uniqueClicks,
-      humanClicks: expected.humanUniqueClicks, totalOpens: expected.totalOpens,
+    expect({
+      sent: m.sent,
+      delivered: m.delivered,
+      opens: m.uniqueOpens,
+      clicks: m.uniqueClicks,
+      humanClicks: m.human.uniqueClicks,
+      totalOpens: m.totalOpens,
+    }).toEqual({
+      sent: expected.sent,
+      delivered: expected.delivered,
+      opens: expected.uniqueOpens,
+      clicks: expected.uniqueClicks,
+      humanClicks: expected.humanUniqueClicks,
+      totalOpens: expected.totalOpens,
     });
     expect((await store.listRecipients('cmp_0')).items.length).toBeGreaterThan(0);
   });
@@ -242,14 +325,23 @@ describe('campaign stats checkpoints', () => {
     const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
     const { newId } = await import('../../lib/shared/ids');
     const base = Date.parse('2026-03-01T00:00:00Z');
-    const put = (i: number) => store.putDelta({ campaignId: 'cmp_ck', deltaId: newId('d', new Date(base + i * 1000)), counters: { sent: 1, [`link:l${i % 3}:clicks`]: 2 }, linkUrls: { [`l${i % 3}`]: `https://a.example/${i % 3}` }, at: '' });
+    const put = (i: number) =>
+      store.putDelta({
+        campaignId: 'cmp_ck',
+        deltaId: newId('d', new Date(base + i * 1000)),
+        counters: { sent: 1, [`link:l${i % 3}:clicks`]: 2 },
+        linkUrls: { [`l${i % 3}`]: `https://a.example/${i % 3}` },
+        at: '',
+      });
     for (let i = 0; i < 250; i++) await put(i);
     const cutoff = `d_${(base + 200 * 1000).toString(36)}`;
     const before = await store.campaignCounters('cmp_ck');
     const compacting = await store.campaignCounters('cmp_ck', { compactBefore: cutoff });
     expect(compacting).toEqual(before);
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const checkpoint = (await dynamo.db.send(new GetCommand({ TableName: dynamo.tableName, Key: { pk: 'CAMPAIGN#cmp_ck', sk: 'CHECKPOINT' } }))).Item;
+    const checkpoint = (
+      await dynamo.db.send(new GetCommand({ TableName: dynamo.tableName, Key: { pk: 'CAMPAIGN#cmp_ck', sk: 'CHECKPOINT' } }))
+    ).Item;
     expect(checkpoint?.c).toMatchObject({ sent: 200 });
     for (let i = 250; i < 260; i++) await put(i);
     expect((await store.campaignCounters('cmp_ck', { compactBefore: cutoff })).counters.sent).toBe(260);
@@ -266,7 +358,16 @@ describe('suppression from engagement', () => {
     await contacts.upsertMany([c]);
     const listener = suppressionListener({ contacts });
     const bounce = (messageId: string) => {
-      const e = { key: messageId, type: 'bounce' as const, campaignId: 'cmp_s', contactId: c.contactId, messageId, sentAt: '2026-03-01T00:00:00.000Z', at: '2026-03-01T00:00:02.000Z', bounceType: 'Transient' };
+      const e = {
+        key: messageId,
+        type: 'bounce' as const,
+        campaignId: 'cmp_s',
+        contactId: c.contactId,
+        messageId,
+        sentAt: '2026-03-01T00:00:00.000Z',
+        at: '2026-03-01T00:00:02.000Z',
+        bounceType: 'Transient',
+      };
       const state = { ...emptyRecipient('cmp_s', c.contactId), bounceType: 'Transient' };
       return [{ before: state, after: state, newEvents: [e] }];
     };

@@ -31,7 +31,9 @@ async function replay(events: { source: string; 'detail-type': string; detail: u
   for (let i = 0; i < events.length; i += 10) {
     const result = await eventBridge.send(
       new PutEventsCommand({
-        Entries: events.slice(i, i + 10).map((e) => ({ EventBusName: 'default', Source: e.source, DetailType: e['detail-type'], Detail: JSON.stringify(e.detail) })),
+        Entries: events
+          .slice(i, i + 10)
+          .map((e) => ({ EventBusName: 'default', Source: e.source, DetailType: e['detail-type'], Detail: JSON.stringify(e.detail) })),
       }),
     );
     expect(result.FailedEntryCount).toBe(0);
@@ -46,13 +48,22 @@ const call = async (method: string, path: string, body?: string) => {
 
 describe('the local runtime', () => {
   it('records captured SES events replayed through the real EventBridge SDK, for a campaign it never sent', async () => {
-    const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
+    const fixtures = readdirSync(fixtureDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
     await replay(fixtures);
     await replay(fixtures); // a second delivery of everything changes nothing
     const { counters } = await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W');
     const m = computeMetrics(counters);
-    expect({ sent: m.sent, delivered: m.delivered, bounced: m.bounced, complained: m.complained, unsubscribed: m.unsubscribed, uniqueClicks: m.uniqueClicks, totalOpens: m.totalOpens })
-      .toEqual({ sent: 1, delivered: 1, bounced: 1, complained: 1, unsubscribed: 1, uniqueClicks: 1, totalOpens: 1 });
+    expect({
+      sent: m.sent,
+      delivered: m.delivered,
+      bounced: m.bounced,
+      complained: m.complained,
+      unsubscribed: m.unsubscribed,
+      uniqueClicks: m.uniqueClicks,
+      totalOpens: m.totalOpens,
+    }).toEqual({ sent: 1, delivered: 1, bounced: 1, complained: 1, unsubscribed: 1, uniqueClicks: 1, totalOpens: 1 });
   });
 
   it('sets a malformed event aside with its reason and counts nothing for it', async () => {
@@ -62,15 +73,32 @@ describe('the local runtime', () => {
     await replay([click]);
     const db = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(runtime.endpoints.dynamodb)));
     const today = new Date().toISOString().slice(0, 10);
-    const letters = await db.send(new QueryCommand({ TableName: 'mql-pipeline', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `DEADLETTER#${today}` } }));
-    expect(letters.Items?.map((i) => i.reason)).toContain('malformed Click event: click.link: Invalid input: expected string, received undefined');
+    const letters = await db.send(
+      new QueryCommand({
+        TableName: 'mql-pipeline',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `DEADLETTER#${today}` },
+      }),
+    );
+    expect(letters.Items?.map((i) => i.reason)).toContain(
+      'malformed Click event: click.link: Invalid input: expected string, received undefined',
+    );
     expect(await runtime.app.adapters.engagement.campaignCounters('cmp_malformed')).toEqual({ counters: {}, linkUrls: {} });
     expect(runtime.queues.events.deadLetters).toEqual([]);
   });
 
   it('counts the good events of a batch that carries a poison message, and sets only the poison aside', async () => {
     const { sesEvent } = await import('../../infra/local/ses-events');
-    const mail = (n: number) => ({ messageId: `mix-${n}`, sentAt: '2026-03-02T14:00:00.000Z', from: 'a@acme.example', to: `p${n}@northwind.example`, subject: 's', configurationSet: 'mql-pipeline-events', campaignId: 'cmp_mixed', contactId: `ct_mix${n}` });
+    const mail = (n: number) => ({
+      messageId: `mix-${n}`,
+      sentAt: '2026-03-02T14:00:00.000Z',
+      from: 'a@acme.example',
+      to: `p${n}@northwind.example`,
+      subject: 's',
+      configurationSet: 'mql-pipeline-events',
+      campaignId: 'cmp_mixed',
+      contactId: `ct_mix${n}`,
+    });
     const good = [0, 1, 2].flatMap((n) => [
       sesEvent('Send', mail(n)),
       sesEvent('Delivery', mail(n), { at: '2026-03-02T14:00:02.000Z' }),
@@ -125,13 +153,23 @@ describe('the local runtime', () => {
 
   it('rejects a campaign whose subject would inject a header, or whose template names an unknown placeholder', async () => {
     const profile = JSON.parse((await call('POST', '/profiles', JSON.stringify({ name: 'p' }))).text) as { profileId: string };
-    const base = { name: 'c', subject: 's', fromAddress: 'a@acme.example', htmlTemplate: '<p>{{firstName}}</p>', textTemplate: 't', fallbacks: { firstName: 'there' }, profileId: profile.profileId };
+    const base = {
+      name: 'c',
+      subject: 's',
+      fromAddress: 'a@acme.example',
+      htmlTemplate: '<p>{{firstName}}</p>',
+      textTemplate: 't',
+      fallbacks: { firstName: 'there' },
+      profileId: profile.profileId,
+    };
     const injected = await call('POST', '/campaigns', JSON.stringify({ ...base, subject: 'Hi\r\nBcc: all@example.com' }));
     expect(injected.status).toBe(422);
     expect(injected.text).toContain('must not contain CR or LF');
     const unknown = await call('POST', '/campaigns', JSON.stringify({ ...base, htmlTemplate: '<p>{{favouriteColour}} {{firstName}}</p>' }));
     expect(unknown.status).toBe(422);
-    expect(JSON.parse(unknown.text).error.details).toEqual([{ in: 'body', path: ['htmlTemplate'], message: 'unknown placeholder {{favouriteColour}}' }]);
+    expect(JSON.parse(unknown.text).error.details).toEqual([
+      { in: 'body', path: ['htmlTemplate'], message: 'unknown placeholder {{favouriteColour}}' },
+    ]);
     expect((await call('GET', '/campaigns')).text).not.toContain('favouriteColour');
   });
 });

@@ -15,17 +15,38 @@ beforeAll(async () => {
 afterAll(async () => dynamo.stop());
 
 const lead = (extra: Partial<Lead> = {}): Lead => ({
-  leadId: 'ld_ct_q', contactId: 'ct_q', lifecycle: 1, campaignId: 'cmp_q', criteriaId: 'crit', criteriaVersion: 1, profileId: 'crit', profileVersion: 1,
-  qualifiedAt: '2026-01-01T00:00:00.000Z', reasons: ['Fit: industry is Software'], fit: { score: 0, threshold: 0, matched: [] },
-  engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false, trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
-  stage: 'mql', stageHistory: [{ stage: 'mql', at: '2026-01-01T00:00:00.000Z' }], owner: 'sales@acme.example', routedBy: 'default', ...extra,
+  leadId: 'ld_ct_q',
+  contactId: 'ct_q',
+  lifecycle: 1,
+  campaignId: 'cmp_q',
+  criteriaId: 'crit',
+  criteriaVersion: 1,
+  profileId: 'crit',
+  profileVersion: 1,
+  qualifiedAt: '2026-01-01T00:00:00.000Z',
+  reasons: ['Fit: industry is Software'],
+  fit: { score: 0, threshold: 0, matched: [] },
+  engagement: { score: 10, threshold: 10, contributions: [] },
+  handRaiser: false,
+  trigger: { kind: 'click', at: '2026-01-01T00:00:00.000Z', clickedAt: '2026-01-01T00:00:00.000Z' },
+  stage: 'mql',
+  stageHistory: [{ stage: 'mql', at: '2026-01-01T00:00:00.000Z' }],
+  owner: 'sales@acme.example',
+  routedBy: 'default',
+  ...extra,
 });
 
 describe('qualification adapters on dynalite, through the real SDK', () => {
   it('criteria versions are immutable; drafts move only from the revision they were read at', async () => {
     const store = new DynamoCriteriaStore(dynamo.db, dynamo.tableName);
     const document = criteriaDocumentSchema.parse({ name: 'v' });
-    const draft = { criteriaId: 'crit_a', document, revision: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+    const draft = {
+      criteriaId: 'crit_a',
+      document,
+      revision: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
     expect(await store.createDraft(draft)).toBe(true);
     expect(await store.createDraft({ ...draft, updatedAt: '2026-01-01T00:00:01.000Z' })).toBe(false); // another writer's
     expect(await store.createDraft(draft)).toBe(true); // the SDK's retry of our own unanswered write
@@ -44,15 +65,27 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     expect(await store.getDefault()).toBe('crit_a');
   });
 
-  it('the activity ledger is idempotent per key and lists a contact\'s activities', async () => {
+  it("the activity ledger is idempotent per key and lists a contact's activities", async () => {
     const store = new DynamoActivityStore(dynamo.db, dynamo.tableName);
-    const acts = Array.from({ length: 30 }, (_, i) => ({ key: `cmp_1:click:l${i}`, contactId: 'ct_act', kind: 'click' as const, at: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, campaignId: 'cmp_1' }));
+    const acts = Array.from({ length: 30 }, (_, i) => ({
+      key: `cmp_1:click:l${i}`,
+      contactId: 'ct_act',
+      kind: 'click' as const,
+      at: `2026-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+      campaignId: 'cmp_1',
+    }));
     await store.put(acts);
     await store.put(acts.slice(0, 5).map((a) => ({ ...a, machine: true })));
     const listed = await store.listForContact('ct_act');
     expect(listed).toHaveLength(30);
     expect(listed.filter((a) => a.machine)).toHaveLength(5);
-    const event = { key: 'event:e1', contactId: 'ct_act', kind: 'event' as const, at: '2026-01-02T00:00:00.000Z', eventType: 'webinar-attended' };
+    const event = {
+      key: 'event:e1',
+      contactId: 'ct_act',
+      kind: 'event' as const,
+      at: '2026-01-02T00:00:00.000Z',
+      eventType: 'webinar-attended',
+    };
     expect(await store.putIfAbsent(event)).toBe(true);
     expect(await store.putIfAbsent(event)).toBe(false);
   });
@@ -69,14 +102,25 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     expect(rejected.stageHistory.map((s) => s.stage)).toEqual(['mql', 'rejected']);
 
     const next = lead({ leadId: 'ld_ct_q_2', lifecycle: 2, campaignId: 'cmp_q2', qualifiedAt: '2026-05-01T00:00:00.000Z' });
-    expect(await Promise.all([leads.replaceClosed(next, rejected), leads.replaceClosed(next, rejected)])).toEqual(expect.arrayContaining([true, false]));
+    expect(await Promise.all([leads.replaceClosed(next, rejected), leads.replaceClosed(next, rejected)])).toEqual(
+      expect.arrayContaining([true, false]),
+    );
     expect((await leads.get('ct_q'))!.leadId).toBe('ld_ct_q_2');
     expect((await leads.listByCampaign('cmp_q')).items.map((l) => [l.leadId, l.stage])).toEqual([['ld_ct_q', 'rejected']]);
     expect((await leads.listByCampaign('cmp_q2')).items.map((l) => l.leadId)).toEqual(['ld_ct_q_2']);
     expect((await leads.getMany(['ct_q', 'ct_none'])).map((l) => l.leadId)).toEqual(['ld_ct_q_2']);
     // A reopen removes the closing facts.
-    const reopen = { stage: 'mql' as const, entry: { stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' }, rejectionReason: null, closedAt: null };
-    await leads.updateStage('ct_q', { leadId: 'ld_ct_q_2', stage: 'mql' }, { stage: 'rejected', entry, rejectionReason: 'no-need', closedAt: entry.at });
+    const reopen = {
+      stage: 'mql' as const,
+      entry: { stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' },
+      rejectionReason: null,
+      closedAt: null,
+    };
+    await leads.updateStage(
+      'ct_q',
+      { leadId: 'ld_ct_q_2', stage: 'mql' },
+      { stage: 'rejected', entry, rejectionReason: 'no-need', closedAt: entry.at },
+    );
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q_2', stage: 'rejected' }, reopen)).toBe(true);
     const reopened = (await leads.get('ct_q'))!;
     expect(reopened.stage).toBe('mql');

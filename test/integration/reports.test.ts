@@ -19,11 +19,21 @@ let demo: DemoResult;
 let campaignId: string;
 let second: { campaignId: string; contactIds: string[] };
 let written: WrittenReport;
-let files: { json: Report; jsonText: string; html: string; recipients: Record<string, string>[]; recipientsRaw: string; leads: Record<string, string>[]; leadsRaw: string };
+let files: {
+  json: Report;
+  jsonText: string;
+  html: string;
+  recipients: Record<string, string>[];
+  recipientsRaw: string;
+  leads: Record<string, string>[];
+  leadsRaw: string;
+};
 const today = new Date().toISOString().slice(0, 10);
 
 async function read(w: Pick<WrittenReport, 'urls'>) {
-  const [json, html, recipients, leads] = await Promise.all([w.urls.json, w.urls.html, w.urls.recipientsCsv, w.urls.leadsCsv].map(fetchText));
+  const [json, html, recipients, leads] = await Promise.all(
+    [w.urls.json, w.urls.html, w.urls.recipientsCsv, w.urls.leadsCsv].map(fetchText),
+  );
   return {
     json: JSON.parse(json!.text) as Report,
     jsonText: json!.text,
@@ -48,12 +58,25 @@ beforeAll(async () => {
   await giveFeedback(runtime, leads[0]!.contactId, { action: 'stage', stage: 'meeting' });
   await giveFeedback(runtime, leads[1]!.contactId, { action: 'reject', reason: 'no-budget' });
   // A second, smaller campaign sent the same day, for the period report.
-  const first = (await callApi<{ profileId: string; htmlTemplate: string; textTemplate: string; fromAddress: string }>(runtime, 'GET', `/campaigns/${campaignId}`)).body;
-  const contactIds = (await callApi<{ items: { contactId: string }[] }>(runtime, 'GET', `/campaigns/${campaignId}/leads`)).body.items.slice(0, 1).map((l) => l.contactId);
+  const first = (
+    await callApi<{ profileId: string; htmlTemplate: string; textTemplate: string; fromAddress: string }>(
+      runtime,
+      'GET',
+      `/campaigns/${campaignId}`,
+    )
+  ).body;
+  const contactIds = (await callApi<{ items: { contactId: string }[] }>(runtime, 'GET', `/campaigns/${campaignId}/leads`)).body.items
+    .slice(0, 1)
+    .map((l) => l.contactId);
   const recipients = (await runtime.app.adapters.engagement.listRecipients(campaignId)).items.slice(0, 12).map((r) => r.contactId);
   const created = await callApi<{ campaignId: string }>(runtime, 'POST', '/campaigns', {
-    name: 'Follow-up: "=cost" <review>', subject: 'Still thinking about cloud costs?', fromAddress: first.fromAddress,
-    htmlTemplate: first.htmlTemplate, textTemplate: first.textTemplate, profileId: first.profileId, contactIds: [...new Set([...contactIds, ...recipients])],
+    name: 'Follow-up: "=cost" <review>',
+    subject: 'Still thinking about cloud costs?',
+    fromAddress: first.fromAddress,
+    htmlTemplate: first.htmlTemplate,
+    textTemplate: first.textTemplate,
+    profileId: first.profileId,
+    contactIds: [...new Set([...contactIds, ...recipients])],
   });
   expect(created.status).toBe(201);
   await callApi(runtime, 'POST', `/campaigns/${created.body.campaignId}/send`);
@@ -86,14 +109,30 @@ describe('campaign report', () => {
     const rows = files.recipients;
     expect(rows).toHaveLength(m.sent);
     expect({
-      sent: yes(rows, 'sent'), delivered: yes(rows, 'delivered'), bounced: rows.filter((r) => r.bounce).length,
-      uniqueOpens: yes(rows, 'opened'), humanUniqueOpens: yes(rows, 'humanOpened'), uniqueClicks: yes(rows, 'clicked'), humanUniqueClicks: yes(rows, 'humanClicked'),
-      totalOpens: sum(rows, 'opens'), humanTotalOpens: sum(rows, 'humanOpens'), totalClicks: sum(rows, 'clicks'), humanTotalClicks: sum(rows, 'humanClicks'),
+      sent: yes(rows, 'sent'),
+      delivered: yes(rows, 'delivered'),
+      bounced: rows.filter((r) => r.bounce).length,
+      uniqueOpens: yes(rows, 'opened'),
+      humanUniqueOpens: yes(rows, 'humanOpened'),
+      uniqueClicks: yes(rows, 'clicked'),
+      humanUniqueClicks: yes(rows, 'humanClicked'),
+      totalOpens: sum(rows, 'opens'),
+      humanTotalOpens: sum(rows, 'humanOpens'),
+      totalClicks: sum(rows, 'clicks'),
+      humanTotalClicks: sum(rows, 'humanClicks'),
       mqls: yes(rows, 'mql'),
     }).toEqual({
-      sent: m.sent, delivered: m.delivered, bounced: m.bounced,
-      uniqueOpens: m.uniqueOpens, humanUniqueOpens: m.human.uniqueOpens, uniqueClicks: m.uniqueClicks, humanUniqueClicks: m.human.uniqueClicks,
-      totalOpens: m.totalOpens, humanTotalOpens: m.human.totalOpens, totalClicks: m.totalClicks, humanTotalClicks: m.human.totalClicks,
+      sent: m.sent,
+      delivered: m.delivered,
+      bounced: m.bounced,
+      uniqueOpens: m.uniqueOpens,
+      humanUniqueOpens: m.human.uniqueOpens,
+      uniqueClicks: m.uniqueClicks,
+      humanUniqueClicks: m.human.uniqueClicks,
+      totalOpens: m.totalOpens,
+      humanTotalOpens: m.human.totalOpens,
+      totalClicks: m.totalClicks,
+      humanTotalClicks: m.human.totalClicks,
       mqls: files.json.mqls.count,
     });
     expect(rows.every((r) => r.campaignId === campaignId && /@/.test(r.email!))).toBe(true);
@@ -110,18 +149,30 @@ describe('campaign report', () => {
     expect(j.rejectedBySales).toBe(1);
     expect(files.leads[0]!.reasons).toMatch(/Fit: /);
     expect(j.byCriteria).toEqual([
-      { criteria: files.json.campaigns[0]!.criteria, mqls: j.count, acceptedBySales: 1, rejectedBySales: 1, awaitingSales: j.count - 2, sqlRate: 1 / j.count },
+      {
+        criteria: files.json.campaigns[0]!.criteria,
+        mqls: j.count,
+        acceptedBySales: 1,
+        rejectedBySales: 1,
+        awaitingSales: j.count - 2,
+        sqlRate: 1 / j.count,
+      },
     ]);
     expect(files.json.funnel.map((s) => s.count)).toEqual([
-      files.json.metrics.sent, files.json.metrics.delivered, files.json.metrics.uniqueOpens, files.json.metrics.uniqueClicks, j.count, 1,
+      files.json.metrics.sent,
+      files.json.metrics.delivered,
+      files.json.metrics.uniqueOpens,
+      files.json.metrics.uniqueClicks,
+      j.count,
+      1,
     ]);
   });
 
-  it("agrees with the qualification rates the API gives (MQL → SQL per criteria version)", async () => {
+  it('agrees with the qualification rates the API gives (MQL → SQL per criteria version)', async () => {
     const rates = await demo.runtime.app.qualificationRates([campaignId]);
-    expect(files.json.mqls.byCriteria.map((c) => [c.criteria, c.mqls, c.acceptedBySales, c.rejectedBySales, c.awaitingSales, c.sqlRate])).toEqual(
-      rates.byCriteriaVersion.map((v) => [`${v.criteriaId} v${v.version}`, v.mqls, v.accepted, v.rejected, v.open, v.rate]),
-    );
+    expect(
+      files.json.mqls.byCriteria.map((c) => [c.criteria, c.mqls, c.acceptedBySales, c.rejectedBySales, c.awaitingSales, c.sqlRate]),
+    ).toEqual(rates.byCriteriaVersion.map((v) => [`${v.criteriaId} v${v.version}`, v.mqls, v.accepted, v.rejected, v.open, v.rate]));
     expect([files.json.mqls.count, files.json.mqls.acceptedBySales]).toEqual([rates.total.mqls, rates.total.accepted]);
   });
 
@@ -139,7 +190,9 @@ describe('campaign report', () => {
     expect(files.recipientsRaw.charCodeAt(0)).toBe(0xfeff);
     expect(files.leadsRaw.charCodeAt(0)).toBe(0xfeff);
     expect(files.json.schemaVersion).toBe(1);
-    expect(Object.keys(files.json.definitions)).toEqual(expect.arrayContaining(['openRate', 'clickRate', 'clickToOpenRate', 'mqlToSqlRate', 'human']));
+    expect(Object.keys(files.json.definitions)).toEqual(
+      expect.arrayContaining(['openRate', 'clickRate', 'clickToOpenRate', 'mqlToSqlRate', 'human']),
+    );
   });
 
   it('keys reports by date so none is overwritten, and points latest.json at the newest', async () => {
@@ -178,7 +231,9 @@ describe('period report', () => {
     const r = await read(w);
     expect(r.json.campaigns.map((c) => c.campaignId).sort()).toEqual([campaignId, second.campaignId].sort());
     const stats = await Promise.all(
-      [campaignId, second.campaignId].map(async (id) => (await callApi<{ metrics: CampaignMetrics }>(demo.runtime, 'GET', `/campaigns/${id}/stats`)).body.metrics),
+      [campaignId, second.campaignId].map(
+        async (id) => (await callApi<{ metrics: CampaignMetrics }>(demo.runtime, 'GET', `/campaigns/${id}/stats`)).body.metrics,
+      ),
     );
     expect(r.json.metrics.sent).toBe(stats[0]!.sent + stats[1]!.sent);
     expect(r.json.metrics.delivered).toBe(stats[0]!.delivered + stats[1]!.delivered);
@@ -229,14 +284,21 @@ describe('bad report requests', () => {
 
   it('makes the report function fail with a clear message on an event it does not understand', async () => {
     const handler = makeReportHandler(demo.runtime.app);
-    await expect(handler({ campaign: 'x' })).rejects.toThrow(/report request must be \{\} \(daily run\), \{ "campaignId": "…" \} or \{ "from"/);
+    await expect(handler({ campaign: 'x' })).rejects.toThrow(
+      /report request must be \{\} \(daily run\), \{ "campaignId": "…" \} or \{ "from"/,
+    );
     await expect(handler({ from: 'yesterday', to: 'today' })).rejects.toThrow(/invalid period/);
   });
 });
 
 describe('large on-demand reports (handed to the report function)', () => {
   const post = (app: ReturnType<typeof buildApp>, rawPath: string, body?: unknown) =>
-    makeApiHandler(app)({ rawPath, requestContext: { http: { method: 'POST' } }, body: body === undefined ? undefined : JSON.stringify(body), isBase64Encoded: false } as never);
+    makeApiHandler(app)({
+      rawPath,
+      requestContext: { http: { method: 'POST' } },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      isBase64Encoded: false,
+    } as never);
 
   it('answers 202 with the keys at once, then the job writes exactly those keys, the same report as a direct one', async () => {
     // The same adapters with a lower threshold, so the demo's campaign counts as large.
@@ -245,7 +307,9 @@ describe('large on-demand reports (handed to the report function)', () => {
     expect(response.statusCode).toBe(202);
     const answer = JSON.parse(response.body as string) as Extract<RequestedReport, { status: 'writing' }>;
     expect(answer.status).toBe('writing');
-    expect(answer.keys.json).toMatch(new RegExp(`^reports/campaigns/${campaignId}/${answer.requestedAt.slice(0, 10)}/\\d{9}Z-[0-9a-f]{6}/report\\.json$`));
+    expect(answer.keys.json).toMatch(
+      new RegExp(`^reports/campaigns/${campaignId}/${answer.requestedAt.slice(0, 10)}/\\d{9}Z-[0-9a-f]{6}/report\\.json$`),
+    );
     await demo.runtime.reportJobs.drain();
     expect(demo.runtime.reportJobs.failures).toEqual([]);
     const r = await read(answer);
@@ -268,14 +332,19 @@ describe('large on-demand reports (handed to the report function)', () => {
 
   it('refuses a job whose stamp could steer its keys', async () => {
     const handler = makeReportHandler(demo.runtime.app);
-    await expect(handler({ campaignId, stamp: { at: '2026-03-01T00:00:00.000Z', suffix: '../../x' } })).rejects.toThrow(/report request must be/);
+    await expect(handler({ campaignId, stamp: { at: '2026-03-01T00:00:00.000Z', suffix: '../../x' } })).rejects.toThrow(
+      /report request must be/,
+    );
     await expect(handler({ campaignId, stamp: { at: 'yesterday', suffix: 'abcdef' } })).rejects.toThrow(/report request must be/);
   });
 });
 
 describe('daily run (the schedule target)', () => {
   it('writes the previous week and every campaign sent in the last week, then the daily index', async () => {
-    const index = (await makeReportHandler(demo.runtime.app)({})) as { period: { from: string; to: string; json: string }; campaigns: Record<string, { json: string }> };
+    const index = (await makeReportHandler(demo.runtime.app)({})) as {
+      period: { from: string; to: string; json: string };
+      campaigns: Record<string, { json: string }>;
+    };
     const yesterday = new Date(Date.parse(today) - 86_400_000).toISOString().slice(0, 10);
     expect(index.period).toMatchObject({ to: yesterday });
     expect(Object.keys(index.campaigns).sort()).toEqual([campaignId, second.campaignId].sort());

@@ -19,15 +19,34 @@ beforeAll(async () => {
 });
 afterAll(async () => runtime.stop());
 
-type Mail = { destination: { to: string[] }; subject: string; body: { html?: string; text?: string }; headers?: { name: string; value: string }[] };
+type Mail = {
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+  headers?: { name: string; value: string }[];
+};
 const inbox = async () => ((await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: Mail[] }).emails;
 const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const r = await fetch(runtime.apiUrl + path, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(runtime.apiUrl + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
-  return { status: r.status, type: r.headers.get('content-type') ?? '', text, json: (r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined) as T };
+  return {
+    status: r.status,
+    type: r.headers.get('content-type') ?? '',
+    text,
+    json: (r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined) as T,
+  };
 };
 
-const team = Array.from({ length: 60 }, (_, i) => ({ email: `pace${i}@northwind.example`, firstName: `P${i}`, industry: 'Software', consent: true }));
+const team = Array.from({ length: 60 }, (_, i) => ({
+  email: `pace${i}@northwind.example`,
+  firstName: `P${i}`,
+  industry: 'Software',
+  consent: true,
+}));
 const special = [
   { email: 'zoe@northwind.example', firstName: 'Zoë <script>alert(1)</script>', industry: 'Software', consent: true },
   { email: 'lei@northwind.example', firstName: '李雷', industry: 'Software', consent: true },
@@ -41,7 +60,9 @@ let profileId: string;
 
 async function createCampaign(industry: string) {
   const { json, status } = await api<{ campaignId: string }>('POST', '/campaigns', {
-    name: 'Pace', subject: 'Hi {{firstName}}, the Q3 review', fromAddress: 'Acme <news@acme.example>',
+    name: 'Pace',
+    subject: 'Hi {{firstName}}, the Q3 review',
+    fromAddress: 'Acme <news@acme.example>',
     htmlTemplate: '<p>Hi {{firstName}}</p><p><a href="https://acme.example/q3">Q3</a> <a href="{{unsubscribeUrl}}">Unsubscribe</a></p>',
     textTemplate: 'Hi {{firstName}} — unsubscribe: {{unsubscribeUrl}}',
     fallbacks: { firstName: 'there' },
@@ -81,7 +102,14 @@ describe('sending on the embedded stack, with a local SES that throttles above i
     expect(traffic.throttledCalls).toBeGreaterThan(0); // the campaign was throttled, backed off, and lost nobody
     const stats = (await api<CampaignStats>('GET', `/campaigns/${campaignId}/stats`)).json;
     expect(stats.status).toBe('sent');
-    expect(stats.sending).toMatchObject({ recipients: 62, sent: 62, failed: 0, remaining: 0, excluded: { 'no-consent': 1, unsubscribed: 1 }, excludedTotal: 2 });
+    expect(stats.sending).toMatchObject({
+      recipients: 62,
+      sent: 62,
+      failed: 0,
+      remaining: 0,
+      excluded: { 'no-consent': 1, unsubscribed: 1 },
+      excludedTotal: 2,
+    });
     expect(stats.metrics.sent).toBe(62); // SES's own Send events agree
   });
 
@@ -89,7 +117,11 @@ describe('sending on the embedded stack, with a local SES that throttles above i
     const mails = (await inbox()).filter((m) => m.subject.endsWith('the Q3 review'));
     const zoe = mails.find((m) => m.destination.to[0] === 'zoe@northwind.example')!;
     const header = (m: Mail, name: string) => m.headers?.find((h) => h.name === name)?.value;
-    expect(header(zoe, 'List-Unsubscribe')).toMatch(new RegExp(`^<${runtime.app.config.unsubscribeBaseUrl}/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+>, <mailto:unsubscribe@acme\\.example\\?subject=unsubscribe>$`));
+    expect(header(zoe, 'List-Unsubscribe')).toMatch(
+      new RegExp(
+        `^<${runtime.app.config.unsubscribeBaseUrl}/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+>, <mailto:unsubscribe@acme\\.example\\?subject=unsubscribe>$`,
+      ),
+    );
     expect(header(zoe, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(zoe.body.html).toContain('<p>Hi Zoë &lt;script&gt;alert(1)&lt;/script&gt;</p>');
     expect(zoe.body.html).not.toContain('<script>');
@@ -124,7 +156,11 @@ describe('sending on the embedded stack, with a local SES that throttles above i
     expect(await suppressed(contactIdFor('pace9@northwind.example'))).toBeUndefined();
 
     // What a mailbox provider sends (RFC 8058), then a person's second click on the page's button.
-    const oneClick = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const oneClick = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(oneClick.status).toBe(200);
     const again = await api('POST', path, undefined, { accept: 'text/html' });
     expect(again.status).toBe(200);
@@ -159,15 +195,26 @@ describe('sending on the embedded stack, with a local SES that throttles above i
 
   it('refuses a bad audience or a placeholder without a fallback with 422 naming the field, creating nothing', async () => {
     const base = {
-      name: 'Bad', subject: 'Hi', fromAddress: 'a@acme.example', htmlTemplate: '<p>Hi</p>', textTemplate: 'Hi', profileId,
+      name: 'Bad',
+      subject: 'Hi',
+      fromAddress: 'a@acme.example',
+      htmlTemplate: '<p>Hi</p>',
+      textTemplate: 'Hi',
+      profileId,
     };
     const before = (await api<{ items: unknown[] }>('GET', '/campaigns?limit=100')).json.items.length;
-    const shoe = await api<{ error: { details: { path: (string | number)[] }[] } }>('POST', '/campaigns', { ...base, audience: { kind: 'segment', conditions: [{ attribute: 'shoeSize', in: ['9'] }] } });
+    const shoe = await api<{ error: { details: { path: (string | number)[] }[] } }>('POST', '/campaigns', {
+      ...base,
+      audience: { kind: 'segment', conditions: [{ attribute: 'shoeSize', in: ['9'] }] },
+    });
     expect(shoe.status).toBe(422);
     expect(shoe.json.error.details[0]!.path.slice(0, 3)).toEqual(['audience', 'conditions', 0]);
     const empty = await api<{ error: { details: { message: string }[] } }>('POST', '/campaigns', { ...base, audience: { kind: 'list' } });
     expect([empty.status, empty.json.error.details[0]!.message]).toEqual([422, 'a list audience names at least one contact id or email']);
-    const bare = await api<{ error: { message: string; details: { path: string[] }[] } }>('POST', '/campaigns', { ...base, htmlTemplate: '<p>Hi {{company}}</p>' });
+    const bare = await api<{ error: { message: string; details: { path: string[] }[] } }>('POST', '/campaigns', {
+      ...base,
+      htmlTemplate: '<p>Hi {{company}}</p>',
+    });
     expect(bare.status).toBe(422);
     expect(bare.json.error.message).toMatch(/^no fallback for company: .*fallbacks\.company/);
     expect(bare.json.error.details[0]!.path).toEqual(['htmlTemplate']);
@@ -178,8 +225,11 @@ describe('sending on the embedded stack, with a local SES that throttles above i
     const id = await createCampaign('Software');
     const mql = (...args: string[]) =>
       promisify(execFile)('npx', ['tsx', 'cli/mql.ts', '--endpoint', runtime.apiUrl, ...args], { cwd: `${__dirname}/../..` });
-    expect(JSON.parse((await mql('--json', 'campaign', 'cancel', id)).stdout)).toMatchObject({ campaignId: id, status: 'cancelled', changed: true });
+    expect(JSON.parse((await mql('--json', 'campaign', 'cancel', id)).stdout)).toMatchObject({
+      campaignId: id,
+      status: 'cancelled',
+      changed: true,
+    });
     await expect(mql('campaign', 'pause', id)).rejects.toMatchObject({ stderr: expect.stringContaining('error 409 CONFLICT') });
   });
 });
-

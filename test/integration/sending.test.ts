@@ -11,7 +11,13 @@ import type { AudienceInput } from '../../lib/sending/audience';
 import { normaliseAudience, audienceSchema } from '../../lib/sending/audience';
 import { startFaultyDynamoEndpoint } from '../../infra/local/dynamodb-faults';
 import type { Campaign } from '../../lib/sending/campaign';
-import { OutcomesNotRecordedError, PermanentSendError, SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../lib/shared/errors';
+import {
+  OutcomesNotRecordedError,
+  PermanentSendError,
+  SendOutcomeUnknownError,
+  SendingBlockedError,
+  TransientDependencyError,
+} from '../../lib/shared/errors';
 import { contactIdFor } from '../../lib/shared/ids';
 import type { OutgoingMessage, SendJob, SendLedger, SendOutcome } from '../../lib/sending/ports';
 import type { StoredRecipient } from '../../lib/engagement/ports';
@@ -77,16 +83,28 @@ async function setup(
   ]);
   const audience = normaliseAudience(audienceSchema.parse(options.audience ?? { kind: 'list', emails: mailable }));
   const campaign: Campaign = {
-    campaignId, name: 'c', subject: 'Hi {{firstName}}', fromAddress: 'news@acme.example', htmlTemplate: '<p>{{firstName}}</p>',
-    textTemplate: '{{firstName}}', profileId: 'icp', status: 'draft', profileVersion: 1, createdAt: new Date().toISOString(), links: {},
-    audience, fallbacks: { firstName: 'there' },
+    campaignId,
+    name: 'c',
+    subject: 'Hi {{firstName}}',
+    fromAddress: 'news@acme.example',
+    htmlTemplate: '<p>{{firstName}}</p>',
+    textTemplate: '{{firstName}}',
+    profileId: 'icp',
+    status: 'draft',
+    profileVersion: 1,
+    createdAt: new Date().toISOString(),
+    links: {},
+    audience,
+    fallbacks: { firstName: 'there' },
   };
   await campaigns.create(campaign);
   const mail = fakeMail(options.behaviour);
   const queue: { job: SendJob; delaySeconds: number }[] = [];
   const engagement = new Map<string, StoredRecipient>();
   const deps: SendDeps = {
-    campaigns, contacts, clock,
+    campaigns,
+    contacts,
+    clock,
     ledger: new DynamoSendLedger(db, dynamo.tableName),
     progress: new DynamoSendProgressStore(db, dynamo.tableName),
     limiter: { reserve: async () => 0 },
@@ -112,7 +130,17 @@ async function setup(
     const i = queue.findIndex((q) => q.job.kind === 'send');
     return queue.splice(i, 1)[0]!.job;
   };
-  return { deps, mail, queue, drain, takeSend, campaigns, contacts, engagement, start: (key?: string) => startSend({ ...deps }, campaignId, key) };
+  return {
+    deps,
+    mail,
+    queue,
+    drain,
+    takeSend,
+    campaigns,
+    contacts,
+    engagement,
+    start: (key?: string) => startSend({ ...deps }, campaignId, key),
+  };
 }
 
 const recipientsOf = (mail: { accepted: OutgoingMessage[] }) => mail.accepted.map((m) => m.to).sort();
@@ -126,7 +154,10 @@ describe('sending a campaign', () => {
         { email: 'bounced@northwind.example', consent: true },
         { email: 'silent@northwind.example', consent: false },
       ],
-      audience: { kind: 'list', emails: [...mailable, 'gone@northwind.example', 'bounced@northwind.example', 'silent@northwind.example', 'never@northwind.example'] },
+      audience: {
+        kind: 'list',
+        emails: [...mailable, 'gone@northwind.example', 'bounced@northwind.example', 'silent@northwind.example', 'never@northwind.example'],
+      },
     });
     await contacts.suppress(contactIdFor('gone@northwind.example'), 'unsubscribed', new Date().toISOString());
     await contacts.suppress(contactIdFor('bounced@northwind.example'), 'bounced', new Date().toISOString());
@@ -138,11 +169,18 @@ describe('sending a campaign', () => {
     expect(recipientsOf(mail)).toEqual([...mailable].sort());
     const campaign = (await campaigns.get('cmp_twice'))!;
     expect(campaign.status).toBe('sent');
-    expect(campaign.summary).toMatchObject({ recipients: 11, sent: 11, failed: 0, excluded: { unsubscribed: 1, bounced: 1, 'no-consent': 1, 'not-found': 1 } });
+    expect(campaign.summary).toMatchObject({
+      recipients: 11,
+      sent: 11,
+      failed: 0,
+      excluded: { unsubscribed: 1, bounced: 1, 'no-consent': 1, 'not-found': 1 },
+    });
     expect(await sendingProgress(deps, campaign)).toMatchObject({ sent: 11, failed: 0, remaining: 0, excludedTotal: 4 });
     const first = mail.accepted[0]!;
     expect(first.headers).toEqual({
-      'List-Unsubscribe': expect.stringMatching(/^<https:\/\/api\.acme\.example\/u\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>, <mailto:unsub@acme\.example\?subject=unsubscribe>$/),
+      'List-Unsubscribe': expect.stringMatching(
+        /^<https:\/\/api\.acme\.example\/u\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+>, <mailto:unsub@acme\.example\?subject=unsubscribe>$/,
+      ),
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
     expect(first.html).toBe('<p>Zoë &lt;script&gt;</p>');
@@ -156,7 +194,13 @@ describe('sending a campaign', () => {
         { email: 'fin0@bank.example', industry: 'Finance', consent: true },
         { email: 'fin1@bank.example', industry: 'finance', seniority: 'vp', consent: true },
       ],
-      audience: { kind: 'segment', conditions: [{ attribute: 'industry', in: ['Finance'] }, { attribute: 'emailDomain', in: ['bank.example'] }] },
+      audience: {
+        kind: 'segment',
+        conditions: [
+          { attribute: 'industry', in: ['Finance'] },
+          { attribute: 'emailDomain', in: ['bank.example'] },
+        ],
+      },
     });
     await start();
     await drain();
@@ -166,7 +210,10 @@ describe('sending a campaign', () => {
   it('marks a recipient SES refuses for good failed, sends the rest of the batch, and never retries that one', async () => {
     const mailable = emails('perm', 5);
     const { mail, drain, campaigns, deps, start, queue, takeSend } = await setup('cmp_perm', mailable, {
-      behaviour: (m) => (m.to === 'perm2@northwind.example' ? { ok: false, error: new PermanentSendError('SES MESSAGE_REJECTED: address on the account suppression list') } : { ok: true, messageId: '' }),
+      behaviour: (m) =>
+        m.to === 'perm2@northwind.example'
+          ? { ok: false, error: new PermanentSendError('SES MESSAGE_REJECTED: address on the account suppression list') }
+          : { ok: true, messageId: '' },
     });
     await start();
     await handleSendJob(deps, queue.shift()!.job); // fan-out
@@ -178,7 +225,9 @@ describe('sending a campaign', () => {
     await drain();
     expect(recipientsOf(mail)).toEqual(mailable.filter((e) => e !== 'perm2@northwind.example').sort());
     expect((await campaigns.get('cmp_perm'))!.summary).toMatchObject({ sent: 4, failed: 1 });
-    expect((await deps.ledger.outcomes('cmp_perm', [contactIdFor('perm2@northwind.example')])).get(contactIdFor('perm2@northwind.example'))).toEqual({
+    expect(
+      (await deps.ledger.outcomes('cmp_perm', [contactIdFor('perm2@northwind.example')])).get(contactIdFor('perm2@northwind.example')),
+    ).toEqual({
       state: 'failed',
       reason: 'SES MESSAGE_REJECTED: address on the account suppression list',
     });
@@ -207,7 +256,9 @@ describe('sending a campaign', () => {
 
   it('hands a job that keeps being throttled back to the queue with a growing delay, never dropping anyone', async () => {
     let refuse = 9; // more refusals than the tries of one invocation
-    const { mail, drain, queue, deps, start } = await setup('cmp_slow', emails('slow', 2), { behaviour: () => (refuse-- > 0 ? 'throw-throttled' : { ok: true, messageId: '' }) });
+    const { mail, drain, queue, deps, start } = await setup('cmp_slow', emails('slow', 2), {
+      behaviour: () => (refuse-- > 0 ? 'throw-throttled' : { ok: true, messageId: '' }),
+    });
     await start();
     await handleSendJob(deps, queue.shift()!.job); // fan-out
     const first = queue.shift()!;
@@ -235,7 +286,15 @@ describe('sending a campaign', () => {
     const { campaign } = await controlSend(deps, 'cmp_pause', 'resume');
     expect(campaign).toMatchObject({ status: 'sending', generation: 2 });
     // A job of the first generation that arrives late does nothing.
-    expect(await handleSendJob(deps, { kind: 'send', campaignId: 'cmp_pause', generation: 1, jobId: '1.0', contactIds: mailable.slice(3, 6).map(contactIdFor) })).toMatchObject({ status: 'stopped' });
+    expect(
+      await handleSendJob(deps, {
+        kind: 'send',
+        campaignId: 'cmp_pause',
+        generation: 1,
+        jobId: '1.0',
+        contactIds: mailable.slice(3, 6).map(contactIdFor),
+      }),
+    ).toMatchObject({ status: 'stopped' });
     await drain(2);
     expect(recipientsOf(mail)).toEqual([...mailable].sort());
     expect((await campaigns.get('cmp_pause'))!.summary).toMatchObject({ recipients: 20, sent: 20 });
@@ -270,7 +329,9 @@ describe('sending a campaign', () => {
 
   it('pauses the campaign with the reason when SES refuses to send at all, and resumes later', async () => {
     let blocked = true;
-    const { mail, drain, campaigns, deps, start } = await setup('cmp_blocked', emails('blk', 4), { behaviour: () => (blocked ? 'throw-blocked' : { ok: true, messageId: '' }) });
+    const { mail, drain, campaigns, deps, start } = await setup('cmp_blocked', emails('blk', 4), {
+      behaviour: () => (blocked ? 'throw-blocked' : { ok: true, messageId: '' }),
+    });
     await start();
     await drain();
     const paused = (await campaigns.get('cmp_blocked'))!;
@@ -302,7 +363,12 @@ describe('sending a campaign', () => {
     await start();
     await handleSendJob(deps, queue.shift()!.job);
     let now = Date.now();
-    const clocked = { ...deps, clock: { now: () => new Date(now) }, sleep: async (ms: number) => void (now += ms), limiter: { reserve: async () => now + 1000 } };
+    const clocked = {
+      ...deps,
+      clock: { now: () => new Date(now) },
+      sleep: async (ms: number) => void (now += ms),
+      limiter: { reserve: async () => now + 1000 },
+    };
     const result = await handleSendJob(clocked, queue.shift()!.job, { deadline: now + 1500 });
     expect(result).toMatchObject({ status: 'continued', sent: 2 });
     expect(queue).toHaveLength(1);
@@ -322,18 +388,31 @@ describe('sending a campaign', () => {
     const [crash0, crash1] = mailable.map(contactIdFor) as [string, string];
     if (job.kind !== 'send') throw new Error('expected the send job');
     await deps.ledger.claimJob('cmp_crash', job.jobId, { token: 'dead-sender', at: new Date(), leaseMs: 50 });
-    engagement.set(`cmp_crash|${crash0}`, { state: { campaignId: 'cmp_crash', contactId: crash0, seen: ['k'], sentAt: new Date().toISOString(), opens: [], clicks: [] }, version: 1, pending: {} });
+    engagement.set(`cmp_crash|${crash0}`, {
+      state: { campaignId: 'cmp_crash', contactId: crash0, seen: ['k'], sentAt: new Date().toISOString(), opens: [], clicks: [] },
+      version: 1,
+      pending: {},
+    });
     // Redelivered while the claims are live: nothing is sent, the job comes back later.
     expect(await handleSendJob(deps, job)).toMatchObject({ status: 'continued', sent: 0 });
     await new Promise((r) => setTimeout(r, 60));
     expect(await handleSendJob(deps, job)).toMatchObject({ status: 'done', sent: 2 });
     expect(recipientsOf(mail)).toEqual(['crash1@northwind.example']);
-    expect(await deps.ledger.outcomes('cmp_crash', [crash0])).toEqual(new Map([[crash0, { state: 'sent', messageId: 'recovered-from-ses-send-event' }]]));
+    expect(await deps.ledger.outcomes('cmp_crash', [crash0])).toEqual(
+      new Map([[crash0, { state: 'sent', messageId: 'recovered-from-ses-send-event' }]]),
+    );
   });
 
   it('keeps the claim when the SES answer was lost, and settles it from the Send event after the lease', async () => {
     let timeouts = 1;
-    const { mail, queue, deps: base, start, engagement, campaigns } = await setup('cmp_unknown', emails('unk', 2), {
+    const {
+      mail,
+      queue,
+      deps: base,
+      start,
+      engagement,
+      campaigns,
+    } = await setup('cmp_unknown', emails('unk', 2), {
       behaviour: () => (timeouts-- > 0 ? 'throw-unknown' : { ok: true, messageId: '' }),
     });
     const deps = { ...base, claimLeaseMs: 50 };
@@ -344,7 +423,11 @@ describe('sending a campaign', () => {
     // SES did accept both; its Send events arrive.
     for (const email of emails('unk', 2)) {
       const contactId = contactIdFor(email);
-      engagement.set(`cmp_unknown|${contactId}`, { state: { campaignId: 'cmp_unknown', contactId, seen: ['k'], sentAt: new Date().toISOString(), opens: [], clicks: [] }, version: 1, pending: {} });
+      engagement.set(`cmp_unknown|${contactId}`, {
+        state: { campaignId: 'cmp_unknown', contactId, seen: ['k'], sentAt: new Date().toISOString(), opens: [], clicks: [] },
+        version: 1,
+        pending: {},
+      });
     }
     await new Promise((r) => setTimeout(r, 60));
     while (queue.length) await handleSendJob(deps, queue.shift()!.job);
@@ -364,8 +447,12 @@ describe('sending while DynamoDB fails', () => {
       // The first write of outcomes: DynamoDB takes all but two (throttled past the SDK's attempts).
       const refused = failOnce ? outcomes.filter((o) => lost.has(o.contactId)) : [];
       failOnce = false;
-      await base.ledger.recordOutcomes(campaignId, outcomes.filter((o) => !refused.includes(o)));
-      if (refused.length) throw new OutcomesNotRecordedError(refused, new TransientDependencyError('ProvisionedThroughputExceededException'));
+      await base.ledger.recordOutcomes(
+        campaignId,
+        outcomes.filter((o) => !refused.includes(o)),
+      );
+      if (refused.length)
+        throw new OutcomesNotRecordedError(refused, new TransientDependencyError('ProvisionedThroughputExceededException'));
     };
     const deps = { ...base, ledger, recipientsPerJob: 6, fanoutPageSize: 6 };
     await start();
@@ -377,7 +464,10 @@ describe('sending while DynamoDB fails', () => {
     expect(next.job.unrecorded?.map((o) => o.contactId).sort()).toEqual([...lost].sort());
     expect(mail.accepted).toHaveLength(6);
     // A duplicate of the first message arrives meanwhile: the claim is the continuation's, so it only looks again later.
-    expect(await handleSendJob(deps, { ...next.job, claims: undefined, unrecorded: undefined })).toMatchObject({ status: 'continued', sent: 0 });
+    expect(await handleSendJob(deps, { ...next.job, claims: undefined, unrecorded: undefined })).toMatchObject({
+      status: 'continued',
+      sent: 0,
+    });
     expect(await handleSendJob(deps, queue.shift()!.job)).toMatchObject({ status: 'done', sent: 6 });
     while (queue.length) await handleSendJob(deps, queue.shift()!.job);
     expect(recipientsOf(mail)).toEqual([...mailable].sort());
@@ -408,7 +498,9 @@ describe('sending while DynamoDB fails', () => {
   it('completes every recipient once when DynamoDB calls fail intermittently, every message delivered twice, none failed back to the queue', async () => {
     const faulty = await startFaultyDynamoEndpoint(dynamo.endpoint, {});
     const client = new DynamoDBClient({
-      endpoint: faulty.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoint: faulty.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       retryStrategy: new ConfiguredRetryStrategy(3, (attempt: number) => 5 * attempt), // the SDK's attempts, with millisecond backoff
     });
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -425,7 +517,9 @@ describe('sending while DynamoDB fails', () => {
       for (let i = 0; queue.length && i < 1000; i++) {
         const { job } = queue.shift()!;
         if (job.kind === 'send' && (job.claims || job.unrecorded)) handedBack++;
-        await Promise.all([handleSendJob(deps, job), handleSendJob(deps, job)].map((run) => run.catch((error) => void failedBack.push(error))));
+        await Promise.all(
+          [handleSendJob(deps, job), handleSendJob(deps, job)].map((run) => run.catch((error) => void failedBack.push(error))),
+        );
       }
       faulty.set({});
       expect(queue).toEqual([]);
@@ -449,7 +543,9 @@ describe('the shared send schedule on DynamoDB', () => {
     const limiter = new DynamoSendRateLimiter(dynamo.db, dynamo.tableName);
     const rate = 200; // 5 ms per message
     const now = Date.now() + 60_000; // a schedule of its own, apart from other tests
-    const bookings = await Promise.all(Array.from({ length: 40 }, (_, i) => limiter.reserve(5, rate, now + (i % 4)).then((sendAt) => sendAt)));
+    const bookings = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => limiter.reserve(5, rate, now + (i % 4)).then((sendAt) => sendAt)),
+    );
     const sorted = [...bookings].sort((a, b) => a - b);
     // Each call of 5 messages goes 25 ms after the previous one: 200 messages per second, exactly.
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeCloseTo(25, 6);

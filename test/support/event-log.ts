@@ -47,17 +47,31 @@ export function generateEventLog(options: { recipients: number; campaigns?: numb
     if (random() < 0.55) {
       // Apple Mail Privacy Protection fetches the pixel again and again.
       const proxyOpens = 1 + Math.floor(random() * 10);
-      for (let o = 0; o < proxyOpens; o++) ev('open', 60_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0', ipAddress: '17.58.1.2' });
+      for (let o = 0; o < proxyOpens; o++)
+        ev('open', 60_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0', ipAddress: '17.58.1.2' });
     }
     if (random() < 0.02) for (const link of links) ev('click', 3_000, { link, userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
     if (random() < 0.6) {
       const opens = 1 + Math.floor(random() * 16);
-      for (let o = 0; o < opens; o++) ev('open', 600_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0', ipAddress: '198.51.100.7' });
+      for (let o = 0; o < opens; o++)
+        ev('open', 600_000 + Math.floor(random() * 86_400_000), {
+          userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0',
+          ipAddress: '198.51.100.7',
+        });
       if (random() < 0.3) {
         const clicks = 1 + Math.floor(random() * 3);
-        for (let c = 0; c < clicks; c++) ev('click', 700_000 + Math.floor(random() * 86_400_000), { link: links[Math.floor(random() * 2)]!, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' });
+        for (let c = 0; c < clicks; c++)
+          ev('click', 700_000 + Math.floor(random() * 86_400_000), {
+            link: links[Math.floor(random() * 2)]!,
+            userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0',
+          });
       }
-      if (random() < 0.05) ev('click', 800_000, { link: 'https://acme.example/u/unsub', linkTags: { intent: ['unsubscribe'] }, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' });
+      if (random() < 0.05)
+        ev('click', 800_000, {
+          link: 'https://acme.example/u/unsub',
+          linkTags: { intent: ['unsubscribe'] },
+          userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0',
+        });
     } else if (random() < 0.03) {
       ev('click', 900_000, { link: links[0]!, userAgent: 'Mozilla/5.0 (Macintosh) Safari/605' }); // images blocked: click, no open
     }

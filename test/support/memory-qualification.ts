@@ -127,7 +127,10 @@ export class MemoryCriteria implements CriteriaStore {
     return version === undefined ? all.at(-1) : all.find((v) => v.version === version);
   }
   async listVersions(id: string) {
-    return [...this.versions.values()].filter((v) => v.criteriaId === id).sort((a, b) => a.version - b.version).map((v) => structuredClone(v));
+    return [...this.versions.values()]
+      .filter((v) => v.criteriaId === id)
+      .sort((a, b) => a.version - b.version)
+      .map((v) => structuredClone(v));
   }
   async list(): Promise<Page<CriteriaDraft>> {
     return { items: [...this.drafts.values()] };

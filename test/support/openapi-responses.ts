@@ -34,7 +34,9 @@ export function expectDocumented(method: string, path: string, status: number, b
   const response = operation!.responses[String(status)];
   expect(response, `${method} ${template} documents status ${status}`).toBeDefined();
   if (!response!.content?.['application/json']) return;
-  const validate = ajv.getSchema(`openapi.json#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}`)!;
+  const validate = ajv.getSchema(
+    `openapi.json#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}`,
+  )!;
   const ok = validate(body);
   expect(ok ? [] : validate.errors, `${method} ${path} → ${status} matches the document`).toEqual([]);
 }

@@ -26,8 +26,18 @@ export function recount(events: EngagementEvent[], campaignId: string, rules: Ma
   const byRecipient = new Map<string, EngagementEvent[]>();
   for (const e of unique.values()) byRecipient.set(e.contactId, [...(byRecipient.get(e.contactId) ?? []), e]);
   const r: Recount = {
-    sent: 0, delivered: 0, bounced: 0, complained: 0, unsubscribed: 0, uniqueOpens: 0, uniqueClicks: 0,
-    totalOpens: 0, totalClicks: 0, humanUniqueOpens: 0, humanUniqueClicks: 0, humanTotalClicks: 0,
+    sent: 0,
+    delivered: 0,
+    bounced: 0,
+    complained: 0,
+    unsubscribed: 0,
+    uniqueOpens: 0,
+    uniqueClicks: 0,
+    totalOpens: 0,
+    totalClicks: 0,
+    humanUniqueOpens: 0,
+    humanUniqueClicks: 0,
+    humanTotalClicks: 0,
   };
   for (const list of byRecipient.values()) {
     const has = (t: EngagementEvent['type']) => list.some((e) => e.type === t);

@@ -22,7 +22,11 @@ export async function fetchText(url: string): Promise<{ status: number; text: st
 export const parseCsv = (text: string) => parse(text, { columns: true, bom: true }) as Record<string, string>[];
 
 /** Sales feedback through the application (the same use case as `POST /leads/{contactId}/feedback`). */
-export async function giveFeedback(runtime: LocalRuntime, contactId: string, feedback: { action: 'accept' } | { action: 'reject'; reason: 'no-budget' } | { action: 'stage'; stage: 'meeting' }) {
+export async function giveFeedback(
+  runtime: LocalRuntime,
+  contactId: string,
+  feedback: { action: 'accept' } | { action: 'reject'; reason: 'no-budget' } | { action: 'stage'; stage: 'meeting' },
+) {
   await runtime.app.leadFeedback(contactId, feedback);
 }
 
@@ -30,11 +34,24 @@ export async function giveFeedback(runtime: LocalRuntime, contactId: string, fee
 export function makeLead(contactId: string, campaignId: string, over: Partial<Lead> = {}): Lead {
   const at = over.qualifiedAt ?? '2026-03-02T10:00:00.000Z';
   const base: Lead = {
-    leadId: `ld_${contactId}`, contactId, lifecycle: 1, campaignId, criteriaId: 'icp_a', criteriaVersion: 1, profileId: 'icp_a', profileVersion: 1,
-    qualifiedAt: at, reasons: ['Fit: industry is Software', 'Engagement: clicked pricing'],
-    fit: { score: 1, threshold: 1, matched: [] }, engagement: { score: 1, threshold: 1, contributions: [] }, handRaiser: false,
+    leadId: `ld_${contactId}`,
+    contactId,
+    lifecycle: 1,
+    campaignId,
+    criteriaId: 'icp_a',
+    criteriaVersion: 1,
+    profileId: 'icp_a',
+    profileVersion: 1,
+    qualifiedAt: at,
+    reasons: ['Fit: industry is Software', 'Engagement: clicked pricing'],
+    fit: { score: 1, threshold: 1, matched: [] },
+    engagement: { score: 1, threshold: 1, contributions: [] },
+    handRaiser: false,
     trigger: { kind: 'click', linkUrl: 'https://acme.example/pricing', clickedAt: at, at },
-    stage: 'mql', stageHistory: [], owner: 'sales@acme.example', routedBy: 'default',
+    stage: 'mql',
+    stageHistory: [],
+    owner: 'sales@acme.example',
+    routedBy: 'default',
   };
   const l = { ...base, ...over };
   const criteriaId = over.criteriaId ?? over.profileId ?? base.criteriaId;

@@ -1,27 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { audienceSchema, describeExclusions, exclusionReason, inAudience, MAX_LIST_SIZE, normaliseAudience } from '../../lib/sending/audience';
+import {
+  audienceSchema,
+  describeExclusions,
+  exclusionReason,
+  inAudience,
+  MAX_LIST_SIZE,
+  normaliseAudience,
+} from '../../lib/sending/audience';
 import type { Contact } from '../../lib/contacts/contact';
 import { contactIdFor } from '../../lib/shared/ids';
 
 const contact = (over: Partial<Contact> = {}): Contact => ({
-  contactId: 'ct_1', email: 'dana@Northwind.example', consent: true, createdAt: '', updatedAt: '',
-  industry: 'Software', country: 'DE', interests: ['Analytics', 'security'], ...over,
+  contactId: 'ct_1',
+  email: 'dana@Northwind.example',
+  consent: true,
+  createdAt: '',
+  updatedAt: '',
+  industry: 'Software',
+  country: 'DE',
+  interests: ['Analytics', 'security'],
+  ...over,
 });
 const segment = (input: unknown) => normaliseAudience(audienceSchema.parse(input));
 
 describe('campaign audiences', () => {
   it('matches segment conditions case-insensitively, with all or any of them', () => {
-    const both = segment({ kind: 'segment', conditions: [{ attribute: 'industry', in: ['software'] }, { attribute: 'country', in: ['FR'] }] });
+    const both = segment({
+      kind: 'segment',
+      conditions: [
+        { attribute: 'industry', in: ['software'] },
+        { attribute: 'country', in: ['FR'] },
+      ],
+    });
     expect(inAudience(contact(), both)).toBe(false);
     expect(inAudience(contact(), { ...both, match: 'any' } as typeof both)).toBe(true);
-    expect(inAudience(contact(), segment({ kind: 'segment', conditions: [{ attribute: 'emailDomain', in: ['northwind.example'] }] }))).toBe(true);
+    expect(inAudience(contact(), segment({ kind: 'segment', conditions: [{ attribute: 'emailDomain', in: ['northwind.example'] }] }))).toBe(
+      true,
+    );
   });
 
   it('tests list attributes by any element, and presence with exists', () => {
     expect(inAudience(contact(), segment({ kind: 'segment', conditions: [{ attribute: 'interests', in: ['SECURITY'] }] }))).toBe(true);
     expect(inAudience(contact(), segment({ kind: 'segment', conditions: [{ attribute: 'interests', notIn: ['security'] }] }))).toBe(false);
     expect(inAudience(contact(), segment({ kind: 'segment', conditions: [{ attribute: 'region', exists: false }] }))).toBe(true);
-    expect(inAudience(contact({ region: 'EMEA' }), segment({ kind: 'segment', conditions: [{ attribute: 'region', exists: true }] }))).toBe(true);
+    expect(inAudience(contact({ region: 'EMEA' }), segment({ kind: 'segment', conditions: [{ attribute: 'region', exists: true }] }))).toBe(
+      true,
+    );
   });
 
   it('turns a list of emails and ids into unique contact ids, in order', () => {
@@ -34,7 +58,9 @@ describe('campaign audiences', () => {
   it('refuses an empty list, a list too long, an unknown attribute and an unknown field, saying which', () => {
     const issues = (input: unknown) => audienceSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ kind: 'list' })).toEqual([': a list audience names at least one contact id or email']);
-    expect(issues({ kind: 'list', contactIds: Array.from({ length: MAX_LIST_SIZE + 1 }, (_, i) => `ct_${i}`) })?.[0]).toMatch(/^contactIds: /);
+    expect(issues({ kind: 'list', contactIds: Array.from({ length: MAX_LIST_SIZE + 1 }, (_, i) => `ct_${i}`) })?.[0]).toMatch(
+      /^contactIds: /,
+    );
     expect(issues({ kind: 'segment', conditions: [{ attribute: 'shoeSize', in: ['9'] }] })?.[0]).toMatch(/^conditions\.0/);
     expect(issues({ kind: 'all', extra: 1 })?.[0]).toMatch(/Unrecognized key/);
   });

@@ -32,13 +32,21 @@ const draft = {
     ],
   },
   exclusions: [{ name: 'personal address', when: { attribute: 'emailDomain', op: 'equals', value: 'mail.example' } }],
-  engagement: { humanClick: 6, humanOpen: 2, intents: { pricing: 4 }, events: { 'webinar-attended': 5 }, threshold: 12, decay: { halfLifeDays: 0.5 } },
+  engagement: {
+    humanClick: 6,
+    humanOpen: 2,
+    intents: { pricing: 4 },
+    events: { 'webinar-attended': 5 },
+    threshold: 12,
+    decay: { halfLifeDays: 0.5 },
+  },
   handRaiser: { intents: ['contact-sales'], contactMe: true },
 };
 function fitsByHand(c: Contact): boolean {
   if (c.email.endsWith('@mail.example')) return false;
   const rank = c.seniority ? ladder.indexOf(c.seniority) : -1;
-  const score = (['Software', 'Financial Services'].includes(c.industry ?? '') ? 10 : 0) + (rank >= 4 ? 5 : 0) + (rank >= 0 && rank <= 1 ? -10 : 0);
+  const score =
+    (['Software', 'Financial Services'].includes(c.industry ?? '') ? 10 : 0) + (rank >= 4 ? 5 : 0) + (rank >= 0 && rank <= 1 ? -10 : 0);
   return score >= 10;
 }
 
@@ -49,7 +57,11 @@ type Act = { at: number; campaignId?: string; points: number; handRaise: boolean
  * activity per event and by bursts, keep each campaign's first human open and the first human click
  * of each link, then score every moment by summing decayed points (quadratic, no running total).
  */
-function independent(events: EngagementEvent[], apiEvents: { contactId: string; at: string; type: string; campaignId?: string }[], contacts: Map<string, Contact>) {
+function independent(
+  events: EngagementEvent[],
+  apiEvents: { contactId: string; at: string; type: string; campaignId?: string }[],
+  contacts: Map<string, Contact>,
+) {
   const unique = [...new Map(events.map((e) => [e.key, e])).values()];
   const acts = new Map<string, Act[]>();
   const push = (id: string, a: Act) => acts.set(id, [...(acts.get(id) ?? []), a]);
@@ -61,17 +73,33 @@ function independent(events: EngagementEvent[], apiEvents: { contactId: string; 
     const { campaignId, contactId } = list[0]!;
     const sec = (e: EngagementEvent) => Math.floor(Date.parse(e.at) / 1000);
     const clicks = list.filter((e) => e.type === 'click' && !['unsubscribe', 'preferences'].includes(e.linkTags?.intent?.[0] ?? ''));
-    const humanClicks = clicks.filter((c) => !flagActivity('click', c, rules) && new Set(clicks.filter((o) => Math.abs(sec(o) - sec(c)) <= rules.burstWindowSeconds).map((o) => o.link)).size < rules.burstLinks);
+    const humanClicks = clicks.filter(
+      (c) =>
+        !flagActivity('click', c, rules) &&
+        new Set(clicks.filter((o) => Math.abs(sec(o) - sec(c)) <= rules.burstWindowSeconds).map((o) => o.link)).size < rules.burstLinks,
+    );
     const humanOpens = list.filter((e) => e.type === 'open' && !flagActivity('open', e, rules));
     if (humanOpens.length || humanClicks.length) engaged.set(campaignId, new Set([...(engaged.get(campaignId) ?? []), contactId]));
-    if (humanOpens.length) push(contactId, { at: Math.min(...humanOpens.map(sec)) * 1000, campaignId, points: 2, handRaise: contactMe(contactId) });
+    if (humanOpens.length)
+      push(contactId, { at: Math.min(...humanOpens.map(sec)) * 1000, campaignId, points: 2, handRaise: contactMe(contactId) });
     for (const link of new Set(humanClicks.map((c) => c.link))) {
       const first = humanClicks.filter((c) => c.link === link).sort((a, b) => sec(a) - sec(b))[0]!;
       const intent = first.linkTags?.intent?.[0];
-      push(contactId, { at: sec(first) * 1000, campaignId, points: 6 + (intent === 'pricing' ? 4 : 0), handRaise: intent === 'contact-sales' || contactMe(contactId) });
+      push(contactId, {
+        at: sec(first) * 1000,
+        campaignId,
+        points: 6 + (intent === 'pricing' ? 4 : 0),
+        handRaise: intent === 'contact-sales' || contactMe(contactId),
+      });
     }
   }
-  for (const e of apiEvents) push(e.contactId, { at: Date.parse(e.at), campaignId: e.campaignId, points: e.type === 'webinar-attended' ? 5 : 0, handRaise: contactMe(e.contactId) });
+  for (const e of apiEvents)
+    push(e.contactId, {
+      at: Date.parse(e.at),
+      campaignId: e.campaignId,
+      points: e.type === 'webinar-attended' ? 5 : 0,
+      handRaise: contactMe(e.contactId),
+    });
 
   const halfLife = 0.5 * 86_400_000;
   const outcome = new Map<string, { campaignId?: string; handRaiser: boolean }>();
@@ -97,8 +125,15 @@ describe('backtest', () => {
     const contacts = new Map<string, Contact>();
     for (let i = 0; i < RECIPIENTS; i++) {
       contacts.set(`ct_${i}`, {
-        contactId: `ct_${i}`, email: random() < 0.1 ? `p${i}@mail.example` : `p${i}@co${i % 50}.example`, industry: industries[Math.floor(random() * 4)],
-        seniority: ladder[Math.floor(random() * 7)], contactMe: random() < 0.05, country: 'DE', consent: true, createdAt: '', updatedAt: '',
+        contactId: `ct_${i}`,
+        email: random() < 0.1 ? `p${i}@mail.example` : `p${i}@co${i % 50}.example`,
+        industry: industries[Math.floor(random() * 4)],
+        seniority: ladder[Math.floor(random() * 7)],
+        contactMe: random() < 0.05,
+        country: 'DE',
+        consent: true,
+        createdAt: '',
+        updatedAt: '',
       });
     }
     // Two campaigns; every contact received one of them, a third received both.
@@ -118,10 +153,21 @@ describe('backtest', () => {
     const log = [...generateEventLog({ recipients: RECIPIENTS, campaigns: 2, seed: 7 }), ...second].map(tag);
 
     const clock = { now: () => new Date('2026-03-20T00:00:00Z') };
-    const campaign = (id: string) => ({ campaignId: id, name: id, criteriaId: 'crit_live', links: {}, status: 'sent', createdAt: '2026-03-02T14:00:00.000Z' }) as unknown as Campaign;
+    const campaign = (id: string) =>
+      ({
+        campaignId: id,
+        name: id,
+        criteriaId: 'crit_live',
+        links: {},
+        status: 'sent',
+        createdAt: '2026-03-02T14:00:00.000Z',
+      }) as unknown as Campaign;
     const engagement = new MemoryEngagementStore();
     const deps: QualifyDeps & { engagement: MemoryEngagementStore } = {
-      contacts: { get: async (id: string) => contacts.get(id), getMany: async (ids: string[]) => ids.flatMap((id) => (contacts.has(id) ? [contacts.get(id)!] : [])) } as never,
+      contacts: {
+        get: async (id: string) => contacts.get(id),
+        getMany: async (ids: string[]) => ids.flatMap((id) => (contacts.has(id) ? [contacts.get(id)!] : [])),
+      } as never,
       campaigns: { get: async (id: string) => (['cmp_0', 'cmp_1'].includes(id) ? campaign(id) : undefined) } as never,
       profiles: { get: async () => undefined } as never,
       criteria: new MemoryCriteria(),
@@ -146,7 +192,9 @@ describe('backtest', () => {
       );
     }
     const apiEvents = Array.from({ length: 80 }, (_, k) => ({
-      contactId: `ct_${(k * 7) % RECIPIENTS}`, type: k % 4 ? 'webinar-attended' : 'whitepaper-downloaded', at: new Date(Date.parse('2026-03-02T20:00:00Z') + k * 600_000).toISOString(),
+      contactId: `ct_${(k * 7) % RECIPIENTS}`,
+      type: k % 4 ? 'webinar-attended' : 'whitepaper-downloaded',
+      at: new Date(Date.parse('2026-03-02T20:00:00Z') + k * 600_000).toISOString(),
       ...(k % 2 ? { campaignId: `cmp_${k % 4 === 1 ? 0 : 1}` } : {}),
     }));
     for (const [k, { contactId, ...e }] of apiEvents.entries()) await recordEngagementEvent(deps, contactId, { ...e, eventId: `e${k}` });
@@ -161,7 +209,11 @@ describe('backtest', () => {
     await editDraft(deps, 'crit_new', draft);
     const result = await backtestCriteria(deps, 'crit_new', { campaignIds: ['cmp_0', 'cmp_1'], monthlyTarget: 50, monthlyVolume: 10_000 });
 
-    const { outcome, engaged } = independent(log, apiEvents.map((e) => ({ ...e, at: new Date(e.at).toISOString() })), contacts);
+    const { outcome, engaged } = independent(
+      log,
+      apiEvents.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+      contacts,
+    );
     for (const id of ['cmp_0', 'cmp_1']) {
       const mine = [...outcome].filter(([, o]) => o.campaignId === id).map(([c]) => c);
       const row = result.campaigns.find((c) => c.campaignId === id)!;
@@ -183,14 +235,21 @@ describe('backtest', () => {
     expect(total.wouldQualify).toBe([...outcome.values()].filter((o) => o.campaignId === 'cmp_0' || o.campaignId === 'cmp_1').length);
     const rate = total.wouldQualify / total.delivered;
     expect(result.forecast).toEqual({
-      monthlyTarget: 50, mqlsPerDelivered: rate, monthlyVolume: 10_000, volumeSource: 'given',
-      projectedMqlsPerMonth: Math.round(rate * 10_000 * 10) / 10, enough: rate * 10_000 >= 50, volumeNeeded: Math.ceil(50 / rate),
+      monthlyTarget: 50,
+      mqlsPerDelivered: rate,
+      monthlyVolume: 10_000,
+      volumeSource: 'given',
+      projectedMqlsPerMonth: Math.round(rate * 10_000 * 10) / 10,
+      enough: rate * 10_000 >= 50,
+      volumeNeeded: Math.ceil(50 / rate),
     });
   });
 
   it('refuses unknown campaigns and versions by name', async () => {
     const deps = {
-      criteria: new MemoryCriteria(), campaigns: { get: async () => undefined }, clock: { now: () => new Date() },
+      criteria: new MemoryCriteria(),
+      campaigns: { get: async () => undefined },
+      clock: { now: () => new Date() },
     } as unknown as Parameters<typeof backtestCriteria>[0];
     await createCriteria(deps, { name: 'x' }, { criteriaId: 'c' });
     await expect(backtestCriteria(deps, 'c', { campaignIds: ['cmp_x'] })).rejects.toThrow(/unknown campaigns: cmp_x/);

@@ -4,15 +4,35 @@ import { criteriaDocumentSchema, criteriaFromProfile, type CriteriaInput } from 
 import { evaluate, evaluateFit, testCondition, type Activity } from '../../lib/qualification/evaluate';
 
 const contact = (extra: Partial<Contact> = {}): Contact => ({
-  contactId: 'ct_1', email: 'dana.lee@northwind.example', firstName: 'Dana', company: 'Northwind', industry: 'Software',
-  companySize: '201-1000', country: 'DE', region: 'EMEA', role: 'VP Engineering', seniority: 'vp', ageBand: '35-44',
-  interests: ['analytics', 'security'], consent: true, createdAt: '', updatedAt: '', ...extra,
+  contactId: 'ct_1',
+  email: 'dana.lee@northwind.example',
+  firstName: 'Dana',
+  company: 'Northwind',
+  industry: 'Software',
+  companySize: '201-1000',
+  country: 'DE',
+  region: 'EMEA',
+  role: 'VP Engineering',
+  seniority: 'vp',
+  ageBand: '35-44',
+  interests: ['analytics', 'security'],
+  consent: true,
+  createdAt: '',
+  updatedAt: '',
+  ...extra,
 });
 const criteria = (input: Partial<CriteriaInput> = {}) => criteriaDocumentSchema.parse({ name: 'test', ...input });
 const click = (at: string, extra: Partial<Activity> = {}): Activity => ({
-  key: `cmp_1:click:${at}`, contactId: 'ct_1', kind: 'click', at, campaignId: 'cmp_1', linkUrl: 'https://acme.example/pricing', ...extra,
+  key: `cmp_1:click:${at}`,
+  contactId: 'ct_1',
+  kind: 'click',
+  at,
+  campaignId: 'cmp_1',
+  linkUrl: 'https://acme.example/pricing',
+  ...extra,
 });
-const cond = (c: unknown, who: Contact = contact()) => testCondition(criteriaDocumentSchema.shape.exclusions.parse([{ name: 'x', when: c }])[0]!.when, who);
+const cond = (c: unknown, who: Contact = contact()) =>
+  testCondition(criteriaDocumentSchema.shape.exclusions.parse([{ name: 'x', when: c }])[0]!.when, who);
 
 describe('criteria operators', () => {
   it('equals: case-insensitive on text, strict on booleans, any element of a list', () => {
@@ -55,8 +75,22 @@ describe('criteria operators', () => {
   });
 
   it('all, any and not combine conditions; emailDomain is derived from the email', () => {
-    expect(cond({ all: [{ attribute: 'country', op: 'equals', value: 'DE' }, { attribute: 'emailDomain', op: 'equals', value: 'northwind.example' }] })).toBe(true);
-    expect(cond({ any: [{ attribute: 'country', op: 'equals', value: 'US' }, { attribute: 'industry', op: 'equals', value: 'Software' }] })).toBe(true);
+    expect(
+      cond({
+        all: [
+          { attribute: 'country', op: 'equals', value: 'DE' },
+          { attribute: 'emailDomain', op: 'equals', value: 'northwind.example' },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      cond({
+        any: [
+          { attribute: 'country', op: 'equals', value: 'US' },
+          { attribute: 'industry', op: 'equals', value: 'Software' },
+        ],
+      }),
+    ).toBe(true);
     expect(cond({ not: { attribute: 'country', op: 'equals', value: 'DE' } })).toBe(false);
   });
 
@@ -64,8 +98,12 @@ describe('criteria operators', () => {
     const bad = (fit: unknown) => criteriaDocumentSchema.safeParse({ name: 'x', fit: { rules: [fit] } });
     const messages = (r: ReturnType<typeof bad>) => (r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
     expect(messages(bad({ name: 'r', when: { attribute: 'industry', op: 'range', min: 'a' } })).join()).toMatch(/ordered attribute/);
-    expect(messages(bad({ name: 'r', when: { attribute: 'seniority', op: 'range', min: 'vp', max: 'entry' } })).join()).toMatch(/max is below min/);
-    expect(messages(bad({ name: 'r', when: { attribute: 'role', op: 'pattern', pattern: '(a' } })).join()).toMatch(/not a valid RE2 pattern/);
+    expect(messages(bad({ name: 'r', when: { attribute: 'seniority', op: 'range', min: 'vp', max: 'entry' } })).join()).toMatch(
+      /max is below min/,
+    );
+    expect(messages(bad({ name: 'r', when: { attribute: 'role', op: 'pattern', pattern: '(a' } })).join()).toMatch(
+      /not a valid RE2 pattern/,
+    );
     expect(messages(bad({ name: 'r', when: { attribute: 'shoeSize', op: 'exists' } })).length).toBeGreaterThan(0);
     expect(criteriaDocumentSchema.safeParse({ name: 'x', engagement: { events: { 'Webinar Attended': 5 } } }).success).toBe(false);
     expect(criteriaDocumentSchema.safeParse({ name: 'x', surprise: true }).success).toBe(false);
@@ -86,7 +124,15 @@ describe('fit: weights, required rules and negative rules', () => {
     exclusions: [
       { name: 'competitor', when: { attribute: 'emailDomain', op: 'in', values: ['rival.example'] } },
       { name: 'personal address', when: { attribute: 'emailDomain', op: 'pattern', pattern: '^(gmail|yahoo|hotmail|mail)\\.' } },
-      { name: 'student', when: { any: [{ attribute: 'role', op: 'pattern', pattern: 'student' }, { attribute: 'email', op: 'pattern', pattern: '\\.edu$' }] } },
+      {
+        name: 'student',
+        when: {
+          any: [
+            { attribute: 'role', op: 'pattern', pattern: 'student' },
+            { attribute: 'email', op: 'pattern', pattern: '\\.edu$' },
+          ],
+        },
+      },
       { name: 'excluded country', when: { attribute: 'country', op: 'in', values: ['KP', 'IR'] } },
     ],
   });
@@ -130,7 +176,9 @@ describe('engagement, decay, thresholds and hand-raisers', () => {
   });
 
   it('scores link intents, opens and API events, and qualifies at the moment the threshold is reached', () => {
-    const c = criteria({ engagement: { humanClick: 5, humanOpen: 2, intents: { pricing: 10 }, events: { 'webinar-attended': 8 }, threshold: 25 } });
+    const c = criteria({
+      engagement: { humanClick: 5, humanOpen: 2, intents: { pricing: 10 }, events: { 'webinar-attended': 8 }, threshold: 25 },
+    });
     const acts: Activity[] = [
       { key: 'cmp_1:open', contactId: 'ct_1', kind: 'open', at: '2026-03-01T10:00:00.000Z', campaignId: 'cmp_1' },
       click('2026-03-02T10:00:00.000Z', { intent: 'pricing' }),
@@ -151,14 +199,22 @@ describe('engagement, decay, thresholds and hand-raisers', () => {
     const c = criteria({ engagement: { humanClick: 10, threshold: 15, decay: { halfLifeDays: 30 } } });
     const first = click('2026-01-01T00:00:00.000Z', { key: 'a' });
     // 30 days later the first click is worth 5: 5 + 10 = 15 qualifies …
-    expect(evaluate(c, contact(), [first, click('2026-01-31T00:00:00.000Z', { key: 'b' })])).toMatchObject({ qualified: true, engagement: { score: 15 } });
+    expect(evaluate(c, contact(), [first, click('2026-01-31T00:00:00.000Z', { key: 'b' })])).toMatchObject({
+      qualified: true,
+      engagement: { score: 15 },
+    });
     // … 60 days later it is worth 2.5: not enough.
     const late = evaluate(c, contact(), [first, click('2026-03-02T00:00:00.000Z', { key: 'b' })]);
     expect(late.qualified).toBe(false);
     expect(late.engagement.score).toBe(12.5);
     expect(late.engagement.contributions.map((x) => x.worth)).toEqual([2.5, 10]);
     // Without decay both clicks count in full.
-    expect(evaluate(criteria({ engagement: { humanClick: 10, threshold: 15 } }), contact(), [first, click('2026-03-02T00:00:00.000Z', { key: 'b' })]).qualified).toBe(true);
+    expect(
+      evaluate(criteria({ engagement: { humanClick: 10, threshold: 15 } }), contact(), [
+        first,
+        click('2026-03-02T00:00:00.000Z', { key: 'b' }),
+      ]).qualified,
+    ).toBe(true);
   });
 
   it('hand-raisers qualify on fit alone: a contact-sales link, a listed event, or a contact who asked', () => {
@@ -169,8 +225,14 @@ describe('engagement, decay, thresholds and hand-raisers', () => {
     });
     const sales = click('2026-03-02T10:00:00.000Z', { intent: 'contact-sales' });
     expect(evaluate(c, contact(), [sales])).toMatchObject({ qualified: true, handRaiser: true });
-    expect(evaluate(c, contact(), [sales]).reasons).toContain('Hand-raiser: clicked https://acme.example/pricing (intent contact-sales) at 2026-03-02T10:00:00.000Z');
-    expect(evaluate(c, contact(), [{ key: 'event:d', contactId: 'ct_1', kind: 'event', at: '2026-03-02T10:00:00.000Z', eventType: 'demo-requested' }]).handRaiser).toBe(true);
+    expect(evaluate(c, contact(), [sales]).reasons).toContain(
+      'Hand-raiser: clicked https://acme.example/pricing (intent contact-sales) at 2026-03-02T10:00:00.000Z',
+    );
+    expect(
+      evaluate(c, contact(), [
+        { key: 'event:d', contactId: 'ct_1', kind: 'event', at: '2026-03-02T10:00:00.000Z', eventType: 'demo-requested' },
+      ]).handRaiser,
+    ).toBe(true);
     expect(evaluate(c, contact({ contactMe: true }), [click('2026-03-02T10:00:00.000Z')]).handRaiser).toBe(true);
     expect(evaluate(c, contact(), [click('2026-03-02T10:00:00.000Z')]).qualified).toBe(false);
     // Fit still applies, and a machine click raises no hand.
@@ -180,7 +242,11 @@ describe('engagement, decay, thresholds and hand-raisers', () => {
 
   it('after a rejection only later activity counts, and not before the cool-down ends', () => {
     const c = criteria({ engagement: { humanClick: 10, threshold: 10 } });
-    const acts = [click('2026-01-01T00:00:00.000Z', { key: 'a' }), click('2026-02-01T00:00:00.000Z', { key: 'b' }), click('2026-05-01T00:00:00.000Z', { key: 'c' })];
+    const acts = [
+      click('2026-01-01T00:00:00.000Z', { key: 'a' }),
+      click('2026-02-01T00:00:00.000Z', { key: 'b' }),
+      click('2026-05-01T00:00:00.000Z', { key: 'c' }),
+    ];
     const options = { since: '2026-01-15T00:00:00.000Z', notBefore: '2026-04-15T00:00:00.000Z' };
     const r = evaluate(c, contact(), acts, options);
     expect(r.qualifiedAt).toBe('2026-05-01T00:00:00.000Z');

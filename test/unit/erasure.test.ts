@@ -20,15 +20,30 @@ import { MemoryActivities } from '../support/memory-qualification';
 const GRACE_MS = 60_000;
 const sentAt = '2026-03-02T14:00:00.000Z';
 const event = (contactId: string, type: EngagementEvent['type'], seconds: number): EngagementEvent => ({
-  key: `${contactId}-${type}-${seconds}`, type, campaignId: 'cmp_1', contactId, messageId: `m-${contactId}`, sentAt,
+  key: `${contactId}-${type}-${seconds}`,
+  type,
+  campaignId: 'cmp_1',
+  contactId,
+  messageId: `m-${contactId}`,
+  sentAt,
   at: new Date(Date.parse(sentAt) + seconds * 1000).toISOString(),
   userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0',
   ...(type === 'click' ? { link: 'https://acme.example/pricing' } : {}),
 });
-const log = ['ct_a', 'ct_b'].flatMap((id) => [event(id, 'send', 0), event(id, 'delivery', 2), event(id, 'open', 600), event(id, 'click', 620)]);
+const log = ['ct_a', 'ct_b'].flatMap((id) => [
+  event(id, 'send', 0),
+  event(id, 'delivery', 2),
+  event(id, 'open', 600),
+  event(id, 'click', 620),
+]);
 
 function setup() {
-  const clock = { ms: Date.parse('2026-03-05T00:00:00Z'), now() { return new Date(this.ms); } };
+  const clock = {
+    ms: Date.parse('2026-03-05T00:00:00Z'),
+    now() {
+      return new Date(this.ms);
+    },
+  };
   const memory = new MemoryEngagementStore();
   let crashNextDelta = false;
   const store: EngagementStore = Object.assign(Object.create(memory), {

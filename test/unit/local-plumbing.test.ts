@@ -7,7 +7,9 @@ import { matchesPattern } from '../../infra/local/event-bus';
 import { LocalQueue } from '../../infra/local/queue';
 
 const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
-const fixtures = readdirSync(fixtureDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
+const fixtures = readdirSync(fixtureDir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
 
 describe('the local EventBridge pattern matcher', () => {
   it('routes every SES fixture of our configuration set and none of another', () => {
@@ -37,7 +39,11 @@ describe('the local SQS queue', () => {
       redeliveryDelayMs: 1,
       consumer: async (event: SQSEvent) => {
         seen.push(event.Records.map((r) => r.body));
-        return { batchItemFailures: event.Records.filter((r) => r.body === 'poison' || (r.body === 'flaky' && r.attributes.ApproximateReceiveCount === '1')).map((r) => ({ itemIdentifier: r.messageId })) };
+        return {
+          batchItemFailures: event.Records.filter(
+            (r) => r.body === 'poison' || (r.body === 'flaky' && r.attributes.ApproximateReceiveCount === '1'),
+          ).map((r) => ({ itemIdentifier: r.messageId })),
+        };
       },
     });
     await queue.send(['a', 'b', 'flaky', 'poison', 'c']);
@@ -52,20 +58,34 @@ describe('the local SQS queue', () => {
 
   it('fails the whole batch when the consumer throws', async () => {
     let calls = 0;
-    const queue = new LocalQueue({ name: 'q', batchSize: 10, maxReceiveCount: 2, redeliveryDelayMs: 1, consumer: async () => {
-      calls++;
-      throw new Error('crash');
-    } });
+    const queue = new LocalQueue({
+      name: 'q',
+      batchSize: 10,
+      maxReceiveCount: 2,
+      redeliveryDelayMs: 1,
+      consumer: async () => {
+        calls++;
+        throw new Error('crash');
+      },
+    });
     await queue.send(['a', 'b']);
     await queue.drain();
     expect(calls).toBe(2);
     expect(queue.failedDeliveries).toBe(4);
-    expect(queue.deadLetters.map((d) => d.reason)).toEqual(['the consumer threw: crash (received 2 times)', 'the consumer threw: crash (received 2 times)']);
+    expect(queue.deadLetters.map((d) => d.reason)).toEqual([
+      'the consumer threw: crash (received 2 times)',
+      'the consumer threw: crash (received 2 times)',
+    ]);
   });
 
   it('waits for a batch to fill within its batching window', async () => {
     const sizes: number[] = [];
-    const queue = new LocalQueue({ name: 'q', batchSize: 100, batchWindowMs: 30, consumer: async (e) => void sizes.push(e.Records.length) });
+    const queue = new LocalQueue({
+      name: 'q',
+      batchSize: 100,
+      batchWindowMs: 30,
+      consumer: async (e) => void sizes.push(e.Records.length),
+    });
     for (let i = 0; i < 50; i++) await queue.send([String(i)]);
     await queue.drain();
     expect(sizes).toEqual([50]);

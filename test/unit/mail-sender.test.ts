@@ -1,4 +1,11 @@
-import { SESv2Client, SendBulkEmailCommand, SendEmailCommand, TooManyRequestsException, MessageRejected, BadRequestException } from '@aws-sdk/client-sesv2';
+import {
+  SESv2Client,
+  SendBulkEmailCommand,
+  SendEmailCommand,
+  TooManyRequestsException,
+  MessageRejected,
+  BadRequestException,
+} from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PermanentSendError, SesMailSender, classifyBulkEntry, classifySesError } from '../../adapters/ses/mail-sender';
@@ -26,7 +33,10 @@ describe('the SES v2 mail sender', () => {
       FromEmailAddress: 'news@acme.example',
       Destination: { ToAddresses: ['dana@northwind.example'] },
       ConfigurationSetName: 'mql-pipeline-events',
-      EmailTags: [{ Name: 'campaignId', Value: 'cmp_1' }, { Name: 'contactId', Value: 'ct_1' }],
+      EmailTags: [
+        { Name: 'campaignId', Value: 'cmp_1' },
+        { Name: 'contactId', Value: 'ct_1' },
+      ],
       Content: {
         Simple: {
           Subject: { Data: 'Hi', Charset: 'UTF-8' },
@@ -41,13 +51,17 @@ describe('the SES v2 mail sender', () => {
   });
 
   it('refuses a tag value SES would reject, before calling SES', async () => {
-    await expect(new SesMailSender(new SESv2Client({}), 'cs').send({ ...message, tags: { campaignId: 'has space' } })).rejects.toBeInstanceOf(PermanentSendError);
+    await expect(
+      new SesMailSender(new SESv2Client({}), 'cs').send({ ...message, tags: { campaignId: 'has space' } }),
+    ).rejects.toBeInstanceOf(PermanentSendError);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
   it('hands throttling back as retryable', async () => {
     ses.on(SendEmailCommand).rejects(new TooManyRequestsException({ message: 'slow down', $metadata: { httpStatusCode: 429 } }));
-    await expect(new SesMailSender(new SESv2Client({ maxAttempts: 1 }), 'cs').send(message)).rejects.toBeInstanceOf(TransientDependencyError);
+    await expect(new SesMailSender(new SESv2Client({ maxAttempts: 1 }), 'cs').send(message)).rejects.toBeInstanceOf(
+      TransientDependencyError,
+    );
   });
 
   it('marks a message SES rejected as a permanent failure', async () => {
@@ -72,17 +86,33 @@ describe('the SES v2 mail sender', () => {
 
   it('treats a connection reset after the request was written as an unknown outcome, and a refused connection as retryable', () => {
     expect(classifySesError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBeInstanceOf(SendOutcomeUnknownError);
-    expect(classifySesError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBeInstanceOf(TransientDependencyError);
+    expect(classifySesError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBeInstanceOf(
+      TransientDependencyError,
+    );
   });
 });
 
 describe('bulk sending with SendBulkEmail', () => {
-  const to = (n: number) => ({ ...message, to: `r${n}@northwind.example`, subject: `Hi R${n} & co`, html: `<p>Hi R${n} &lt;b&gt;</p>`, text: `Hi R${n} <b>`,
-    headers: { 'List-Unsubscribe': `<https://u.example/t${n}>, <mailto:u@acme.example?subject=unsubscribe>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-    tags: { campaignId: 'cmp_1', contactId: `ct_${n}` } });
+  const to = (n: number) => ({
+    ...message,
+    to: `r${n}@northwind.example`,
+    subject: `Hi R${n} & co`,
+    html: `<p>Hi R${n} &lt;b&gt;</p>`,
+    text: `Hi R${n} <b>`,
+    headers: {
+      'List-Unsubscribe': `<https://u.example/t${n}>, <mailto:u@acme.example?subject=unsubscribe>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    tags: { campaignId: 'cmp_1', contactId: `ct_${n}` },
+  });
 
   it('sends pre-rendered messages through an inline template that only inserts them, with per-recipient headers and tags', async () => {
-    ses.on(SendBulkEmailCommand).resolves({ BulkEmailEntryResults: [{ Status: 'SUCCESS', MessageId: 'm-0' }, { Status: 'SUCCESS', MessageId: 'm-1' }] });
+    ses.on(SendBulkEmailCommand).resolves({
+      BulkEmailEntryResults: [
+        { Status: 'SUCCESS', MessageId: 'm-0' },
+        { Status: 'SUCCESS', MessageId: 'm-1' },
+      ],
+    });
     expect(await new SesMailSender(new SESv2Client({}), 'mql-pipeline-events').sendBatch([to(0), to(1)])).toEqual([
       { ok: true, messageId: 'm-0' },
       { ok: true, messageId: 'm-1' },
@@ -98,9 +128,16 @@ describe('bulk sending with SendBulkEmail', () => {
     });
     expect(input.BulkEmailEntries![1]).toEqual({
       Destination: { ToAddresses: ['r1@northwind.example'] },
-      ReplacementEmailContent: { ReplacementTemplate: { ReplacementTemplateData: JSON.stringify({ subject: 'Hi R1 & co', html: '<p>Hi R1 &lt;b&gt;</p>', text: 'Hi R1 <b>' }) } },
+      ReplacementEmailContent: {
+        ReplacementTemplate: {
+          ReplacementTemplateData: JSON.stringify({ subject: 'Hi R1 & co', html: '<p>Hi R1 &lt;b&gt;</p>', text: 'Hi R1 <b>' }),
+        },
+      },
       ReplacementHeaders: [{ Name: 'List-Unsubscribe', Value: '<https://u.example/t1>, <mailto:u@acme.example?subject=unsubscribe>' }],
-      ReplacementTags: [{ Name: 'campaignId', Value: 'cmp_1' }, { Name: 'contactId', Value: 'ct_1' }],
+      ReplacementTags: [
+        { Name: 'campaignId', Value: 'cmp_1' },
+        { Name: 'contactId', Value: 'ct_1' },
+      ],
     });
   });
 
@@ -115,12 +152,20 @@ describe('bulk sending with SendBulkEmail', () => {
     });
     const outcomes = await new SesMailSender(new SESv2Client({}), 'cs').sendBatch([to(0), to(1), to(2), to(3)]);
     expect(outcomes[0]).toEqual({ ok: true, messageId: 'm-0' });
-    expect(outcomes.slice(1).map((o) => (o.ok ? 'ok' : o.error.constructor.name))).toEqual(['PermanentSendError', 'TransientDependencyError', 'SendingBlockedError']);
+    expect(outcomes.slice(1).map((o) => (o.ok ? 'ok' : o.error.constructor.name))).toEqual([
+      'PermanentSendError',
+      'TransientDependencyError',
+      'SendingBlockedError',
+    ]);
     expect(classifyBulkEntry(undefined)).toMatchObject({ ok: false, error: expect.any(TransientDependencyError) });
   });
 
   it('splits at 50 recipients a call, and sends a message too large for replacement data alone with SendEmail', async () => {
-    ses.on(SendBulkEmailCommand).callsFake((input: { BulkEmailEntries: unknown[] }) => ({ BulkEmailEntryResults: input.BulkEmailEntries.map((_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })) }));
+    ses
+      .on(SendBulkEmailCommand)
+      .callsFake((input: { BulkEmailEntries: unknown[] }) => ({
+        BulkEmailEntryResults: input.BulkEmailEntries.map((_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })),
+      }));
     ses.on(SendEmailCommand).resolves({ MessageId: 'big' });
     const big = { ...to(99), html: `<p>${'x'.repeat(300_000)}</p>` };
     const outcomes = await new SesMailSender(new SESv2Client({}), 'cs').sendBatch([...Array.from({ length: 60 }, (_, i) => to(i)), big]);
@@ -134,9 +179,13 @@ describe('bulk sending with SendBulkEmail', () => {
     const [outcome] = await new SesMailSender(new SESv2Client({ maxAttempts: 1 }), 'cs').sendBatch([to(0)]);
     expect(outcome).toMatchObject({ ok: false, error: expect.any(SendingBlockedError) });
     ses.reset();
-    ses.on(SendBulkEmailCommand).resolvesOnce({ BulkEmailEntryResults: Array.from({ length: 50 }, (_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })) })
+    ses
+      .on(SendBulkEmailCommand)
+      .resolvesOnce({ BulkEmailEntryResults: Array.from({ length: 50 }, (_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })) })
       .rejects(new TooManyRequestsException({ message: 'Maximum sending rate exceeded.', $metadata: { httpStatusCode: 429 } }));
-    const outcomes = await new SesMailSender(new SESv2Client({ maxAttempts: 1 }), 'cs').sendBatch(Array.from({ length: 51 }, (_, i) => to(i)));
+    const outcomes = await new SesMailSender(new SESv2Client({ maxAttempts: 1 }), 'cs').sendBatch(
+      Array.from({ length: 51 }, (_, i) => to(i)),
+    );
     expect(outcomes.filter((o) => o.ok)).toHaveLength(50);
     expect(outcomes[50]).toMatchObject({ ok: false, error: expect.any(TransientDependencyError) });
   });

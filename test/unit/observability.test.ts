@@ -14,14 +14,17 @@ async function emfDuring(fn: () => Promise<unknown>) {
   return lines
     .flatMap((l) => l.split('\n'))
     .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } });
+    .map(
+      (l) =>
+        JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } },
+    );
 }
 const valueOf = (docs: Awaited<ReturnType<typeof emfDuring>>, name: string) => docs.find((d) => name in d)?.[name];
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('instrumented Lambda entry points', () => {
-  it('counts a queue batch\'s messages and the ones handed back, under the pipeline\'s namespace', async () => {
+  it("counts a queue batch's messages and the ones handed back, under the pipeline's namespace", async () => {
     const handler = instrumented(async (_event: { Records: unknown[] }) => ({ batchItemFailures: [{ itemIdentifier: 'b' }] }));
     const docs = await emfDuring(() => handler({ Records: [{}, {}, {}] }, { awsRequestId: 'r-1', functionName: 'sender' }));
     expect(valueOf(docs, metricNames.messagesReceived)).toBe(3);
@@ -35,7 +38,12 @@ describe('instrumented Lambda entry points', () => {
       throw new Error('boom');
     });
     let thrown: unknown;
-    const docs = await emfDuring(() => handler({}).catch((e: unknown) => { thrown = e; throw e; }));
+    const docs = await emfDuring(() =>
+      handler({}).catch((e: unknown) => {
+        thrown = e;
+        throw e;
+      }),
+    );
     expect((thrown as Error).message).toBe('boom');
     expect(valueOf(docs, 'SomethingCounted')).toBe(2);
   });

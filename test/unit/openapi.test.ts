@@ -39,7 +39,9 @@ describe('the OpenAPI document', () => {
   it('requires IAM (SigV4) everywhere but the signed unsubscribe link', () => {
     expect(committed.security).toEqual([{ sigv4: [] }]);
     const open = Object.entries(committed.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([path, item]) =>
-      Object.entries(item).filter(([, op]) => Array.isArray(op.security) && op.security.length === 0).map(([m]) => `${m} ${path}`),
+      Object.entries(item)
+        .filter(([, op]) => Array.isArray(op.security) && op.security.length === 0)
+        .map(([m]) => `${m} ${path}`),
     );
     expect(open.sort()).toEqual(['get /u/{token}', 'post /u/{token}']);
   });

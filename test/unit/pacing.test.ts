@@ -42,7 +42,9 @@ describe('pacing at the account send rate', () => {
   });
 
   it('never puts more than one second of sends in a call, and at most the provider batch', () => {
-    expect([batchSizeFor(1, 50), batchSizeFor(14, 50), batchSizeFor(14.9, 50), batchSizeFor(500, 50), batchSizeFor(0.5, 50)]).toEqual([1, 14, 14, 50, 1]);
+    expect([batchSizeFor(1, 50), batchSizeFor(14, 50), batchSizeFor(14.9, 50), batchSizeFor(500, 50), batchSizeFor(0.5, 50)]).toEqual([
+      1, 14, 14, 50, 1,
+    ]);
   });
 
   it('backs off exponentially with full jitter, capped', () => {

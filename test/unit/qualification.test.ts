@@ -21,12 +21,40 @@ import { MemoryActivities, MemoryCriteria, MemoryLeads, MemoryRouting } from '..
 const sentAt = '2026-03-02T14:00:00.000Z';
 const human = 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0';
 const person = (id: string, extra: Partial<Contact> = {}): Contact => ({
-  contactId: id, email: `${id}@northwind.example`, firstName: 'Dana <b>', lastName: 'Lee', company: 'Northwind & Sons', industry: 'Software',
-  role: 'VP Engineering', seniority: 'vp', country: 'DE', companySize: '201-1000', consent: true, createdAt: '', updatedAt: '', ...extra,
+  contactId: id,
+  email: `${id}@northwind.example`,
+  firstName: 'Dana <b>',
+  lastName: 'Lee',
+  company: 'Northwind & Sons',
+  industry: 'Software',
+  role: 'VP Engineering',
+  seniority: 'vp',
+  country: 'DE',
+  companySize: '201-1000',
+  consent: true,
+  createdAt: '',
+  updatedAt: '',
+  ...extra,
 });
-function click(contactId: string, seconds: number, link = 'https://acme.example/pricing', extra: Partial<EngagementEvent> = {}): EngagementEvent {
+function click(
+  contactId: string,
+  seconds: number,
+  link = 'https://acme.example/pricing',
+  extra: Partial<EngagementEvent> = {},
+): EngagementEvent {
   const at = new Date(Date.parse(sentAt) + seconds * 1000).toISOString();
-  const e: EngagementEvent = { key: '', type: 'click', campaignId: 'cmp_1', contactId, messageId: `m-${contactId}`, sentAt, at, link, userAgent: human, ...extra };
+  const e: EngagementEvent = {
+    key: '',
+    type: 'click',
+    campaignId: 'cmp_1',
+    contactId,
+    messageId: `m-${contactId}`,
+    sentAt,
+    at,
+    link,
+    userAgent: human,
+    ...extra,
+  };
   e.key = shortHash(['click', e.messageId, at, link, e.userAgent ?? ''].join('|'), 16);
   return e;
 }
@@ -39,8 +67,17 @@ class Clock {
 /** A small world: memory stores, one campaign on criteria `crit_icp` (published), the listener. */
 async function world(options: { contacts?: Contact[]; criteria?: Record<string, unknown> } = {}) {
   const clock = new Clock();
-  const contacts = new Map((options.contacts ?? [person('ct_fit'), person('ct_misfit', { industry: 'Retail' })]).map((c) => [c.contactId, c]));
-  const campaign = { campaignId: 'cmp_1', name: 'Q3 <launch>', criteriaId: 'crit_icp', links: {}, status: 'sent', createdAt: sentAt } as unknown as Campaign;
+  const contacts = new Map(
+    (options.contacts ?? [person('ct_fit'), person('ct_misfit', { industry: 'Retail' })]).map((c) => [c.contactId, c]),
+  );
+  const campaign = {
+    campaignId: 'cmp_1',
+    name: 'Q3 <launch>',
+    criteriaId: 'crit_icp',
+    links: {},
+    status: 'sent',
+    createdAt: sentAt,
+  } as unknown as Campaign;
   const published: Lead[] = [];
   const deps: QualifyDeps = {
     contacts: {
@@ -58,7 +95,14 @@ async function world(options: { contacts?: Contact[]; criteria?: Record<string, 
     rules: defaultMachineRules,
     defaultOwner: 'sales@acme.example',
   };
-  await createCriteria(deps, options.criteria ?? { name: 'ICP', fit: { rules: [{ name: 'industry', when: { attribute: 'industry', op: 'in', values: ['Software'] }, required: true }] } }, { criteriaId: 'crit_icp' });
+  await createCriteria(
+    deps,
+    options.criteria ?? {
+      name: 'ICP',
+      fit: { rules: [{ name: 'industry', when: { attribute: 'industry', op: 'in', values: ['Software'] }, required: true }] },
+    },
+    { criteriaId: 'crit_icp' },
+  );
   await publishCriteria(deps, 'crit_icp');
   const store = new MemoryEngagementStore();
   const listener = qualificationListener(deps);
@@ -71,8 +115,22 @@ async function world(options: { contacts?: Contact[]; criteria?: Record<string, 
   const sent: OutgoingMessage[] = [];
   const mail: MailSender = { send: async (m) => (sent.push(m), { messageId: `ses-${sent.length}` }) };
   const notify = (contactId: string, leadId?: string) =>
-    notifySales({ leads: deps.leads, contacts: deps.contacts, campaigns: deps.campaigns, mail, clock, from: 'mql@acme.example' }, contactId, leadId);
-  return { deps, clock, contacts, published, record, sent, notify, leads: deps.leads as MemoryLeads, activities: deps.activities as MemoryActivities };
+    notifySales(
+      { leads: deps.leads, contacts: deps.contacts, campaigns: deps.campaigns, mail, clock, from: 'mql@acme.example' },
+      contactId,
+      leadId,
+    );
+  return {
+    deps,
+    clock,
+    contacts,
+    published,
+    record,
+    sent,
+    notify,
+    leads: deps.leads as MemoryLeads,
+    activities: deps.activities as MemoryActivities,
+  };
 }
 
 describe('qualification through the engagement listener', () => {
@@ -81,9 +139,18 @@ describe('qualification through the engagement listener', () => {
     await w.record([click('ct_fit', 600)]);
     const lead = await w.deps.leads.get('ct_fit');
     expect(lead).toMatchObject({
-      leadId: 'ld_ct_fit', lifecycle: 1, campaignId: 'cmp_1', criteriaId: 'crit_icp', criteriaVersion: 1, stage: 'mql',
-      owner: 'sales@acme.example', routedBy: 'default', qualifiedAt: '2026-03-02T14:10:00.000Z',
-      fit: { score: 0, threshold: 0 }, engagement: { score: 10, threshold: 10 }, handRaiser: false,
+      leadId: 'ld_ct_fit',
+      lifecycle: 1,
+      campaignId: 'cmp_1',
+      criteriaId: 'crit_icp',
+      criteriaVersion: 1,
+      stage: 'mql',
+      owner: 'sales@acme.example',
+      routedBy: 'default',
+      qualifiedAt: '2026-03-02T14:10:00.000Z',
+      fit: { score: 0, threshold: 0 },
+      engagement: { score: 10, threshold: 10 },
+      handRaiser: false,
       trigger: { kind: 'click', linkUrl: 'https://acme.example/pricing', at: '2026-03-02T14:10:00.000Z' },
     });
     expect(lead!.reasons).toEqual([
@@ -95,8 +162,13 @@ describe('qualification through the engagement listener', () => {
   });
 
   it('duplicate clicks, shuffled batches and crashed listeners give one MQL, one event and one email', async () => {
-    const w = await world({ contacts: Array.from({ length: 30 }, (_, i) => person(`ct_${i}`, { industry: i % 3 ? 'Software' : 'Retail' })) });
-    const events = Array.from({ length: 30 }, (_, i) => [click(`ct_${i}`, 600 + i), click(`ct_${i}`, 900 + i, 'https://acme.example/demo')]).flat();
+    const w = await world({
+      contacts: Array.from({ length: 30 }, (_, i) => person(`ct_${i}`, { industry: i % 3 ? 'Software' : 'Retail' })),
+    });
+    const events = Array.from({ length: 30 }, (_, i) => [
+      click(`ct_${i}`, 600 + i),
+      click(`ct_${i}`, 900 + i, 'https://acme.example/demo'),
+    ]).flat();
     const log = shuffle([...events, ...events, ...events], prng(3));
     let crashes = 0;
     const flaky = qualificationListener(w.deps);
@@ -136,7 +208,7 @@ describe('qualification through the engagement listener', () => {
     expect((await w.activities.listForContact('ct_misfit')).map((a) => [a.linkId !== undefined, a.machine])).toEqual([[true, true]]);
   });
 
-  it('later engagement joins the lead\'s history and never re-notifies', async () => {
+  it("later engagement joins the lead's history and never re-notifies", async () => {
     const w = await world();
     await w.record([click('ct_fit', 600)]);
     await w.record([click('ct_fit', 7200, 'https://acme.example/demo')]);
@@ -158,7 +230,12 @@ describe('qualification through the engagement listener', () => {
     expect((await w.deps.leads.get('ct_fit'))!.stage).toBe('rejected');
     await w.record([click('ct_fit', 40 * 86_400, 'https://acme.example/blog')]); // after 30 days
     const lead = (await w.deps.leads.get('ct_fit'))!;
-    expect(lead).toMatchObject({ leadId: 'ld_ct_fit_2', lifecycle: 2, stage: 'mql', qualifiedAt: new Date(Date.parse(sentAt) + 40 * 86_400_000).toISOString() });
+    expect(lead).toMatchObject({
+      leadId: 'ld_ct_fit_2',
+      lifecycle: 2,
+      stage: 'mql',
+      qualifiedAt: new Date(Date.parse(sentAt) + 40 * 86_400_000).toISOString(),
+    });
     expect(w.leads.archived.map((l) => [l.leadId, l.stage])).toEqual([['ld_ct_fit', 'rejected']]);
     expect(w.published.map((l) => l.leadId)).toEqual(['ld_ct_fit', 'ld_ct_fit_2']);
     expect(await w.notify('ct_fit', 'ld_ct_fit')).toBe('superseded');
@@ -176,7 +253,7 @@ describe('qualification through the engagement listener', () => {
 });
 
 describe('routing picks the right owner', () => {
-  it('the contact\'s owner first, then the territory\'s team in turns, then the default inbox', async () => {
+  it("the contact's owner first, then the territory's team in turns, then the default inbox", async () => {
     const contacts = [
       person('ct_owned', { owner: 'ana@acme.example', country: 'DE' }),
       person('ct_de1', { country: 'DE' }),
@@ -195,7 +272,9 @@ describe('routing picks the right owner', () => {
       defaultInbox: 'leads@acme.example',
     });
     for (const [i, c] of contacts.entries()) await w.record([click(c.contactId, 600 + i)]);
-    const owners = Object.fromEntries(await Promise.all(contacts.map(async (c) => [c.contactId, (await w.deps.leads.get(c.contactId))!.owner])));
+    const owners = Object.fromEntries(
+      await Promise.all(contacts.map(async (c) => [c.contactId, (await w.deps.leads.get(c.contactId))!.owner])),
+    );
     expect(owners).toEqual({
       ct_owned: 'ana@acme.example',
       ct_de1: 'eva@acme.example',
@@ -224,8 +303,13 @@ describe('criteria versions', () => {
     const v2 = await publishCriteria(w.deps, 'crit_icp');
     expect(v2).toMatchObject({ published: true, version: { version: 2 } });
     expect(await publishCriteria(w.deps, 'crit_icp')).toMatchObject({ published: false, version: { version: 2 } });
-    expect((await getCriteria(w.deps, 'crit_icp')).versions.map((v) => [v.version, v.name])).toEqual([[1, 'ICP'], [2, 'ICP v2']]);
-    expect(await w.deps.criteria.putVersion({ ...(await w.deps.criteria.getVersion('crit_icp', 1))!, document: v2.version.document })).toBe(false);
+    expect((await getCriteria(w.deps, 'crit_icp')).versions.map((v) => [v.version, v.name])).toEqual([
+      [1, 'ICP'],
+      [2, 'ICP v2'],
+    ]);
+    expect(await w.deps.criteria.putVersion({ ...(await w.deps.criteria.getVersion('crit_icp', 1))!, document: v2.version.document })).toBe(
+      false,
+    );
     // Under v2 one click (5) is not enough; two are.
     await w.record([click('ct_fit', 600)]);
     expect(w.leads.leads.size).toBe(0);
@@ -235,16 +319,27 @@ describe('criteria versions', () => {
 });
 
 describe('engagement events posted through the API', () => {
-  const criteria = { name: 'Events', engagement: { humanClick: 10, events: { 'webinar-attended': 10, 'pricing-page-viewed': 5 }, threshold: 20 }, handRaiser: { events: ['trial-started'] } };
+  const criteria = {
+    name: 'Events',
+    engagement: { humanClick: 10, events: { 'webinar-attended': 10, 'pricing-page-viewed': 5 }, threshold: 20 },
+    handRaiser: { events: ['trial-started'] },
+  };
 
   it('scores with SES clicks across campaigns, once per event id', async () => {
     const w = await world({ criteria });
     await w.record([click('ct_fit', 600)]);
     expect(w.leads.leads.size).toBe(0);
     const post = { type: 'webinar-attended', at: '2026-03-02T15:00:00Z', eventId: 'zoom-123', campaignId: 'cmp_1' };
-    expect(await recordEngagementEvent(w.deps, 'ct_fit', post)).toMatchObject({ recorded: true, qualification: 'qualified', lead: { leadId: 'ld_ct_fit' } });
+    expect(await recordEngagementEvent(w.deps, 'ct_fit', post)).toMatchObject({
+      recorded: true,
+      qualification: 'qualified',
+      lead: { leadId: 'ld_ct_fit' },
+    });
     expect(await recordEngagementEvent(w.deps, 'ct_fit', post)).toMatchObject({ recorded: false, qualification: 'already-lead' });
-    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ trigger: { kind: 'event', eventType: 'webinar-attended' }, engagement: { score: 20 } });
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({
+      trigger: { kind: 'event', eventType: 'webinar-attended' },
+      engagement: { score: 20 },
+    });
     expect(w.published).toHaveLength(1);
   });
 
@@ -264,8 +359,12 @@ describe('engagement events posted through the API', () => {
     const w = await world({ criteria });
     await expect(recordEngagementEvent(w.deps, 'ct_nobody', { type: 'webinar-attended' })).rejects.toThrow(NotFoundError);
     await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'Webinar Attended' })).rejects.toThrow(ValidationError);
-    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: '2027-01-01T00:00:00Z' })).rejects.toThrow(/in the future/);
-    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', campaignId: 'cmp_404' })).rejects.toThrow(/campaign cmp_404 does not exist/);
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: '2027-01-01T00:00:00Z' })).rejects.toThrow(
+      /in the future/,
+    );
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', campaignId: 'cmp_404' })).rejects.toThrow(
+      /campaign cmp_404 does not exist/,
+    );
     await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', extra: 1 })).rejects.toThrow(ValidationError);
     expect(w.activities.items.size).toBe(0);
   });
@@ -291,23 +390,64 @@ describe('the sales notification', () => {
 
   it('renders the same email, line for line, for a given lead (a click from a campaign; a hand-raiser routed by territory)', async () => {
     const leads = new MemoryLeads();
-    const base: Pick<Lead, 'lifecycle' | 'criteriaId' | 'criteriaVersion' | 'profileId' | 'profileVersion' | 'stage' | 'stageHistory'> = { lifecycle: 1, criteriaId: 'crit_icp', criteriaVersion: 3, profileId: 'crit_icp', profileVersion: 3, stage: 'mql', stageHistory: [] };
+    const base: Pick<Lead, 'lifecycle' | 'criteriaId' | 'criteriaVersion' | 'profileId' | 'profileVersion' | 'stage' | 'stageHistory'> = {
+      lifecycle: 1,
+      criteriaId: 'crit_icp',
+      criteriaVersion: 3,
+      profileId: 'crit_icp',
+      profileVersion: 3,
+      stage: 'mql',
+      stageHistory: [],
+    };
     await leads.createIfAbsent({
-      ...base, leadId: 'ld_ct_click', contactId: 'ct_click', campaignId: 'cmp_1', qualifiedAt: '2026-03-02T14:10:00.000Z',
-      reasons: ['Fit: industry is Software', 'Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)', 'Engagement score 10 (threshold 10)'],
-      fit: { score: 5, threshold: 0, matched: [] }, engagement: { score: 10, threshold: 10, contributions: [] }, handRaiser: false,
-      trigger: { kind: 'click', linkUrl: 'https://acme.example/pricing', intent: 'pricing', clickedAt: '2026-03-02T14:10:00.000Z', at: '2026-03-02T14:10:00.000Z' },
-      owner: 'sales@acme.example', routedBy: 'default',
+      ...base,
+      leadId: 'ld_ct_click',
+      contactId: 'ct_click',
+      campaignId: 'cmp_1',
+      qualifiedAt: '2026-03-02T14:10:00.000Z',
+      reasons: [
+        'Fit: industry is Software',
+        'Engagement: clicked https://acme.example/pricing at 2026-03-02T14:10:00.000Z (+10)',
+        'Engagement score 10 (threshold 10)',
+      ],
+      fit: { score: 5, threshold: 0, matched: [] },
+      engagement: { score: 10, threshold: 10, contributions: [] },
+      handRaiser: false,
+      trigger: {
+        kind: 'click',
+        linkUrl: 'https://acme.example/pricing',
+        intent: 'pricing',
+        clickedAt: '2026-03-02T14:10:00.000Z',
+        at: '2026-03-02T14:10:00.000Z',
+      },
+      owner: 'sales@acme.example',
+      routedBy: 'default',
     });
     await leads.createIfAbsent({
-      ...base, leadId: 'ld_ct_event', contactId: 'ct_event', qualifiedAt: '2026-03-02T15:00:00.000Z',
-      reasons: [], fit: { score: 12, threshold: 10, matched: [] }, engagement: { score: 0, threshold: 20, contributions: [] }, handRaiser: true,
+      ...base,
+      leadId: 'ld_ct_event',
+      contactId: 'ct_event',
+      qualifiedAt: '2026-03-02T15:00:00.000Z',
+      reasons: [],
+      fit: { score: 12, threshold: 10, matched: [] },
+      engagement: { score: 0, threshold: 20, contributions: [] },
+      handRaiser: true,
       trigger: { kind: 'event', eventType: 'trial-started', clickedAt: '2026-03-02T15:00:00.000Z', at: '2026-03-02T15:00:00.000Z' },
-      owner: 'eva@acme.example', routedBy: 'territory', territory: 'DACH',
+      owner: 'eva@acme.example',
+      routedBy: 'territory',
+      territory: 'DACH',
     });
     const contacts: Record<string, Contact> = {
       ct_click: { ...person('ct_click'), email: 'dana@northwind.example' },
-      ct_event: { contactId: 'ct_event', email: 'no.name@contoso.example', country: 'AT', region: 'EMEA "central"', consent: true, createdAt: '', updatedAt: '' },
+      ct_event: {
+        contactId: 'ct_event',
+        email: 'no.name@contoso.example',
+        country: 'AT',
+        region: 'EMEA "central"',
+        consent: true,
+        createdAt: '',
+        updatedAt: '',
+      },
     };
     const campaign = { campaignId: 'cmp_1', name: 'Q3 <launch>' } as Campaign;
     const sent: OutgoingMessage[] = [];
@@ -432,8 +572,20 @@ describe('the sales notification', () => {
     const w = await world();
     await w.record([click('ct_fit', 600)]);
     let attempts = 0;
-    const mail: MailSender = { send: async () => { if (++attempts === 1) throw Object.assign(new Error('throttled'), { retryable: true }); return { messageId: 'ok' }; } };
-    const deps = { leads: w.deps.leads, contacts: w.deps.contacts, campaigns: w.deps.campaigns, mail, clock: w.clock, from: 'mql@acme.example' };
+    const mail: MailSender = {
+      send: async () => {
+        if (++attempts === 1) throw Object.assign(new Error('throttled'), { retryable: true });
+        return { messageId: 'ok' };
+      },
+    };
+    const deps = {
+      leads: w.deps.leads,
+      contacts: w.deps.contacts,
+      campaigns: w.deps.campaigns,
+      mail,
+      clock: w.clock,
+      from: 'mql@acme.example',
+    };
     await expect(notifySales(deps, 'ct_fit')).rejects.toThrow('throttled');
     expect(await notifySales(deps, 'ct_fit')).toBe('sent');
     expect(await notifySales(deps, 'ct_fit')).toBe('already-notified');
@@ -474,7 +626,10 @@ describe('sales feedback and MQL → SQL rates', () => {
     expect((await fb('ct_a', { action: 'stage', stage: 'won' })).lead.stage).toBe('won');
     await expect(fb('ct_a', { action: 'stage', stage: 'lost' })).rejects.toThrow(/closed/);
 
-    expect((await fb('ct_b', { action: 'reject', reason: 'no-budget', note: 'next year' })).lead).toMatchObject({ stage: 'rejected', rejectionReason: 'no-budget' });
+    expect((await fb('ct_b', { action: 'reject', reason: 'no-budget', note: 'next year' })).lead).toMatchObject({
+      stage: 'rejected',
+      rejectionReason: 'no-budget',
+    });
     expect((await fb('ct_b', { action: 'reject', reason: 'no-budget' })).changed).toBe(false);
     await expect(fb('ct_b', { action: 'accept' })).rejects.toThrow(/reopen/);
     await fb('ct_c', { action: 'reject', reason: 'student' });
@@ -486,7 +641,12 @@ describe('sales feedback and MQL → SQL rates', () => {
 
     const rates = await qualificationRates(w.deps, ['cmp_1']);
     expect(rates.total).toEqual({ mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 });
-    expect(rates.byCriteriaVersion).toEqual([{ criteriaId: 'crit_icp', version: 1, mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 }]);
-    expect(rates.byRejectionReason).toEqual([{ reason: 'no-budget', count: 1, share: 0.5 }, { reason: 'student', count: 1, share: 0.5 }]);
+    expect(rates.byCriteriaVersion).toEqual([
+      { criteriaId: 'crit_icp', version: 1, mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 },
+    ]);
+    expect(rates.byRejectionReason).toEqual([
+      { reason: 'no-budget', count: 1, share: 0.5 },
+      { reason: 'student', count: 1, share: 0.5 },
+    ]);
   });
 });

@@ -29,7 +29,7 @@ const metricsOf = (...recipients: EngagementEvent[][]) => {
   return computeMetrics(total);
 };
 
-describe('a recipient\'s engagement and the campaign metrics', () => {
+describe("a recipient's engagement and the campaign metrics", () => {
   it('counts a click without a recorded open as an open, so CTOR never exceeds 100 %', () => {
     const m = metricsOf([event('delivery', 2), event('click', 600, { link: 'https://a.example/x' })]);
     expect(m.uniqueOpens).toBe(1);
@@ -88,14 +88,22 @@ describe('a recipient\'s engagement and the campaign metrics', () => {
   });
 
   it('divides bounces by sent and the other rates by delivered, and reports null for an empty campaign', () => {
-    const m = metricsOf([event('send', 0), event('bounce', 2, { bounceType: 'Permanent' })], [event('send', 0), event('delivery', 2), event('complaint', 99)]);
+    const m = metricsOf(
+      [event('send', 0), event('bounce', 2, { bounceType: 'Permanent' })],
+      [event('send', 0), event('delivery', 2), event('complaint', 99)],
+    );
     expect(m.rates.bounceRate).toBe(0.5);
     expect(m.rates.complaintRate).toBe(1);
     expect(computeMetrics({}).rates.openRate).toBeNull();
   });
 
   it('keeps per-link and hourly figures', () => {
-    const m = metricsOf([event('delivery', 2), event('open', 600), event('click', 700, { link: 'https://a.example/x' }), event('click', 800, { link: 'https://a.example/x' })]);
+    const m = metricsOf([
+      event('delivery', 2),
+      event('open', 600),
+      event('click', 700, { link: 'https://a.example/x' }),
+      event('click', 800, { link: 'https://a.example/x' }),
+    ]);
     expect(m.links).toEqual([expect.objectContaining({ uniqueClicks: 1, totalClicks: 2, humanUniqueClicks: 1, humanClicks: 2 })]);
     expect(m.hourly).toEqual([{ hour: '2026-03-02T14', opens: 1, humanOpens: 1, clicks: 2, humanClicks: 2 }]);
   });
@@ -104,8 +112,15 @@ describe('a recipient\'s engagement and the campaign metrics', () => {
 describe('fit to the ideal customer profile (its default criteria)', () => {
   const fitOf = (c: Contact, p: ProfileInput) => evaluateFit(criteriaFromProfile(p), c);
   const contact: Contact = {
-    contactId: 'ct_1', email: 'a@b.example', consent: true, createdAt: '', updatedAt: '',
-    industry: 'Software', companySize: '201-1000' as const, country: 'DE', seniority: 'director' as const,
+    contactId: 'ct_1',
+    email: 'a@b.example',
+    consent: true,
+    createdAt: '',
+    updatedAt: '',
+    industry: 'Software',
+    companySize: '201-1000' as const,
+    country: 'DE',
+    seniority: 'director' as const,
   };
   it('fits when every listed attribute matches, with a reason per attribute', () => {
     const fit = fitOf(contact, { name: 'ICP', industries: ['software'], countries: ['DE', 'GB'], seniorities: ['director', 'vp'] });

@@ -204,7 +204,11 @@ describe('recordEngagement: exact under the conditions AWS delivers', () => {
     ]);
     clock.ms += GRACE_MS * 6;
     // … then what failed comes back after the visibility timeout.
-    await replay([...failedA, ...failedB].map((d) => d.event), store, { clock });
+    await replay(
+      [...failedA, ...failedB].map((d) => d.event),
+      store,
+      { clock },
+    );
     expect(await figures(memory, 'cmp_0')).toEqual(recount(part, 'cmp_0', defaultMachineRules));
   });
 

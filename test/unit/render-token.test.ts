@@ -43,14 +43,23 @@ describe('rendering personalised messages', () => {
   });
 
   it('requires a fallback for every value a contact may lack: inline, campaign-wide, or a guard', () => {
-    const t = { subject: 'Hi {{firstName}}', html: '<p>{{#if company}}At {{company}}{{/if}} {{default role "friend"}} {{email}}</p>', text: '{{lastName}} {{unsubscribeUrl}}' };
+    const t = {
+      subject: 'Hi {{firstName}}',
+      html: '<p>{{#if company}}At {{company}}{{/if}} {{default role "friend"}} {{email}}</p>',
+      text: '{{lastName}} {{unsubscribeUrl}}',
+    };
     expect(validateTemplates(t).missingFallbacks).toEqual(['firstName', 'lastName']);
     expect(validateTemplates(t, { firstName: 'there', lastName: '' }).missingFallbacks).toEqual([]);
     expect(unguardedPlaceholders('{{#if firstName}}{{firstName}}{{else}}{{firstName}}{{/if}}')).toEqual(['firstName']); // the else branch is not guarded
   });
 
   it('renders a campaign-wide fallback, escaped in HTML like any value', () => {
-    const out = renderMessage({ subject: 'Hi {{firstName}}', html: '<p>Hi {{firstName}}</p>', text: 'Hi {{firstName}}' }, { firstName: '' }, extras, { firstName: 'Tom & Jerry' });
+    const out = renderMessage(
+      { subject: 'Hi {{firstName}}', html: '<p>Hi {{firstName}}</p>', text: 'Hi {{firstName}}' },
+      { firstName: '' },
+      extras,
+      { firstName: 'Tom & Jerry' },
+    );
     expect(out).toEqual({ subject: 'Hi Tom & Jerry', html: '<p>Hi Tom &amp; Jerry</p>', text: 'Hi Tom & Jerry' });
   });
 
@@ -71,7 +80,15 @@ describe('signed unsubscribe tokens', () => {
     const [payload, signature] = token.split('.') as [string, string];
     const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
     const forgedPayload = Buffer.from('cmp_1.ct_other').toString('base64url');
-    for (const bad of [`${flip(payload, 2)}.${signature}`, `${payload}.${flip(signature, 3)}`, `${forgedPayload}.${signature}`, token.slice(0, -4), 'garbage', '', '..']) {
+    for (const bad of [
+      `${flip(payload, 2)}.${signature}`,
+      `${payload}.${flip(signature, 3)}`,
+      `${forgedPayload}.${signature}`,
+      token.slice(0, -4),
+      'garbage',
+      '',
+      '..',
+    ]) {
       expect(verifyUnsubscribeToken(bad, secret)).toBeUndefined();
     }
     expect(verifyUnsubscribeToken(token, 't'.repeat(40))).toBeUndefined();

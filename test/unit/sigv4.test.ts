@@ -12,7 +12,11 @@ import { isLoopback, regionOfEndpoint, sigV4Signer } from '../../cli/sigv4';
  * server plays API Gateway's part: it recomputes the signature of the request exactly as received
  * (method, host, path, query, body) with the same credentials and compares.
  */
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token-example',
+};
 const received: { req: IncomingMessage; body: string }[] = [];
 let url: string;
 let server: ReturnType<typeof createServer>;
@@ -41,9 +45,20 @@ async function verify({ req, body }: { req: IncomingMessage; body: string }, reg
   expect(signed).toEqual(expect.arrayContaining(['host', 'x-amz-date']));
   const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => signed.includes(k))) as Record<string, string>;
   const amzDate = headers['x-amz-date']!;
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const expected = await new SignatureV4({ service: 'execute-api', region, credentials, sha256: Sha256 }).sign(
-    { method: req.method!, protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: Object.fromEntries(target.searchParams), headers, body: body || undefined },
+    {
+      method: req.method!,
+      protocol: 'http:',
+      hostname: target.hostname,
+      port: Number(target.port),
+      path: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers,
+      body: body || undefined,
+    },
     { signingDate },
   );
   return { given: req.headers.authorization, expected: expected.headers.authorization };
@@ -59,7 +74,9 @@ describe('SigV4 signing for a deployed API', () => {
     await client.request('POST', '/campaigns/cmp_1/send?dryRun=no&x=a%20b', { hello: 'wörld' }, { 'idempotency-key': 'k-1' });
     await client.request('GET', '/contacts?industry=Software&limit=5');
     for (const r of received) {
-      expect(r.req.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+      expect(r.req.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+      );
       expect(r.req.headers['x-amz-security-token']).toBe(credentials.sessionToken);
       const { given, expected } = await verify(r, 'eu-west-1');
       expect(given).toBe(expected);

@@ -18,25 +18,38 @@ export const campaignSchema = z
     ...campaignInputSchema.shape,
     campaignId: z.string(),
     status: z.enum(campaignStatuses),
-    profileVersion: z.number().int().optional().meta({ description: 'The profile version when the campaign was created (campaigns made with a profile).' }),
+    profileVersion: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'The profile version when the campaign was created (campaigns made with a profile).' }),
     createdAt: isoTime,
     sendRequestedAt: isoTime.optional(),
-    sendRequestKey: z.string().optional().meta({ description: 'Idempotency-Key of the send request that started sending (`request-…` when it sent none).' }),
+    sendRequestKey: z
+      .string()
+      .optional()
+      .meta({ description: 'Idempotency-Key of the send request that started sending (`request-…` when it sent none).' }),
     fanoutQueuedAt: isoTime.optional(),
     fanoutCompletedAt: isoTime.optional().meta({ description: 'When the last page of the audience was queued.' }),
     generation: z.number().int().optional().meta({ description: 'Incremented by each start and resume (docs/sending.md).' }),
-    pausedReason: z.string().optional().meta({ description: 'Why the campaign paused, when the pipeline paused it (an SES account or configuration problem).' }),
+    pausedReason: z
+      .string()
+      .optional()
+      .meta({ description: 'Why the campaign paused, when the pipeline paused it (an SES account or configuration problem).' }),
     pausedAt: isoTime.optional(),
     cancelledAt: isoTime.optional(),
     completedAt: isoTime.optional().meta({ description: 'When every recipient had an outcome (status `sent`).' }),
-    summary: z.object({
-      recipients: z.number().int(),
-      excluded: exclusionCounts,
-      jobs: z.number().int(),
-      sent: z.number().int().optional(),
-      failed: z.number().int().optional(),
-      excludedAtSend: exclusionCounts.optional(),
-    }).optional().meta({ description: 'Audience totals once the fan-out completed; final counts once sent.' }),
+    summary: z
+      .object({
+        recipients: z.number().int(),
+        excluded: exclusionCounts,
+        jobs: z.number().int(),
+        sent: z.number().int().optional(),
+        failed: z.number().int().optional(),
+        excludedAtSend: exclusionCounts.optional(),
+      })
+      .optional()
+      .meta({ description: 'Audience totals once the fan-out completed; final counts once sent.' }),
     links: z.record(z.string(), z.string()).meta({ description: 'Link id → URL, from the HTML template.' }),
   })
   .meta({ id: 'Campaign' });
@@ -88,7 +101,12 @@ export const statsSchema = z
       totalOpens: z.number().int(),
       totalClicks: z.number().int(),
       human: z.looseObject({ uniqueOpens: z.number().int(), uniqueClicks: z.number().int() }),
-      rates: z.looseObject({ openRate: rate, clickRate: rate, clickToOpenRate: rate, human: z.looseObject({ openRate: rate, clickRate: rate }) }),
+      rates: z.looseObject({
+        openRate: rate,
+        clickRate: rate,
+        clickToOpenRate: rate,
+        human: z.looseObject({ openRate: rate, clickRate: rate }),
+      }),
     }),
   })
   .meta({ id: 'CampaignStats', description: 'Definitions: docs/engagement.md and DESIGN.md §2.' });
@@ -104,7 +122,8 @@ const controlRoutes = (['pause', 'resume', 'cancel'] as const).map((action) =>
       resume: 'Resume a paused campaign: only recipients without an outcome are sent to, nobody twice',
       cancel: 'Cancel a draft, sending or paused campaign for good',
     }[action],
-    description: 'Asking for the state the campaign is in already changes nothing (`changed: false`); a move its state does not allow is 409.',
+    description:
+      'Asking for the state the campaign is in already changes nothing (`changed: false`); a move its state does not allow is 409.',
     tags: ['campaigns'],
     params: campaignIdParams,
     responses: { 202: { description: 'The new (or unchanged) status.', schema: controlResultSchema } },

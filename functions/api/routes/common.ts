@@ -7,10 +7,15 @@ export const idPattern = /^[A-Za-z0-9_-]{1,128}$/;
 export const contactIdParams = z.object({
   contactId: z
     .string()
-    .regex(/^ct_[A-Za-z0-9_-]{1,64}$/, 'must be a contact id such as ct_Wn3v0eJ5m1Hq3Y6rVx2A; to find a contact by email, use GET /contacts?email=…')
+    .regex(
+      /^ct_[A-Za-z0-9_-]{1,64}$/,
+      'must be a contact id such as ct_Wn3v0eJ5m1Hq3Y6rVx2A; to find a contact by email, use GET /contacts?email=…',
+    )
     .meta({ description: 'The contact id (`ct_…`).' }),
 });
-export const campaignIdParams = z.object({ campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }) });
+export const campaignIdParams = z.object({
+  campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }),
+});
 
 export const pageQuery = z
   .object({
@@ -18,7 +23,9 @@ export const pageQuery = z
     limit: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'Items per page (1–100).' }),
   })
   .strict();
-export const cursorQuery = z.object({ cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `cursor` of the previous page; opaque.' }) }).strict();
+export const cursorQuery = z
+  .object({ cursor: z.string().min(1).max(4096).optional().meta({ description: 'The `cursor` of the previous page; opaque.' }) })
+  .strict();
 
 export const isoTime = z.string().meta({ description: 'ISO 8601 time (UTC)', example: '2026-03-02T14:00:00.000Z' });
 

@@ -14,7 +14,10 @@ export const contactSchema = z
     contactId: z.string().meta({ description: 'Derived from the lower-cased email (`ct_` + hash).', example: 'ct_Wn3v0eJ5m1Hq3Y6rVx2A' }),
     email: z.string().meta({ description: 'Lower-cased.' }),
     consent: z.boolean(),
-    suppressed: z.enum(suppressionReasons).optional().meta({ description: 'Why the contact is no longer mailed; only an explicit re-subscription clears it.' }),
+    suppressed: z
+      .enum(suppressionReasons)
+      .optional()
+      .meta({ description: 'Why the contact is no longer mailed; only an explicit re-subscription clears it.' }),
     suppressedAt: isoTime.optional(),
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -76,7 +79,13 @@ export const contactExportSchema = z
     earlierLeads: z.array(leadSchema).meta({ description: 'Closed leads of earlier lifecycles (docs/qualification.md).' }),
     activities: z
       .array(
-        z.looseObject({ key: z.string(), contactId: z.string(), kind: z.enum(['click', 'open', 'event']), at: isoTime, campaignId: z.string().optional() }),
+        z.looseObject({
+          key: z.string(),
+          contactId: z.string(),
+          kind: z.enum(['click', 'open', 'event']),
+          at: isoTime,
+          campaignId: z.string().optional(),
+        }),
       )
       .meta({ description: 'The scored activities qualification keeps: clicks, opens and engagement events.' }),
   })
@@ -87,9 +96,12 @@ export const erasureSchema = z
     contactId: z.string(),
     erasedAt: isoTime,
     firstErasure: z.boolean().meta({ description: 'False when an earlier request had erased the contact already.' }),
-    campaigns: z.number().int().meta({ description: "Campaigns whose records of the contact were emptied." }),
+    campaigns: z.number().int().meta({ description: 'Campaigns whose records of the contact were emptied.' }),
     leadAnonymised: z.boolean(),
-    activitiesSealed: z.number().int().meta({ description: 'Activities of the qualification ledger reduced to key, kind, time and campaign.' }),
+    activitiesSealed: z
+      .number()
+      .int()
+      .meta({ description: 'Activities of the qualification ledger reduced to key, kind, time and campaign.' }),
   })
   .meta({ id: 'Erasure' });
 
@@ -122,7 +134,9 @@ export const contactRoutes: Route[] = [
         .object({
           // Rows are validated one by one (a bad row is reported, not fatal), so the schema takes any
           // value; the document points readers at the row's real schema.
-          contacts: importRequestSchema.shape.contacts.meta({ override: ({ jsonSchema }) => void (jsonSchema.items = { $ref: '#/components/schemas/ContactInput' }) }),
+          contacts: importRequestSchema.shape.contacts.meta({
+            override: ({ jsonSchema }) => void (jsonSchema.items = { $ref: '#/components/schemas/ContactInput' }),
+          }),
         })
         .strict(),
       csv: { description: csvFormat },
@@ -164,10 +178,12 @@ export const contactRoutes: Route[] = [
     method: 'GET',
     path: '/contacts/{contactId}/export',
     operationId: 'exportContact',
-    summary: "Export everything held about a contact, its engagement included (subject access request)",
+    summary: 'Export everything held about a contact, its engagement included (subject access request)',
     tags: ['contacts'],
     params: contactIdParams,
-    responses: { 200: { description: 'The contact, its send records and engagement per campaign, and its lead.', schema: contactExportSchema } },
+    responses: {
+      200: { description: 'The contact, its send records and engagement per campaign, and its lead.', schema: contactExportSchema },
+    },
     errors: [404],
     handle: async ({ app, params }) => ({ status: 200, body: await app.exportContact(params.contactId) }),
   }),

@@ -11,28 +11,57 @@ import { cursorQuery, idPattern, isoTime, page } from './common';
  * a client.
  */
 
-const criteriaIdParams = z.object({ criteriaId: z.string().regex(idPattern, 'must be a criteria id such as crit_… or icp_…').meta({ description: 'The criteria set id.' }) });
+const criteriaIdParams = z.object({
+  criteriaId: z.string().regex(idPattern, 'must be a criteria id such as crit_… or icp_…').meta({ description: 'The criteria set id.' }),
+});
 
-const criteriaDocumentOut = z.record(z.string(), z.unknown()).meta({ description: 'A criteria document (the request schema CriteriaInput, defaults filled in).' });
+const criteriaDocumentOut = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'A criteria document (the request schema CriteriaInput, defaults filled in).' });
 export const criteriaDraftSchema = z
-  .looseObject({ criteriaId: z.string(), document: criteriaDocumentOut, revision: z.number().int(), publishedRevision: z.number().int().optional(), latestVersion: z.number().int().optional(), createdAt: isoTime, updatedAt: isoTime })
+  .looseObject({
+    criteriaId: z.string(),
+    document: criteriaDocumentOut,
+    revision: z.number().int(),
+    publishedRevision: z.number().int().optional(),
+    latestVersion: z.number().int().optional(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
   .meta({ id: 'CriteriaDraft' });
 export const criteriaDraftPageSchema = page(criteriaDraftSchema, 'CriteriaDraftPage');
 export const criteriaVersionSchema = z
-  .looseObject({ criteriaId: z.string(), version: z.number().int(), document: criteriaDocumentOut, fromRevision: z.number().int(), publishedAt: isoTime })
+  .looseObject({
+    criteriaId: z.string(),
+    version: z.number().int(),
+    document: criteriaDocumentOut,
+    fromRevision: z.number().int(),
+    publishedAt: isoTime,
+  })
   .meta({ id: 'CriteriaVersion' });
 export const criteriaSummarySchema = z
   .looseObject({
     criteriaId: z.string(),
     isDefault: z.boolean(),
-    draft: z.looseObject({ revision: z.number().int(), updatedAt: isoTime, unpublishedChanges: z.boolean(), document: criteriaDocumentOut }),
+    draft: z.looseObject({
+      revision: z.number().int(),
+      updatedAt: isoTime,
+      unpublishedChanges: z.boolean(),
+      document: criteriaDocumentOut,
+    }),
     latestVersion: z.number().int().nullable(),
     versions: z.array(z.looseObject({ version: z.number().int(), publishedAt: isoTime, name: z.string() })),
   })
   .meta({ id: 'CriteriaSummary' });
-export const criteriaVersionListSchema = z.looseObject({ criteriaId: z.string(), items: z.array(criteriaVersionSchema) }).meta({ id: 'CriteriaVersionList' });
+export const criteriaVersionListSchema = z
+  .looseObject({ criteriaId: z.string(), items: z.array(criteriaVersionSchema) })
+  .meta({ id: 'CriteriaVersionList' });
 export const publishResultSchema = z
-  .looseObject({ version: criteriaVersionSchema, published: z.boolean().meta({ description: 'False when the draft had not changed since its last publication.' }), isDefault: z.boolean() })
+  .looseObject({
+    version: criteriaVersionSchema,
+    published: z.boolean().meta({ description: 'False when the draft had not changed since its last publication.' }),
+    isDefault: z.boolean(),
+  })
   .meta({ id: 'PublishResult' });
 
 const backtestRow = {
@@ -71,7 +100,8 @@ export const criteriaRoutes: Route[] = [
     path: '/criteria',
     operationId: 'createCriteria',
     summary: 'Create a criteria set; the body becomes its draft',
-    description: 'The criteria language: fit rules (equals, in, range, pattern, exists; weights; required), exclusions, engagement points (clicks, opens, link intents, engagement events), decay, thresholds and the hand-raiser fast track. Publish the draft to use it.',
+    description:
+      'The criteria language: fit rules (equals, in, range, pattern, exists; weights; required), exclusions, engagement points (clicks, opens, link intents, engagement events), decay, thresholds and the hand-raiser fast track. Publish the draft to use it.',
     tags: ['qualification'],
     body: { json: criteriaDocumentSchema },
     responses: { 201: { description: 'The new set, its draft at revision 1.', schema: criteriaDraftSchema } },
@@ -117,10 +147,13 @@ export const criteriaRoutes: Route[] = [
     path: '/criteria/{criteriaId}/publish',
     operationId: 'publishCriteria',
     summary: 'Publish the draft as the next immutable version',
-    description: 'A draft unchanged since its last publication answers that version (200, `published: false`): a retried publish never makes two. The first set published becomes the default (it evaluates engagement events posted with no campaign); `makeDefault=true` moves the default here.',
+    description:
+      'A draft unchanged since its last publication answers that version (200, `published: false`): a retried publish never makes two. The first set published becomes the default (it evaluates engagement events posted with no campaign); `makeDefault=true` moves the default here.',
     tags: ['qualification'],
     params: criteriaIdParams,
-    query: z.object({ makeDefault: z.enum(['true', 'false']).default('false').meta({ description: 'Make this the default set.' }) }).strict(),
+    query: z
+      .object({ makeDefault: z.enum(['true', 'false']).default('false').meta({ description: 'Make this the default set.' }) })
+      .strict(),
     responses: {
       201: { description: 'Published a new version.', schema: publishResultSchema },
       200: { description: 'Nothing new to publish: the latest version.', schema: publishResultSchema },
@@ -158,7 +191,8 @@ export const criteriaRoutes: Route[] = [
     path: '/criteria/{criteriaId}/backtest',
     operationId: 'backtestCriteria',
     summary: 'Evaluate the draft (or a version) against recorded engagement of up to 20 campaigns',
-    description: 'Per campaign: the MQLs the criteria would have produced, hand-raisers among them, how many are MQLs today and how many sales accepted; with `monthlyTarget`, whether the sending volume produces it.',
+    description:
+      'Per campaign: the MQLs the criteria would have produced, hand-raisers among them, how many are MQLs today and how many sales accepted; with `monthlyTarget`, whether the sending volume produces it.',
     tags: ['qualification'],
     params: criteriaIdParams,
     body: { json: backtestRequestSchema },

@@ -22,7 +22,8 @@ export const engagementEventRoutes: Route[] = [
     path: '/contacts/{contactId}/engagement',
     operationId: 'recordEngagementEvent',
     summary: 'Record an engagement event from outside email (webinar attended, pricing page viewed, …)',
-    description: 'Scored by the criteria\'s `engagement.events`; may qualify the contact at once. With `eventId`, posting it again records nothing new (200).',
+    description:
+      "Scored by the criteria's `engagement.events`; may qualify the contact at once. With `eventId`, posting it again records nothing new (200).",
     tags: ['qualification'],
     params: contactIdParams,
     body: { json: engagementEventRequestSchema },

@@ -15,7 +15,10 @@ export const leadSchema = z
   .looseObject({
     leadId: z.string(),
     contactId: z.string(),
-    campaignId: z.string().optional().meta({ description: 'Absent when an engagement event posted through the API qualified the contact.' }),
+    campaignId: z
+      .string()
+      .optional()
+      .meta({ description: 'Absent when an engagement event posted through the API qualified the contact.' }),
     criteriaId: z.string().optional(),
     criteriaVersion: z.number().int().optional(),
     profileId: z.string(),
@@ -31,7 +34,11 @@ export const leadSchema = z
 export const leadPageSchema = page(leadSchema, 'LeadPage');
 
 const scores = {
-  fit: z.looseObject({ score: z.number(), threshold: z.number(), matched: z.array(z.looseObject({ rule: z.string(), points: z.number(), reason: z.string() })) }),
+  fit: z.looseObject({
+    score: z.number(),
+    threshold: z.number(),
+    matched: z.array(z.looseObject({ rule: z.string(), points: z.number(), reason: z.string() })),
+  }),
   engagement: z.looseObject({
     score: z.number(),
     threshold: z.number(),
@@ -63,14 +70,25 @@ export const qualifiedLeadSchema = z
 export const leadWithHistorySchema = z
   .looseObject({
     lead: qualifiedLeadSchema,
-    history: z.array(z.looseObject({ key: z.string(), kind: z.enum(['click', 'open', 'event']), at: isoTime, afterQualification: z.boolean() })),
+    history: z.array(
+      z.looseObject({ key: z.string(), kind: z.enum(['click', 'open', 'event']), at: isoTime, afterQualification: z.boolean() }),
+    ),
   })
   .meta({ id: 'LeadWithHistory' });
 export const feedbackResultSchema = z
-  .looseObject({ lead: qualifiedLeadSchema, changed: z.boolean().meta({ description: 'False when the lead was already there (a repeated request).' }) })
+  .looseObject({
+    lead: qualifiedLeadSchema,
+    changed: z.boolean().meta({ description: 'False when the lead was already there (a repeated request).' }),
+  })
   .meta({ id: 'FeedbackResult' });
 
-const rateRow = { mqls: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), open: z.number().int(), rate: z.number().nullable() };
+const rateRow = {
+  mqls: z.number().int(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  open: z.number().int(),
+  rate: z.number().nullable(),
+};
 export const qualificationRatesSchema = z
   .looseObject({
     campaignIds: z.array(z.string()),
@@ -85,7 +103,12 @@ const ratesQuery = z
   .object({
     campaignIds: z
       .string()
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(idPattern)).min(1).max(100))
       .meta({ description: 'Comma-separated campaign ids (1–100).' }),
   })
@@ -108,7 +131,8 @@ export const leadRoutes: Route[] = [
     path: '/leads/{contactId}/feedback',
     operationId: 'giveLeadFeedback',
     summary: 'Sales feedback: accept, reject with a reason, later stages, reopen',
-    description: 'Stages move forward only (mql → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
+    description:
+      'Stages move forward only (mql → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
     tags: ['leads'],
     params: contactIdParams,
     body: { json: feedbackRequestSchema },

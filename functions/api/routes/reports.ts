@@ -10,7 +10,9 @@ const reportKeysSchema = z.object({
   html: z.string(),
   recipientsCsv: z.string(),
   leadsCsv: z.string(),
-  latest: z.string().meta({ description: 'Rewritten by every report of this campaign or period, last: points at the newest complete one.' }),
+  latest: z
+    .string()
+    .meta({ description: 'Rewritten by every report of this campaign or period, last: points at the newest complete one.' }),
 });
 export const reportResultSchema = z
   .object({
@@ -22,7 +24,9 @@ export const reportResultSchema = z
     ]),
     campaignId: z.string().optional(),
     generatedAt: isoTime.optional().meta({ description: 'When it was written (`written`).' }),
-    requestedAt: isoTime.optional().meta({ description: 'When it was handed to the report function (`writing`); its keys carry this time.' }),
+    requestedAt: isoTime
+      .optional()
+      .meta({ description: 'When it was handed to the report function (`writing`); its keys carry this time.' }),
     keys: reportKeysSchema.meta({ description: 'S3 object keys, date-stamped: no report overwrites another.' }),
     urls: reportKeysSchema.meta({ description: 'The same objects as URLs a person can open (presigned on AWS).' }),
     urlsExpireAt: isoTime.nullable().meta({ description: 'When the presigned URLs stop working; null when they do not expire (local).' }),
@@ -60,7 +64,8 @@ export const reportRoutes: Route[] = [
     path: '/reports',
     operationId: 'writePeriodReport',
     summary: 'Write the report of every campaign sent in a period (whole UTC days, `to` included) to S3',
-    description: 'As for a campaign report: 201 when written during the request, 202 when handed to the report function (more than 25,000 recipients).',
+    description:
+      'As for a campaign report: 201 when written during the request, 202 when handed to the report function (more than 25,000 recipients).',
     tags: ['reports'],
     // Dates are checked here; their order and the period's length by the use case (also 422).
     body: { json: periodRequestSchema },

@@ -7,7 +7,12 @@ import { isoTime } from './common';
 /** Routing: who gets new MQLs (contact owner, territories with round-robin teams, default inbox). */
 
 export const routingSchema = z
-  .looseObject({ rules: routingRulesSchema, revision: z.number().int(), updatedAt: isoTime.nullable(), fallbackInbox: z.string().optional() })
+  .looseObject({
+    rules: routingRulesSchema,
+    revision: z.number().int(),
+    updatedAt: isoTime.nullable(),
+    fallbackInbox: z.string().optional(),
+  })
   .meta({ id: 'Routing' });
 
 export const routingRoutes: Route[] = [

@@ -10,7 +10,9 @@ import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../un
  * HMAC-signed, so no IAM; a forged or altered token is 400 and changes nothing.
  */
 
-const unsubscribeParams = z.object({ token: z.string().min(1).max(512).meta({ description: 'The signed token from the List-Unsubscribe link.' }) });
+const unsubscribeParams = z.object({
+  token: z.string().min(1).max(512).meta({ description: 'The signed token from the List-Unsubscribe link.' }),
+});
 
 export const unsubscribeRoutes: Route[] = [
   defineRoute({
@@ -22,7 +24,12 @@ export const unsubscribeRoutes: Route[] = [
     tags: ['unsubscribe'],
     public: true,
     params: unsubscribeParams,
-    responses: { 200: { description: 'Unsubscribed (or already): JSON, or a page for a browser.', schema: z.object({ unsubscribed: z.literal(true) }) } },
+    responses: {
+      200: {
+        description: 'Unsubscribed (or already): JSON, or a page for a browser.',
+        schema: z.object({ unsubscribed: z.literal(true) }),
+      },
+    },
     handle: async ({ app, params, event }) => {
       const html = /text\/html/.test(event.headers?.accept ?? '');
       try {
