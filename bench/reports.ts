@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, type PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoCampaignStore } from '../adapters/dynamodb/campaign-store';
 import { DynamoEngagementStore } from '../adapters/dynamodb/engagement-store';
 import { keys } from '../adapters/dynamodb/keys';
@@ -66,7 +66,9 @@ function recipient(campaignId: string, i: number, rand: () => number): Recipient
 async function capturedRecipientItem(state: RecipientEngagement): Promise<Record<string, unknown>> {
   let item: Record<string, unknown> | undefined;
   const capture = {
-    send: async (command: unknown) => void (item = (command as PutCommand).input.Item),
+    send: async (command: unknown) => {
+      item = (command as PutCommand).input.Item;
+    },
   } as unknown as DynamoDBDocumentClient;
   await new DynamoEngagementStore(capture, TABLE).putRecipient({ state, version: 1, pending: {} }, 0);
   return item!;

@@ -90,7 +90,10 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
 
 /** An API error with its code and each of its details; anything else by its message. */
 function printError(error: unknown, err: (text: string) => void): void {
-  if (!(error instanceof ApiError)) return err(`error: ${(error as Error).message}`);
+  if (!(error instanceof ApiError)) {
+    err(`error: ${(error as Error).message}`);
+    return;
+  }
   err(`error ${error.status} ${error.body.error?.code ?? ''}: ${error.message}`);
   for (const d of (error.body.error?.details as { in?: string; path?: (string | number)[]; message?: string }[] | undefined) ?? []) {
     err(`  ${[d.in, d.path?.join('.')].filter(Boolean).join(' ')}: ${d.message ?? JSON.stringify(d)}`);

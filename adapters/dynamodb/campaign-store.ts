@@ -45,7 +45,9 @@ export class DynamoCampaignStore implements CampaignStore {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
-    statuses.forEach((s, i) => (values[`:if${i}`] = s));
+    statuses.forEach((s, i) => {
+      values[`:if${i}`] = s;
+    });
     for (const [k, v] of Object.entries(fields)) {
       names[`#${k}`] = k;
       values[`:${k}`] = v;

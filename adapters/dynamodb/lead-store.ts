@@ -111,9 +111,15 @@ export class DynamoLeadStore implements LeadStore {
       ':id': expected.leadId,
       ':cur': expected.stage,
     };
-    if (change.rejectionReason) sets.push('rejectionReason = :reason'), (values[':reason'] = change.rejectionReason);
+    if (change.rejectionReason) {
+      sets.push('rejectionReason = :reason');
+      values[':reason'] = change.rejectionReason;
+    }
     if (change.rejectionReason === null) removes.push('rejectionReason');
-    if (change.closedAt) sets.push('closedAt = :closed'), (values[':closed'] = change.closedAt);
+    if (change.closedAt) {
+      sets.push('closedAt = :closed');
+      values[':closed'] = change.closedAt;
+    }
     if (change.closedAt === null) removes.push('closedAt');
     try {
       await this.db.send(

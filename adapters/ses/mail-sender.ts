@@ -171,9 +171,11 @@ export class SesMailSender implements MailSender, CampaignMailSender {
           g.map((i) => messages[i]!),
           g.map((i) => data[i]!),
         );
-        g.forEach((i, k) => (outcomes[i] = results[k]!));
+        g.forEach((i, k) => {
+          outcomes[i] = results[k]!;
+        });
       } catch (error) {
-        g.forEach((i) => (outcomes[i] = { ok: false, error: error as Error }));
+        for (const i of g) outcomes[i] = { ok: false, error: error as Error };
       }
     }
     for (let i = 0; i < messages.length; i++) {

@@ -54,7 +54,8 @@ function operation(route: Route): ZodOpenApiOperationObject {
 export function buildOpenApiDocument(table: Route[] = routes, version = packageJson.version) {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of table) {
-    const item = (paths[route.path] ??= {});
+    paths[route.path] ??= {};
+    const item = paths[route.path]!;
     (item as Record<string, ZodOpenApiOperationObject>)[route.method.toLowerCase()] = operation(route);
   }
   return createDocument({

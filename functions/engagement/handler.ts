@@ -42,7 +42,7 @@ export function makeEngagementHandler(app: App) {
         await app.setAsideEvents(letters);
       } catch (error) {
         logger.error('dead-letter write failed', { error: error as Error });
-        letterMessageIds.forEach((id) => failures.add(id));
+        for (const id of letterMessageIds) failures.add(id);
       }
     }
     if (incoming.length) {

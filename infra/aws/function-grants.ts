@@ -45,7 +45,7 @@ interface GrantContext {
 export function grantFunctionAccess(context: GrantContext) {
   const { functions, stateful } = context;
   const statements = sharedStatements(context);
-  const { api, sender, engagement, notifier, report } = functions;
+  const { api, engagement, notifier, report } = functions;
 
   grantTable(context, 'api');
   api.addToRolePolicy(statements.enqueueSendJobs);

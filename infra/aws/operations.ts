@@ -196,13 +196,12 @@ const deadLetterQueuesOf = (pipeline: MqlPipeline): [string, Queue][] => [
   ['RuleTargetsDlq', pipeline.ruleTargetsDlq],
 ];
 
+type ConsumerMetric = (metricName: string, fn: 'sender' | 'engagement') => Metric;
+
 /** The health dashboard, row by row: throughput, functions, queues, dead letters, SES, the API. */
 function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Queue][], setAside: MetricFilter): IWidget[][] {
-  const fns = Object.values(pipeline.functions);
-  const perFunction = (metric: (f: (typeof fns)[number]) => IMetric, title: string) =>
-    new GraphWidget({ title, width: 12, left: fns.map(metric) });
   // Powertools EMF metrics (functions/observability.ts), by function (the `service` dimension).
-  const consumerMetric = (metricName: string, fn: 'sender' | 'engagement') =>
+  const consumerMetric: ConsumerMetric = (metricName, fn) =>
     new Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
@@ -211,7 +210,6 @@ function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Qu
       period: fiveMinutes,
       label: `${fn} ${metricName}`,
     });
-  const { sendQueue, eventsQueue, api } = pipeline;
   return [
     [
       new TextWidget({
@@ -221,6 +219,18 @@ function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Qu
       }),
     ],
     [throughputWidget(consumerMetric(metricNames.messagesReceived, 'engagement').with({ label: 'SES events received' }))],
+    ...functionAndQueueRows(pipeline),
+    [queueRetriesWidget(consumerMetric), deadLettersWidget(dlqs, setAside)],
+    ...sesAndApiRows(pipeline),
+  ];
+}
+
+function functionAndQueueRows(pipeline: MqlPipeline): IWidget[][] {
+  const fns = Object.values(pipeline.functions);
+  const perFunction = (metric: (f: (typeof fns)[number]) => IMetric, title: string) =>
+    new GraphWidget({ title, width: 12, left: fns.map(metric) });
+  const { sendQueue, eventsQueue } = pipeline;
+  return [
     [
       perFunction((f) => f.metricInvocations({ period: fiveMinutes }), 'Invocations'),
       perFunction((f) => f.metricErrors({ period: fiveMinutes }), 'Errors'),
@@ -234,22 +244,31 @@ function healthWidgets(pipeline: MqlPipeline, runbook: string, dlqs: [string, Qu
         right: [sendQueue.metricApproximateAgeOfOldestMessage(), eventsQueue.metricApproximateAgeOfOldestMessage()],
       }),
     ],
-    [
-      new GraphWidget({
-        title: 'Queue messages: received and handed back for retry',
-        width: 12,
-        left: (['sender', 'engagement'] as const).flatMap((fn) => [
-          consumerMetric(metricNames.messagesReceived, fn),
-          consumerMetric(metricNames.messagesRetried, fn),
-        ]),
-      }),
-      new GraphWidget({
-        title: 'Dead letters: DLQs and events set aside',
-        width: 12,
-        left: dlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible()),
-        right: [setAside.metric({ period: fiveMinutes, statistic: 'Sum', label: 'EventsSetAside' })],
-      }),
-    ],
+  ];
+}
+
+function queueRetriesWidget(consumerMetric: ConsumerMetric): IWidget {
+  return new GraphWidget({
+    title: 'Queue messages: received and handed back for retry',
+    width: 12,
+    left: (['sender', 'engagement'] as const).flatMap((fn) => [
+      consumerMetric(metricNames.messagesReceived, fn),
+      consumerMetric(metricNames.messagesRetried, fn),
+    ]),
+  });
+}
+
+function deadLettersWidget(dlqs: [string, Queue][], setAside: MetricFilter): IWidget {
+  return new GraphWidget({
+    title: 'Dead letters: DLQs and events set aside',
+    width: 12,
+    left: dlqs.map(([, q]) => q.metricApproximateNumberOfMessagesVisible()),
+    right: [setAside.metric({ period: fiveMinutes, statistic: 'Sum', label: 'EventsSetAside' })],
+  });
+}
+
+function sesAndApiRows({ api }: MqlPipeline): IWidget[][] {
+  return [
     [
       new GraphWidget({
         title: 'SES: sends, deliveries, bounces, complaints',

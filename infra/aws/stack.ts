@@ -62,13 +62,12 @@ export class MqlPipelineStack extends Stack {
     const identity = pipeline.senderIdentity;
     if (identity && !hostedZone) {
       // The three Easy DKIM CNAMEs to publish at the domain's DNS host (docs/deploy.md).
-      identity.dkimRecords.forEach(
-        (record, i) =>
-          new CfnOutput(this, `DkimRecord${i + 1}`, {
-            value: `${record.name} CNAME ${record.value}`,
-            description: 'Publish at your DNS host',
-          }),
-      );
+      identity.dkimRecords.forEach((record, i) => {
+        new CfnOutput(this, `DkimRecord${i + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: 'Publish at your DNS host',
+        });
+      });
     }
   }
 }

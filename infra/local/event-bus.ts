@@ -42,7 +42,7 @@ function matchesValue(matcher: Matcher, value: unknown, present: boolean): boole
 export function matchesPattern(pattern: EventPattern | Record<string, unknown>, event: unknown): boolean {
   if (event === null || typeof event !== 'object') return false;
   for (const [field, rule] of Object.entries(pattern)) {
-    const present = Object.prototype.hasOwnProperty.call(event, field);
+    const present = Object.hasOwn(event, field);
     const value = (event as Record<string, unknown>)[field];
     if (Array.isArray(rule)) {
       const values = Array.isArray(value) ? value : [value];

@@ -22,6 +22,7 @@ interface Message {
 
 export interface LocalQueueOptions {
   name: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the Lambda SQS handler's own type (aws-lambda's SQSHandler returns void or a batch response)
   consumer: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   /** @default 10 */
   batchSize?: number;
@@ -115,7 +116,7 @@ export class LocalQueue {
     if (this.depth !== 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
-    waiters.forEach((w) => w());
+    for (const w of waiters) w();
   }
 
   private async process(batch: Message[]) {

@@ -99,12 +99,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // The handlers need the app, and the app's config needs the API's URL (unsubscribe links): the
   // API listens first, and its handler (and the tracking routes) are looked up per request.
   const lazy: { app?: App; api?: ReturnType<typeof makeApiHandler>; playback?: SesPlayback } = {};
-  const api = await startHttpApi((event) => (lazy.api ??= makeApiHandler(lazy.app!))(event), {
-    port: options.port ?? 0,
-    extraRoutes: [(req, res) => lazy.playback!.handleTrackingRequest(req, res)],
-  });
+  const api = await startHttpApi(
+    (event) => {
+      lazy.api ??= makeApiHandler(lazy.app!);
+      return lazy.api(event);
+    },
+    {
+      port: options.port ?? 0,
+      extraRoutes: [(req, res) => lazy.playback!.handleTrackingRequest(req, res)],
+    },
+  );
   const config = localConfig(api.url, options);
-  const playback = (lazy.playback = new SesPlayback(new SesMailSender(clients.ses, config.configurationSetName), {
+  const playback = new SesPlayback(new SesMailSender(clients.ses, config.configurationSetName), {
     publish: (envelope) => buses.default.publish(envelope),
     trackingBaseUrl: `${api.url}/t`,
     configurationSetName: config.configurationSetName,
@@ -112,7 +118,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     outcome: options.outcome,
     // Unsubscribe links stay as they are: mailbox providers call them, not a tracked click.
     noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
-  }));
+  });
+  lazy.playback = playback;
   const queues = localQueues(() => lazy.app!);
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
   const dynamodb = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });

@@ -25,7 +25,7 @@ export function parseLinkTags(attribute: string): Record<string, string[]> {
   const tags: Record<string, string[]> = {};
   for (const pair of attribute.split(';')) {
     const [name, value] = pair.split(':').map((x) => x.trim());
-    if (name && value) (tags[name] ??= []).push(value);
+    if (name && value) tags[name] = [...(tags[name] ?? []), value];
   }
   return tags;
 }
@@ -164,7 +164,7 @@ export class SesPlayback implements MailSender, CampaignMailSender {
   /** Records a click on one of the message's own links; anything else is refused (no open redirect). */
   async click(token: string, url: string, actor: { userAgent?: string; ipAddress?: string; at?: string }): Promise<boolean> {
     const mail = this.mails.get(token);
-    if (!mail || !mail.links.has(url)) return false;
+    if (!mail?.links.has(url)) return false;
     await this.emit('Click', mail, {
       at: actor.at ?? this.options.clock.now().toISOString(),
       link: url,

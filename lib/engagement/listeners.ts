@@ -23,6 +23,7 @@ export interface EngagementListener {
    * are returned in `retry`: those recipients are not written and their messages come back, while
    * the rest of the batch goes on. Throwing fails the whole batch.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a listener with nothing to hold back returns nothing
   recipientsChanged(changes: RecipientChange[]): Promise<ListenerOutcome | void>;
 }
 export interface ListenerOutcome {

@@ -145,6 +145,7 @@ async function planRecipients(batch: Batch): Promise<Map<string, Plan>> {
 async function hearPlannedChanges(batch: Batch, plans: Map<string, Plan>): Promise<boolean> {
   const heard = [...plans.values()].flatMap((p) => (p.kind === 'write' && p.change.newEvents.length ? [p.change] : []));
   if (!heard.length || !batch.deps.listener) return true;
+  // biome-ignore lint/suspicious/noConfusingVoidType: what a listener returns (listeners.ts)
   let outcome: ListenerOutcome | void;
   try {
     outcome = await batch.deps.listener.recipientsChanged(heard);
@@ -160,7 +161,9 @@ async function hearPlannedChanges(batch: Batch, plans: Map<string, Plan>): Promi
 /** Writes one recipient's plan; on a lost race, reads again, re-plans and lets the listeners hear the new plan. */
 async function writeRecipient(batch: Batch, groupKey: string, items: IncomingEvent[], plan: Plan): Promise<void> {
   const { campaignId, contactId } = items[0]!.event;
-  const failGroup = () => items.forEach((i) => batch.failed.add(i.messageId));
+  const failGroup = () => {
+    for (const i of items) batch.failed.add(i.messageId);
+  };
   try {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       if (plan.kind === 'retry-later') return failGroup();
@@ -244,7 +247,7 @@ async function putCampaignDeltas(batch: Batch): Promise<void> {
     } catch (error) {
       if (!isRetryable(error)) throw error;
       // Pending entries stay on the recipients; the redelivered messages recover them.
-      acc.messageIds.forEach((id) => batch.failed.add(id));
+      for (const id of acc.messageIds) batch.failed.add(id);
     }
   }
 }

@@ -50,7 +50,7 @@ const labelOf = (a: CriteriaAttribute) => labels[a] ?? a;
 
 type Value = string | boolean | string[] | undefined;
 
-function valueOf(contact: Contact, attribute: CriteriaAttribute): Value {
+function attributeValue(contact: Contact, attribute: CriteriaAttribute): Value {
   if (attribute === 'emailDomain') return emailDomainOf(contact.email);
   const v = contact[attribute as keyof Contact] as Value | number;
   return typeof v === 'number' ? String(v) : v;
@@ -73,7 +73,7 @@ const present = (v: Value) => v !== undefined && v !== '' && !(Array.isArray(v) 
 
 /** Whether a predicate holds, and the contact's values that made it hold (for the reasons). */
 function testPredicate(p: Predicate, contact: Contact): { ok: boolean; matched: string[] } {
-  const v = valueOf(contact, p.attribute);
+  const v = attributeValue(contact, p.attribute);
   const list = Array.isArray(v) ? v : v === undefined ? [] : [String(v)];
   switch (p.op) {
     case 'equals': {

@@ -10,7 +10,8 @@ import type { Lead } from './lead';
  * in .hbs files, so that the notifier's bundle carries them.
  */
 const hb = Handlebars.create();
-const compile = (template: string, escape: boolean) => hb.compile(template, { noEscape: !escape, strict: false, knownHelpersOnly: true });
+const compile = (template: string, htmlEscaped: boolean) =>
+  hb.compile(template, { noEscape: !htmlEscaped, strict: false, knownHelpersOnly: true });
 
 const subject = compile('{{#if handRaiser}}Hand-raiser{{else}}New MQL{{/if}}: {{who}}{{#if company}} ({{company}}){{/if}}', false);
 

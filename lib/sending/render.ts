@@ -123,11 +123,11 @@ export function validateTemplates(t: { subject: string; html: string; text: stri
 
 type Compiled = (context: object) => string;
 const cache = new Map<string, Compiled>();
-function compile(template: string, escape: boolean): Compiled {
-  const k = `${escape ? 'h' : 't'}:${template}`;
+function compile(template: string, htmlEscaped: boolean): Compiled {
+  const k = `${htmlEscaped ? 'h' : 't'}:${template}`;
   let fn = cache.get(k);
   if (!fn) {
-    fn = hb.compile(template, { noEscape: !escape, strict: false, knownHelpersOnly: true, knownHelpers: { default: true } });
+    fn = hb.compile(template, { noEscape: !htmlEscaped, strict: false, knownHelpersOnly: true, knownHelpers: { default: true } });
     if (cache.size > 200) cache.clear(); // bounded: a container renders few distinct campaigns
     cache.set(k, fn);
   }

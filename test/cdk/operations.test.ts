@@ -96,7 +96,10 @@ describe('alarms', () => {
     // Run the real handler on two malformed events and read what it logged.
     const lines: string[] = [];
     for (const stream of [process.stdout, process.stderr]) {
-      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
     }
     logger.setLogLevel('WARN');
     const app = {

@@ -22,12 +22,14 @@ beforeAll(async () => {
 });
 afterAll(async () => runtime.stop());
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are read loosely; the document's schemas check their shape (openapi-responses.ts)
 interface Answer<T = any> {
   status: number;
   body: T;
   headers: Headers;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: as above
 async function call<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
   const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   const response = await fetch(runtime.apiUrl + path, {

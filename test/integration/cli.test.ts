@@ -175,7 +175,7 @@ describe("the README's five-line session", () => {
     await runtime.settle();
     const stats = await mql('campaign', 'stats', campaignId);
     expect(stats.code).toBe(0);
-    expect(stats.out).toMatch(/sent \d+  delivered \d+/);
+    expect(stats.out).toMatch(/sent \d+ {2}delivered \d+/);
     expect(stats.out).toContain('open rate');
   });
 });

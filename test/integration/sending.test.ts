@@ -366,7 +366,9 @@ describe('sending a campaign', () => {
     const clocked = {
       ...deps,
       clock: { now: () => new Date(now) },
-      sleep: async (ms: number) => void (now += ms),
+      sleep: async (ms: number) => {
+        now += ms;
+      },
       limiter: { reserve: async () => now + 1000 },
     };
     const result = await handleSendJob(clocked, queue.shift()!.job, { deadline: now + 1500 });
@@ -385,7 +387,7 @@ describe('sending a campaign', () => {
     await handleSendJob(deps, queue.shift()!.job);
     const job = queue.shift()!.job;
     // A sender claimed the job, SES accepted crash0's message, and the sender died before recording it.
-    const [crash0, crash1] = mailable.map(contactIdFor) as [string, string];
+    const [crash0, _crash1] = mailable.map(contactIdFor) as [string, string];
     if (job.kind !== 'send') throw new Error('expected the send job');
     await deps.ledger.claimJob('cmp_crash', job.jobId, { token: 'dead-sender', at: new Date(), leaseMs: 50 });
     engagement.set(`cmp_crash|${crash0}`, {

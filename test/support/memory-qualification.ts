@@ -48,7 +48,7 @@ export class MemoryLeads implements LeadStore {
     this.leads.get(id)!.publishedAt ??= at;
   }
   async anonymise(id: string, at: string) {
-    this.archived.forEach((a, i) => a.contactId === id && (this.archived[i] = anonymisedLead(a, at)));
+    for (const [i, a] of this.archived.entries()) if (a.contactId === id) this.archived[i] = anonymisedLead(a, at);
     const l = this.leads.get(id);
     if (!l) return false;
     this.leads.set(id, anonymisedLead(l, at));

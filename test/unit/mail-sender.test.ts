@@ -161,11 +161,9 @@ describe('bulk sending with SendBulkEmail', () => {
   });
 
   it('splits at 50 recipients a call, and sends a message too large for replacement data alone with SendEmail', async () => {
-    ses
-      .on(SendBulkEmailCommand)
-      .callsFake((input: { BulkEmailEntries: unknown[] }) => ({
-        BulkEmailEntryResults: input.BulkEmailEntries.map((_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })),
-      }));
+    ses.on(SendBulkEmailCommand).callsFake((input: { BulkEmailEntries: unknown[] }) => ({
+      BulkEmailEntryResults: input.BulkEmailEntries.map((_, i) => ({ Status: 'SUCCESS', MessageId: `b-${i}` })),
+    }));
     ses.on(SendEmailCommand).resolves({ MessageId: 'big' });
     const big = { ...to(99), html: `<p>${'x'.repeat(300_000)}</p>` };
     const outcomes = await new SesMailSender(new SESv2Client({}), 'cs').sendBatch([...Array.from({ length: 60 }, (_, i) => to(i)), big]);

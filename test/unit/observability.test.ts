@@ -5,7 +5,10 @@ import { METRICS_NAMESPACE, metrics, metricNames } from '../../functions/observa
 /** Runs `fn` and returns the CloudWatch EMF documents the metrics wrote to stdout meanwhile. */
 async function emfDuring(fn: () => Promise<unknown>) {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
   try {
     await fn().catch(() => undefined);
   } finally {
@@ -19,7 +22,7 @@ async function emfDuring(fn: () => Promise<unknown>) {
         JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] } },
     );
 }
-const valueOf = (docs: Awaited<ReturnType<typeof emfDuring>>, name: string) => docs.find((d) => name in d)?.[name];
+const metricValue = (docs: Awaited<ReturnType<typeof emfDuring>>, name: string) => docs.find((d) => name in d)?.[name];
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -27,8 +30,8 @@ describe('instrumented Lambda entry points', () => {
   it("counts a queue batch's messages and the ones handed back, under the pipeline's namespace", async () => {
     const handler = instrumented(async (_event: { Records: unknown[] }) => ({ batchItemFailures: [{ itemIdentifier: 'b' }] }));
     const docs = await emfDuring(() => handler({ Records: [{}, {}, {}] }, { awsRequestId: 'r-1', functionName: 'sender' }));
-    expect(valueOf(docs, metricNames.messagesReceived)).toBe(3);
-    expect(valueOf(docs, metricNames.messagesRetried)).toBe(1);
+    expect(metricValue(docs, metricNames.messagesReceived)).toBe(3);
+    expect(metricValue(docs, metricNames.messagesRetried)).toBe(1);
     for (const d of docs) expect(d._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
   });
 
@@ -45,12 +48,12 @@ describe('instrumented Lambda entry points', () => {
       }),
     );
     expect((thrown as Error).message).toBe('boom');
-    expect(valueOf(docs, 'SomethingCounted')).toBe(2);
+    expect(metricValue(docs, 'SomethingCounted')).toBe(2);
   });
 
   it('adds no queue counts to events that are not queue batches', async () => {
     const handler = instrumented(async (_event: unknown) => ({ statusCode: 200 }));
     const docs = await emfDuring(() => handler({ rawPath: '/campaigns' }));
-    expect(valueOf(docs, metricNames.messagesReceived)).toBeUndefined();
+    expect(metricValue(docs, metricNames.messagesReceived)).toBeUndefined();
   });
 });

@@ -113,7 +113,12 @@ async function world(options: { contacts?: Contact[]; criteria?: Record<string, 
       events.map((event, i) => ({ messageId: `q${n}-${i}`, event })),
     );
   const sent: OutgoingMessage[] = [];
-  const mail: MailSender = { send: async (m) => (sent.push(m), { messageId: `ses-${sent.length}` }) };
+  const mail: MailSender = {
+    send: async (m) => {
+      sent.push(m);
+      return { messageId: `ses-${sent.length}` };
+    },
+  };
   const notify = (contactId: string, leadId?: string) =>
     notifySales(
       { leads: deps.leads, contacts: deps.contacts, campaigns: deps.campaigns, mail, clock, from: 'mql@acme.example' },
@@ -455,16 +460,21 @@ describe('the sales notification', () => {
       leads,
       contacts: { get: async (id: string) => contacts[id] } as never,
       campaigns: { get: async (id: string) => (id === 'cmp_1' ? campaign : undefined) } as never,
-      mail: { send: async (m: OutgoingMessage) => (sent.push(m), { messageId: `ses-${sent.length}` }) },
+      mail: {
+        send: async (m: OutgoingMessage) => {
+          sent.push(m);
+          return { messageId: `ses-${sent.length}` };
+        },
+      },
       clock: new Clock(),
       from: 'mql@acme.example',
     };
     await notifySales(deps, 'ct_click');
     await notifySales(deps, 'ct_event');
-    const feedback = (id: string, escape: (s: string) => string) => [
+    const feedback = (id: string, encode: (s: string) => string) => [
       'Tell us what you make of it:',
       `  accept:  mql lead accept ${id}`,
-      `  reject:  mql lead reject ${id} --reason ${escape('<not-a-fit|no-budget|no-authority|no-need|bad-timing|…>')}`,
+      `  reject:  mql lead reject ${id} --reason ${encode('<not-a-fit|no-budget|no-authority|no-need|bad-timing|…>')}`,
       `  later:   mql lead stage ${id} meeting|proposal|won|lost`,
       `  (API: POST /leads/${id}/feedback)`,
     ];

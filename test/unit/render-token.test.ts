@@ -64,7 +64,7 @@ describe('rendering personalised messages', () => {
   });
 
   it('extracts absolute links once each, in order', () => {
-    expect(extractLinks(templates.html + '<a href="https://a.example/x?a=1&amp;b=2">again</a>')).toEqual(['https://a.example/x?a=1&b=2']);
+    expect(extractLinks(`${templates.html}<a href="https://a.example/x?a=1&amp;b=2">again</a>`)).toEqual(['https://a.example/x?a=1&b=2']);
   });
 });
 

@@ -4,7 +4,6 @@ import type { Campaign } from '../../lib/sending/campaign';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { emptyRecipient, project, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import { ValidationError } from '../../lib/shared/errors';
-import type { Lead } from '../../lib/qualification/lead';
 import { leadStages } from '../../lib/qualification/lead';
 import { criteriaVersionOf, isAcceptedBySales, stageLabels } from '../../lib/reports/lead-stages';
 import { parsePeriod, periodBounds, previousDays } from '../../lib/reports/period';
