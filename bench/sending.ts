@@ -1,5 +1,5 @@
-import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
-import { startLocalRuntime } from '../infra/local/runtime';
+import { type CapacityTotals, meterCapacity } from '../adapters/dynamodb/capacity-meter';
+import { type LocalRuntime, startLocalRuntime } from '../infra/local/runtime';
 import type { CampaignStats } from '../lib/sending/campaign-stats';
 
 export interface SendingFigures {
@@ -65,36 +65,48 @@ export async function benchSending(options: { recipients: number; rate: number }
     await runtime.settle();
     const seconds = (Date.now() - started) / 1000;
 
-    const traffic = runtime.sesTraffic!;
-    const stored = ((await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
-    const perRecipient = new Map<string, number>();
-    const audience = new Set(emails);
-    for (const mail of stored)
-      for (const to of mail.destination.to) if (audience.has(to)) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
-    const lost = emails.filter((e) => !perRecipient.has(e)).length;
-    const sentTwice = [...perRecipient.values()].reduce((s, n) => s + n - 1, 0);
-    const stats = (await (await fetch(`${runtime.apiUrl}/campaigns/${campaign.campaignId}/stats`)).json()) as CampaignStats;
-
-    const sendingSeconds = (traffic.lastAcceptedAt! - started) / 1000;
-    const achievedRate = options.recipients / sendingSeconds;
-    const per1000 = (n: number) => Number(((n / options.recipients) * 1000).toFixed(1));
-    return {
-      recipients: options.recipients,
-      configuredRate: options.rate,
-      achievedRate: Number(achievedRate.toFixed(1)),
-      achievedOverConfigured: Number((achievedRate / options.rate).toFixed(3)),
-      sesCallsPer1000Recipients: per1000(traffic.calls),
-      throttledCalls: traffic.throttledCalls,
-      lost,
-      sentTwice,
-      status: stats.status,
-      sendingSent: stats.sending.sent,
-      senderInvocationsPer1000Recipients: per1000(runtime.queues.send.invocations - invocationsBefore),
-      dynamodbWriteUnitsPerRecipient: Number((meter.writeUnits / options.recipients).toFixed(2)),
-      dynamodbReadUnitsPerRecipient: Number((meter.readUnits / options.recipients).toFixed(2)),
-      seconds: Number(seconds.toFixed(1)),
-    };
+    return await sendingFigures(runtime, emails, campaign.campaignId, { ...options, started, seconds, invocationsBefore, meter });
   } finally {
     await runtime.stop();
   }
+}
+
+/** What the run achieved, read from the local SES's store, its traffic counters and the stats API. */
+async function sendingFigures(
+  runtime: LocalRuntime,
+  emails: string[],
+  campaignId: string,
+  run: { recipients: number; rate: number; started: number; seconds: number; invocationsBefore: number; meter: CapacityTotals },
+): Promise<SendingFigures> {
+  const { recipients, rate, started, seconds, invocationsBefore, meter } = run;
+  const options = { recipients, rate };
+  const traffic = runtime.sesTraffic!;
+  const stored = ((await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
+  const perRecipient = new Map<string, number>();
+  const audience = new Set(emails);
+  for (const mail of stored)
+    for (const to of mail.destination.to) if (audience.has(to)) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+  const lost = emails.filter((e) => !perRecipient.has(e)).length;
+  const sentTwice = [...perRecipient.values()].reduce((s, n) => s + n - 1, 0);
+  const stats = (await (await fetch(`${runtime.apiUrl}/campaigns/${campaignId}/stats`)).json()) as CampaignStats;
+
+  const sendingSeconds = (traffic.lastAcceptedAt! - started) / 1000;
+  const achievedRate = options.recipients / sendingSeconds;
+  const per1000 = (n: number) => Number(((n / options.recipients) * 1000).toFixed(1));
+  return {
+    recipients: options.recipients,
+    configuredRate: options.rate,
+    achievedRate: Number(achievedRate.toFixed(1)),
+    achievedOverConfigured: Number((achievedRate / options.rate).toFixed(3)),
+    sesCallsPer1000Recipients: per1000(traffic.calls),
+    throttledCalls: traffic.throttledCalls,
+    lost,
+    sentTwice,
+    status: stats.status,
+    sendingSent: stats.sending.sent,
+    senderInvocationsPer1000Recipients: per1000(runtime.queues.send.invocations - invocationsBefore),
+    dynamodbWriteUnitsPerRecipient: Number((meter.writeUnits / options.recipients).toFixed(2)),
+    dynamodbReadUnitsPerRecipient: Number((meter.readUnits / options.recipients).toFixed(2)),
+    seconds: Number(seconds.toFixed(1)),
+  };
 }

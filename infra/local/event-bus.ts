@@ -188,23 +188,7 @@ export async function startEventBridgeEndpoint(
         reply(400, { __type: 'ValidationException', message: 'Entries must hold 1 to 10 events' });
         return;
       }
-      const results = [];
-      let failed = 0;
-      for (const entry of entries) {
-        const bus = byName.get(entry.EventBusName ?? 'default');
-        if (!bus) {
-          failed++;
-          results.push({ ErrorCode: 'ResourceNotFoundException', ErrorMessage: `no event bus ${entry.EventBusName}` });
-          continue;
-        }
-        try {
-          const time = typeof entry.Time === 'number' ? new Date((entry.Time as number) * 1000) : entry.Time;
-          results.push({ EventId: await bus.putEvent({ ...entry, Time: time }) });
-        } catch (error) {
-          failed++;
-          results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: (error as Error).message });
-        }
-      }
+      const { failed, results } = await putEntries(byName, entries);
       reply(200, { FailedEntryCount: failed, Entries: results });
     });
   });
@@ -218,4 +202,26 @@ export async function startEventBridgeEndpoint(
         server.close(() => resolve());
       }),
   };
+}
+
+/** Each entry onto its bus, as PutEvents does: a failed entry fails alone, with its error code. */
+async function putEntries(byName: Map<string, LocalEventBus>, entries: PutEventsEntry[]) {
+  const results = [];
+  let failed = 0;
+  for (const entry of entries) {
+    const bus = byName.get(entry.EventBusName ?? 'default');
+    if (!bus) {
+      failed++;
+      results.push({ ErrorCode: 'ResourceNotFoundException', ErrorMessage: `no event bus ${entry.EventBusName}` });
+      continue;
+    }
+    try {
+      const time = typeof entry.Time === 'number' ? new Date((entry.Time as number) * 1000) : entry.Time;
+      results.push({ EventId: await bus.putEvent({ ...entry, Time: time }) });
+    } catch (error) {
+      failed++;
+      results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: (error as Error).message });
+    }
+  }
+  return { failed, results };
 }
