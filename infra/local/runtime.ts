@@ -110,8 +110,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     configurationSetName: config.configurationSetName,
     clock,
     outcome: options.outcome,
-    // Unsubscribe links stay as they are: mailbox providers call them, not a tracked click.
-    noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
   }));
   const queues = localQueues(() => lazy.app!);
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
