@@ -21,6 +21,7 @@ import { createCampaign, getCampaign, updateDraftCampaign } from './sending/camp
 import { controlSend, startSend, type SendControl } from './sending/send-control';
 import { campaignStats } from './sending/campaign-stats';
 import { compactionCutoff, CountedDeltas } from './engagement/deltas';
+import { pipelineLinks } from './shared/own-links';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
 import { eraseContact, exportContact } from './contacts/personal-data';
 import type { CsvDelimiter } from './contacts/contact-import';
@@ -169,6 +170,7 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
           inFlightGraceMs: config.inFlightGraceMs,
           newDeltaId: () => newId('d'),
           listener,
+          isOwnLink: pipelineLinks(config.unsubscribeBaseUrl),
           countedDeltas,
           compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
         },

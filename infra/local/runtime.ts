@@ -116,8 +116,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     configurationSetName: config.configurationSetName,
     clock,
     outcome: options.outcome,
-    // Unsubscribe links stay as they are: mailbox providers call them, not a tracked click.
-    noTrack: (url) => url.startsWith(config.unsubscribeBaseUrl),
   });
   lazy.playback = playback;
   const queues = localQueues(() => lazy.app!);

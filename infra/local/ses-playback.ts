@@ -47,8 +47,6 @@ export interface SesPlaybackOptions {
   clock: Clock;
   /** @default every message is delivered */
   outcome?: (to: string) => DeliveryOutcome;
-  /** Links left untracked (SES's `ses:no-track`): the unsubscribe link. */
-  noTrack?: (url: string) => boolean;
 }
 
 const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -90,23 +88,26 @@ export class SesPlayback implements MailSender, CampaignMailSender {
     return outcomes;
   }
 
-  /** Rewrites links through the tracking endpoint and adds the open pixel, as SES does. */
+  /**
+   * Rewrites links through the tracking endpoint and adds the open pixel, as SES does: every http(s)
+   * link of the HTML part, whoever it points to (the pipeline's own unsubscribe link included),
+   * unless its anchor carries `ses:no-track`. The text part is left as it is: SES tracks HTML only.
+   */
   private track(message: OutgoingMessage): Tracked {
     const token = randomBytes(12).toString('base64url');
     const links = new Set<string>();
     const linkTags = new Map<string, Record<string, string[]>>();
     const html = message.html.replace(/<a\b[^>]*>/gi, (tag) => {
-      const href = /\bhref="(https?:\/\/[^"]+)"/i.exec(tag);
-      if (!href) return tag;
-      const decoded = href[1]!.replace(/&amp;/g, '&');
-      if (this.options.noTrack?.(decoded)) return tag;
+      const href = /\shref\s*=\s*(["'])(https?:\/\/.*?)\1/i.exec(tag);
+      if (!href || /\sses:no-track\b/i.test(tag)) return tag;
+      const decoded = href[2]!.replace(/&amp;/g, '&');
       links.add(decoded);
-      const tags = /\sses:tags="([^"]*)"/i.exec(tag);
-      if (tags) linkTags.set(decoded, parseLinkTags(tags[1]!));
+      const tags = /\sses:tags\s*=\s*(["'])(.*?)\1/i.exec(tag);
+      if (tags) linkTags.set(decoded, parseLinkTags(tags[2]!));
       // Like SES: the link goes through the tracking endpoint and the tag attribute is not delivered.
       return tag
-        .replace(href[0], `href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`)
-        .replace(/\sses:tags="[^"]*"/i, '');
+        .replace(href[0], ` href="${this.options.trackingBaseUrl}/c/${token}?u=${encodeURIComponent(decoded)}"`)
+        .replace(/\sses:tags\s*=\s*(["'])(.*?)\1/i, '');
     });
     const openPixel = `<img src="${this.options.trackingBaseUrl}/o/${token}.gif" width="1" height="1" alt="" style="display:none">`;
     const withPixel = html.includes('</body>') ? html.replace('</body>', `${openPixel}</body>`) : html + openPixel;

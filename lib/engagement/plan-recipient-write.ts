@@ -3,6 +3,7 @@ import {
   addCounters,
   applyEvent,
   emptyRecipient,
+  isNonClick,
   linkIdFor,
   project,
   subtractCounters,
@@ -28,6 +29,8 @@ export interface PlanDeps {
   rules: MachineRules;
   inFlightGraceMs: number;
   countedDeltas?: Pick<CountedDeltas, 'has'>;
+  /** The pipeline's own links (unsubscribe, preferences): a click on one is never counted. */
+  isOwnLink?: (url: string) => boolean;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function planRecipientWrite(
 ): Promise<Plan> {
   const nowMs = deps.clock.now().getTime();
   const before = current?.state ?? emptyRecipient(campaignId, contactId);
-  const { after, newEvents } = applyEvents(before, events, deps.rules);
+  const { after, newEvents } = applyEvents(before, events, deps.rules, deps.isOwnLink);
   const { pending, pruned, takenOver, youngUncounted } = await settlePending(
     deps,
     current,
@@ -62,13 +65,14 @@ export async function planRecipientWrite(
   if (Object.keys(delta).length) pending[deltaId] = { counters: addCounters({ ...(pending[deltaId]?.counters ?? {}) }, delta), at: nowMs };
 
   const linkUrls: Record<string, string> = {};
-  for (const e of newEvents) if (e.link) linkUrls[linkIdFor(e.link)] = e.link;
+  for (const e of newEvents) if (e.link && !isNonClick(e, deps.isOwnLink)) linkUrls[linkIdFor(e.link)] = e.link;
   return {
     kind: 'write',
     next: { state: after, version: (current?.version ?? 0) + 1, pending },
     delta,
     linkUrls,
-    change: { before, after, newEvents },
+    // The listeners (qualification, suppression) never hear a click on the way out: it is no interest.
+    change: { before, after, newEvents: newEvents.filter((e) => !isNonClick(e, deps.isOwnLink)) },
   };
 }
 
@@ -77,11 +81,12 @@ function applyEvents(
   before: RecipientEngagement,
   events: EngagementEvent[],
   rules: MachineRules,
+  isOwnLink?: (url: string) => boolean,
 ): { after: RecipientEngagement; newEvents: EngagementEvent[] } {
   let after = before;
   const newEvents: EngagementEvent[] = [];
   for (const event of events) {
-    const next = applyEvent(after, event, rules);
+    const next = applyEvent(after, event, rules, isOwnLink);
     if (next !== after) newEvents.push(event);
     after = next;
   }

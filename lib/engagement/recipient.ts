@@ -57,10 +57,24 @@ function intentOf(event: EngagementEvent): string {
 }
 
 /**
+ * Whether a click is not interest: a link tagged `intent:unsubscribe` or `intent:preferences`, or
+ * one of the pipeline's own links (`isOwnLink`, recognised by the unsubscribe base URL whatever its
+ * tags). Such a click is remembered as seen and changes nothing else.
+ */
+export function isNonClick(event: EngagementEvent, isOwnLink?: (url: string) => boolean): boolean {
+  return event.type === 'click' && (nonClickIntents.has(intentOf(event)) || (!!event.link && !!isOwnLink?.(event.link)));
+}
+
+/**
  * Applies one event. Returns the same object when the event was already applied (duplicate).
  * Pure: the caller persists the result.
  */
-export function applyEvent(state: RecipientEngagement, event: EngagementEvent, rules: MachineRules): RecipientEngagement {
+export function applyEvent(
+  state: RecipientEngagement,
+  event: EngagementEvent,
+  rules: MachineRules,
+  isOwnLink?: (url: string) => boolean,
+): RecipientEngagement {
   if (state.erasedAt || state.seen.includes(event.key)) return state;
   const next: RecipientEngagement = {
     ...state,
@@ -103,11 +117,9 @@ export function applyEvent(state: RecipientEngagement, event: EngagementEvent, r
       break;
     }
     case 'click': {
+      // Following the unsubscribe link is not interest; the unsubscription itself is recorded apart.
+      if (isNonClick(event, isOwnLink)) break;
       const intent = intentOf(event);
-      if (nonClickIntents.has(intent)) {
-        // Following the unsubscribe link is not interest; the Subscription event records the outcome.
-        break;
-      }
       const flag = flagActivity('click', event, rules) ?? '';
       const entry: [number, string, string, string] = [epochSeconds(event.at), linkIdFor(event.link!), flag, intent];
       next.clicks = [...state.clicks, entry].sort(compareTuples);
@@ -137,7 +149,7 @@ const hourOf = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 
 /**
  * Flattens a recipient into additive counters: `sent`, `delivered`, uniques (`opened`,
  * `humanOpened`, `clicked`, `humanClicked` …) and totals, plus `link:<id>:…`, `hour:<yyyy-mm-ddThh>:…`
- * and `flag:<rule>` keys. A click implies an open, so `opened ≥ clicked` always holds.
+ * and `flag:<rule>` keys. A click implies an open, so `opened ≥ clicked` and `opens ≥ opened` always hold.
  */
 export function project(state: RecipientEngagement, rules: MachineRules): Counters {
   const c: Counters = {};
@@ -158,8 +170,10 @@ export function project(state: RecipientEngagement, rules: MachineRules): Counte
   const humanOpens = state.opens.filter(([, f]) => !f);
   const humanClicks = state.clicks.filter((_, i) => !clickFlags[i]);
 
-  add('opens', state.opens.length);
-  add('humanOpens', humanOpens.length);
+  // A click implies an open (images blocked): it counts once in the totals as in the uniques, so a
+  // total is never below its unique (docs/engagement.md, "Totals and uniques").
+  add('opens', state.opens.length || (state.clicks.length ? 1 : 0));
+  add('humanOpens', humanOpens.length || (humanClicks.length ? 1 : 0));
   add('clicks', state.clicks.length);
   add('humanClicks', humanClicks.length);
   add('opened', state.opens.length || state.clicks.length ? 1 : 0);

@@ -19,6 +19,8 @@ export interface RecordEngagementDeps {
   inFlightGraceMs: number;
   newDeltaId: () => string;
   listener?: EngagementListener;
+  /** The pipeline's own links (unsubscribe, preferences): a click on one is never counted, whatever its tags. */
+  isOwnLink?: (url: string) => boolean;
   /**
    * Delta ids this container has written, so their pending entries are dropped without asking
    * DynamoDB. Only an optimisation: an id it does not know is checked as before.

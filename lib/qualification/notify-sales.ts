@@ -48,7 +48,9 @@ export async function notifySales(
       to: lead.owner,
       ...email,
       headers: {},
-      tags: { ...(lead.campaignId ? { campaignId: lead.campaignId } : {}), contactId, kind: 'mql-notification' },
+      // Never the campaignId/contactId tags SES events are attributed by: should SES ever publish
+      // events for this mail (a default configuration set on the identity), they are not ours.
+      tags: { ...(lead.campaignId ? { leadCampaignId: lead.campaignId } : {}), leadContactId: contactId, kind: 'mql-notification' },
     }));
   } catch (error) {
     // SES did not take the message: free the claim so that the retry sends it.

@@ -16,11 +16,22 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
 
 const links = ['https://acme.example/pricing', 'https://acme.example/blog/q3', 'https://acme.example/demo'];
 
+/** The unsubscribe base URL of the generated log's messages (the pipeline's own links live under it). */
+export const LOG_UNSUBSCRIBE_BASE_URL = 'https://acme.example/u';
+
 /**
  * A recorded-looking log of engagement events over `recipients` recipients of `campaigns`
- * campaigns: sends, deliveries, bounces, human and machine opens, clicks, scanner bursts.
+ * campaigns: sends, deliveries, bounces, human and machine opens, clicks, scanner bursts. With
+ * `ownLinkClicks`, also what SES reports when the unsubscribe link is tracked: Click events on each
+ * recipient's own unsubscribe URL, untagged, by the scanner that follows every link and by people
+ * (drawn without touching the random stream, so the rest of the log is the same either way).
  */
-export function generateEventLog(options: { recipients: number; campaigns?: number; seed?: number }): EngagementEvent[] {
+export function generateEventLog(options: {
+  recipients: number;
+  campaigns?: number;
+  seed?: number;
+  ownLinkClicks?: boolean;
+}): EngagementEvent[] {
   const random = prng(options.seed ?? 7);
   const campaigns = options.campaigns ?? 2;
   const events: EngagementEvent[] = [];
@@ -50,7 +61,14 @@ export function generateEventLog(options: { recipients: number; campaigns?: numb
       for (let o = 0; o < proxyOpens; o++)
         ev('open', 60_000 + Math.floor(random() * 86_400_000), { userAgent: 'Mozilla/5.0', ipAddress: '17.58.1.2' });
     }
-    if (random() < 0.02) for (const link of links) ev('click', 3_000, { link, userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    const unsubscribeUrl = `${LOG_UNSUBSCRIBE_BASE_URL}/${shortHash(contactId, 12)}`;
+    const scanned = options.ownLinkClicks ? [...links, unsubscribeUrl] : links;
+    if (random() < 0.02)
+      for (const link of scanned) ev('click', 3_000, { link, userAgent: 'Mozilla/5.0 (compatible; Barracuda Sentinel)' });
+    // A person following the (tracked) unsubscribe link, now and then twice.
+    if (options.ownLinkClicks && i % 7 === 0)
+      for (let c = 0; c <= (i % 3 === 0 ? 1 : 0); c++)
+        ev('click', 5_000_000 + c * 60_000, { link: unsubscribeUrl, userAgent: 'Mozilla/5.0 (Windows NT 10.0) Chrome/128.0' });
     if (random() < 0.6) {
       const opens = 1 + Math.floor(random() * 16);
       for (let o = 0; o < opens; o++)

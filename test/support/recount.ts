@@ -21,7 +21,12 @@ export interface Recount {
  * then count per recipient. Written separately from the pipeline's projection so that a shared bug
  * does not hide itself.
  */
-export function recount(events: EngagementEvent[], campaignId: string, rules: MachineRules): Recount {
+export function recount(
+  events: EngagementEvent[],
+  campaignId: string,
+  rules: MachineRules,
+  unsubscribeBaseUrl = 'https://acme.example/u',
+): Recount {
   const unique = new Map(events.filter((e) => e.campaignId === campaignId).map((e) => [e.key, e]));
   const byRecipient = new Map<string, EngagementEvent[]>();
   for (const e of unique.values()) byRecipient.set(e.contactId, [...(byRecipient.get(e.contactId) ?? []), e]);
@@ -47,7 +52,13 @@ export function recount(events: EngagementEvent[], campaignId: string, rules: Ma
     if (has('complaint')) r.complained++;
     if (list.some((e) => e.type === 'subscription' && e.unsubscribeAll)) r.unsubscribed++;
     const opens = list.filter((e) => e.type === 'open');
-    const clicks = list.filter((e) => e.type === 'click' && !['unsubscribe', 'preferences'].includes(e.linkTags?.intent?.[0] ?? ''));
+    // The way out is no click: a link tagged so, or any link under the unsubscribe base URL.
+    const clicks = list.filter(
+      (e) =>
+        e.type === 'click' &&
+        !['unsubscribe', 'preferences'].includes(e.linkTags?.intent?.[0] ?? '') &&
+        !(e.link ?? '').startsWith(`${unsubscribeBaseUrl}/`),
+    );
     const humanClicks = clicks.filter((c) => {
       if (flagActivity('click', c, rules)) return false;
       const second = Math.floor(Date.parse(c.at) / 1000);
@@ -57,7 +68,7 @@ export function recount(events: EngagementEvent[], campaignId: string, rules: Ma
       return near.size < rules.burstLinks;
     });
     const humanOpens = opens.filter((o) => !flagActivity('open', o, rules));
-    r.totalOpens += opens.length;
+    r.totalOpens += opens.length || (clicks.length ? 1 : 0); // a click implies an open, in totals as in uniques
     r.totalClicks += clicks.length;
     r.humanTotalClicks += humanClicks.length;
     if (opens.length || clicks.length) r.uniqueOpens++;

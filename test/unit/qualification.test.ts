@@ -193,7 +193,7 @@ describe('qualification through the engagement listener', () => {
     // The notifier hears every Lead Qualified event twice, at once.
     await Promise.all(w.published.flatMap((l) => [w.notify(l.contactId, l.leadId), w.notify(l.contactId, l.leadId)]));
     expect(w.sent).toHaveLength(20);
-    expect(new Set(w.sent.map((m) => m.tags.contactId)).size).toBe(20);
+    expect(new Set(w.sent.map((m) => m.tags.leadContactId)).size).toBe(20);
   });
 
   it('never qualifies on machine clicks: scanner agents, clicks within seconds of sending, link bursts', async () => {
@@ -533,7 +533,7 @@ describe('the sales notification', () => {
         `<pre>${feedback('ct_click', asHtml).join('\n')}</pre>`,
       ].join('\n'),
       headers: {},
-      tags: { campaignId: 'cmp_1', contactId: 'ct_click', kind: 'mql-notification' },
+      tags: { leadCampaignId: 'cmp_1', leadContactId: 'ct_click', kind: 'mql-notification' },
     });
     expect(sent[1]).toEqual({
       from: 'mql@acme.example',
@@ -574,7 +574,7 @@ describe('the sales notification', () => {
         `<pre>${feedback('ct_event', asHtml).join('\n')}</pre>`,
       ].join('\n'),
       headers: {},
-      tags: { contactId: 'ct_event', kind: 'mql-notification' },
+      tags: { leadContactId: 'ct_event', kind: 'mql-notification' },
     });
   });
 

@@ -5,7 +5,9 @@ import type { EngagementEvent } from '../../lib/engagement/ses-event';
 import type { EngagementStore } from '../../lib/engagement/ports';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import type { RecipientChange } from '../../lib/engagement/listeners';
-import { generateEventLog, prng, shuffle } from '../support/event-log';
+import { generateEventLog, LOG_UNSUBSCRIBE_BASE_URL, prng, shuffle } from '../support/event-log';
+import { pipelineLinks } from '../../lib/shared/own-links';
+import { isNonClick } from '../../lib/engagement/recipient';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
 import { recount } from '../support/recount';
 
@@ -38,6 +40,7 @@ async function deliverRound(queue: Delivery[], store: EngagementStore, clock: Fa
           inFlightGraceMs: GRACE_MS,
           newDeltaId: () => `d${stream}${++counter}`,
           listener: options.onChange ? { recipientsChanged: async (c) => options.onChange!(c) } : undefined,
+          isOwnLink: pipelineLinks(LOG_UNSUBSCRIBE_BASE_URL),
         },
         batch,
       );
@@ -114,7 +117,8 @@ const bound = (store: MemoryEngagementStore): EngagementStore => ({
   listRecipients: store.listRecipients.bind(store),
 });
 
-const log = generateEventLog({ recipients: 5_000, campaigns: 2, seed: 11 });
+// The log holds clicks on the tracked unsubscribe link too, as AWS reports them: they must count nothing.
+const log = generateEventLog({ recipients: 5_000, campaigns: 2, seed: 11, ownLinkClicks: true });
 const expected = recount(log, 'cmp_0', defaultMachineRules);
 
 describe('recordEngagement: exact under the conditions AWS delivers', () => {
@@ -125,6 +129,41 @@ describe('recordEngagement: exact under the conditions AWS delivers', () => {
     expect(await figures(store, 'cmp_0')).toEqual(expected);
     expect(expected.humanUniqueClicks).toBeGreaterThan(0);
     expect(expected.uniqueClicks).toBeGreaterThan(expected.humanUniqueClicks); // scanners were flagged
+  });
+
+  it('counts the same with or without clicks on the unsubscribe link (tracked, untagged, by people and a scanner)', async () => {
+    // The first 1,000 recipients of cmp_0 (two replays of the whole log would take minutes on a loaded machine).
+    const part = (e: EngagementEvent) => e.campaignId === 'cmp_0' && Number(e.contactId.slice(3)) < 2_000;
+    const withOwnClicks = log.filter(part);
+    const without = generateEventLog({ recipients: 2_000, campaigns: 2, seed: 11 }).filter(part);
+    const ownClicks = withOwnClicks.filter((e) => e.link?.startsWith(`${LOG_UNSUBSCRIBE_BASE_URL}/`));
+    expect(ownClicks.length).toBeGreaterThan(100);
+    const a = new MemoryEngagementStore();
+    const b = new MemoryEngagementStore();
+    await replay(shuffle(withOwnClicks, prng(13)), a);
+    await replay(without, b);
+    const all = async (store: MemoryEngagementStore) => {
+      const { counters, linkUrls } = await store.campaignCounters('cmp_0');
+      return computeMetrics(counters, linkUrls);
+    };
+    const [m, baseline] = [await all(a), await all(b)];
+    expect(m).toEqual(baseline); // counts (all and human), rates and per-link stats
+    expect(m.links.map((l) => l.url).sort()).toEqual([
+      'https://acme.example/blog/q3',
+      'https://acme.example/demo',
+      'https://acme.example/pricing',
+    ]);
+  });
+
+  it('never shows a total below its unique (a click implies an open, in totals too)', async () => {
+    const store = new MemoryEngagementStore();
+    await replay(log, store);
+    const m = computeMetrics((await store.campaignCounters('cmp_0')).counters);
+    expect(m.totalOpens).toBeGreaterThanOrEqual(m.uniqueOpens);
+    expect(m.human.totalOpens).toBeGreaterThanOrEqual(m.human.uniqueOpens);
+    expect(m.totalClicks).toBeGreaterThanOrEqual(m.uniqueClicks);
+    expect(m.human.totalClicks).toBeGreaterThanOrEqual(m.human.uniqueClicks);
+    for (const l of m.links) expect(l.totalClicks).toBeGreaterThanOrEqual(l.uniqueClicks);
   });
 
   it('gives the same figures for a shuffled log', async () => {
@@ -220,7 +259,9 @@ describe('recordEngagement: exact under the conditions AWS delivers', () => {
         for (const c of changes) if (c.newEvents.some((e) => e.type === 'click')) clickers.add(c.after.contactId);
       },
     });
-    const everyClicker = new Set(log.filter((e) => e.type === 'click').map((e) => e.contactId));
+    // A click on the way out (the unsubscribe link, tagged or not) is no interest: never handed on.
+    const isOwnLink = pipelineLinks(LOG_UNSUBSCRIBE_BASE_URL);
+    const everyClicker = new Set(log.filter((e) => e.type === 'click' && !isNonClick(e, isOwnLink)).map((e) => e.contactId));
     expect(clickers).toEqual(everyClicker);
   });
 
