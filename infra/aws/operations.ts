@@ -13,7 +13,8 @@ import {
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { ServicePrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -29,6 +30,27 @@ import type { MqlPipeline } from './mql-pipeline';
  * prove the line still has this shape.
  */
 export const setAsideLog = { message: 'events set aside', countField: 'count' } as const;
+
+/** The sender's log line for a job that paused its campaign (functions/sender/handler.ts). */
+export const pausedLog = { message: 'send job done', status: 'paused' } as const;
+
+/**
+ * CloudWatch can publish to an encrypted topic only through a customer-managed key whose policy
+ * lets cloudwatch.amazonaws.com use it: with the AWS-managed alias/aws/sns key, alarm emails never
+ * arrive (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+function alarmTopicKey(scope: Construct): Key {
+  const key = new Key(scope, 'AlarmTopicKey', { description: 'mql-pipeline alarm topic', enableKeyRotation: true });
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+  );
+  return key;
+}
 
 export interface PipelineOperationsProps {
   pipeline: MqlPipeline;
@@ -68,11 +90,7 @@ export class PipelineOperations extends Construct {
     super(scope, id);
     const { pipeline } = props;
     this.runbook = props.runbookUrl ?? 'docs/operations.md';
-    this.topic = new Topic(this, 'Alarms', {
-      displayName: 'mql-pipeline alarms',
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-      enforceSSL: true,
-    });
+    this.topic = new Topic(this, 'Alarms', { displayName: 'mql-pipeline alarms', masterKey: alarmTopicKey(this), enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.alarmAction = new SnsAction(this.topic);
 
@@ -80,6 +98,7 @@ export class PipelineOperations extends Construct {
     this.alarmOnQueues(pipeline, dlqs);
     this.alarmOnFunctionsAndApi(pipeline);
     const setAside = this.alarmOnEventsSetAside(pipeline);
+    this.alarmOnCampaignsPaused(pipeline);
     this.alarmOnSesReputation(props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
@@ -172,6 +191,27 @@ export class PipelineOperations extends Construct {
       'SES events could not be understood and were set aside (dead letters in the table).',
     );
     return setAside;
+  }
+
+  /** The sender pauses a campaign itself when SES refuses it or its template cannot be rendered: someone must look. */
+  private alarmOnCampaignsPaused(pipeline: MqlPipeline) {
+    const paused = new MetricFilter(this, 'CampaignsPausedFilter', {
+      logGroup: pipeline.functions.sender.logGroup,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', pausedLog.message),
+        FilterPattern.stringValue('$.status', '=', pausedLog.status),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'CampaignsPaused',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.alarm(
+      'CampaignsPaused',
+      paused.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+      'The sender paused a campaign itself (SES refused to send, or the template cannot be rendered); its pausedReason says why.',
+    );
   }
 
   private alarmOnSesReputation(reputation: { bounceRate: number; complaintRate: number }) {

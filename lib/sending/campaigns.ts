@@ -8,6 +8,7 @@ import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { CampaignStore } from './ports';
+import { checkSenderAddress } from './sender-address';
 import type { Clock } from '../shared/ports';
 import type { CriteriaStore } from '../qualification/ports';
 import type { ProfileStore } from '../contacts/ports';
@@ -34,6 +35,12 @@ export function templateIssues(data: TemplateFields): { path: string[]; message:
     }
   }
   return issues;
+}
+
+/** The From must be one mailbox at the sender domain (sender-address.ts). */
+function rejectForeignSender(fromAddress: string, senderDomain: string) {
+  const check = checkSenderAddress(fromAddress, senderDomain);
+  if (!check.ok) throw new ValidationError(`fromAddress ${check.problem}`, [{ path: ['fromAddress'], message: check.problem! }]);
 }
 
 function rejectBadTemplates(data: TemplateFields) {
@@ -78,12 +85,13 @@ async function requirePublishedCriteria(criteria: CriteriaStore, criteriaId: str
 const linksOf = (htmlTemplate: string) => Object.fromEntries(extractLinks(htmlTemplate).map((url) => [linkIdFor(url), url]));
 
 export async function createCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock; senderDomain: string },
   input: unknown,
 ): Promise<Campaign> {
   const parsed = campaignInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid campaign', parsed.error.issues);
   const { contactIds, audience: audienceInput, ...data } = parsed.data;
+  rejectForeignSender(data.fromAddress, deps.senderDomain);
   rejectBadTemplates(data);
   const audience = audienceOf({ audience: audienceInput, contactIds }) ?? { kind: 'all' };
   if (!data.profileId && !data.criteriaId)
@@ -122,7 +130,7 @@ export const campaignPatchSchema = campaignInputSchema
  * racing a send request either lands before the send or is refused.
  */
 export async function updateDraftCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; senderDomain: string },
   campaignId: string,
   patch: unknown,
 ): Promise<Campaign> {
@@ -136,6 +144,7 @@ export async function updateDraftCampaign(
     ...parsedPatch.data,
   });
   if (!merged.success) throw new ValidationError('invalid campaign', merged.error.issues);
+  if (parsedPatch.data.fromAddress !== undefined) rejectForeignSender(merged.data.fromAddress, deps.senderDomain);
   rejectBadTemplates(merged.data);
   const { contactIds, audience: audienceInput, ...rest } = parsedPatch.data;
   const changes: Partial<Campaign> = { ...rest };
