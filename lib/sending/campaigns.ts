@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import { newId } from '../shared/ids';
 import type { CampaignStore } from './ports';
 import { checkSenderAddress } from './sender-address';
+import { rejectOversizedCampaign } from './campaign-size';
 import type { Clock } from '../shared/ports';
 import type { CriteriaStore } from '../qualification/ports';
 import type { ProfileStore } from '../contacts/ports';
@@ -108,6 +109,7 @@ export async function createCampaign(
     createdAt: now.toISOString(),
     links: linksOf(data.htmlTemplate),
   };
+  rejectOversizedCampaign(campaign);
   await deps.campaigns.create(campaign);
   return campaign;
 }
@@ -153,6 +155,7 @@ export async function updateDraftCampaign(
   if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
   if (parsedPatch.data.criteriaId) await requirePublishedCriteria(deps.criteria, parsedPatch.data.criteriaId);
   if (parsedPatch.data.htmlTemplate) changes.links = linksOf(parsedPatch.data.htmlTemplate);
+  rejectOversizedCampaign({ ...campaign, ...changes });
   if (!(await deps.campaigns.update(campaignId, changes, ['draft']))) {
     const now = await getCampaign(deps, campaignId);
     throw new ConflictError(`campaign ${campaignId} is ${now.status}; only a draft can be edited`);

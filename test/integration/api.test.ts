@@ -524,3 +524,30 @@ describe("a contact's data: export and erasure", () => {
     expect((await call('GET', `/contacts/${contactIdFor(other)}/export`)).body.campaigns[0].engagement.clicks).toHaveLength(1);
   });
 });
+
+describe('limits come from the storage (#16 row 4)', () => {
+  it('answers 422 naming the field and the limit, never 500, for campaigns that would not fit one DynamoDB item', async () => {
+    const profileId = await profile();
+    const bigHtml = (kb: number) => `<p>Hi {{firstName}}</p>${'x'.repeat(kb * 1000)}`;
+    const tooBig = await call('POST', '/campaigns', campaignInput(profileId, { htmlTemplate: bigHtml(495) }));
+    expect([tooBig.status, tooBig.body.error.details[0].path]).toEqual([422, ['htmlTemplate']]);
+    expect(tooBig.body.error.message).toMatch(/over the 350000-byte limit of a stored campaign/);
+
+    const list = Array.from({ length: 10_000 }, (_, i) => `person${i}@big-list.example`);
+    const withList = await call(
+      'POST',
+      '/campaigns',
+      campaignInput(profileId, { htmlTemplate: bigHtml(200), audience: { kind: 'list', emails: list } }),
+    );
+    expect([withList.status, withList.body.error.details[0].path]).toEqual([422, ['audience']]);
+
+    const draft = await call('POST', '/campaigns', campaignInput(profileId));
+    expect(draft.status).toBe(201);
+    // 300 KB of distinct links: the link catalogue stores each URL again.
+    const links = Array.from({ length: 5_000 }, (_, i) => `<a href="https://acme.example/p/${i}/${'y'.repeat(40)}">l</a>`).join('');
+    const patched = await call('PATCH', `/campaigns/${draft.body.campaignId}`, { htmlTemplate: `<p>{{firstName}}</p>${links}` });
+    expect(patched.status).toBe(422);
+    expect(patched.body.error.message).toMatch(/limit of a stored campaign/);
+    expect((await call('GET', `/campaigns/${draft.body.campaignId}`)).body.htmlTemplate).toBe(campaignInput(profileId).htmlTemplate);
+  }, 120_000);
+});
