@@ -1,4 +1,5 @@
 import type { AppConfig } from './config';
+import { idempotentRequest, type IdempotencyStore, type StoredAnswer } from './shared/idempotency';
 import { domainOf } from './sending/sender-address';
 import type { EngagementEvent } from './engagement/ses-event';
 import { newId } from './shared/ids';
@@ -68,6 +69,8 @@ export interface Adapters {
   activities: ActivityStore;
   routing: RoutingStore;
   deadLetters: DeadLetterSink;
+  /** Idempotency-Key records of creating requests; without it such requests with a key are refused (400). */
+  idempotency?: IdempotencyStore;
   queue: SendQueue;
   /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
   campaignMail: CampaignMailSender;
@@ -97,6 +100,11 @@ export function buildApp(a: Adapters, config: AppConfig) {
     ...criteriaUseCases(a, config),
     ...leadsUseCases(a, config, qualify),
     ...reportsUseCases(a, config),
+    /** Runs a creating request once per Idempotency-Key (lib/shared/idempotency.ts); undefined where no store is wired. */
+    idempotentRequest: a.idempotency
+      ? (request: { scope: string; key: string; fingerprint: string }, run: () => Promise<StoredAnswer>) =>
+          idempotentRequest({ idempotency: a.idempotency!, clock: a.clock }, request, run)
+      : undefined,
   };
 }
 export type App = ReturnType<typeof buildApp>;

@@ -551,3 +551,29 @@ describe('limits come from the storage (#16 row 4)', () => {
     expect((await call('GET', `/campaigns/${draft.body.campaignId}`)).body.htmlTemplate).toBe(campaignInput(profileId).htmlTemplate);
   }, 120_000);
 });
+
+describe('Idempotency-Key on every creating POST (#16 row 10)', () => {
+  it('replays the first answer for the same key and body, refuses another body with 422, and never runs twice', async () => {
+    const profileId = await profile();
+    const before = (await call('GET', '/campaigns?limit=100')).body.items.length;
+    const key = { 'idempotency-key': `draft-${Date.now()}` };
+    const first = await call('POST', '/campaigns', campaignInput(profileId), key);
+    const again = await call('POST', '/campaigns', campaignInput(profileId), key);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await call('GET', '/campaigns?limit=100')).body.items.length).toBe(before + 1);
+    const other = await call('POST', '/campaigns', campaignInput(profileId, { name: 'Another' }), key);
+    expect([other.status, other.body.error.code]).toEqual([422, 'VALIDATION_FAILED']);
+
+    const importKey = { 'idempotency-key': `import-${Date.now()}` };
+    const one = await call('POST', '/contacts/import', { contacts: [{ email: 'idem-one@acme.example' }] }, importKey);
+    const two = await call('POST', '/contacts/import', { contacts: [{ email: 'idem-two@acme.example' }] }, importKey);
+    expect(one.status).toBeLessThan(300);
+    expect(two.status).toBe(422);
+    expect((await call('GET', `/contacts?email=${encodeURIComponent('idem-two@acme.example')}`)).body.items).toEqual([]);
+
+    const bad = await call('POST', '/profiles', { name: 'x' }, { 'idempotency-key': 'has space' });
+    expect([bad.status, bad.body.error.details[0].path]).toEqual([400, ['Idempotency-Key']]);
+  });
+});
