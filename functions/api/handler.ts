@@ -73,7 +73,6 @@ async function dispatch(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const method = route.method;
-  const path = route.path;
   try {
     const body = readBody(route, event);
     const input = {
