@@ -1,4 +1,5 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoIdempotencyStore } from './dynamodb/idempotency-store';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -69,6 +70,7 @@ export function buildAdapters(
     activities: new DynamoActivityStore(db, table),
     routing: new DynamoRoutingStore(db, table),
     deadLetters: new DynamoDeadLetterSink(db, table),
+    idempotency: new DynamoIdempotencyStore(db, table),
     queue: overrides.queue ?? new SqsSendQueue(clients.sqs!, config.sendQueueUrl),
     campaignMail: overrides.campaignMail ?? new SesMailSender(clients.ses, config.configurationSetName),
     // Notifications to sales are not campaign mail: no configuration set, so they are not tracked.

@@ -9,6 +9,7 @@ import { addImportCommand } from './commands/import';
 import { addLeadCommands } from './commands/lead';
 import { addProfileCommands } from './commands/profile';
 import { addRoutingCommands } from './commands/routing';
+import { terminalSafe } from './terminal-safe';
 
 export type { CliIo } from './commands/context';
 
@@ -21,7 +22,8 @@ export type { CliIo } from './commands/context';
 const defaultEndpoint = () => process.env.MQL_ENDPOINT ?? `http://127.0.0.1:${process.env.MQL_PORT ?? 3000}`;
 const standardIo: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
 
-export function buildProgram(io: CliIo = standardIo): Command {
+export function buildProgram(rawIo: CliIo = standardIo): Command {
+  const io = terminalSafe(rawIo);
   const program = withGlobalOptions(new Command(), io);
   const context = commandContext(program, io);
   addImportCommand(program, context);
@@ -71,7 +73,7 @@ Against a deployed API (credentials from the AWS chain: env, ~/.aws, SSO, roles)
 /** Runs the CLI; answers the exit code (errors are printed, never thrown). */
 export async function runCli(argv: string[], io?: CliIo): Promise<number> {
   const program = buildProgram(io);
-  const err = io?.err ?? standardIo.err;
+  const err = terminalSafe(io ?? standardIo).err;
   program.exitOverride();
   for (const command of program.commands) {
     command.exitOverride();

@@ -54,6 +54,7 @@ async function loadConfig(): Promise<AppConfig> {
     configurationSetName: required(envNames.configurationSetName),
     salesInbox: required(envNames.salesInbox),
     notificationFrom: required(envNames.notificationFrom),
+    senderDomain: process.env[envNames.senderDomain] || undefined,
     unsubscribeBaseUrl: required(envNames.unsubscribeBaseUrl),
     unsubscribeMailto: required(envNames.unsubscribeMailto),
     unsubscribeSecret: await unsubscribeSecret(),

@@ -1,4 +1,6 @@
 import type { AppConfig } from './config';
+import { idempotentRequest, type IdempotencyStore, type StoredAnswer } from './shared/idempotency';
+import { domainOf } from './sending/sender-address';
 import type { EngagementEvent } from './engagement/ses-event';
 import { newId } from './shared/ids';
 import { TransientDependencyError } from './shared/errors';
@@ -68,6 +70,8 @@ export interface Adapters {
   activities: ActivityStore;
   routing: RoutingStore;
   deadLetters: DeadLetterSink;
+  /** Idempotency-Key records of creating requests; without it such requests with a key are refused (400). */
+  idempotency?: IdempotencyStore;
   queue: SendQueue;
   /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
   campaignMail: CampaignMailSender;
@@ -97,6 +101,11 @@ export function buildApp(a: Adapters, config: AppConfig) {
     ...criteriaUseCases(a, config),
     ...leadsUseCases(a, config, qualify),
     ...reportsUseCases(a, config),
+    /** Runs a creating request once per Idempotency-Key (lib/shared/idempotency.ts); undefined where no store is wired. */
+    idempotentRequest: a.idempotency
+      ? (request: { scope: string; key: string; fingerprint: string }, run: () => Promise<StoredAnswer>) =>
+          idempotentRequest({ idempotency: a.idempotency!, clock: a.clock }, request, run)
+      : undefined,
   };
 }
 export type App = ReturnType<typeof buildApp>;
@@ -134,10 +143,11 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
     return rate;
   });
   return {
-    createCampaign: (input: unknown) => createCampaign(a, input),
+    createCampaign: (input: unknown) => createCampaign({ ...a, senderDomain: senderDomainOf(config) }, input),
     getCampaign: (campaignId: string) => getCampaign(a, campaignId),
     listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
-    updateDraftCampaign: (campaignId: string, patch: unknown) => updateDraftCampaign(a, campaignId, patch),
+    updateDraftCampaign: (campaignId: string, patch: unknown) =>
+      updateDraftCampaign({ ...a, senderDomain: senderDomainOf(config) }, campaignId, patch),
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
@@ -235,6 +245,13 @@ function reportsUseCases(a: Adapters, config: AppConfig) {
 function unsubscribeKey(config: AppConfig): string {
   if (!config.unsubscribeSecret) throw new Error('the unsubscribe key is not configured for this function (UNSUBSCRIBE_SECRET_ARN)');
   return config.unsubscribeSecret;
+}
+
+/** The domain campaigns send from: configured, else that of the notifications' From. */
+function senderDomainOf(config: AppConfig): string {
+  const domain = config.senderDomain ?? domainOf(config.notificationFrom);
+  if (!domain) throw new Error('the sender domain is not configured (SENDER_DOMAIN)');
+  return domain;
 }
 
 /** The account's rate is read again after this long (a quota increase applies without a cold start). */

@@ -14,6 +14,8 @@ export const configSchema = z.object({
   configurationSetName: z.string().min(1),
   /** Where a new MQL's notification goes when no routing rule names an owner. */
   salesInbox: z.email(),
+  /** Campaigns' From must be an address at this domain (the verified SES identity). @default the domain of `notificationFrom` */
+  senderDomain: z.string().min(1).optional(),
   /** The From of notifications to sales. */
   notificationFrom: z.string().min(3),
   /** Public base of the unsubscribe endpoint, e.g. https://api.example.com/u */
@@ -62,6 +64,7 @@ export const envNames = {
   configurationSetName: 'CONFIGURATION_SET',
   salesInbox: 'SALES_INBOX',
   notificationFrom: 'NOTIFICATION_FROM',
+  senderDomain: 'SENDER_DOMAIN',
   unsubscribeBaseUrl: 'UNSUBSCRIBE_BASE_URL',
   unsubscribeMailto: 'UNSUBSCRIBE_MAILTO',
   /** ARN of the Secrets Manager secret holding the unsubscribe HMAC key (read once per cold start). */

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { App } from '../../lib/app';
 import { DomainError } from '../../lib/shared/errors';
+import { idempotencyKeySchema } from '../../lib/sending/send-control';
 import { logger } from '../observability';
 import { errorResult, issuesToDetails, jsonResult, readBody, RequestError, validatePart, type ErrorDetail, type Route } from './contract';
 import { openApiDocument } from './openapi';
@@ -59,30 +61,76 @@ export function makeApiHandler(app: App, table: Route[] = routes) {
           });
     }
     const route = match.value;
-    try {
-      const body = readBody(route, event);
-      const input = {
-        params: route.params ? validatePart(route.params, match.params, 'path') : undefined,
-        query: route.query ? validatePart(route.query, event.queryStringParameters ?? {}, 'query') : undefined,
-        headers: route.headers ? validatePart(route.headers, event.headers ?? {}, 'header') : undefined,
-        body:
-          !route.body || !body
-            ? undefined
-            : body.type === 'csv'
-              ? body
-              : route.body.csv
-                ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') }
-                : validatePart(route.body.json, body.data, 'body'),
-        app,
-        event,
-        openApiDocument,
-      };
-      return respond(await route.handle(input as Parameters<Route['handle']>[0]));
-    } catch (error) {
-      if (error instanceof RequestError) return errorResult(error.status, error.code, error.message, error.details);
-      if (error instanceof DomainError) return errorResult(statusOf[error.code] ?? 400, error.code, error.message, domainDetails(error));
-      logger.error('unhandled API error', { operation: route.operationId, method, path: route.path, error: error as Error });
-      return errorResult(500, 'INTERNAL', 'internal error; see the function logs');
-    }
+    return idempotently(app, route, event, () => dispatch(app, route, match.params, event));
   };
+}
+
+/** Runs the route: validates path, query, headers and body, calls the use case, maps errors to statuses. */
+async function dispatch(
+  app: App,
+  route: Route,
+  params: Record<string, string>,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const method = route.method;
+  try {
+    const body = readBody(route, event);
+    const input = {
+      params: route.params ? validatePart(route.params, params, 'path') : undefined,
+      query: route.query ? validatePart(route.query, event.queryStringParameters ?? {}, 'query') : undefined,
+      headers: route.headers ? validatePart(route.headers, event.headers ?? {}, 'header') : undefined,
+      body:
+        !route.body || !body
+          ? undefined
+          : body.type === 'csv'
+            ? body
+            : route.body.csv
+              ? { type: 'json', data: validatePart(route.body.json, body.data, 'body') }
+              : validatePart(route.body.json, body.data, 'body'),
+      app,
+      event,
+      openApiDocument,
+    };
+    return respond(await route.handle(input as Parameters<Route['handle']>[0]));
+  } catch (error) {
+    if (error instanceof RequestError) return errorResult(error.status, error.code, error.message, error.details);
+    if (error instanceof DomainError) return errorResult(statusOf[error.code] ?? 400, error.code, error.message, domainDetails(error));
+    logger.error('unhandled API error', { operation: route.operationId, method, path: route.path, error: error as Error });
+    return errorResult(500, 'INTERNAL', 'internal error; see the function logs');
+  }
+}
+
+/**
+ * Idempotency-Key on every POST: routes that handle it themselves (the send) get it as a header;
+ * every other POST runs once per key and body, and a repeat replays the first answer (with
+ * `idempotent-replayed: true`). Never silently ignored: a malformed key, or a key where no store
+ * is wired, is 400.
+ */
+async function idempotently(
+  app: App,
+  route: Route,
+  event: APIGatewayProxyEventV2,
+  run: () => Promise<APIGatewayProxyStructuredResultV2>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const key = event.headers?.['idempotency-key'];
+  const ownHandling = route.headers && 'idempotency-key' in route.headers.shape;
+  if (key === undefined || route.method !== 'POST' || ownHandling) return run();
+  if (!idempotencyKeySchema.safeParse(key).success || !app.idempotentRequest) {
+    const why = app.idempotentRequest ? 'must be 1–255 printable ASCII characters' : 'is not supported by this deployment';
+    return errorResult(400, 'BAD_REQUEST', `Idempotency-Key ${why}`, [{ in: 'header', path: ['Idempotency-Key'], message: why }]);
+  }
+  const fingerprint = createHash('sha256')
+    .update(`${event.headers?.['content-type'] ?? ''}\n${event.body ?? ''}`)
+    .digest('base64url');
+  try {
+    const answer = await app.idempotentRequest({ scope: `POST ${event.rawPath}`, key, fingerprint }, async () => {
+      const result = await run();
+      return { status: result.statusCode ?? 200, body: result.body, headers: result.headers as Record<string, string> };
+    });
+    const headers = { ...answer.headers, ...(answer.replayed ? { 'idempotent-replayed': 'true' } : {}) };
+    return { statusCode: answer.status, body: answer.body, headers };
+  } catch (error) {
+    if (error instanceof DomainError) return errorResult(statusOf[error.code] ?? 400, error.code, error.message, domainDetails(error));
+    throw error;
+  }
 }

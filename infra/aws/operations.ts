@@ -1,23 +1,17 @@
 import { Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, MathExpression, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/observability';
+import { alarmTopicKey, pausedLog, setAsideLog } from './alarm-sources';
 import { fiveMinutes, healthWidgets, sesMetric } from './dashboard';
 import type { MqlPipeline } from './mql-pipeline';
 
-/**
- * The engagement handler's log line for events it could not understand and set aside (with their
- * reason, in the table's dead letters): `{"message":"events set aside","count":n,…}`. A metric
- * filter turns it into the EventsSetAside metric; test/cdk/operations.test.ts runs the handler to
- * prove the line still has this shape.
- */
-export const setAsideLog = { message: 'events set aside', countField: 'count' } as const;
+export { pausedLog, setAsideLog } from './alarm-sources';
 
 export interface PipelineOperationsProps {
   pipeline: MqlPipeline;
@@ -51,11 +45,7 @@ export class PipelineOperations extends Construct {
     super(scope, id);
     const { pipeline } = props;
     this.runbook = props.runbookUrl ?? 'docs/operations.md';
-    this.topic = new Topic(this, 'Alarms', {
-      displayName: 'mql-pipeline alarms',
-      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-      enforceSSL: true,
-    });
+    this.topic = new Topic(this, 'Alarms', { displayName: 'mql-pipeline alarms', masterKey: alarmTopicKey(this), enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.alarmAction = new SnsAction(this.topic);
 
@@ -63,6 +53,7 @@ export class PipelineOperations extends Construct {
     this.alarmOnQueues(pipeline, dlqs);
     this.alarmOnFunctionsAndApi(pipeline);
     const setAside = this.alarmOnEventsSetAside(pipeline);
+    this.alarmOnCampaignsPaused(pipeline);
     this.alarmOnSesReputation(props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
@@ -71,6 +62,26 @@ export class PipelineOperations extends Construct {
   }
 
   /** An alarm above `threshold`, to the topic, linking its runbook section. */
+  /** The sender pauses a campaign itself when SES refuses it or its template cannot be rendered: someone must look. */
+  private alarmOnCampaignsPaused(pipeline: MqlPipeline) {
+    const paused = new MetricFilter(this, 'CampaignsPausedFilter', {
+      logGroup: pipeline.functions.sender.logGroup,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.message', '=', pausedLog.message),
+        FilterPattern.stringValue('$.status', '=', pausedLog.status),
+      ),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'CampaignsPaused',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.alarm(
+      'CampaignsPaused',
+      paused.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+      'The sender paused a campaign itself (SES refused to send, or the template cannot be rendered); its pausedReason says why.',
+    );
+  }
   private alarm(name: string, metric: IMetric, threshold: number, description: string, periods = 1) {
     const alarm = new Alarm(this, name, {
       // Readable in the alarm email and unique per stack.

@@ -209,5 +209,6 @@ function sharedEnvironment(props: MqlPipelineProps, uses: FunctionUses) {
     [envNames.notificationFrom]: props.notificationFrom ?? `MQL Pipeline <mql@${props.senderDomain}>`,
     [envNames.unsubscribeBaseUrl]: `${uses.api.apiEndpoint}/u`,
     [envNames.unsubscribeMailto]: props.unsubscribeMailto ?? `unsubscribe@${props.senderDomain}`,
+    [envNames.senderDomain]: props.senderDomain,
   };
 }

@@ -19,10 +19,14 @@ export function verifyUnsubscribeToken(token: string, secret: string): { campaig
   const parts = token.split('.');
   if (parts.length !== 2) return undefined;
   const [payload, signature] = parts as [string, string];
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(payload, secret);
+  // Node's base64url decoding is lenient (padding, stray trailing bits, other characters): only the
+  // canonical spelling of the signature and payload verifies, so a token has exactly one form.
+  const expected = Buffer.from(mac(payload, secret).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-  const [campaignId, contactId, ...rest] = Buffer.from(payload, 'base64url').toString('utf8').split('.');
+  const decoded = Buffer.from(payload, 'base64url');
+  if (decoded.toString('base64url') !== payload) return undefined;
+  const [campaignId, contactId, ...rest] = decoded.toString('utf8').split('.');
   if (!campaignId || !contactId || rest.length) return undefined;
   return { campaignId, contactId };
 }

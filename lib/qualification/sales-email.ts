@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { displayName, type Contact } from '../contacts/contact';
+import { withoutControlCharacters } from '../shared/control-characters';
 import type { Campaign } from '../sending/campaign';
 import type { Lead } from './lead';
 
@@ -79,7 +80,7 @@ export function renderSalesEmail(lead: Lead, contact: Contact, campaign: Campaig
     reasons: lead.reasons,
     feedback: feedback({ contactId: lead.contactId }),
   };
-  return { subject: subject(names).replace(/[\r\n]+/g, ' '), text: text(view), html: html(view) };
+  return { subject: withoutControlCharacters(subject(names)), text: text(view), html: html(view) };
 }
 
 /** The facts table, in this order; a fact without a value is left out. */

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { audienceSchema, type Audience, type ExclusionCounts } from './audience';
+import { hasControlCharacter } from '../shared/control-characters';
 import { allowedPlaceholders, alwaysPresentPlaceholders } from './render';
 
 export const campaignStatuses = ['draft', 'sending', 'sent', 'paused', 'cancelled'] as const;
 export type CampaignStatus = (typeof campaignStatuses)[number];
 
-/** CR or LF in a header value would let a caller inject headers: refuse them at the edge. */
-const headerSafe = z.string().refine((s) => !/[\r\n]/.test(s), 'must not contain CR or LF');
+/** A control character in a header value (CR and LF inject headers; ESC, NUL, U+2028… confuse clients): refused at the edge. */
+const headerSafe = z.string().refine((s) => !hasControlCharacter(s), 'must not contain control characters (C0, C1, U+2028, U+2029)');
 
 export const campaignInputSchema = z
   .object({

@@ -8,6 +8,8 @@ import { linkIdFor } from '../engagement/recipient';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { newId } from '../shared/ids';
 import type { CampaignStore } from './ports';
+import { checkSenderAddress } from './sender-address';
+import { rejectOversizedCampaign } from './campaign-size';
 import type { Clock } from '../shared/ports';
 import type { CriteriaStore } from '../qualification/ports';
 import type { ProfileStore } from '../contacts/ports';
@@ -34,6 +36,12 @@ export function templateIssues(data: TemplateFields): { path: string[]; message:
     }
   }
   return issues;
+}
+
+/** The From must be one mailbox at the sender domain (sender-address.ts). */
+function rejectForeignSender(fromAddress: string, senderDomain: string) {
+  const check = checkSenderAddress(fromAddress, senderDomain);
+  if (!check.ok) throw new ValidationError(`fromAddress ${check.problem}`, [{ path: ['fromAddress'], message: check.problem! }]);
 }
 
 function rejectBadTemplates(data: TemplateFields) {
@@ -78,12 +86,13 @@ async function requirePublishedCriteria(criteria: CriteriaStore, criteriaId: str
 const linksOf = (htmlTemplate: string) => Object.fromEntries(extractLinks(htmlTemplate).map((url) => [linkIdFor(url), url]));
 
 export async function createCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock; senderDomain: string },
   input: unknown,
 ): Promise<Campaign> {
   const parsed = campaignInputSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError('invalid campaign', parsed.error.issues);
   const { contactIds, audience: audienceInput, ...data } = parsed.data;
+  rejectForeignSender(data.fromAddress, deps.senderDomain);
   rejectBadTemplates(data);
   const audience = audienceOf({ audience: audienceInput, contactIds }) ?? { kind: 'all' };
   if (!data.profileId && !data.criteriaId)
@@ -100,6 +109,7 @@ export async function createCampaign(
     createdAt: now.toISOString(),
     links: linksOf(data.htmlTemplate),
   };
+  rejectOversizedCampaign(campaign);
   await deps.campaigns.create(campaign);
   return campaign;
 }
@@ -122,7 +132,7 @@ export const campaignPatchSchema = campaignInputSchema
  * racing a send request either lands before the send or is refused.
  */
 export async function updateDraftCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; senderDomain: string },
   campaignId: string,
   patch: unknown,
 ): Promise<Campaign> {
@@ -136,6 +146,7 @@ export async function updateDraftCampaign(
     ...parsedPatch.data,
   });
   if (!merged.success) throw new ValidationError('invalid campaign', merged.error.issues);
+  if (parsedPatch.data.fromAddress !== undefined) rejectForeignSender(merged.data.fromAddress, deps.senderDomain);
   rejectBadTemplates(merged.data);
   const { contactIds, audience: audienceInput, ...rest } = parsedPatch.data;
   const changes: Partial<Campaign> = { ...rest };
@@ -144,6 +155,7 @@ export async function updateDraftCampaign(
   if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
   if (parsedPatch.data.criteriaId) await requirePublishedCriteria(deps.criteria, parsedPatch.data.criteriaId);
   if (parsedPatch.data.htmlTemplate) changes.links = linksOf(parsedPatch.data.htmlTemplate);
+  rejectOversizedCampaign({ ...campaign, ...changes });
   if (!(await deps.campaigns.update(campaignId, changes, ['draft']))) {
     const now = await getCampaign(deps, campaignId);
     throw new ConflictError(`campaign ${campaignId} is ${now.status}; only a draft can be edited`);

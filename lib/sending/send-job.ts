@@ -4,6 +4,7 @@ import { backoffDelay } from '../shared/backoff';
 import { isRetryable } from '../shared/errors';
 import { completeIfDone } from './complete-send';
 import { composeMessage } from './compose-message';
+import { TemplateRenderError } from './render';
 import { fanout } from './fan-out';
 import { handBackDelaySeconds, newClaimAttempt } from './hand-back';
 import type { SendJob } from './ports';
@@ -47,6 +48,7 @@ async function sendJob(deps: SendDeps, job: SendJobOf<'send'>, options: SendJobO
   try {
     return await runSendJob(deps, job, options, run);
   } catch (error) {
+    if (error instanceof TemplateRenderError) return stopOnBadTemplate(deps, job, run, error);
     // Not retryable (a bug, a refused permission): the queue's redelivery, then its DLQ. The claim
     // stays, as if this sender had died: after the lease, a takeover settles it from SES's Send events.
     if (!isRetryable(error)) throw error;
@@ -56,6 +58,18 @@ async function sendJob(deps: SendDeps, job: SendJobOf<'send'>, options: SendJobO
     await deps.queue.enqueue([continuation(job, run, { attempt: job.attempt, stalls })], { delaySeconds });
     return { ...nothingDone, status: 'continued' };
   }
+}
+
+/**
+ * A template the renderer refuses fails for every recipient on every retry: the campaign is paused
+ * with the reason (shown in stats and the CLI; the sender's "paused" log line raises the
+ * CampaignPaused alarm) instead of staying `sending` while the queue retries it into its DLQ.
+ */
+async function stopOnBadTemplate(deps: SendDeps, job: SendJobOf<'send'>, run: JobRun, error: TemplateRenderError): Promise<SendJobResult> {
+  await deps.ledger.releaseJob(job.campaignId, job.jobId, run.claims);
+  run.claims = [];
+  await pause(deps, job.campaignId, job.generation, error.message);
+  return { ...nothingDone, status: 'paused' };
 }
 
 async function runSendJob(deps: SendDeps, job: SendJobOf<'send'>, options: SendJobOptions, run: JobRun): Promise<SendJobResult> {

@@ -24,6 +24,8 @@ const statefulIds: Record<string, string> = {
   PipelineRuleTargetsDlqB7F33E07: 'AWS::SQS::Queue',
   PipelineConfigurationSet59B4120D: 'AWS::SES::ConfigurationSet',
   PipelineProjectBus8D26474A: 'AWS::Events::EventBus',
+  // The alarm topic's customer-managed key (#16): CloudWatch can publish only through such a key.
+  OperationsAlarmTopicKey52078457: 'AWS::KMS::Key',
 };
 /** Only with `createSenderIdentity`: its DKIM keys are what the published CNAMEs point at. */
 const senderIdentityId = { PipelineSenderIdentityA57E736E: 'AWS::SES::EmailIdentity' };

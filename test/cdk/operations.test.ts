@@ -7,7 +7,8 @@ import type { App as PipelineApp } from '../../lib/app';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { logger } from '../../functions/observability';
 import { MqlPipeline } from '../../infra/aws/mql-pipeline';
-import { PipelineOperations, setAsideLog } from '../../infra/aws/operations';
+import { PipelineOperations, pausedLog, setAsideLog } from '../../infra/aws/operations';
+import { makeSenderHandler } from '../../functions/sender/handler';
 
 let template: Template;
 let jwtTemplate: Template;
@@ -131,6 +132,49 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@acme.example' });
   });
 
+  it('encrypts the alarm topic with a customer-managed key CloudWatch may use (else alarm emails never arrive)', () => {
+    const keys = template.findResources('AWS::KMS::Key');
+    const [keyId, key] = Object.entries(keys).find(([id]) => id.startsWith('OperationsAlarmTopicKey'))!;
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const statements = (key as { Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } } }).Properties.KeyPolicy.Statement;
+    expect(statements).toContainEqual({
+      Sid: 'AllowCloudWatchAlarmsToPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+    });
+    expect((key as { Properties: { EnableKeyRotation: boolean } }).Properties.EnableKeyRotation).toBe(true);
+    expect(JSON.stringify(template.findResources('AWS::SNS::Topic'))).not.toContain('alias/aws/sns');
+  });
+
+  it('alarms when the sender pauses a campaign itself, from the very log line it writes', async () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('^PipelineSenderFunctionLogs') },
+      FilterPattern: `{ ($.message = "${pausedLog.message}") && ($.status = "${pausedLog.status}") }`,
+      MetricTransformations: [{ MetricNamespace: 'MqlPipeline', MetricName: 'CampaignsPaused', MetricValue: '1', DefaultValue: 0 }],
+    });
+    expect(named('CampaignsPaused')).toMatchObject({ Namespace: 'MqlPipeline', MetricName: 'CampaignsPaused', Threshold: 0 });
+    const lines: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
+    logger.setLogLevel('INFO');
+    const app = { handleSendJob: async () => ({ status: 'paused', sent: 0, failed: 0, excluded: 0 }) } as unknown as PipelineApp;
+    const job = { kind: 'send', campaignId: 'cmp_1', generation: 1, jobId: 'j1', contactIds: ['ct_1'] };
+    await makeSenderHandler(app)({ Records: [{ messageId: 'a', body: JSON.stringify(job) }] } as never);
+    vi.restoreAllMocks();
+    logger.setLogLevel('WARN');
+    const logged = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ message: pausedLog.message, status: pausedLog.status }));
+  });
+
   it('links every alarm to its own section of the runbook', () => {
     const runbook = readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8');
     // GitHub's heading anchors: lower case, spaces to hyphens, punctuation dropped.
@@ -143,7 +187,7 @@ describe('alarms', () => {
           .replace(/ /g, '-'),
       ),
     );
-    expect(alarms()).toHaveLength(19);
+    expect(alarms()).toHaveLength(20);
     for (const a of alarms()) {
       const anchor = a.AlarmDescription.match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];
       expect({ alarm: a.AlarmName, anchor, documented: anchor !== undefined && anchors.has(anchor) }).toEqual({

@@ -327,6 +327,19 @@ describe('sending a campaign', () => {
     await expect(controlSend(deps, 'cmp_cancel', 'resume')).rejects.toThrow(/cancelled; it cannot be resumed/);
   });
 
+  it('pauses a campaign whose stored template the renderer refuses, with the reason, instead of leaving it sending (#16 row 2)', async () => {
+    const { mail, drain, campaigns, queue, start } = await setup('cmp_badtpl', emails('tpl', 4));
+    // Stored before templates were judged by the renderer: a partial the sender cannot resolve.
+    await campaigns.update('cmp_badtpl', { htmlTemplate: '<p>{{> evil}}</p>' }, ['draft']);
+    await start();
+    await drain();
+    const paused = (await campaigns.get('cmp_badtpl'))!;
+    expect(paused.status).toBe('paused');
+    expect(paused.pausedReason).toMatch(/^the template cannot be rendered: .*evil/);
+    expect(mail.accepted).toHaveLength(0);
+    expect(queue).toHaveLength(0); // nothing left retrying towards the DLQ
+  });
+
   it('pauses the campaign with the reason when SES refuses to send at all, and resumes later', async () => {
     let blocked = true;
     const { mail, drain, campaigns, deps, start } = await setup('cmp_blocked', emails('blk', 4), {

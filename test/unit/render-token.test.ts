@@ -94,6 +94,24 @@ describe('signed unsubscribe tokens', () => {
     expect(verifyUnsubscribeToken(token, 't'.repeat(40))).toBeUndefined();
   });
 
+  it('verifies only the canonical encoding: no padding, no other trailing bits, no other alphabet', () => {
+    const [payload, signature] = token.split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 16 bytes take 22 characters; the last one carries 2 bits and 4 unused ones a lenient decoder ignores.
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const otherTrailingBits = signature.slice(0, -1) + alphabet[last ^ 1];
+    expect(Buffer.from(otherTrailingBits, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    for (const variant of [
+      `${payload}.${otherTrailingBits}`,
+      `${payload}.${signature}==`,
+      `${payload}=.${signature}`,
+      `${payload}.${signature.replace(/-/g, '+').replace(/_/g, '/')}${/[-_]/.test(signature) ? '' : '='}`,
+    ]) {
+      expect(verifyUnsubscribeToken(variant, secret)).toBeUndefined();
+    }
+    expect(verifyUnsubscribeToken(token, secret)).toBeDefined();
+  });
+
   it('builds RFC 8058 one-click headers', () => {
     expect(unsubscribeHeaders('https://api.example/u/t', 'unsub@acme.example')).toEqual({
       'List-Unsubscribe': '<https://api.example/u/t>, <mailto:unsub@acme.example?subject=unsubscribe>',
