@@ -8,7 +8,9 @@ import { addEngagementCommands } from './commands/engagement';
 import { addImportCommand } from './commands/import';
 import { addLeadCommands } from './commands/lead';
 import { addProfileCommands } from './commands/profile';
+import { addPeriodReportCommand } from './commands/report';
 import { addRoutingCommands } from './commands/routing';
+import { addConfigCommands } from './commands/config';
 
 export type { CliIo } from './commands/context';
 
@@ -18,7 +20,6 @@ export type { CliIo } from './commands/context';
  * it in-process with their own output streams. Each resource's commands are in commands/.
  */
 
-const defaultEndpoint = () => process.env.MQL_ENDPOINT ?? `http://127.0.0.1:${process.env.MQL_PORT ?? 3000}`;
 const standardIo: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
 
 export function buildProgram(io: CliIo = standardIo): Command {
@@ -28,11 +29,13 @@ export function buildProgram(io: CliIo = standardIo): Command {
   addContactCommands(program, context);
   addProfileCommands(program, context);
   addCampaignCommands(program, context);
+  addPeriodReportCommand(program, context);
   // Qualification (docs/qualification.md).
   addCriteriaCommands(program, context);
   addEngagementCommands(program, context);
   addLeadCommands(program, context);
   addRoutingCommands(program, context);
+  addConfigCommands(program, context);
   return program;
 }
 
@@ -45,7 +48,10 @@ function withGlobalOptions(program: Command, io: CliIo): Command {
         'Every command calls the mql-pipeline HTTP API: the local one (`npm start`) by default, or a deployed one with --endpoint (requests are then signed with AWS SigV4 from your usual AWS credentials).',
     )
     .addOption(
-      new Option('--endpoint <url>', 'API base URL (env MQL_ENDPOINT)').default(defaultEndpoint(), 'http://127.0.0.1:3000, the local API'),
+      new Option(
+        '--endpoint <url>',
+        'API base URL (else MQL_ENDPOINT, else http://127.0.0.1:$MQL_PORT, else the saved `mql config set endpoint`, else http://127.0.0.1:3000)',
+      ),
     )
     .addOption(new Option('--region <region>', 'AWS region for signing (default: from the endpoint, or AWS_REGION)'))
     .addOption(new Option('--profile <name>', 'AWS profile for signing (default: AWS_PROFILE or the default chain)'))
@@ -90,7 +96,10 @@ export async function runCli(argv: string[], io?: CliIo): Promise<number> {
 
 /** An API error with its code and each of its details; anything else by its message. */
 function printError(error: unknown, err: (text: string) => void): void {
-  if (!(error instanceof ApiError)) return err(`error: ${(error as Error).message}`);
+  if (!(error instanceof ApiError)) {
+    err(`error: ${(error as Error).message}`);
+    return;
+  }
   err(`error ${error.status} ${error.body.error?.code ?? ''}: ${error.message}`);
   for (const d of (error.body.error?.details as { in?: string; path?: (string | number)[]; message?: string }[] | undefined) ?? []) {
     err(`  ${[d.in, d.path?.join('.')].filter(Boolean).join(' ')}: ${d.message ?? JSON.stringify(d)}`);

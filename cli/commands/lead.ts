@@ -9,14 +9,45 @@ export function addLeadCommands(program: Command, context: CommandContext): void
     .description("A contact's current lead and its activity history")
     .argument('<contact>', 'contact id or email')
     .action(async (idOrEmail: string) => {
-      const r = await context.client().request<unknown>('GET', `/leads/${enc(await context.contactIdOf(idOrEmail))}`);
-      context.print(r, () => JSON.stringify(r, null, 2));
+      const r = await context.client().request<LeadWithHistory>('GET', `/leads/${enc(await context.contactIdOf(idOrEmail))}`);
+      context.print(r, () => leadText(r));
     });
   addFeedback(lead, feedbackSender(context));
   addRates(lead, context);
 }
 
 const enc = encodeURIComponent;
+
+/** What `GET /leads/{contactId}` answers, as far as the text shows it. */
+interface LeadWithHistory {
+  lead: {
+    leadId: string;
+    contactId: string;
+    stage: string;
+    qualifiedAt: string;
+    campaignId?: string;
+    criteriaId: string;
+    criteriaVersion: number;
+    reasons: string[];
+    fit: { score: number; threshold: number };
+    engagement: { score: number; threshold: number };
+    owner: string;
+    notifiedAt?: string;
+  };
+  history: { at: string; what?: string; kind?: string; afterQualification: boolean }[];
+}
+
+/** A lead in a few lines: stage, when and why it qualified, who was told. */
+function leadText({ lead, history }: LeadWithHistory): string {
+  const stage = lead.stage.toUpperCase();
+  return [
+    `${lead.contactId}: ${stage} since ${lead.qualifiedAt}${lead.campaignId ? ` (campaign ${lead.campaignId})` : ''}, lead ${lead.leadId}`,
+    `  criteria ${lead.criteriaId} v${lead.criteriaVersion}: fit ${lead.fit.score} of ${lead.fit.threshold} needed, engagement ${lead.engagement.score} of ${lead.engagement.threshold} needed`,
+    ...lead.reasons.map((r) => `  why: ${r}`),
+    `  sales: ${lead.owner}${lead.notifiedAt ? `, emailed ${lead.notifiedAt}` : ', not emailed yet'}`,
+    `  activity: ${history.length} scored (${history.filter((h) => h.afterQualification).length} after qualifying); --json for all of it`,
+  ].join('\n');
+}
 
 type SendFeedback = (idOrEmail: string, body: Record<string, unknown>) => Promise<void>;
 
