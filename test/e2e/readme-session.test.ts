@@ -47,7 +47,6 @@ const steps = block
   .map(stepOf);
 
 let server: ChildProcess;
-let apiUrl = '';
 let inboxUrl = '';
 const port = 20_000 + Math.floor(Math.random() * 4_000) * 5;
 
@@ -66,7 +65,6 @@ beforeAll(async () => {
     server.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     server.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${printed}`)));
   });
-  apiUrl = /API\s+(http:\/\/\S+)/.exec(printed)![1]!;
   inboxUrl = /SES inbox\s+(http:\/\/\S+?)\/?\s/.exec(printed)![1]!;
 }, 120_000);
 
