@@ -13,9 +13,10 @@ import { describe, expect, it } from 'vitest';
 const root = join(__dirname, '../..');
 const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
   .split('\n')
-  .filter((file) => file && file !== 'package-lock.json' && !/\.(png|jpe?g|gif|ico|pdf|woff2?)$/.test(file));
+  // This file spells out what it looks for; the lock file lists registry paths.
+  .filter((file) => file && file !== 'package-lock.json' && file !== 'test/architecture/self-contained.test.ts')
+  .filter((file) => !/\.(png|jpe?g|gif|ico|pdf|woff2?)$/.test(file));
 
-// Spelled in pieces so this file does not match itself.
 const outsideDocuments = [
   new RegExp(['DESIGN', '\\.md'].join(''), 'i'),
   new RegExp(['design', ' (card|brief|doc)\\b'].join(''), 'i'),
