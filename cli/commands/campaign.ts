@@ -157,6 +157,12 @@ function statsText(id: string, s: { status: string; sending: SendingProgress; me
     `sent ${m.sent}  delivered ${m.delivered}  bounced ${m.bounced}  complaints ${m.complained}  unsubscribed ${m.unsubscribed}`,
     `unique opens ${m.uniqueOpens} (human ${m.human.uniqueOpens})  unique clicks ${m.uniqueClicks} (human ${m.human.uniqueClicks})`,
     `open rate ${pct(m.rates.openRate)} (human ${pct(m.rates.human.openRate)})  click rate ${pct(m.rates.clickRate)} (human ${pct(m.rates.human.clickRate)})  CTOR ${pct(m.rates.clickToOpenRate)}`,
+    // Per rule (docs/engagement.md), so a click that made no MQL is accounted for.
+    `machine activity: ${
+      Object.entries(m.machineFlags ?? {})
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ') || 'none'
+    }`,
   ].join('\n');
 }
 

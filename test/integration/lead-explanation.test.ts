@@ -76,6 +76,8 @@ describe('why a contact is not an MQL', () => {
     const body = (await api.json()) as { campaigns: unknown[] };
     expectDocumented('GET', path, 200, body);
     expect(body.campaigns[0]).toMatchObject({ campaignId, clicks: { human: 0, machine: { 'too-fast': 1 } }, fit: { passed: true } });
+    // The campaign's stats account for it, per rule.
+    expect((await mql('campaign', 'stats', campaignId)).out).toMatch(/machine activity: .*too-fast 1/);
   });
 
   it('a contact who does not fit: the failing fit rule', async () => {
