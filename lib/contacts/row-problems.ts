@@ -13,13 +13,14 @@ export function rowProblems(
   const given = (fields ?? {}) as Record<string, unknown>;
   return issues.map((issue) => {
     const field = issue.path.map(String).join('.') || '(row)';
-    return { row, field, reason: plainReason(issue, field, given[String(issue.path[0])]) };
+    return { row, field, reason: plainReason(issue, field, issue.path.length ? given[String(issue.path[0])] : fields) };
   });
 }
 
 function plainReason(issue: z.core.$ZodIssue, field: string, value: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
+      if (!issue.path.length) return `the row is not a contact: expected an object with its fields, got a ${typeof value}`;
       if (value === undefined) return `${field} is missing`;
       return `${field} must be ${issue.expected === 'boolean' ? 'yes or no (true/false, 1/0)' : `a ${issue.expected}`}`;
     case 'invalid_format':
