@@ -31,6 +31,8 @@ export interface ApiClientOptions {
   retries?: number;
   /** @default 200 */
   backoffMs?: number;
+  /** Where the endpoint came from (`--endpoint`, `MQL_PORT=3100`, …), named when it cannot be reached. */
+  endpointSource?: string;
 }
 
 const retryable = (status: number) => status === 429 || status === 502 || status === 503 || status === 504;
@@ -55,8 +57,10 @@ export function apiClient(endpoint: string, options: ApiClientOptions = {}): Api
             await sleep(attempt, options.backoffMs);
             continue;
           }
+          const reason = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
           throw new Error(
-            `cannot reach the API at ${base} (${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}); is it running (npm start), or is --endpoint right?`,
+            `cannot reach the API at ${base} (endpoint from ${options.endpointSource ?? '--endpoint'}; ${reason}): is it running (npm start)? ` +
+              'Choose it with --endpoint, MQL_ENDPOINT, MQL_PORT or `mql config set endpoint <url>`.',
           );
         }
         const text = await response.text();

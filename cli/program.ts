@@ -8,7 +8,9 @@ import { addEngagementCommands } from './commands/engagement';
 import { addImportCommand } from './commands/import';
 import { addLeadCommands } from './commands/lead';
 import { addProfileCommands } from './commands/profile';
+import { addPeriodReportCommand } from './commands/report';
 import { addRoutingCommands } from './commands/routing';
+import { addConfigCommands } from './commands/config';
 import { terminalSafe } from './terminal-safe';
 
 export type { CliIo } from './commands/context';
@@ -19,7 +21,6 @@ export type { CliIo } from './commands/context';
  * it in-process with their own output streams. Each resource's commands are in commands/.
  */
 
-const defaultEndpoint = () => process.env.MQL_ENDPOINT ?? `http://127.0.0.1:${process.env.MQL_PORT ?? 3000}`;
 const standardIo: CliIo = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
 
 export function buildProgram(rawIo: CliIo = standardIo): Command {
@@ -30,11 +31,13 @@ export function buildProgram(rawIo: CliIo = standardIo): Command {
   addContactCommands(program, context);
   addProfileCommands(program, context);
   addCampaignCommands(program, context);
+  addPeriodReportCommand(program, context);
   // Qualification (docs/qualification.md).
   addCriteriaCommands(program, context);
   addEngagementCommands(program, context);
   addLeadCommands(program, context);
   addRoutingCommands(program, context);
+  addConfigCommands(program, context);
   return program;
 }
 
@@ -47,7 +50,10 @@ function withGlobalOptions(program: Command, io: CliIo): Command {
         'Every command calls the mql-pipeline HTTP API: the local one (`npm start`) by default, or a deployed one with --endpoint (requests are then signed with AWS SigV4 from your usual AWS credentials).',
     )
     .addOption(
-      new Option('--endpoint <url>', 'API base URL (env MQL_ENDPOINT)').default(defaultEndpoint(), 'http://127.0.0.1:3000, the local API'),
+      new Option(
+        '--endpoint <url>',
+        'API base URL (else MQL_ENDPOINT, else http://127.0.0.1:$MQL_PORT, else the saved `mql config set endpoint`, else http://127.0.0.1:3000)',
+      ),
     )
     .addOption(new Option('--region <region>', 'AWS region for signing (default: from the endpoint, or AWS_REGION)'))
     .addOption(new Option('--profile <name>', 'AWS profile for signing (default: AWS_PROFILE or the default chain)'))

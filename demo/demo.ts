@@ -1,4 +1,5 @@
 import { sleepBackoff } from '../lib/shared/backoff';
+import { saveReportFiles } from './save-report';
 import { contactIdFor } from '../lib/shared/ids';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
@@ -24,7 +25,7 @@ export interface DemoSummary {
   notificationsSent: number;
   campaignId: string;
   inboxUrl: string;
-  report: { html: string; json: string; keys: Record<string, string> };
+  report: { html: string; json: string; keys: Record<string, string>; files?: Record<string, string> };
 }
 
 export interface DemoResult {
@@ -93,6 +94,8 @@ export interface DemoOptions {
   seed?: number;
   progress?: (message: string) => void;
   keepRunning?: boolean;
+  /** Copy the report's files into this folder (they outlive the stand-ins); their paths are in `summary.report.files`. */
+  saveReportTo?: string;
   /** Extra runtime options (the fault suite injects DynamoDB faults). */
   runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
   /**
@@ -258,6 +261,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   await options.onPhase?.('read-back', runtime);
   say('writing the report');
   const { metrics, summary } = await readBack(runtime, campaign.campaignId);
+  if (options.saveReportTo) {
+    const { html, json } = summary.report;
+    summary.report.files = await saveReportFiles({ html, json }, options.saveReportTo);
+  }
   if (!options.keepRunning) await runtime.stop();
   return { summary: { seed, audience: audience.length, ...summary }, published, metrics, runtime };
 }

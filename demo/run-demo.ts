@@ -2,8 +2,10 @@ import { logger } from '../functions/observability';
 import { runDemo, type DemoSummary } from './demo';
 
 /**
- * `npm run demo [-- --json] [--size N] [--seed N] [--keep-running]`: the whole pipeline once,
- * locally. Progress goes to stderr; stdout carries the summary (one JSON object with --json).
+ * `npm run demo [-- --json] [--size N] [--seed N] [--out folder] [--keep-running]`: the whole
+ * pipeline once, locally. Progress goes to stderr; stdout carries the summary and nothing else (one
+ * JSON object with --json; npm's own `> mql-pipeline@… demo` banner is npm's: `npm run demo --silent`
+ * leaves it out). The report's files are copied to demo-output/ (or --out) and their paths printed.
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -15,7 +17,7 @@ const json = flag('json');
 const size = Number(value('size') ?? 2000);
 const seed = Number(value('seed') ?? 42);
 if (!Number.isInteger(size) || size < 1 || !Number.isInteger(seed)) {
-  console.error('usage: npm run demo -- [--json] [--size N] [--seed N] [--keep-running]');
+  console.error('usage: npm run demo -- [--json] [--size N] [--seed N] [--out folder] [--keep-running]');
   process.exit(2);
 }
 logger.setLogLevel('WARN'); // the handlers' per-batch logs would drown the summary
@@ -41,14 +43,22 @@ mql-pipeline demo — ${s.audience} contacts, seed ${s.seed}, ${seconds.toFixed(
   MQLs                 ${s.mqls}
   sales notifications  ${s.notificationsSent}
 
-  report (HTML)        ${s.report.html}
-  report (JSON)        ${s.report.json}
+  report (HTML)        ${s.report.files?.html ?? s.report.html}
+  report (JSON)        ${s.report.files?.json ?? s.report.json}
   local SES inbox      ${s.inboxUrl}${flag('keep-running') ? '' : '   (stopped; run with --keep-running, or npm start, to browse it)'}
 `;
 }
 
 const started = Date.now();
-const result = await runDemo({ size, seed, keepRunning: flag('keep-running'), progress: (m) => process.stderr.write(`${m}\n`) });
+// The report's files are copied here (git-ignored) so they open after the demo's stand-ins stopped.
+const reportFolder = value('out') ?? 'demo-output';
+const result = await runDemo({
+  size,
+  seed,
+  keepRunning: flag('keep-running'),
+  saveReportTo: reportFolder,
+  progress: (m) => process.stderr.write(`${m}\n`),
+});
 const seconds = (Date.now() - started) / 1000;
 if (json) process.stdout.write(`${JSON.stringify({ ...result.summary, seconds })}\n`);
 else process.stdout.write(human(result.summary, seconds));

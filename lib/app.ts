@@ -41,6 +41,7 @@ import {
 } from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
+import { explainNoLead } from './qualification/explain';
 import { qualificationListener, type QualifyDeps } from './qualification/qualify';
 import { composeListeners, suppressionListener } from './engagement/listeners';
 import { getRouting, putRouting } from './qualification/manage-routing';
@@ -219,6 +220,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     getLead: (contactId: string) => getLead(a, contactId),
+    /** Why a contact is not an MQL: fit, score against threshold, machine activity by rule. */
+    explainLead: (contactId: string, campaignId?: string) => explainNoLead({ ...qualify, engagement: a.engagement }, contactId, campaignId),
     /** A campaign's MQLs, a page at a time. */
     listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),
     leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),

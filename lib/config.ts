@@ -46,7 +46,7 @@ export const configSchema = z.object({
    */
   inFlightGraceMs: z.number().int().positive().default(300_000),
   machineRules: machineRulesSchema.default(machineRulesSchema.parse({})),
-  /** Industry bands reports place open and click-through rates in. @default GetResponse's (DESIGN.md §2) */
+  /** Industry bands reports place open and click-through rates in. @default GetResponse's (docs/reports.md) */
   reportBands: benchmarkBandsSchema.default(benchmarkBandsSchema.parse({})),
   /** The report function, which the API hands large on-demand reports to (set on the api function only). */
   reportFunctionName: z.string().min(1).optional(),

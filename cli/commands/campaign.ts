@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import type { CampaignMetrics } from '../../lib/engagement/metrics';
 import { describeExclusions } from '../../lib/sending/audience';
 import type { SendingProgress } from '../../lib/sending/campaign-stats';
+import { ApiError, type ApiClient } from '../http-client';
 import { pct, type CommandContext } from './context';
+import { reportText, type ReportLocation } from './report';
 
 /** `mql campaign create|get|list|update|send|pause|resume|cancel|stats|report`. */
 export function addCampaignCommands(program: Command, context: CommandContext): void {
@@ -88,18 +89,32 @@ function addReadAndEdit(campaigns: Command, { client, print, readJson }: Command
 function addSend(campaigns: Command, { client, print }: CommandContext): void {
   campaigns
     .command('send')
-    .description('Start sending a draft campaign; it is sent once, whatever is repeated')
+    .description('Start sending a draft campaign; repeating it is harmless: it reports the send already under way or done')
     .argument('<campaignId>')
-    .option('--idempotency-key <key>', 'reuse the key of an earlier attempt to retry it safely (default: a new key)')
+    .option('--idempotency-key <key>', 'the key of the send request (default: one per campaign, so a repeat is the same request)')
     .action(async (id: string, o: { idempotencyKey?: string }) => {
-      const key = o.idempotencyKey ?? randomUUID();
-      const r = await client().request<{ status: string; replayed: boolean }>('POST', `/campaigns/${enc(id)}/send`, undefined, {
-        'idempotency-key': key,
-      });
+      // One key per campaign by default: a repeated `mql campaign send` is the same request, answered
+      // as such, rather than a second request refused with 409.
+      const key = o.idempotencyKey ?? `mql-send-${id}`;
+      const r = await startSend(client(), id, key);
       print({ ...r, idempotencyKey: key }, () =>
-        r.replayed ? `${id} was already started by this request (${r.status})` : `sending ${id} (idempotency key ${key})`,
+        r.replayed ? `${id}: already ${r.status}; it is sent once, nothing new started` : `sending ${id}`,
       );
     });
+}
+
+/** The send request; a campaign another request already started is reported as such, not as an error. */
+async function startSend(api: ApiClient, id: string, key: string): Promise<{ status: string; replayed: boolean }> {
+  try {
+    return await api.request<{ status: string; replayed: boolean }>('POST', `/campaigns/${enc(id)}/send`, undefined, {
+      'idempotency-key': key,
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error;
+    const c = await api.request<Campaign>('GET', `/campaigns/${enc(id)}`);
+    if (c.status !== 'sending' && c.status !== 'sent') throw error; // paused or cancelled: the refusal says what to do
+    return { status: c.status, replayed: true };
+  }
 }
 
 function addSendControls(campaigns: Command, { client, print }: CommandContext): void {
@@ -142,6 +157,12 @@ function statsText(id: string, s: { status: string; sending: SendingProgress; me
     `sent ${m.sent}  delivered ${m.delivered}  bounced ${m.bounced}  complaints ${m.complained}  unsubscribed ${m.unsubscribed}`,
     `unique opens ${m.uniqueOpens} (human ${m.human.uniqueOpens})  unique clicks ${m.uniqueClicks} (human ${m.human.uniqueClicks})`,
     `open rate ${pct(m.rates.openRate)} (human ${pct(m.rates.human.openRate)})  click rate ${pct(m.rates.clickRate)} (human ${pct(m.rates.human.clickRate)})  CTOR ${pct(m.rates.clickToOpenRate)}`,
+    // Per rule (docs/engagement.md), so a click that made no MQL is accounted for.
+    `machine activity: ${
+      Object.entries(m.machineFlags ?? {})
+        .map(([rule, n]) => `${rule} ${n}`)
+        .join(', ') || 'none'
+    }`,
   ].join('\n');
 }
 
@@ -151,14 +172,7 @@ function addReport(campaigns: Command, { client, print }: CommandContext): void 
     .description('Write the campaign report (JSON, CSV, HTML) to S3 and print where')
     .argument('<campaignId>')
     .action(async (id: string) => {
-      const r = await client().request<{ keys: Record<string, string>; urls: Record<string, string> }>(
-        'POST',
-        `/campaigns/${enc(id)}/reports`,
-      );
-      print(r, () =>
-        Object.entries(r.urls)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('\n'),
-      );
+      const r = await client().request<ReportLocation>('POST', `/campaigns/${enc(id)}/reports`);
+      print(r, () => reportText(r));
     });
 }

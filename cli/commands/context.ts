@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { ApiError, apiClient, type ApiClient } from '../http-client';
+import { defaultEndpoint } from '../settings';
 import { isLoopback, regionOfEndpoint, sigV4Signer } from '../sigv4';
 
 /** Where the CLI writes: tests run it in-process with their own streams. */
@@ -13,7 +14,8 @@ export interface CliIo {
 
 /** The program's global options, as commander parsed them. */
 export interface GlobalOptions {
-  endpoint: string;
+  /** Absent when not given: then MQL_ENDPOINT, MQL_PORT, the saved setting or the default (../settings.ts). */
+  endpoint?: string;
   region?: string;
   profile?: string;
   sign: boolean;
@@ -53,11 +55,12 @@ export function commandContext(program: Command, io: CliIo): CommandContext {
   };
 }
 
-function apiClientFor({ endpoint, region, profile, sign }: GlobalOptions): ApiClient {
-  if (!sign || isLoopback(endpoint)) return apiClient(endpoint);
+function apiClientFor({ endpoint: given, region, profile, sign }: GlobalOptions): ApiClient {
+  const { url: endpoint, source: endpointSource } = given ? { url: given, source: '--endpoint' } : defaultEndpoint();
+  if (!sign || isLoopback(endpoint)) return apiClient(endpoint, { endpointSource });
   const signingRegion = region ?? regionOfEndpoint(endpoint) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!signingRegion) throw new Error('cannot tell the AWS region to sign for: pass --region or set AWS_REGION');
-  return apiClient(endpoint, { signer: sigV4Signer({ region: signingRegion, profile }) });
+  return apiClient(endpoint, { endpointSource, signer: sigV4Signer({ region: signingRegion, profile }) });
 }
 
 async function readJson(file: string): Promise<unknown> {

@@ -140,8 +140,26 @@ function backtestTable(r: Backtest): string {
         .map((v, i) => (i ? String(v).padStart(i === 4 ? 13 : 10) : v))
         .join(' '),
     ),
-    r.forecast ? `forecast: ${JSON.stringify(r.forecast)}` : '',
+    r.forecast ? forecastText(r.forecast as unknown as Forecast) : '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+interface Forecast {
+  monthlyTarget: number;
+  monthlyVolume: number | null;
+  volumeSource: string;
+  projectedMqlsPerMonth: number | null;
+  enough: boolean | null;
+  volumeNeeded: number | null;
+}
+
+/** The backtest's forecast in a sentence: will the sending volume produce the MQLs sales wants? */
+function forecastText(f: Forecast): string {
+  if (f.projectedMqlsPerMonth === null || f.monthlyVolume === null) {
+    return `forecast: target ${f.monthlyTarget} MQLs a month; not enough data to project (no delivered email or no known monthly volume)`;
+  }
+  const verdict = f.enough ? 'enough' : `not enough${f.volumeNeeded !== null ? `: about ${f.volumeNeeded} emails a month needed` : ''}`;
+  return `forecast: ${f.projectedMqlsPerMonth} MQLs a month from ${f.monthlyVolume} emails (${f.volumeSource}) against a target of ${f.monthlyTarget}: ${verdict}`;
 }

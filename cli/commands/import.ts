@@ -78,7 +78,7 @@ function progressBar(io: CliIo): SingleBar {
 function summaryText(summary: ImportSummary, errorsFile: string | undefined): string {
   return [
     `imported ${summary.created} new, updated ${summary.updated}, rejected ${summary.rejected} (of ${summary.totalRows} rows)`,
-    ...summary.firstErrors.map((e) => `  row ${e.row}: ${e.field}: ${e.reason}`),
+    ...summary.firstErrors.map((e) => `  row ${e.row}: ${e.reason}`),
     summary.rejected > summary.firstErrors.length
       ? `  … ${errorsFile ? `every rejected row is in ${errorsFile}` : 'pass --errors rejected.csv to get every rejected row'}`
       : '',

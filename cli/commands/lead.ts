@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ApiError } from '../http-client';
 import { listOf, pct, type CommandContext } from './context';
 
 /** `mql lead get|accept|reject|stage|reopen|rates`: sales feedback on leads, and MQL → SQL rates. */
@@ -8,15 +9,75 @@ export function addLeadCommands(program: Command, context: CommandContext): void
     .command('get')
     .description("A contact's current lead and its activity history")
     .argument('<contact>', 'contact id or email')
-    .action(async (idOrEmail: string) => {
-      const r = await context.client().request<unknown>('GET', `/leads/${enc(await context.contactIdOf(idOrEmail))}`);
-      context.print(r, () => JSON.stringify(r, null, 2));
+    .option('--campaign <campaignId>', 'when the contact is not an MQL: explain this campaign only (default: the 20 newest)')
+    .action(async (idOrEmail: string, o: { campaign?: string }) => {
+      const contactId = await context.contactIdOf(idOrEmail);
+      const r = await context
+        .client()
+        .request<LeadWithHistory>('GET', `/leads/${enc(contactId)}`)
+        .catch((error: unknown) => {
+          if (error instanceof ApiError && error.status === 404 && /has no lead/.test(error.message)) return undefined;
+          throw error;
+        });
+      if (r) return context.print(r, () => leadText(r));
+      // No lead: say why nothing happened, campaign by campaign.
+      const q = o.campaign ? `?campaignId=${enc(o.campaign)}` : '';
+      const why = await context.client().request<Explanation>('GET', `/leads/${enc(contactId)}/explanation${q}`);
+      context.print({ lead: null, explanation: why }, () => explanationText(why));
     });
   addFeedback(lead, feedbackSender(context));
   addRates(lead, context);
 }
 
 const enc = encodeURIComponent;
+
+/** What `GET /leads/{contactId}` answers, as far as the text shows it. */
+interface LeadWithHistory {
+  lead: {
+    leadId: string;
+    contactId: string;
+    stage: string;
+    qualifiedAt: string;
+    campaignId?: string;
+    criteriaId: string;
+    criteriaVersion: number;
+    reasons: string[];
+    fit: { score: number; threshold: number };
+    engagement: { score: number; threshold: number };
+    owner: string;
+    notifiedAt?: string;
+  };
+  history: { at: string; what?: string; kind?: string; afterQualification: boolean }[];
+}
+
+interface Explanation {
+  contactId: string;
+  campaigns: { campaignId: string; criteriaId?: string; criteriaVersion?: number; why: string[] }[];
+}
+
+/** Why a contact is not an MQL, per campaign that mailed them. */
+function explanationText(e: Explanation): string {
+  if (!e.campaigns.length) return `${e.contactId}: not an MQL; no recent campaign mailed this contact`;
+  return [
+    `${e.contactId}: not an MQL`,
+    ...e.campaigns.flatMap((c) => [
+      `  ${c.campaignId}${c.criteriaId ? ` (criteria ${c.criteriaId} v${c.criteriaVersion})` : ''}:`,
+      ...c.why.map((w) => `    ${w}`),
+    ]),
+  ].join('\n');
+}
+
+/** A lead in a few lines: stage, when and why it qualified, who was told. */
+function leadText({ lead, history }: LeadWithHistory): string {
+  const stage = lead.stage.toUpperCase();
+  return [
+    `${lead.contactId}: ${stage} since ${lead.qualifiedAt}${lead.campaignId ? ` (campaign ${lead.campaignId})` : ''}, lead ${lead.leadId}`,
+    `  criteria ${lead.criteriaId} v${lead.criteriaVersion}: fit ${lead.fit.score} of ${lead.fit.threshold} needed, engagement ${lead.engagement.score} of ${lead.engagement.threshold} needed`,
+    ...lead.reasons.map((r) => `  why: ${r}`),
+    `  sales: ${lead.owner}${lead.notifiedAt ? `, emailed ${lead.notifiedAt}` : ', not emailed yet'}`,
+    `  activity: ${history.length} scored (${history.filter((h) => h.afterQualification).length} after qualifying); --json for all of it`,
+  ].join('\n');
+}
 
 type SendFeedback = (idOrEmail: string, body: Record<string, unknown>) => Promise<void>;
 

@@ -15,7 +15,7 @@ import { PipelineStatelessResources } from './stateless-resources';
 export type { FunctionName, MqlPipelineProps } from './pipeline-props';
 
 /**
- * The whole pipeline of DESIGN.md §4 as one construct a team can add to its own CDK app:
+ * The whole pipeline (docs/infrastructure.md) as one construct a team can add to its own CDK app:
  * API (IAM-authorized) → api λ → table, send queue → sender λ → SES (configuration set →
  * default bus → rule → events queue → engagement λ → project bus → notifier λ), scheduled reports → S3.
  *

@@ -25,7 +25,7 @@ export interface PipelineFunctionProps {
 export const functionReviewedFindings = [
   {
     id: 'AwsSolutions-L1',
-    reason: 'DESIGN.md fixes Node.js 22 for Lambda: the code is tested on Node 20 and 22, not on newer runtimes.',
+    reason: 'The project fixes Node.js 22 for Lambda: the code is tested on Node 20 and 22, not on newer runtimes.',
   },
   {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Builds SES sending events as EventBridge delivers them, in the record shapes of the SES developer
- * guide (see shared/fixtures/ses-eventbridge): what the local runtime publishes while it plays SES.
+ * guide (see test/fixtures/ses-eventbridge): what the local runtime publishes while it plays SES.
  */
 export type SesEventType = 'Send' | 'Delivery' | 'Open' | 'Click' | 'Bounce' | 'Complaint' | 'Subscription' | 'DeliveryDelay';
 

@@ -12,7 +12,7 @@ import sesModule from 'aws-ses-v2-local';
 import { createTableInput } from '../../adapters/dynamodb/table-schema';
 
 /**
- * The embedded AWS stand-ins (DESIGN.md §5): dynalite, aws-ses-v2-local and s3rver, in this
+ * The embedded AWS stand-ins (docs/architecture.md): dynalite, aws-ses-v2-local and s3rver, in this
  * process, on loopback. Port 0 picks free ports so tests can run side by side.
  */
 export interface StandIns {

@@ -1,6 +1,7 @@
 import { parse, CsvError } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { contactInputSchema } from './contact';
+import { rowProblems } from './row-problems';
 import { ValidationError } from '../shared/errors';
 
 /**
@@ -92,7 +93,7 @@ export function rowFromCsvRecord(fields: string[], record: string[], row: number
       const v = cell.toLowerCase();
       if (truthy.has(v)) out[field] = true;
       else if (falsy.has(v)) out[field] = false;
-      else errors.push({ row, field, reason: 'expected yes/no, true/false or 1/0' });
+      else errors.push({ row, field, reason: `${field} must be yes or no (true/false, 1/0)` });
     } else if (field === 'interests') {
       out[field] = cell
         .split(INTEREST_SEPARATOR)
@@ -100,7 +101,10 @@ export function rowFromCsvRecord(fields: string[], record: string[], row: number
         .filter(Boolean);
     } else out[field] = cell;
   });
-  return errors.length ? { row, errors } : { row, fields: out };
+  if (!errors.length) return { row, fields: out };
+  // A row with an unreadable yes/no is not sent on: name its other problems too, so one pass fixes all.
+  const rest = contactInputSchema.safeParse(out);
+  return { row, errors: rest.success ? errors : [...errors, ...rowProblems(row, out, rest.error.issues)] };
 }
 
 const csvProblems: Record<string, string> = {

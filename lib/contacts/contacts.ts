@@ -3,6 +3,7 @@ import { companySizes, contactInputSchema, contactStatuses, matchesFilter, senio
 import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from './contact-import';
 import { NotFoundError, ValidationError } from '../shared/errors';
 import { contactIdFor, normaliseEmail } from '../shared/ids';
+import { rowProblems } from './row-problems';
 import type { Clock, Page } from '../shared/ports';
 import type { ContactStore } from './ports';
 
@@ -43,9 +44,7 @@ export async function importContactRows(deps: { contacts: ContactStore; clock: C
     }
     const parsed = contactInputSchema.safeParse(item.fields);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        errors.push({ row: item.row, field: issue.path.join('.') || '(row)', reason: issue.message });
-      }
+      errors.push(...rowProblems(item.row, item.fields, parsed.error.issues));
       continue;
     }
     const email = normaliseEmail(parsed.data.email);

@@ -1,7 +1,7 @@
 import type { Counters } from './recipient';
 
 /**
- * The figures marketers act on, computed from summed recipient counters (DESIGN.md §2).
+ * The figures marketers act on, computed from summed recipient counters (definitions: docs/engagement.md).
  * Rates are fractions (0.25 = 25 %), `null` when the denominator is zero.
  */
 export interface CampaignMetrics {

@@ -13,7 +13,8 @@ import { rejectOversizedCampaign } from './campaign-size';
 import type { Clock } from '../shared/ports';
 import type { CriteriaStore } from '../qualification/ports';
 import type { ProfileStore } from '../contacts/ports';
-import { allowedPlaceholders, extractLinks, validateTemplates } from './render';
+import { allowedPlaceholders, extractLinks } from './render';
+import { validateTemplates } from './template-check';
 
 type TemplateFields = Pick<CampaignInput, 'subject' | 'htmlTemplate' | 'textTemplate' | 'fallbacks'>;
 

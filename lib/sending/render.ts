@@ -36,8 +36,6 @@ export type Placeholder = (typeof allowedPlaceholders)[number];
 /** Campaign-wide fallbacks: placeholder → text used when the contact has no value. */
 export type Fallbacks = Partial<Record<Placeholder, string>>;
 
-export { placeholdersOf, unguardedPlaceholders, validateTemplates, type TemplateCheck } from './template-check';
-
 type Compiled = (context: object) => string;
 const cache = new Map<string, Compiled>();
 const knownHelpers = { default: true, urlPart: true, wholeUrl: true };

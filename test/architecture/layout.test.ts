@@ -55,7 +55,7 @@ describe('layout', () => {
     expect(long).toEqual([]);
   });
 
-  it('has a top level as the design card names it', () => {
+  it('has a top level as docs/architecture.md names it', () => {
     const top = new Set(sources.map((file) => file.split('/')[0]));
     for (const folder of ['lib', 'functions', 'infra', 'test']) expect(top).toContain(folder);
     expect(sources.some((file) => file.startsWith('src/'))).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderMessage, TemplateRenderError, validateTemplates } from '../../lib/sending/render';
+import { renderMessage, TemplateRenderError } from '../../lib/sending/render';
+import { validateTemplates } from '../../lib/sending/template-check';
 import { campaignInputSchema } from '../../lib/sending/campaign';
 import { checkSenderAddress } from '../../lib/sending/sender-address';
 import { terminalSafe } from '../../cli/terminal-safe';

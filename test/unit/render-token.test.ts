@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractLinks, placeholdersOf, renderMessage, unguardedPlaceholders, validateTemplates } from '../../lib/sending/render';
+import { extractLinks, renderMessage } from '../../lib/sending/render';
+import { placeholdersOf, unguardedPlaceholders, validateTemplates } from '../../lib/sending/template-check';
 import { signUnsubscribeToken, unsubscribeHeaders, verifyUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 
 const templates = {

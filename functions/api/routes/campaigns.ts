@@ -109,7 +109,7 @@ export const statsSchema = z
       }),
     }),
   })
-  .meta({ id: 'CampaignStats', description: 'Definitions: docs/engagement.md and DESIGN.md §2.' });
+  .meta({ id: 'CampaignStats', description: 'Definitions: docs/engagement.md.' });
 
 /** Pause, resume and cancel: one route each, the same shape. */
 const controlRoutes = (['pause', 'resume', 'cancel'] as const).map((action) =>

@@ -135,7 +135,7 @@ export const contactRoutes: Route[] = [
           // Rows are validated one by one (a bad row is reported, not fatal), so the schema takes any
           // value; the document points readers at the row's real schema.
           contacts: importRequestSchema.shape.contacts.meta({
-            override: ({ jsonSchema }) => {
+            override: ({ jsonSchema }: { jsonSchema: { items?: unknown } }) => {
               jsonSchema.items = { $ref: '#/components/schemas/ContactInput' };
             },
           }),

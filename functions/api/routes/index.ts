@@ -3,6 +3,7 @@ import { campaignRoutes } from './campaigns';
 import { contactComponentSchemas, contactRoutes } from './contacts';
 import { criteriaRoutes } from './criteria';
 import { engagementEventRoutes } from './engagement-events';
+import { leadExplanationRoutes } from './lead-explanation';
 import { leadRoutes } from './leads';
 import { metaRoutes } from './meta';
 import { profileRoutes } from './profiles';
@@ -27,6 +28,7 @@ export const routes: Route[] = [
   ...criteriaRoutes,
   ...engagementEventRoutes,
   ...leadRoutes,
+  ...leadExplanationRoutes,
   ...routingRoutes,
   ...unsubscribeRoutes,
 ];
