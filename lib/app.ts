@@ -15,7 +15,8 @@ import type {
 } from './sending/ports';
 import type { Clock } from './shared/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
-import type { DeadLetter, DeadLetterSink, EngagementStore } from './engagement/ports';
+import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from './engagement/ports';
+import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
 import type { ReportJobs, ReportStore } from './reports/ports';
 import { createCampaign, getCampaign, updateDraftCampaign } from './sending/campaigns';
 import { controlSend, startSend, type SendControl } from './sending/send-control';
@@ -67,6 +68,8 @@ export interface Adapters {
   activities: ActivityStore;
   routing: RoutingStore;
   deadLetters: DeadLetterSink;
+  /** What was sent (campaigns, send records): what every SES event is checked against. */
+  sentRecords: SentRecords;
   queue: SendQueue;
   /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
   campaignMail: CampaignMailSender;
@@ -158,6 +161,11 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
 
 function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
   const countedDeltas = new CountedDeltas();
+  const eventRules = eventRulesSchema.parse({
+    accountId: config.accountId,
+    configurationSet: config.configurationSetName,
+    ...config.events,
+  });
   const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
   return {
     recordEngagement: (events: IncomingEvent[]) =>
@@ -171,6 +179,16 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
           listener,
           countedDeltas,
           compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+        },
+        events,
+      ),
+    /** Checks SES events against what was sent: accepted, set aside with a reason, or waiting for their send's outcome. */
+    verifyEvents: (events: IncomingEvent[]) =>
+      verifyEvents(
+        {
+          sent: a.sentRecords,
+          clock: a.clock,
+          rules: eventRules,
         },
         events,
       ),
