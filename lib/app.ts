@@ -17,6 +17,7 @@ import type { Clock } from './shared/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
 import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from './engagement/ports';
 import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
+import { listCampaignRecipients } from './engagement/recipient-view';
 import type { ReportJobs, ReportStore } from './reports/ports';
 import { createCampaign, getCampaign, updateDraftCampaign } from './sending/campaigns';
 import { controlSend, startSend, type SendControl } from './sending/send-control';
@@ -142,6 +143,9 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
     updateDraftCampaign: (campaignId: string, patch: unknown) => updateDraftCampaign(a, campaignId, patch),
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
+    /** What happened to each recipient, a page at a time (the drill-down behind the counts). */
+    listCampaignRecipients: (campaignId: string, cursor?: string) =>
+      listCampaignRecipients({ ...a, rules: config.machineRules }, campaignId, cursor),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
     handleSendJob: (job: SendJob, options?: SendJobOptions) =>
       handleSendJob(

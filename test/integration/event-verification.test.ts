@@ -135,4 +135,49 @@ describe('SES events checked against what was sent', () => {
     expect(written.report.activity.points.length).toBeLessThanOrEqual(401);
     expect(written.report.activity.points.every((p) => p.at < '9999')).toBe(true);
   });
+
+  it('lists each recipient through the API, and the rows add up to the campaign counts', async () => {
+    type Row = {
+      contactId: string;
+      email?: string;
+      status: string;
+      messageId?: string;
+      opened: boolean;
+      humanOpened: boolean;
+      clicked: boolean;
+      humanClicked: boolean;
+      machineReasons: string[];
+    };
+    const rows: Row[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await fetch(
+        `${demo.runtime.apiUrl}/campaigns/${campaignId}/recipients${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { items: Row[]; cursor?: string };
+      rows.push(...body.items);
+      cursor = body.cursor;
+    } while (cursor);
+    const { metrics } = await figures();
+    const count = (f: (r: Row) => boolean) => rows.filter(f).length;
+    expect({
+      sent: rows.length,
+      bounced: count((r) => r.status === 'bounced'),
+      uniqueOpens: count((r) => r.opened),
+      humanOpens: count((r) => r.humanOpened),
+      uniqueClicks: count((r) => r.clicked),
+      humanClicks: count((r) => r.humanClicked),
+    }).toEqual({
+      sent: metrics.sent,
+      bounced: metrics.bounced,
+      uniqueOpens: metrics.uniqueOpens,
+      humanOpens: metrics.human.uniqueOpens,
+      uniqueClicks: metrics.uniqueClicks,
+      humanClicks: metrics.human.uniqueClicks,
+    });
+    expect(rows.every((r) => r.email?.includes('@') && r.messageId)).toBe(true);
+    expect(rows.some((r) => r.opened && !r.humanOpened && r.machineReasons.length)).toBe(true);
+    expect((await fetch(`${demo.runtime.apiUrl}/campaigns/cmp_nope/recipients`)).status).toBe(404);
+  });
 });
