@@ -15,6 +15,7 @@ import { DynamoCampaignStore, DynamoProfileStore } from './dynamodb/campaign-sto
 import { DynamoContactStore } from './dynamodb/contact-store';
 import { DynamoCriteriaStore } from './dynamodb/criteria-store';
 import { DynamoDeadLetterSink } from './dynamodb/dead-letter-sink';
+import { DynamoSentRecords } from './dynamodb/sent-records';
 import { DynamoEngagementStore } from './dynamodb/engagement-store';
 import { DynamoLeadStore } from './dynamodb/lead-store';
 import { DynamoRoutingStore } from './dynamodb/routing-store';
@@ -71,6 +72,7 @@ export function buildAdapters(
     routing: new DynamoRoutingStore(db, table),
     deadLetters: new DynamoDeadLetterSink(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
+    sentRecords: new DynamoSentRecords(db, table),
     queue: overrides.queue ?? new SqsSendQueue(clients.sqs!, config.sendQueueUrl),
     campaignMail: overrides.campaignMail ?? new SesMailSender(clients.ses, config.configurationSetName),
     // Notifications to sales are not campaign mail: no configuration set, so they are not tracked.

@@ -61,6 +61,8 @@ async function loadConfig(): Promise<AppConfig> {
     maxSendRate: process.env[envNames.maxSendRate] ? Number(process.env[envNames.maxSendRate]) : undefined,
     reportBands: process.env[envNames.reportBands] ? JSON.parse(process.env[envNames.reportBands]!) : undefined,
     reportFunctionName: process.env[envNames.reportFunctionName] || undefined,
+    accountId: process.env[envNames.accountId] || undefined,
+    events: process.env[envNames.eventWindowDays] ? { windowDays: Number(process.env[envNames.eventWindowDays]) } : {},
   });
 }
 

@@ -17,7 +17,9 @@ import type {
 } from './sending/ports';
 import type { Clock } from './shared/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
-import type { DeadLetter, DeadLetterSink, EngagementStore } from './engagement/ports';
+import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from './engagement/ports';
+import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
+import { listCampaignRecipients } from './engagement/recipient-view';
 import type { ReportJobs, ReportStore } from './reports/ports';
 import { createCampaign, getCampaign, updateDraftCampaign } from './sending/campaigns';
 import { controlSend, startSend, type SendControl } from './sending/send-control';
@@ -73,6 +75,8 @@ export interface Adapters {
   deadLetters: DeadLetterSink;
   /** Idempotency-Key records of creating requests; without it such requests with a key are refused (400). */
   idempotency?: IdempotencyStore;
+  /** What was sent (campaigns, send records): what every SES event is checked against. */
+  sentRecords: SentRecords;
   queue: SendQueue;
   /** Sends campaign messages (SES SendBulkEmail with the configuration set). */
   campaignMail: CampaignMailSender;
@@ -151,6 +155,9 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
       updateDraftCampaign({ ...a, senderDomain: senderDomainOf(config) }, campaignId, patch),
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
+    /** What happened to each recipient, a page at a time (the drill-down behind the counts). */
+    listCampaignRecipients: (campaignId: string, cursor?: string) =>
+      listCampaignRecipients({ ...a, rules: config.machineRules }, campaignId, cursor),
     campaignStats: (campaignId: string) => campaignStats({ ...a, inFlightGraceMs: config.inFlightGraceMs }, campaignId),
     handleSendJob: (job: SendJob, options?: SendJobOptions) =>
       handleSendJob(
@@ -170,6 +177,11 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
 
 function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
   const countedDeltas = new CountedDeltas();
+  const eventRules = eventRulesSchema.parse({
+    accountId: config.accountId,
+    configurationSet: config.configurationSetName,
+    ...config.events,
+  });
   const listener = composeListeners(suppressionListener({ contacts: a.contacts }), qualificationListener(qualify));
   return {
     recordEngagement: (events: IncomingEvent[]) =>
@@ -184,6 +196,16 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
           isOwnLink: pipelineLinks(config.unsubscribeBaseUrl),
           countedDeltas,
           compactBefore: () => compactionCutoff(a.clock.now(), config.inFlightGraceMs),
+        },
+        events,
+      ),
+    /** Checks SES events against what was sent: accepted, set aside with a reason, or waiting for their send's outcome. */
+    verifyEvents: (events: IncomingEvent[]) =>
+      verifyEvents(
+        {
+          sent: a.sentRecords,
+          clock: a.clock,
+          rules: eventRules,
         },
         events,
       ),

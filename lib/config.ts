@@ -45,6 +45,13 @@ export const configSchema = z.object({
    * be taken over. Must exceed the engagement function's timeout. @default 300000
    */
   inFlightGraceMs: z.number().int().positive().default(300_000),
+  /** The AWS account that sends the campaigns: SES events naming another account are set aside. */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  /** Bounds on SES events (lib/engagement/verify-events.ts). */
+  events: z.object({ windowDays: z.number().positive(), skewMs: z.number().int().nonnegative() }).partial().default({}),
   machineRules: machineRulesSchema.default(machineRulesSchema.parse({})),
   /** Industry bands reports place open and click-through rates in. @default GetResponse's (docs/reports.md) */
   reportBands: benchmarkBandsSchema.default(benchmarkBandsSchema.parse({})),
@@ -73,4 +80,7 @@ export const envNames = {
   /** Optional JSON of the report bands, e.g. {"openRate":{"low":0.2,"high":0.4}}. */
   reportBands: 'REPORT_BANDS',
   reportFunctionName: 'REPORT_FUNCTION_NAME',
+  accountId: 'ACCOUNT_ID',
+  /** Days after its send within which an SES event counts. @default 90 */
+  eventWindowDays: 'EVENT_WINDOW_DAYS',
 } as const;

@@ -9,7 +9,7 @@ export async function* batchGetItems(
   db: DynamoDBDocumentClient,
   table: string,
   itemKeys: Record<string, unknown>[],
-  options: { ConsistentRead?: boolean; ProjectionExpression?: string } = {},
+  options: { ConsistentRead?: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } = {},
 ): AsyncGenerator<Record<string, unknown>> {
   for (const part of chunk(itemKeys, 100)) {
     for await (const page of paginatedBatchGet({ client: db }, { RequestItems: { [table]: { Keys: part, ...options } } }))

@@ -14,6 +14,7 @@ export function addCampaignCommands(program: Command, context: CommandContext): 
   addSend(campaigns, context);
   addSendControls(campaigns, context);
   addStats(campaigns, context);
+  addRecipients(campaigns, context);
   addReport(campaigns, context);
 }
 
@@ -164,6 +165,40 @@ function statsText(id: string, s: { status: string; sending: SendingProgress; me
         .join(', ') || 'none'
     }`,
   ].join('\n');
+}
+
+interface RecipientRowView {
+  contactId: string;
+  email?: string;
+  status: string;
+  messageId?: string;
+  opened: boolean;
+  humanOpened: boolean;
+  clicked: boolean;
+  humanClicked: boolean;
+  machineReasons: string[];
+}
+
+function addRecipients(campaigns: Command, { client, print }: CommandContext): void {
+  campaigns
+    .command('recipients')
+    .description('What happened to each recipient: status, SES message id, opened and clicked (all and human), why machine')
+    .argument('<campaignId>')
+    .option('--cursor <cursor>', 'the cursor of the previous page')
+    .action(async (id: string, options: { cursor?: string }) => {
+      const query = options.cursor ? `?cursor=${enc(options.cursor)}` : '';
+      const r = await client().request<{ items: RecipientRowView[]; cursor?: string }>('GET', `/campaigns/${enc(id)}/recipients${query}`);
+      const yes = (all: boolean, human: boolean) => (human ? 'yes' : all ? 'machine' : 'no');
+      print(r, () =>
+        [
+          ...r.items.map(
+            (row) =>
+              `${row.contactId}  ${row.email ?? '(erased)'}  ${row.status}  opened ${yes(row.opened, row.humanOpened)}  clicked ${yes(row.clicked, row.humanClicked)}${row.machineReasons.length ? `  machine: ${row.machineReasons.join(', ')}` : ''}  ${row.messageId ?? ''}`,
+          ),
+          ...(r.cursor ? [`more: mql campaign recipients ${id} --cursor ${r.cursor}`] : []),
+        ].join('\n'),
+      );
+    });
 }
 
 function addReport(campaigns: Command, { client, print }: CommandContext): void {

@@ -205,6 +205,8 @@ function sharedEnvironment(props: MqlPipelineProps, uses: FunctionUses) {
     [envNames.sendQueueUrl]: stateful.sendQueue.queueUrl,
     [envNames.projectBusName]: uses.projectBus.eventBusName,
     [envNames.configurationSetName]: configurationSetNameOf(props),
+    // SES events naming another account are set aside (lib/engagement/verify-events.ts).
+    [envNames.accountId]: Aws.ACCOUNT_ID,
     [envNames.salesInbox]: props.salesInbox,
     [envNames.notificationFrom]: props.notificationFrom ?? `MQL Pipeline <mql@${props.senderDomain}>`,
     [envNames.unsubscribeBaseUrl]: `${uses.api.apiEndpoint}/u`,

@@ -85,6 +85,8 @@ const TABLE = 'mql-pipeline';
 const BUCKET = 'mql-pipeline-reports';
 const CONFIGURATION_SET = 'mql-pipeline-events';
 const PROJECT_BUS = 'mql-pipeline';
+/** The account the local SES and event bus speak for (infra/local/ses-events.ts, event-bus.ts use it too). */
+const LOCAL_ACCOUNT_ID = '000000000000';
 
 /**
  * The local composition root: the same adapters and handlers as on AWS, with the SDK clients
@@ -230,6 +232,8 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
     sendQueueUrl: 'local://send-queue',
     projectBusName: PROJECT_BUS,
     configurationSetName: CONFIGURATION_SET,
+    // The local SES and event bus speak for this account, as an AWS account's own bus does.
+    accountId: LOCAL_ACCOUNT_ID,
     salesInbox: process.env.MQL_SALES_INBOX ?? 'sales@acme.example',
     notificationFrom: 'MQL Pipeline <mql@acme.example>',
     unsubscribeBaseUrl: `${apiUrl}/u`,

@@ -62,3 +62,16 @@ export interface DeadLetter {
 export interface DeadLetterSink {
   put(letters: DeadLetter[]): Promise<void>;
 }
+
+/** What was sent, as the sender recorded it: what every SES event is checked against. */
+export interface SentFacts {
+  /** campaignId → its status and when sending was asked for; absent when the campaign does not exist. */
+  campaigns: Map<string, { status: string; createdAt: string; sendRequestedAt?: string }>;
+  /** `campaignId|contactId` → the recorded outcome; absent while none is recorded. */
+  sends: Map<string, { messageId?: string; sentAt?: string; failed: boolean }>;
+}
+
+export interface SentRecords {
+  /** One batched read (BatchGetItem) of the campaigns and send records these events name. */
+  factsFor(keys: { campaignId: string; contactId: string }[]): Promise<SentFacts>;
+}

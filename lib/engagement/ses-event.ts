@@ -42,6 +42,10 @@ export interface EngagementEvent {
   /** Reject reason, rendering error, or delay type. */
   reason?: string;
   unsubscribeAll?: boolean;
+  /** The account that sent it: `mail.sendingAccountId` (checked against the envelope's `account`). */
+  account?: string;
+  /** The configuration set SES names in `mail.tags['ses:configuration-set']`. */
+  configurationSet?: string;
 }
 
 export interface RejectedEvent {
@@ -52,6 +56,14 @@ export interface RejectedEvent {
 
 export type ParseResult = { ok: true; event: EngagementEvent } | { ok: false; rejected: RejectedEvent };
 
+/**
+ * SES's own limit (SES API v2 `MessageTag`): a tag's name and value hold at most 256 characters,
+ * so a longer one did not come from SES. Links are bounded at 2,048 characters (the common
+ * practical URL limit, and the issue's): a longer one would bloat per-link stats and the items.
+ */
+export const MAX_TAG_LENGTH = 256;
+export const MAX_LINK_LENGTH = 2048;
+
 /** SES tag values we write: ASCII letters, digits, `_` and `-` (SES's own rule), at most 256. */
 const tagValue = z.string().regex(/^[A-Za-z0-9_-]{1,256}$/);
 const tagList = z.array(z.string()).min(1);
@@ -60,6 +72,7 @@ const mailSchema = z.object({
   timestamp: z.iso.datetime({ offset: true }),
   messageId: z.string().min(1),
   destination: z.array(z.string()).optional(),
+  sendingAccountId: z.string().optional(),
   tags: z.record(z.string(), tagList).optional(),
 });
 
@@ -144,8 +157,37 @@ export function parseSesEvent(raw: unknown): ParseResult {
   if (!parsed.success) {
     return { ok: false, rejected: { eventId, reason: `malformed ${sesType} event: ${describe(parsed.error)}` } };
   }
+  const oversized = oversizedPart(detail.mail.tags, parsed.data as SesDetail);
+  if (oversized) return { ok: false, rejected: { eventId, reason: oversized } };
+  const envelopeAccount = (raw as { account?: unknown }).account;
+  const { sendingAccountId } = detail.mail;
+  if (typeof envelopeAccount === 'string' && sendingAccountId && envelopeAccount !== sendingAccountId) {
+    return { ok: false, rejected: { eventId, reason: `foreign account: sendingAccountId ${sendingAccountId} is not the bus account` } };
+  }
   const ids = { campaignId: campaignId.data, contactId: contactId.data };
-  return { ok: true, event: engagementEventOf(typeMap[sesType], ids, detail.mail, parsed.data as SesDetail) };
+  const event = engagementEventOf(typeMap[sesType], ids, detail.mail, parsed.data as SesDetail);
+  const account = sendingAccountId ?? envelopeAccount;
+  if (typeof account === 'string') event.account = account;
+  const configurationSet = detail.mail.tags?.['ses:configuration-set']?.[0];
+  if (configurationSet) event.configurationSet = configurationSet;
+  return { ok: true, event };
+}
+
+/** A link or a tag larger than SES ever sends: the event did not come from SES as it is. */
+function oversizedPart(tags: Record<string, string[]> | undefined, d: SesDetail): string | undefined {
+  const link = d.click?.link as string | undefined;
+  if (link && link.length > MAX_LINK_LENGTH) return `link over ${MAX_LINK_LENGTH} characters (${link.length})`;
+  for (const [where, set] of [
+    ['mail tag', tags],
+    ['link tag', d.click?.linkTags as Record<string, string[]> | undefined],
+  ] as const) {
+    for (const [name, values] of Object.entries(set ?? {})) {
+      if (name.length > MAX_TAG_LENGTH || values.some((v) => v.length > MAX_TAG_LENGTH)) {
+        return `oversized tag: a ${where} name or value over ${MAX_TAG_LENGTH} characters`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A validated SES event detail: one object per event type (`delivery`, `open`, `click` …). */

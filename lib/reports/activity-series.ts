@@ -1,8 +1,22 @@
 import type { CampaignMetrics } from '../engagement/metrics';
 import type { ActivityPoint, Report } from './report';
 
-/** Hours with activity, gaps filled, or days when the activity spans more than four days. */
-export function activitySeries(hourly: CampaignMetrics['hourly']): Report['activity'] {
+/** The most a series can span: a campaign's event window (90 days by default) with room to spare. */
+export const MAX_SERIES_DAYS = 400;
+
+/**
+ * Hours with activity, gaps filled, or days when the activity spans more than four days. Only hours
+ * inside `bounds` (ISO times: the campaigns' sends to their event window's end, and never after the
+ * report) are drawn, and never more than MAX_SERIES_DAYS, whatever is stored: one event dated
+ * 9999-12-31 must not make millions of buckets.
+ */
+export function activitySeries(all: CampaignMetrics['hourly'], bounds?: { from: string; to: string }): Report['activity'] {
+  const from = bounds ? bounds.from.slice(0, 13) : '';
+  const to = bounds ? bounds.to.slice(0, 13) : '\uffff';
+  const inside = all.filter((h) => h.hour >= from && h.hour <= to);
+  const hourly = inside.length
+    ? inside.filter((h) => Date.parse(`${h.hour}:00:00Z`) - Date.parse(`${inside[0]!.hour}:00:00Z`) <= MAX_SERIES_DAYS * 86_400_000)
+    : [];
   if (!hourly.length) return { unit: 'hour', points: [] };
   const first = Date.parse(`${hourly[0]!.hour}:00:00Z`);
   const last = Date.parse(`${hourly[hourly.length - 1]!.hour}:00:00Z`);

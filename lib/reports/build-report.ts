@@ -49,8 +49,19 @@ export function buildReport(input: {
     metrics,
     funnel: funnelOf(metrics, mqls),
     benchmarks: benchmarksOf(metrics.rates, input.bands ?? defaultBands),
-    activity: activitySeries(metrics.hourly),
+    activity: activitySeries(metrics.hourly, seriesBounds(inputs, input.generatedAt)),
     reputation: reputationOf(metrics.rates),
     mqls,
   };
+}
+
+/** Campaign events count up to this long after the send (lib/engagement/verify-events.ts' default window, and a day). */
+const SERIES_DAYS_AFTER_SEND = 91;
+
+/** From the earliest campaign's send to the latest one's event window, and never after the report was made. */
+function seriesBounds(inputs: ReportCampaignInput[], generatedAt: string): { from: string; to: string } | undefined {
+  const starts = inputs.map((i) => i.campaign.sendRequestedAt ?? i.campaign.createdAt).sort();
+  if (!starts.length) return undefined;
+  const end = new Date(Date.parse(starts[starts.length - 1]!) + SERIES_DAYS_AFTER_SEND * 86_400_000).toISOString();
+  return { from: starts[0]!, to: end < generatedAt ? end : generatedAt };
 }

@@ -11,6 +11,7 @@ import type { SendJob } from './ports';
 import { sendBatches, type BatchesOutcome } from './send-batches';
 import { isLive, nothingDone, type SendDeps, type SendJobOf, type SendJobResult, type SendJobStatus } from './send-deps';
 import { continuation, recordOutcomes, type JobRun, type Recipient, type Tally } from './send-job-run';
+import { RECOVERED_MESSAGE_ID } from '../engagement/verify-events';
 
 export interface SendJobOptions {
   /** Epoch ms by which the invocation must hand back the rest of its work (Lambda's remaining time, less a margin). */
@@ -23,7 +24,7 @@ export async function handleSendJob(deps: SendDeps, job: SendJob, options: SendJ
 }
 
 /** The message id recorded for a recipient whose message SES accepted while its sender died. */
-export const RECOVERED = 'recovered-from-ses-send-event';
+export const RECOVERED = RECOVERED_MESSAGE_ID;
 
 /**
  * Sends one job at the account's pace, each recipient at most once: the job is claimed (one

@@ -6,6 +6,7 @@ import { idempotencyKeySchema } from '../../../lib/sending/send-control';
 import { defineRoute, type Route } from '../contract';
 import { campaignIdParams, cursorQuery, isoTime, page, pageQuery } from './common';
 import { leadPageSchema } from './leads';
+import { recipientStatuses } from '../../../lib/engagement/recipient-view';
 
 /** Campaigns: drafts, the send and its controls, live figures, and the MQLs a campaign made. */
 
@@ -135,6 +136,29 @@ const controlRoutes = (['pause', 'resume', 'cancel'] as const).map((action) =>
   }),
 );
 
+const recipientPageSchema = page(
+  z
+    .object({
+      contactId: z.string(),
+      email: z.string().optional().meta({ description: 'Absent once the contact was erased.' }),
+      status: z
+        .enum(recipientStatuses)
+        .meta({ description: 'The furthest the recipient got: unsubscribed, complained, bounced, delivered, sent.' }),
+      messageId: z.string().optional().meta({ description: "SES's message id, as the sender recorded it." }),
+      opened: z.boolean().meta({ description: 'Opened, or clicked (a click implies an open).' }),
+      humanOpened: z.boolean(),
+      clicked: z.boolean(),
+      humanClicked: z.boolean(),
+      opens: z.number().int(),
+      clicks: z.number().int(),
+      machineReasons: z.array(z.string()).meta({
+        description: "Why some of its opens or clicks were judged a machine's: privacy-proxy, scanner-agent, too-fast, link-burst.",
+      }),
+    })
+    .meta({ id: 'CampaignRecipient' }),
+  'CampaignRecipientPage',
+);
+
 export const campaignRoutes: Route[] = [
   defineRoute({
     method: 'POST',
@@ -225,5 +249,17 @@ export const campaignRoutes: Route[] = [
     query: cursorQuery,
     responses: { 200: { description: 'A page of leads.', schema: leadPageSchema } },
     handle: async ({ app, params, query }) => ({ status: 200, body: await app.listCampaignLeads(params.campaignId, query.cursor) }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/campaigns/{campaignId}/recipients',
+    operationId: 'listCampaignRecipients',
+    summary: 'What happened to each recipient: status, SES message id, opens and clicks (all and human), why machine',
+    tags: ['campaigns'],
+    params: campaignIdParams,
+    query: cursorQuery,
+    responses: { 200: { description: 'A page of recipients.', schema: recipientPageSchema } },
+    errors: [404],
+    handle: async ({ app, params, query }) => ({ status: 200, body: await app.listCampaignRecipients(params.campaignId, query.cursor) }),
   }),
 ];
