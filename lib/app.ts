@@ -37,7 +37,8 @@ import {
   publishCriteria,
 } from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
-import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
+import { getLead, leadFeedback } from './qualification/lead-feedback';
+import { qualificationRates } from './qualification/lead-rates';
 import { qualificationListener, type QualifyDeps } from './qualification/qualify';
 import { composeListeners, suppressionListener } from './engagement/listeners';
 import { getRouting, putRouting } from './qualification/manage-routing';

@@ -100,13 +100,13 @@ export class DynamoLeadStore implements LeadStore {
   async updateStage(
     contactId: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ) {
-    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entry)'];
+    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entries)'];
     const removes: string[] = [];
     const values: Record<string, unknown> = {
       ':stage': change.stage,
-      ':entry': [change.entry],
+      ':entries': change.entries,
       ':empty': [],
       ':id': expected.leadId,
       ':cur': expected.stage,

@@ -38,7 +38,7 @@ export interface LeadStore {
   updateStage(
     contactId: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ): Promise<boolean>;
 }
 

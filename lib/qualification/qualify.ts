@@ -57,7 +57,7 @@ export async function criteriaForCampaign(
 }
 
 const DAY_MS = 86_400_000;
-const closedStages = new Set(['rejected', 'lost']);
+const closedStages = new Set(['rejected', 'lost', 'recycled']);
 
 export type QualifyOutcome = 'qualified' | 'already-lead' | 'not-qualified' | 'customer';
 

@@ -94,7 +94,7 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
     expect(await leads.createIfAbsent(lead())).toBe(true);
     const entry = { stage: 'rejected' as const, at: '2026-01-03T00:00:00.000Z', reason: 'bad-timing' };
-    const change = { stage: 'rejected' as const, entry, rejectionReason: 'bad-timing' as const, closedAt: entry.at };
+    const change = { stage: 'rejected' as const, entries: [entry], rejectionReason: 'bad-timing' as const, closedAt: entry.at };
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q', stage: 'mql' }, change)).toBe(true);
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q', stage: 'mql' }, change)).toBe(false);
     const rejected = (await leads.get('ct_q'))!;
@@ -112,14 +112,14 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     // A reopen removes the closing facts.
     const reopen = {
       stage: 'mql' as const,
-      entry: { stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' },
+      entries: [{ stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' }],
       rejectionReason: null,
       closedAt: null,
     };
     await leads.updateStage(
       'ct_q',
       { leadId: 'ld_ct_q_2', stage: 'mql' },
-      { stage: 'rejected', entry, rejectionReason: 'no-need', closedAt: entry.at },
+      { stage: 'rejected', entries: [entry], rejectionReason: 'no-need', closedAt: entry.at },
     );
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q_2', stage: 'rejected' }, reopen)).toBe(true);
     const reopened = (await leads.get('ct_q'))!;

@@ -60,12 +60,12 @@ export class MemoryLeads implements LeadStore {
   async updateStage(
     id: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ) {
     const l = this.leads.get(id);
     if (!l || l.leadId !== expected.leadId || l.stage !== expected.stage) return false;
     l.stage = change.stage;
-    l.stageHistory = [...(l.stageHistory ?? []), change.entry];
+    l.stageHistory = [...(l.stageHistory ?? []), ...change.entries];
     if (change.rejectionReason) l.rejectionReason = change.rejectionReason;
     if (change.rejectionReason === null) delete l.rejectionReason;
     if (change.closedAt) l.closedAt = change.closedAt;

@@ -9,7 +9,8 @@ import type { Lead } from '../../lib/qualification/lead';
 import type { MailSender, OutgoingMessage } from '../../lib/sending/ports';
 import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../lib/qualification/manage-criteria';
 import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
-import { getLead, leadFeedback, qualificationRates } from '../../lib/qualification/lead-feedback';
+import { getLead, leadFeedback } from '../../lib/qualification/lead-feedback';
+import { qualificationRates } from '../../lib/qualification/lead-rates';
 import { notifySales } from '../../lib/qualification/notify-sales';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
@@ -246,6 +247,7 @@ describe('qualification through the engagement listener', () => {
   it('a won lead never qualifies again', async () => {
     const w = await world({ criteria: { name: 'ICP', coolDownDays: 0 } });
     await w.record([click('ct_fit', 600)]);
+    await leadFeedback(w.deps, 'ct_fit', { action: 'qualify' });
     await leadFeedback(w.deps, 'ct_fit', { action: 'stage', stage: 'won' });
     await w.record([click('ct_fit', 86_400, 'https://acme.example/demo')]);
     expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ lifecycle: 1, stage: 'won' });
@@ -463,7 +465,8 @@ describe('the sales notification', () => {
     await notifySales(deps, 'ct_event');
     const feedback = (id: string, escape: (s: string) => string) => [
       'Tell us what you make of it:',
-      `  accept:  mql lead accept ${id}`,
+      `  accept:  mql lead accept ${id}   (you will follow it up: SAL)`,
+      `  qualify: mql lead qualify ${id}  (a real opportunity: SQL)`,
       `  reject:  mql lead reject ${id} --reason ${escape('<not-a-fit|no-budget|no-authority|no-need|bad-timing|…>')}`,
       `  later:   mql lead stage ${id} meeting|proposal|won|lost`,
       `  (API: POST /leads/${id}/feedback)`,
@@ -612,19 +615,24 @@ describe('the sales notification', () => {
   });
 });
 
-describe('sales feedback and MQL → SQL rates', () => {
+describe('sales feedback: MQL → SAL → SQL, reject, recycle, reopen; the rates', () => {
   it('moves forward only, repeats harmlessly, and goes back only when explicitly reopened', async () => {
     const w = await world({ contacts: [person('ct_a'), person('ct_b'), person('ct_c'), person('ct_d')] });
     await w.record(['ct_a', 'ct_b', 'ct_c', 'ct_d'].map((id, i) => click(id, 600 + i)));
     const fb = (id: string, body: unknown) => leadFeedback(w.deps, id, body);
-    expect((await fb('ct_a', { action: 'accept', by: 'eva@acme.example' })).lead.stage).toBe('sql');
+    expect((await fb('ct_a', { action: 'accept', by: 'eva@acme.example' })).lead.stage).toBe('sal');
     expect((await fb('ct_a', { action: 'accept' })).changed).toBe(false);
+    await expect(fb('ct_a', { action: 'stage', stage: 'meeting' })).rejects.toThrow(/qualify it \(SQL\) before meeting/);
+    expect((await fb('ct_a', { action: 'qualify' })).lead.stage).toBe('sql');
+    expect((await fb('ct_a', { action: 'qualify' })).changed).toBe(false);
+    expect((await fb('ct_a', { action: 'accept' })).changed).toBe(false); // never backwards by itself
     expect((await fb('ct_a', { action: 'stage', stage: 'proposal' })).lead.stage).toBe('proposal');
     await expect(fb('ct_a', { action: 'stage', stage: 'meeting' })).rejects.toThrow(/only move forward/);
     await expect(fb('ct_a', { action: 'reject', reason: 'no-budget' })).rejects.toThrow(/mark it lost/);
     expect((await fb('ct_a', { action: 'reopen', stage: 'meeting', reason: 'proposal withdrawn' })).lead.stage).toBe('meeting');
     expect((await fb('ct_a', { action: 'stage', stage: 'won' })).lead.stage).toBe('won');
     await expect(fb('ct_a', { action: 'stage', stage: 'lost' })).rejects.toThrow(/closed/);
+    await expect(fb('ct_a', { action: 'recycle', reason: 'stalled' })).rejects.toThrow(/won/);
 
     expect((await fb('ct_b', { action: 'reject', reason: 'no-budget', note: 'next year' })).lead).toMatchObject({
       stage: 'rejected',
@@ -632,21 +640,86 @@ describe('sales feedback and MQL → SQL rates', () => {
     });
     expect((await fb('ct_b', { action: 'reject', reason: 'no-budget' })).changed).toBe(false);
     await expect(fb('ct_b', { action: 'accept' })).rejects.toThrow(/reopen/);
-    await fb('ct_c', { action: 'reject', reason: 'student' });
-    await expect(fb('ct_d', { action: 'stage', stage: 'lost' })).rejects.toThrow(/rejected, with a reason/);
+    expect((await fb('ct_b', { action: 'recycle', reason: 'nurture for next year' })).lead).toMatchObject({ stage: 'recycled' });
+    expect((await fb('ct_b', { action: 'reopen', stage: 'mql', reason: 'budget found' })).lead).toMatchObject({ stage: 'mql' });
+    expect((await w.deps.leads.get('ct_b'))!.closedAt).toBeUndefined();
+    // A SAL can be rejected; an MQL qualified directly is accepted at the same moment.
+    await fb('ct_c', { action: 'accept' });
+    expect((await fb('ct_c', { action: 'reject', reason: 'student' })).lead.stage).toBe('rejected');
+    const direct = (await fb('ct_d', { action: 'qualify' })).lead;
+    expect(direct.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sal', 'sql']);
+    expect(direct.stageHistory[1]!.at).toBe(direct.stageHistory[2]!.at);
     await expect(fb('ct_d', { action: 'accept', leadId: 'ld_ct_d_7' })).rejects.toThrow(/current lead is ld_ct_d/);
     await expect(fb('ct_d', { action: 'reject', reason: 'because' })).rejects.toThrow(ValidationError);
     await expect(fb('ct_nobody', { action: 'accept' })).rejects.toThrow(NotFoundError);
-    expect((await w.deps.leads.get('ct_a'))!.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sql', 'proposal', 'meeting', 'won']);
+    expect((await w.deps.leads.get('ct_a'))!.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sal', 'sql', 'proposal', 'meeting', 'won']);
+  });
 
-    const rates = await qualificationRates(w.deps, ['cmp_1']);
-    expect(rates.total).toEqual({ mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 });
-    expect(rates.byCriteriaVersion).toEqual([
-      { criteriaId: 'crit_icp', version: 1, mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 },
+  it('an MQL that cannot be lost; a recycled lead re-qualifies only after the cool-down, as a new lifecycle', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    await expect(leadFeedback(w.deps, 'ct_fit', { action: 'stage', stage: 'lost' })).rejects.toThrow(/rejected, with a reason/);
+    await leadFeedback(w.deps, 'ct_fit', { action: 'accept' });
+    await leadFeedback(w.deps, 'ct_fit', { action: 'recycle', reason: 'stalled, no answer' });
+    w.clock.ms += 10 * 86_400_000;
+    await w.record([click('ct_fit', 11 * 86_400)]); // inside the 90-day cool-down: nothing
+    expect((await w.deps.leads.get('ct_fit'))!.leadId).toBe('ld_ct_fit');
+    w.clock.ms += 90 * 86_400_000;
+    await w.record([click('ct_fit', 101 * 86_400, 'https://acme.example/again')]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ leadId: 'ld_ct_fit_2', lifecycle: 2, stage: 'mql' });
+    expect(w.leads.archived.map((l) => [l.leadId, l.stage])).toEqual([['ld_ct_fit', 'recycled']]);
+  });
+
+  it('answers MQL → SAL, SAL → SQL, MQL → SQL and time in stage on a known set of leads (old sql leads included)', async () => {
+    const leads = new MemoryLeads();
+    const h = (...steps: [string, number][]) =>
+      steps.map(([stage, hour]) => ({ stage, at: new Date(Date.UTC(2026, 2, 2, hour)).toISOString() }));
+    const mk = (id: string, version: number, stage: string, history: ReturnType<typeof h>, extra: Partial<Lead> = {}) =>
+      leads.createIfAbsent({
+        leadId: `ld_${id}`,
+        contactId: id,
+        lifecycle: 1,
+        campaignId: 'cmp_r',
+        criteriaId: 'crit_r',
+        criteriaVersion: version,
+        profileId: 'crit_r',
+        profileVersion: version,
+        qualifiedAt: history[0]!.at,
+        stage,
+        stageHistory: history,
+        ...extra,
+      } as Lead);
+    await mk('ct_1', 1, 'sql', h(['mql', 0], ['sal', 2], ['sql', 6])); // 2 h in MQL, 4 h in SAL
+    await mk('ct_2', 1, 'sql', h(['mql', 0], ['sql', 10])); // stored before SAL: accepted at 10, 0 h in SAL
+    await mk('ct_3', 1, 'sal', h(['mql', 0], ['sal', 4])); // 4 h in MQL
+    await mk('ct_4', 2, 'rejected', h(['mql', 0], ['rejected', 1]), { rejectionReason: 'no-need' });
+    await mk('ct_5', 2, 'rejected', h(['mql', 0], ['sal', 8], ['rejected', 9]), { rejectionReason: 'no-budget' }); // 8 h in MQL
+    await mk('ct_6', 2, 'mql', h(['mql', 0]), { historical: true });
+    await mk('ct_7', 2, 'recycled', h(['mql', 0], ['recycled', 30]));
+    await mk('ct_8', 2, 'won', h(['mql', 0], ['sal', 1], ['sql', 3], ['meeting', 5], ['won', 9])); // 1 h, 2 h
+    const rates = await qualificationRates({ leads }, ['cmp_r']);
+    expect(rates.total).toEqual({
+      mqls: 8,
+      accepted: 5,
+      qualified: 3,
+      rejected: 2,
+      recycled: 1,
+      open: 1,
+      historical: 1,
+      mqlToSal: 5 / 8,
+      salToSql: 3 / 5,
+      mqlToSql: 3 / 8,
+      rate: 3 / 8,
+      medianHoursIn: { mql: 4, sal: 2 }, // MQL: 1, 2, 4, 8, 10; SAL: 0, 2, 4
+    });
+    expect(rates.byCriteriaVersion.map((r) => [r.version, r.mqls, r.mqlToSal, r.salToSql, r.mqlToSql])).toEqual([
+      [1, 3, 1, 2 / 3, 2 / 3],
+      [2, 5, 2 / 5, 1 / 2, 1 / 5],
     ]);
+    expect(rates.byCampaign[0]).toMatchObject({ campaignId: 'cmp_r', mqls: 8, mqlToSql: 3 / 8 });
     expect(rates.byRejectionReason).toEqual([
+      { reason: 'no-need', count: 1, share: 0.5 },
       { reason: 'no-budget', count: 1, share: 0.5 },
-      { reason: 'student', count: 1, share: 0.5 },
     ]);
   });
 });

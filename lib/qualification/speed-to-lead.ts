@@ -1,0 +1,41 @@
+import { acceptedAt, type Lead } from './lead';
+import { median } from './lead-rates';
+
+const HOUR_MS = 3_600_000;
+
+/** When a lead entered MQL: its first history entry (the moment it was made), else its qualifying moment. */
+export const mqlEnteredAt = (lead: Pick<Lead, 'stageHistory' | 'qualifiedAt'>) =>
+  lead.stageHistory?.find((s) => s.stage === 'mql')?.at ?? lead.qualifiedAt;
+
+/** The follow-up target of a lead: its own (set when made), else the default target after it became an MQL. */
+export const followUpDueAt = (lead: Lead, defaultTargetHours: number) =>
+  lead.followUp?.dueAt ?? new Date(Date.parse(mqlEnteredAt(lead)) + defaultTargetHours * HOUR_MS).toISOString();
+
+/**
+ * Speed-to-lead per owner, over the MQLs that alerted someone (historical MQLs are not waited on):
+ * the share accepted within the follow-up target, and the median hours from MQL to accepted. An
+ * escalated lead counts for the owner it was first routed to (`followUp.firstOwner`, else `owner`).
+ */
+export function speedToLeadByOwner(leads: Lead[], defaultTargetHours = 24) {
+  const byOwner = new Map<string, { mqls: number; within: number; hours: number[] }>();
+  for (const lead of leads) {
+    if (lead.historical) continue;
+    const owner = lead.followUp?.firstOwner ?? lead.owner;
+    const row = byOwner.get(owner) ?? { mqls: 0, within: 0, hours: [] };
+    byOwner.set(owner, row);
+    row.mqls++;
+    const at = acceptedAt(lead);
+    if (!at) continue;
+    if (at <= followUpDueAt(lead, defaultTargetHours)) row.within++;
+    row.hours.push(Math.max(0, Date.parse(at) - Date.parse(mqlEnteredAt(lead))) / HOUR_MS);
+  }
+  return [...byOwner]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([owner, r]) => ({
+      owner,
+      mqls: r.mqls,
+      acceptedWithinTarget: r.within,
+      shareWithinTarget: r.mqls ? r.within / r.mqls : null,
+      medianHoursToAccept: median(r.hours),
+    }));
+}
