@@ -60,6 +60,7 @@ async function loadConfig(): Promise<AppConfig> {
     maxSendRate: process.env[envNames.maxSendRate] ? Number(process.env[envNames.maxSendRate]) : undefined,
     reportBands: process.env[envNames.reportBands] ? JSON.parse(process.env[envNames.reportBands]!) : undefined,
     reportFunctionName: process.env[envNames.reportFunctionName] || undefined,
+    freshnessHours: process.env[envNames.freshnessHours] ? Number(process.env[envNames.freshnessHours]) : undefined,
   });
 }
 

@@ -87,7 +87,12 @@ export interface Adapters {
  */
 export function buildApp(a: Adapters, config: AppConfig) {
   // One set of qualification dependencies for the engagement listener and for events posted to the API.
-  const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
+  const qualify: QualifyDeps = {
+    ...a,
+    rules: config.machineRules,
+    defaultOwner: config.salesInbox,
+    freshnessHours: config.freshnessHours,
+  };
   const engagement = engagementUseCases(a, config, qualify);
   return {
     config,

@@ -723,3 +723,48 @@ describe('sales feedback: MQL → SAL → SQL, reject, recycle, reopen; the rate
     ]);
   });
 });
+
+describe('alerts only for fresh interest', () => {
+  it('a stale qualification (a late SES event) alerts nobody and still counts as a historical MQL', async () => {
+    const w = await world();
+    w.clock.ms += 150 * 86_400_000; // the click arrives 150 days after it happened
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead).toMatchObject({ stage: 'mql', historical: true, qualifiedAt: '2026-03-02T14:10:00.000Z' });
+    expect(lead.followUp).toBeUndefined();
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('historical');
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('historical');
+    expect(w.sent).toHaveLength(0);
+    const rates = await qualificationRates(w.deps, ['cmp_1']);
+    expect(rates.total).toMatchObject({ mqls: 1, historical: 1, open: 1 });
+  });
+
+  it('a fresh qualification gets a follow-up clock from its routing rule and alerts its owner once', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead.historical).toBeUndefined();
+    expect(lead.followUp).toEqual({
+      remindAt: '2026-03-03T04:00:00.000Z', // 12 h (half the default 24 h target) after the lead was made
+      dueAt: '2026-03-03T16:00:00.000Z',
+      escalateTo: 'sales@acme.example',
+      firstOwner: 'sales@acme.example',
+    });
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('sent');
+    expect(w.sent).toHaveLength(1);
+  });
+
+  it('manual engagement refuses the future and, without the historical flag, anything older than the window', async () => {
+    const w = await world({
+      criteria: { name: 'ICP', engagement: { events: { 'webinar-attended': 30 }, threshold: 25 } },
+    });
+    const old = new Date(w.clock.ms - 73 * 3_600_000).toISOString();
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: old })).rejects.toThrow(/freshness window/);
+    await expect(
+      recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: new Date(w.clock.ms + 3_600_000).toISOString() }),
+    ).rejects.toThrow(/in the future/);
+    const r = await recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: old, historical: true });
+    expect(r.qualification).toBe('qualified');
+    expect((await w.deps.leads.get('ct_fit'))!.historical).toBe(true);
+  });
+});
