@@ -26,6 +26,7 @@ import { eraseContact, exportContact } from './contacts/personal-data';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './shared/errors';
 import { notifySales } from './qualification/notify-sales';
+import { sendDueFollowUps } from './qualification/follow-up';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
 import {
@@ -212,6 +213,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+    /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
+    sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
     getLead: (contactId: string) => getLead(a, contactId),
     /** A campaign's MQLs, a page at a time. */
     listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),

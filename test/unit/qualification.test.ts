@@ -11,6 +11,8 @@ import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../l
 import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
 import { getLead, leadFeedback } from '../../lib/qualification/lead-feedback';
 import { qualificationRates } from '../../lib/qualification/lead-rates';
+import { sendDueFollowUps, sendFollowUp } from '../../lib/qualification/follow-up';
+import { addFollowUpHours, speedToLeadByOwner } from '../../lib/qualification/speed-to-lead';
 import { notifySales } from '../../lib/qualification/notify-sales';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
@@ -766,5 +768,98 @@ describe('alerts only for fresh interest', () => {
     const r = await recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: old, historical: true });
     expect(r.qualification).toBe('qualified');
     expect((await w.deps.leads.get('ct_fit'))!.historical).toBe(true);
+  });
+});
+
+describe('speed to lead: a reminder at the first mark, an escalation at the target, each sent once', () => {
+  async function followUpWorld(rules: Record<string, unknown>) {
+    const w = await world({ contacts: [person('ct_fit', { country: 'DE' }), person('ct_b', { country: 'DE' })] });
+    await putRouting(w.deps, rules);
+    const sent: OutgoingMessage[] = [];
+    const mail: MailSender = { send: async (m) => (sent.push(m), { messageId: `fu-${sent.length}` }) };
+    const run = () => sendDueFollowUps({ leads: w.leads, mail, clock: w.clock, from: 'mql@acme.example' });
+    return { ...w, followUps: sent, run };
+  }
+  const dach = {
+    territories: [{ name: 'DACH', countries: ['DE'], team: 'emea' }],
+    teams: { emea: { members: ['eva@acme.example', 'emil@acme.example'] } },
+    followUp: { targetHours: 8, managerInbox: 'boss@acme.example' },
+  };
+
+  it('reminds the owner, then escalates to the next member of the team; replays, duplicate runs and a replayed clock send nothing more', async () => {
+    const w = await followUpWorld(dach);
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead).toMatchObject({ owner: 'eva@acme.example', followUp: { escalateTo: 'emil@acme.example' } });
+    expect(await w.run()).toMatchObject({ sent: 0 }); // nothing due yet
+    w.clock.ms += 4 * 3_600_000; // the first mark: half of 8 h
+    await Promise.all([w.run(), w.run()]); // a duplicated scheduled run
+    expect(w.followUps.map((m) => [m.to, m.subject.split(':')[0]])).toEqual([['eva@acme.example', 'Reminder']]);
+    w.clock.ms -= 3_600_000; // a replayed clock
+    await w.run();
+    w.clock.ms += 5 * 3_600_000; // the target
+    await w.run();
+    await w.run();
+    expect(w.followUps.map((m) => [m.to, m.subject.split(':')[0]])).toEqual([
+      ['eva@acme.example', 'Reminder'],
+      ['emil@acme.example', 'Escalated'],
+    ]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({
+      owner: 'emil@acme.example',
+      followUp: { firstOwner: 'eva@acme.example', remindedAt: expect.any(String), escalatedAt: expect.any(String) },
+    });
+    // Replaying the due entries themselves (a duplicated message) sends nothing.
+    const due = { contactId: 'ct_fit', leadId: lead.leadId, at: lead.followUp!.dueAt };
+    for (const kind of ['reminder', 'escalation'] as const) {
+      expect(
+        await sendFollowUp(
+          { leads: w.leads, mail: { send: async () => ({ messageId: 'x' }) }, clock: w.clock, from: 'x' },
+          { ...due, kind },
+        ),
+      ).toBe('already-sent');
+    }
+    expect(w.followUps).toHaveLength(2);
+    expect(w.leads.due.size).toBe(0);
+  });
+
+  it('a lead sales accepts in time is never reminded or escalated; it counts as accepted within target', async () => {
+    const w = await followUpWorld(dach);
+    await w.record([click('ct_fit', 600)]);
+    w.clock.ms += 3_600_000;
+    await leadFeedback(w.deps, 'ct_fit', { action: 'accept' });
+    w.clock.ms += 48 * 3_600_000;
+    expect(await w.run()).toMatchObject({ sent: 0, answered: 2 });
+    expect(w.followUps).toHaveLength(0);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(speedToLeadByOwner([lead])).toEqual([
+      { owner: 'eva@acme.example', mqls: 1, acceptedWithinTarget: 1, shareWithinTarget: 1, medianHoursToAccept: 1 },
+    ]);
+  });
+
+  it('a crash after SES took the reminder and before it was recorded never mails twice; an SES failure is retried by the next run', async () => {
+    const w = await followUpWorld({ followUp: { targetHours: 2, managerInbox: 'boss@acme.example' } });
+    await w.record([click('ct_fit', 600)]);
+    w.clock.ms += 3_600_000;
+    w.leads.markFollowUpFails = 10; // SES takes it; recording fails every time
+    expect(await w.run()).toMatchObject({ 'sent-unrecorded': 1 });
+    expect(await w.run()).toMatchObject({ 'already-sent': 1 }); // the claim holds: no second email
+    expect(w.followUps).toHaveLength(1);
+
+    const x = await followUpWorld({ followUp: { targetHours: 2, managerInbox: 'boss@acme.example' } });
+    await x.record([click('ct_fit', 600)]);
+    x.clock.ms += 2 * 3_600_000; // reminder and escalation both due
+    const failing: MailSender = { send: async () => Promise.reject(new Error('throttled')) };
+    await expect(sendDueFollowUps({ leads: x.leads, mail: failing, clock: x.clock, from: 'x' })).rejects.toThrow('throttled');
+    await x.run();
+    await x.run();
+    expect(x.followUps.map((m) => m.to).sort()).toEqual(['boss@acme.example', 'sales@acme.example']);
+  });
+
+  it('counts only business hours when the rule says so', () => {
+    // Friday 15:00 UTC + 4 business hours (9–17) = Monday 11:00 UTC.
+    expect(addFollowUpHours(new Date('2026-03-06T15:00:00Z'), 4, { startHour: 9, endHour: 17 }).toISOString()).toBe(
+      '2026-03-09T11:00:00.000Z',
+    );
+    expect(addFollowUpHours(new Date('2026-03-07T20:00:00Z'), 24).toISOString()).toBe('2026-03-08T20:00:00.000Z');
   });
 });
