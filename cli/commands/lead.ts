@@ -36,13 +36,28 @@ function feedbackSender({ client, print, contactIdOf }: CommandContext): SendFee
 function addFeedback(lead: Command, feedback: SendFeedback): void {
   lead
     .command('accept')
-    .description('Sales accepts the MQL (it becomes an SQL)')
+    .description('Sales accepts the MQL and will follow it up (it becomes a SAL)')
     .argument('<contact>', 'contact id or email')
     .option('--note <text>')
     .option('--lead <leadId>', 'only if this is still the current lead')
     .action((contactId: string, o) =>
       feedback(contactId, { action: 'accept', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
     );
+  lead
+    .command('qualify')
+    .description('Sales qualifies the lead (it becomes an SQL: a real opportunity); an MQL is accepted at the same moment')
+    .argument('<contact>', 'contact id or email')
+    .option('--note <text>')
+    .option('--lead <leadId>', 'only if this is still the current lead')
+    .action((contactId: string, o) =>
+      feedback(contactId, { action: 'qualify', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
+    );
+  lead
+    .command('recycle')
+    .description('Send a rejected or stalled lead back to nurture (it may qualify again after the cool-down)')
+    .argument('<contact>', 'contact id or email')
+    .requiredOption('--reason <text>')
+    .action((contactId: string, o) => feedback(contactId, { action: 'recycle', reason: o.reason }));
   lead
     .command('reject')
     .description('Sales rejects the MQL, with a reason')
@@ -75,12 +90,22 @@ function addFeedback(lead: Command, feedback: SendFeedback): void {
     .command('reopen')
     .description('Explicitly move a lead back (or reopen a rejected, won or lost one)')
     .argument('<contact>', 'contact id or email')
-    .argument('<stage>', 'mql, sql, meeting or proposal')
+    .argument('<stage>', 'mql, sal, sql, meeting or proposal')
     .requiredOption('--reason <text>')
     .action((contactId: string, stage: string, o) => feedback(contactId, { action: 'reopen', stage, reason: o.reason }));
 }
 
-type RateRow = { mqls: number; accepted: number; rejected: number; open: number; rate: number | null };
+type RateRow = {
+  mqls: number;
+  accepted: number;
+  qualified: number;
+  rejected: number;
+  open: number;
+  mqlToSal: number | null;
+  salToSql: number | null;
+  mqlToSql: number | null;
+  medianHoursIn: { mql: number | null; sal: number | null };
+};
 type Rates = {
   total: RateRow;
   byCampaign: (RateRow & { campaignId: string })[];
@@ -91,7 +116,7 @@ type Rates = {
 function addRates(lead: Command, { client, print }: CommandContext): void {
   lead
     .command('rates')
-    .description('MQL → SQL rates of campaigns: per campaign, criteria version and rejection reason')
+    .description('MQL → SAL → SQL rates and time in stage of campaigns: per campaign, criteria version and rejection reason')
     .requiredOption('--campaigns <ids>', 'comma-separated campaign ids')
     .action(async (o) => {
       const r = await client().request<Rates>('GET', `/qualification/rates?campaignIds=${enc((listOf(o.campaigns) ?? []).join(','))}`);
@@ -99,9 +124,11 @@ function addRates(lead: Command, { client, print }: CommandContext): void {
     });
 }
 
+const hours = (h: number | null | undefined) => (h === null || h === undefined ? '—' : h.toFixed(1));
+
 function ratesText(r: Rates): string {
   const line = (name: string, x: RateRow) =>
-    `${name.padEnd(32)} MQLs ${x.mqls}  accepted ${x.accepted}  rejected ${x.rejected}  open ${x.open}  MQL→SQL ${pct(x.rate)}`;
+    `${name.padEnd(32)} MQLs ${x.mqls}  SAL ${x.accepted}  SQL ${x.qualified}  rejected ${x.rejected}  open ${x.open}  MQL→SAL ${pct(x.mqlToSal)}  SAL→SQL ${pct(x.salToSql)}  MQL→SQL ${pct(x.mqlToSql)}  median h in MQL ${hours(x.medianHoursIn?.mql)}, in SAL ${hours(x.medianHoursIn?.sal)}`;
   return [
     line('total', r.total),
     ...r.byCampaign.map((c) => line(c.campaignId, c)),

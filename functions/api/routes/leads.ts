@@ -84,10 +84,17 @@ export const feedbackResultSchema = z
 
 const rateRow = {
   mqls: z.number().int(),
-  accepted: z.number().int(),
+  accepted: z.number().int().meta({ description: 'Reached SAL (an old `sql` without a SAL entry counts, accepted at that moment).' }),
+  qualified: z.number().int().meta({ description: 'Reached SQL.' }),
   rejected: z.number().int(),
-  open: z.number().int(),
-  rate: z.number().nullable(),
+  recycled: z.number().int(),
+  open: z.number().int().meta({ description: 'At MQL now, waiting for sales.' }),
+  historical: z.number().int().meta({ description: 'Qualified outside the freshness window: counted, never alerted.' }),
+  mqlToSal: z.number().nullable(),
+  salToSql: z.number().nullable(),
+  mqlToSql: z.number().nullable(),
+  rate: z.number().nullable().meta({ description: 'MQL → SQL under its old name.' }),
+  medianHoursIn: z.looseObject({ mql: z.number().nullable(), sal: z.number().nullable() }),
 };
 export const qualificationRatesSchema = z
   .looseObject({
@@ -130,9 +137,9 @@ export const leadRoutes: Route[] = [
     method: 'POST',
     path: '/leads/{contactId}/feedback',
     operationId: 'giveLeadFeedback',
-    summary: 'Sales feedback: accept, reject with a reason, later stages, reopen',
+    summary: 'Sales feedback: accept (SAL), qualify (SQL), reject with a reason, recycle, later stages, reopen',
     description:
-      'Stages move forward only (mql → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
+      'Stages move forward only (mql → sal → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
     tags: ['leads'],
     params: contactIdParams,
     body: { json: feedbackRequestSchema },
@@ -144,7 +151,7 @@ export const leadRoutes: Route[] = [
     method: 'GET',
     path: '/qualification/rates',
     operationId: 'getQualificationRates',
-    summary: 'MQL → SQL rates of campaigns, per campaign, criteria version and rejection reason',
+    summary: 'MQL → SAL → SQL rates and time in stage of campaigns, per campaign, criteria version and rejection reason',
     tags: ['leads'],
     query: ratesQuery,
     responses: { 200: { description: 'The rates.', schema: qualificationRatesSchema } },
