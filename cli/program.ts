@@ -6,7 +6,7 @@ import { addContactCommands } from './commands/contacts';
 import { addCriteriaCommands } from './commands/criteria';
 import { addEngagementCommands } from './commands/engagement';
 import { addImportCommand } from './commands/import';
-import { addLeadCommands } from './commands/lead';
+import { addLeadCommands, addLeadsCommands } from './commands/lead';
 import { addProfileCommands } from './commands/profile';
 import { addRoutingCommands } from './commands/routing';
 
@@ -32,6 +32,7 @@ export function buildProgram(io: CliIo = standardIo): Command {
   addCriteriaCommands(program, context);
   addEngagementCommands(program, context);
   addLeadCommands(program, context);
+  addLeadsCommands(program, context);
   addRoutingCommands(program, context);
   return program;
 }

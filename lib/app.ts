@@ -27,6 +27,7 @@ import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './shared/errors';
 import { notifySales } from './qualification/notify-sales';
 import { sendDueFollowUps } from './qualification/follow-up';
+import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
 import {
@@ -216,6 +217,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
     sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
     getLead: (contactId: string) => getLead(a, contactId),
+    /** Sales's queue: a campaign's leads by stage, owner, overdue. */
+    listLeadQueue: (query: LeadQueueQuery) => listLeadQueue(a, query),
     /** A campaign's MQLs, a page at a time. */
     listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),
     leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),

@@ -136,3 +136,41 @@ function ratesText(r: Rates): string {
     ...r.byRejectionReason.map((x) => `rejected: ${x.reason} ${x.count} (${pct(x.share)})`),
   ].join('\n');
 }
+
+/** `mql leads list`: sales's queue of a campaign's leads. */
+export function addLeadsCommands(program: Command, { client, print }: CommandContext): void {
+  program
+    .command('leads')
+    .description("Sales's queue of leads")
+    .command('list')
+    .description("A campaign's leads, by stage, owner, overdue (every page)")
+    .requiredOption('--campaign <campaignId>')
+    .option('--stage <stage>', 'mql, sal, sql, meeting, proposal, won, lost, rejected, recycled')
+    .option('--owner <email>')
+    .option('--overdue', 'only MQLs past their follow-up target')
+    .action(async (o) => {
+      type Row = { leadId: string; stage: string; owner: string; qualifiedAt: string; followUp?: { dueAt: string } };
+      const rows: Row[] = [];
+      let cursor: string | undefined;
+      do {
+        const params = new URLSearchParams({ campaignId: o.campaign });
+        if (o.stage) params.set('stage', o.stage);
+        if (o.owner) params.set('owner', o.owner);
+        if (o.overdue) params.set('overdue', 'true');
+        if (cursor) params.set('cursor', cursor);
+        const page = await client().request<{ items: Row[]; cursor?: string }>('GET', `/leads?${params}`);
+        rows.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+      print({ items: rows }, () =>
+        rows.length
+          ? rows
+              .map(
+                (l) =>
+                  `${l.leadId.padEnd(28)} ${l.stage.padEnd(9)} ${l.owner.padEnd(30)} qualified ${l.qualifiedAt}${l.followUp ? `  due ${l.followUp.dueAt}` : ''}`,
+              )
+              .join('\n')
+          : 'no leads match',
+      );
+    });
+}

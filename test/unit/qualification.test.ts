@@ -11,6 +11,7 @@ import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../l
 import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
 import { getLead, leadFeedback } from '../../lib/qualification/lead-feedback';
 import { qualificationRates } from '../../lib/qualification/lead-rates';
+import { listLeadQueue } from '../../lib/qualification/lead-queue';
 import { sendDueFollowUps, sendFollowUp } from '../../lib/qualification/follow-up';
 import { addFollowUpHours, speedToLeadByOwner } from '../../lib/qualification/speed-to-lead';
 import { notifySales } from '../../lib/qualification/notify-sales';
@@ -861,5 +862,22 @@ describe('speed to lead: a reminder at the first mark, an escalation at the targ
       '2026-03-09T11:00:00.000Z',
     );
     expect(addFollowUpHours(new Date('2026-03-07T20:00:00Z'), 24).toISOString()).toBe('2026-03-08T20:00:00.000Z');
+  });
+});
+
+describe("sales's queue", () => {
+  it("lists a campaign's leads by stage, owner and overdue", async () => {
+    const w = await world({ contacts: [person('ct_a'), person('ct_b'), person('ct_c')] });
+    await w.record(['ct_a', 'ct_b', 'ct_c'].map((id, i) => click(id, 600 + i)));
+    await leadFeedback(w.deps, 'ct_a', { action: 'accept' });
+    const q = (query: Record<string, unknown>) =>
+      listLeadQueue(w.deps, { campaignId: 'cmp_1', ...query }).then((p) => p.items.map((l) => l.contactId).sort());
+    expect(await q({})).toEqual(['ct_a', 'ct_b', 'ct_c']);
+    expect(await q({ stage: 'sal' })).toEqual(['ct_a']);
+    expect(await q({ owner: 'SALES@acme.example', stage: 'mql' })).toEqual(['ct_b', 'ct_c']);
+    expect(await q({ overdue: true })).toEqual([]);
+    w.clock.ms += 25 * 3_600_000;
+    expect(await q({ overdue: true })).toEqual(['ct_b', 'ct_c']);
+    expect(await q({ overdue: false })).toEqual(['ct_a']);
   });
 });

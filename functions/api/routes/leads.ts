@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { leadStages } from '../../../lib/qualification/lead';
 import { feedbackRequestSchema } from '../../../lib/qualification/stages';
+import { leadQueueQuerySchema } from '../../../lib/qualification/lead-queue';
 import { defineRoute, type Route } from '../contract';
 import { contactIdParams, idPattern, isoTime, page } from './common';
 
@@ -122,6 +123,18 @@ const ratesQuery = z
   .strict();
 
 export const leadRoutes: Route[] = [
+  defineRoute({
+    method: 'GET',
+    path: '/leads',
+    operationId: 'listLeads',
+    summary: "Sales's queue: a campaign's leads, by stage, owner and overdue",
+    description:
+      "Reads the campaign's MQL list (every lifecycle) a page at a time; filters apply to each page read, so follow `cursor` until it is absent.",
+    tags: ['leads'],
+    query: leadQueueQuerySchema,
+    responses: { 200: { description: 'A page of leads.', schema: leadPageSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.listLeadQueue(query) }),
+  }),
   defineRoute({
     method: 'GET',
     path: '/leads/{contactId}',
