@@ -250,7 +250,9 @@ async function recordSends(runtime: LocalRuntime, log: EngagementEvent[]): Promi
     if (!known || known.at < e.sentAt)
       sends.set(key, { campaignId: e.campaignId, contactId: e.contactId, messageId: e.messageId, at: e.sentAt });
   }
-  const first = log.reduce((min, e) => (e.sentAt < min ? e.sentAt : min), log[0]!.sentAt);
+  // ISO instants compare as strings (Math.min would not take them).
+  let first = log[0]!.sentAt;
+  for (const e of log) if (e.sentAt < first) first = e.sentAt;
   for (const campaignId of new Set(log.map((e) => e.campaignId))) {
     await runtime.app.adapters.campaigns.create({
       campaignId,

@@ -6,7 +6,7 @@ import { addContactCommands } from './commands/contacts';
 import { addCriteriaCommands } from './commands/criteria';
 import { addEngagementCommands } from './commands/engagement';
 import { addImportCommand } from './commands/import';
-import { addLeadCommands } from './commands/lead';
+import { addLeadCommands, addLeadsCommands } from './commands/lead';
 import { addProfileCommands } from './commands/profile';
 import { addPeriodReportCommand } from './commands/report';
 import { addRoutingCommands } from './commands/routing';
@@ -36,6 +36,7 @@ export function buildProgram(rawIo: CliIo = standardIo): Command {
   addCriteriaCommands(program, context);
   addEngagementCommands(program, context);
   addLeadCommands(program, context);
+  addLeadsCommands(program, context);
   addRoutingCommands(program, context);
   addConfigCommands(program, context);
   return program;

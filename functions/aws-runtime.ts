@@ -63,6 +63,7 @@ async function loadConfig(): Promise<AppConfig> {
     reportFunctionName: process.env[envNames.reportFunctionName] || undefined,
     accountId: process.env[envNames.accountId] || undefined,
     events: process.env[envNames.eventWindowDays] ? { windowDays: Number(process.env[envNames.eventWindowDays]) } : {},
+    freshnessHours: process.env[envNames.freshnessHours] ? Number(process.env[envNames.freshnessHours]) : undefined,
   });
 }
 

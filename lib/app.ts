@@ -31,6 +31,8 @@ import { eraseContact, exportContact } from './contacts/personal-data';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './shared/errors';
 import { notifySales } from './qualification/notify-sales';
+import { sendDueFollowUps } from './qualification/follow-up';
+import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
 import {
@@ -42,7 +44,8 @@ import {
   publishCriteria,
 } from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
-import { getLead, leadFeedback, qualificationRates } from './qualification/lead-feedback';
+import { getLead, leadFeedback } from './qualification/lead-feedback';
+import { qualificationRates } from './qualification/lead-rates';
 import { explainNoLead } from './qualification/explain';
 import { qualificationListener, type QualifyDeps } from './qualification/qualify';
 import { composeListeners, suppressionListener } from './engagement/listeners';
@@ -96,7 +99,12 @@ export interface Adapters {
  */
 export function buildApp(a: Adapters, config: AppConfig) {
   // One set of qualification dependencies for the engagement listener and for events posted to the API.
-  const qualify: QualifyDeps = { ...a, rules: config.machineRules, defaultOwner: config.salesInbox };
+  const qualify: QualifyDeps = {
+    ...a,
+    rules: config.machineRules,
+    defaultOwner: config.salesInbox,
+    freshnessHours: config.freshnessHours,
+  };
   const engagement = engagementUseCases(a, config, qualify);
   return {
     config,
@@ -241,9 +249,13 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+    /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
+    sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
     getLead: (contactId: string) => getLead(a, contactId),
     /** Why a contact is not an MQL: fit, score against threshold, machine activity by rule. */
     explainLead: (contactId: string, campaignId?: string) => explainNoLead({ ...qualify, engagement: a.engagement }, contactId, campaignId),
+    /** Sales's queue: a campaign's leads by stage, owner, overdue. */
+    listLeadQueue: (query: LeadQueueQuery) => listLeadQueue(a, query),
     /** A campaign's MQLs, a page at a time. */
     listCampaignLeads: (campaignId: string, cursor?: string) => a.leads.listByCampaign(campaignId, cursor),
     leadFeedback: (contactId: string, input: unknown) => leadFeedback(a, contactId, input),

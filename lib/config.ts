@@ -57,6 +57,8 @@ export const configSchema = z.object({
   reportBands: benchmarkBandsSchema.default(benchmarkBandsSchema.parse({})),
   /** The report function, which the API hands large on-demand reports to (set on the api function only). */
   reportFunctionName: z.string().min(1).optional(),
+  /** Sales is alerted about an MQL only when its qualifying moment is within this many hours of now. @default 72 */
+  freshnessHours: z.number().positive().default(72),
   /** On-demand reports up to this many recipients are written during the request. @default 25000 */
   syncReportRecipients: z.number().int().nonnegative().default(25_000),
 });
@@ -83,4 +85,6 @@ export const envNames = {
   accountId: 'ACCOUNT_ID',
   /** Days after its send within which an SES event counts. @default 90 */
   eventWindowDays: 'EVENT_WINDOW_DAYS',
+  /** Hours within which a qualification alerts sales (older ones are historical MQLs). */
+  freshnessHours: 'LEAD_FRESHNESS_HOURS',
 } as const;

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
 import { sleepBackoff } from '../../lib/shared/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
-import type { LeadStore } from '../../lib/qualification/ports';
+import type { DueFollowUp, LeadStore } from '../../lib/qualification/ports';
+import { DynamoFollowUpIndex, followUpClaimAttributes } from './follow-up-index';
 import type { Page } from '../../lib/shared/ports';
 import { batchGetItems } from './batch-get';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
 const strip = (item: Record<string, unknown>): Lead =>
-  recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId') as unknown as Lead;
+  recordOf(item, 'notifyClaimedAt', 'notifyClaimToken', 'notifyMessageId', ...followUpClaimAttributes) as unknown as Lead;
 
 /** Leads of a campaign are in the listing index; a contact's leads without a campaign are not. */
 const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campaignId, lead) : {});
@@ -20,12 +21,23 @@ const indexKeys = (lead: Lead) => (lead.campaignId ? listEntries.lead(lead.campa
  * `LEAD#<lifecycle>` (same index keys, so campaign listings keep it), then replaced conditionally.
  */
 export class DynamoLeadStore implements LeadStore {
+  private readonly followUps: DynamoFollowUpIndex;
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.followUps = new DynamoFollowUpIndex(db, table);
+  }
+
+  listDueFollowUps = async (now: string): Promise<Page<DueFollowUp>> => ({ items: await this.followUps.listDue(now) });
+  claimFollowUp = (due: DueFollowUp, at: Date, leaseMs: number) => this.followUps.claim(keys.lead(due.contactId), due, at, leaseMs);
+  releaseFollowUp = (due: DueFollowUp) => this.followUps.release(keys.lead(due.contactId), due);
+  markFollowUpSent = (due: DueFollowUp, messageId: string, at: string, newOwner?: string) =>
+    this.followUps.markSent(keys.lead(due.contactId), due, messageId, at, newOwner);
+  dropFollowUp = (due: DueFollowUp) => this.followUps.drop(due);
 
   async createIfAbsent(lead: Lead) {
+    await this.followUps.put(lead);
     try {
       await this.db.send(
         new PutCommand({
@@ -61,6 +73,7 @@ export class DynamoLeadStore implements LeadStore {
   }
 
   async replaceClosed(lead: Lead, previous: Lead) {
+    await this.followUps.put(lead);
     await this.db.send(
       new PutCommand({
         TableName: this.table,
@@ -100,13 +113,13 @@ export class DynamoLeadStore implements LeadStore {
   async updateStage(
     contactId: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ) {
-    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entry)'];
+    const sets = ['#stage = :stage', 'stageHistory = list_append(if_not_exists(stageHistory, :empty), :entries)'];
     const removes: string[] = [];
     const values: Record<string, unknown> = {
       ':stage': change.stage,
-      ':entry': [change.entry],
+      ':entries': change.entries,
       ':empty': [],
       ':id': expected.leadId,
       ':cur': expected.stage,

@@ -97,13 +97,28 @@ function feedbackSender({ client, print, contactIdOf }: CommandContext): SendFee
 function addFeedback(lead: Command, feedback: SendFeedback): void {
   lead
     .command('accept')
-    .description('Sales accepts the MQL (it becomes an SQL)')
+    .description('Sales accepts the MQL and will follow it up (it becomes a SAL)')
     .argument('<contact>', 'contact id or email')
     .option('--note <text>')
     .option('--lead <leadId>', 'only if this is still the current lead')
     .action((contactId: string, o) =>
       feedback(contactId, { action: 'accept', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
     );
+  lead
+    .command('qualify')
+    .description('Sales qualifies the lead (it becomes an SQL: a real opportunity); an MQL is accepted at the same moment')
+    .argument('<contact>', 'contact id or email')
+    .option('--note <text>')
+    .option('--lead <leadId>', 'only if this is still the current lead')
+    .action((contactId: string, o) =>
+      feedback(contactId, { action: 'qualify', ...(o.note ? { note: o.note } : {}), ...(o.lead ? { leadId: o.lead } : {}) }),
+    );
+  lead
+    .command('recycle')
+    .description('Send a rejected or stalled lead back to nurture (it may qualify again after the cool-down)')
+    .argument('<contact>', 'contact id or email')
+    .requiredOption('--reason <text>')
+    .action((contactId: string, o) => feedback(contactId, { action: 'recycle', reason: o.reason }));
   lead
     .command('reject')
     .description('Sales rejects the MQL, with a reason')
@@ -136,12 +151,22 @@ function addFeedback(lead: Command, feedback: SendFeedback): void {
     .command('reopen')
     .description('Explicitly move a lead back (or reopen a rejected, won or lost one)')
     .argument('<contact>', 'contact id or email')
-    .argument('<stage>', 'mql, sql, meeting or proposal')
+    .argument('<stage>', 'mql, sal, sql, meeting or proposal')
     .requiredOption('--reason <text>')
     .action((contactId: string, stage: string, o) => feedback(contactId, { action: 'reopen', stage, reason: o.reason }));
 }
 
-type RateRow = { mqls: number; accepted: number; rejected: number; open: number; rate: number | null };
+type RateRow = {
+  mqls: number;
+  accepted: number;
+  qualified: number;
+  rejected: number;
+  open: number;
+  mqlToSal: number | null;
+  salToSql: number | null;
+  mqlToSql: number | null;
+  medianHoursIn: { mql: number | null; sal: number | null };
+};
 type Rates = {
   total: RateRow;
   byCampaign: (RateRow & { campaignId: string })[];
@@ -152,7 +177,7 @@ type Rates = {
 function addRates(lead: Command, { client, print }: CommandContext): void {
   lead
     .command('rates')
-    .description('MQL → SQL rates of campaigns: per campaign, criteria version and rejection reason')
+    .description('MQL → SAL → SQL rates and time in stage of campaigns: per campaign, criteria version and rejection reason')
     .requiredOption('--campaigns <ids>', 'comma-separated campaign ids')
     .action(async (o) => {
       const r = await client().request<Rates>('GET', `/qualification/rates?campaignIds=${enc((listOf(o.campaigns) ?? []).join(','))}`);
@@ -160,13 +185,53 @@ function addRates(lead: Command, { client, print }: CommandContext): void {
     });
 }
 
+const hours = (h: number | null | undefined) => (h === null || h === undefined ? '—' : h.toFixed(1));
+
 function ratesText(r: Rates): string {
   const line = (name: string, x: RateRow) =>
-    `${name.padEnd(32)} MQLs ${x.mqls}  accepted ${x.accepted}  rejected ${x.rejected}  open ${x.open}  MQL→SQL ${pct(x.rate)}`;
+    `${name.padEnd(32)} MQLs ${x.mqls}  SAL ${x.accepted}  SQL ${x.qualified}  rejected ${x.rejected}  open ${x.open}  MQL→SAL ${pct(x.mqlToSal)}  SAL→SQL ${pct(x.salToSql)}  MQL→SQL ${pct(x.mqlToSql)}  median h in MQL ${hours(x.medianHoursIn?.mql)}, in SAL ${hours(x.medianHoursIn?.sal)}`;
   return [
     line('total', r.total),
     ...r.byCampaign.map((c) => line(c.campaignId, c)),
     ...r.byCriteriaVersion.map((c) => line(`${c.criteriaId} v${c.version}`, c)),
     ...r.byRejectionReason.map((x) => `rejected: ${x.reason} ${x.count} (${pct(x.share)})`),
   ].join('\n');
+}
+
+/** `mql leads list`: sales's queue of a campaign's leads. */
+export function addLeadsCommands(program: Command, { client, print }: CommandContext): void {
+  program
+    .command('leads')
+    .description("Sales's queue of leads")
+    .command('list')
+    .description("A campaign's leads, by stage, owner, overdue (every page)")
+    .requiredOption('--campaign <campaignId>')
+    .option('--stage <stage>', 'mql, sal, sql, meeting, proposal, won, lost, rejected, recycled')
+    .option('--owner <email>')
+    .option('--overdue', 'only MQLs past their follow-up target')
+    .action(async (o) => {
+      type Row = { leadId: string; stage: string; owner: string; qualifiedAt: string; followUp?: { dueAt: string } };
+      const rows: Row[] = [];
+      let cursor: string | undefined;
+      do {
+        const params = new URLSearchParams({ campaignId: o.campaign });
+        if (o.stage) params.set('stage', o.stage);
+        if (o.owner) params.set('owner', o.owner);
+        if (o.overdue) params.set('overdue', 'true');
+        if (cursor) params.set('cursor', cursor);
+        const page = await client().request<{ items: Row[]; cursor?: string }>('GET', `/leads?${params}`);
+        rows.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor);
+      print({ items: rows }, () =>
+        rows.length
+          ? rows
+              .map(
+                (l) =>
+                  `${l.leadId.padEnd(28)} ${l.stage.padEnd(9)} ${l.owner.padEnd(30)} qualified ${l.qualifiedAt}${l.followUp ? `  due ${l.followUp.dueAt}` : ''}`,
+              )
+              .join('\n')
+          : 'no leads match',
+      );
+    });
 }

@@ -1,13 +1,33 @@
 import { z } from 'zod';
 
 /**
- * Funnel stages after qualification. Stages move forward only (`leadStages` order; `won` and `lost`
- * are both closed) unless sales explicitly reopens a lead. `rejected` is sales declining an MQL.
+ * Funnel stages after qualification: MQL → SAL (sales accepted: will follow it up) → SQL (sales
+ * qualified: an opportunity) → meeting → proposal → won or lost. Stages move forward only unless
+ * sales explicitly reopens a lead. `rejected` is sales declining an MQL or SAL; `recycled` sends a
+ * rejected or stalled lead back to nurture (it may qualify again after the cool-down).
  */
-export const leadStages = ['mql', 'sql', 'meeting', 'proposal', 'won', 'lost', 'rejected'] as const;
+export const leadStages = ['mql', 'sal', 'sql', 'meeting', 'proposal', 'won', 'lost', 'rejected', 'recycled'] as const;
 export type LeadStage = (typeof leadStages)[number];
-/** Stages that mean sales accepted the lead (MQL → SQL). */
-export const acceptedStages: readonly LeadStage[] = ['sql', 'meeting', 'proposal', 'won', 'lost'];
+/** Stages that mean sales accepted the lead (reached SAL). An old `sql` made by `accept` is one of them. */
+export const acceptedStages: readonly LeadStage[] = ['sal', 'sql', 'meeting', 'proposal', 'won', 'lost'];
+/** Stages that mean sales qualified the lead (reached SQL). */
+export const qualifiedStages: readonly LeadStage[] = ['sql', 'meeting', 'proposal', 'won', 'lost'];
+
+/**
+ * When sales accepted the lead: its SAL entry, else (a lead stored before SAL existed, which
+ * `accept` moved straight to `sql`) its first SQL entry: it was accepted at that same moment.
+ */
+export function acceptedAt(lead: Pick<Lead, 'stageHistory'>): string | undefined {
+  const history = lead.stageHistory ?? [];
+  return (history.find((s) => s.stage === 'sal') ?? history.find((s) => s.stage === 'sql'))?.at;
+}
+/** When sales qualified the lead (its first SQL entry). */
+export const sqlAt = (lead: Pick<Lead, 'stageHistory'>) => (lead.stageHistory ?? []).find((s) => s.stage === 'sql')?.at;
+/** Reached SAL: in its history (it counts once reached, even if later rejected or recycled) or its stage. */
+export const reachedSal = (lead: Pick<Lead, 'stage' | 'stageHistory'>) =>
+  acceptedAt(lead) !== undefined || acceptedStages.includes(lead.stage);
+/** Reached SQL: in its history or its stage. */
+export const reachedSql = (lead: Pick<Lead, 'stage' | 'stageHistory'>) => sqlAt(lead) !== undefined || qualifiedStages.includes(lead.stage);
 
 /** Why sales rejected an MQL: a fixed list, so MQL → SQL rates can be read per reason. */
 export const rejectionReasons = [
@@ -76,6 +96,13 @@ export interface Lead {
   territory?: string;
   publishedAt?: string;
   notifiedAt?: string;
+  /**
+   * Set when the qualifying moment was older than the freshness window when the lead was made (late
+   * events, back-dated activity): a historical MQL, counted and listed, that alerts nobody.
+   */
+  historical?: boolean;
+  /** Speed-to-lead: when the owner is reminded and when the lead escalates (absent on historical leads). */
+  followUp?: FollowUp;
   /** Set when the contact's data was erased: the reasons and the trigger's link are then gone. */
   erasedAt?: string;
 }
@@ -97,6 +124,20 @@ export function anonymisedLead(lead: Lead, at: string): Lead {
     );
   }
   return copy;
+}
+
+/** The speed-to-lead clock of a lead: set when it is made, from its routing rule's target. */
+export interface FollowUp {
+  /** When the owner gets a reminder (the first mark). */
+  remindAt: string;
+  /** The follow-up target: the lead escalates when it is still not accepted then. */
+  dueAt: string;
+  /** Where an escalation goes: the next member of the routing team or a manager inbox. */
+  escalateTo: string;
+  /** The owner the lead was first routed to (the owner changes when it escalates to a person). */
+  firstOwner: string;
+  remindedAt?: string;
+  escalatedAt?: string;
 }
 
 export function leadIdFor(contactId: string, lifecycle: number): string {

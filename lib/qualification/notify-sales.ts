@@ -28,11 +28,13 @@ export async function notifySales(
   deps: NotifySalesDeps,
   contactId: string,
   leadId?: string,
-): Promise<'sent' | 'sent-unrecorded' | 'already-notified' | 'superseded'> {
+): Promise<'sent' | 'sent-unrecorded' | 'already-notified' | 'superseded' | 'historical'> {
   const lead = await deps.leads.get(contactId);
   if (!lead) throw new NotFoundError(`no lead for contact ${contactId}`);
   if (leadId && lead.leadId !== leadId) return 'superseded';
   if (lead.notifiedAt) return 'already-notified';
+  // Qualified at a moment older than the freshness window (late events, back-dated activity): no alert.
+  if (lead.historical) return 'historical';
   const [contact, campaign] = await Promise.all([
     deps.contacts.get(contactId),
     lead.campaignId ? deps.campaigns.get(lead.campaignId) : undefined,

@@ -9,7 +9,25 @@ import type { Activity } from './evaluate';
 import type { RoutingRules } from './routing';
 import type { Page } from '../shared/ports';
 
+export type FollowUpKind = 'reminder' | 'escalation';
+/** A follow-up waiting in the due index: the lead it belongs to, what and when. */
+export interface DueFollowUp {
+  contactId: string;
+  leadId: string;
+  kind: FollowUpKind;
+  at: string;
+}
+
 export interface LeadStore {
+  /** Follow-ups due at or before `now` (an index query per day bucket, never a scan). */
+  listDueFollowUps(now: string, cursor?: string): Promise<Page<DueFollowUp>>;
+  /** Claims the right to send one follow-up of the lead (still `leadId`, at MQL, not yet sent; a claim older than `leaseMs` may be taken over). */
+  claimFollowUp(due: DueFollowUp, at: Date, leaseMs: number): Promise<boolean>;
+  releaseFollowUp(due: DueFollowUp): Promise<void>;
+  /** Records the follow-up sent; an escalation also hands the lead to `newOwner`. */
+  markFollowUpSent(due: DueFollowUp, messageId: string, at: string, newOwner?: string): Promise<void>;
+  /** Takes the follow-up out of the due index (sent, or the lead was answered). */
+  dropFollowUp(due: DueFollowUp): Promise<void>;
   /** Creates the lead unless the contact already has one; true when this call created it. */
   createIfAbsent(lead: Lead): Promise<boolean>;
   get(contactId: string): Promise<Lead | undefined>;
@@ -38,7 +56,7 @@ export interface LeadStore {
   updateStage(
     contactId: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ): Promise<boolean>;
 }
 

@@ -13,6 +13,7 @@ import { activitiesOfRecipient, ledgerChanges } from './activity';
 import { criteriaFromProfile, type CriteriaDocument } from './criteria';
 import { activityPoints, evaluate, type Activity } from './evaluate';
 import { defaultRoutingRules, route } from './routing';
+import { followUpFor } from './speed-to-lead';
 import type { EngagementListener, RecipientChange } from '../engagement/listeners';
 
 export interface QualifyDeps {
@@ -28,7 +29,12 @@ export interface QualifyDeps {
   rules: MachineRules;
   /** The sales inbox when no routing rule names an owner. */
   defaultOwner: string;
+  /** Sales is alerted only when the qualifying moment is within this many hours of now. @default 72 */
+  freshnessHours?: number;
 }
+
+export const DEFAULT_FRESHNESS_HOURS = 72;
+const HOUR_MS = 3_600_000;
 
 /** A criteria version ready to evaluate with. */
 export interface ResolvedCriteria {
@@ -57,7 +63,7 @@ export async function criteriaForCampaign(
 }
 
 const DAY_MS = 86_400_000;
-const closedStages = new Set(['rejected', 'lost']);
+const closedStages = new Set(['rejected', 'lost', 'recycled']);
 
 export type QualifyOutcome = 'qualified' | 'already-lead' | 'not-qualified' | 'customer';
 
@@ -80,39 +86,7 @@ export async function qualifyContact(
     const notBefore = since ? new Date(Date.parse(since) + criteria.document.coolDownDays * DAY_MS).toISOString() : undefined;
     const result = evaluate(criteria.document, contact, input.activities, { since, notBefore });
     if (!result.qualified) return { outcome: current ? 'already-lead' : 'not-qualified', lead: current };
-    const lifecycle = (current?.lifecycle ?? 0) + 1;
-    const routing = await route((await deps.routing.get())?.rules ?? defaultRoutingRules, contact, deps.defaultOwner, (team) =>
-      deps.routing.nextTurn(team),
-    );
-    const trigger = result.trigger!;
-    const candidate: Lead = {
-      leadId: leadIdFor(contact.contactId, lifecycle),
-      contactId: contact.contactId,
-      lifecycle,
-      ...(trigger.campaignId ? { campaignId: trigger.campaignId } : {}),
-      criteriaId: criteria.criteriaId,
-      criteriaVersion: criteria.version,
-      profileId: criteria.criteriaId,
-      profileVersion: criteria.version,
-      qualifiedAt: result.qualifiedAt!,
-      reasons: result.reasons,
-      fit: { score: result.fit.score, threshold: result.fit.threshold, matched: result.fit.matched },
-      engagement: result.engagement,
-      handRaiser: result.handRaiser,
-      trigger: {
-        kind: trigger.kind,
-        at: trigger.at,
-        clickedAt: trigger.at,
-        ...(trigger.linkUrl ? { linkUrl: trigger.linkUrl } : {}),
-        ...(trigger.intent ? { intent: trigger.intent } : {}),
-        ...(trigger.eventType ? { eventType: trigger.eventType } : {}),
-      },
-      stage: 'mql',
-      stageHistory: [{ stage: 'mql', at: deps.clock.now().toISOString(), by: 'qualification' }],
-      owner: routing.owner,
-      routedBy: routing.routedBy,
-      ...(routing.territory ? { territory: routing.territory } : {}),
-    };
+    const candidate = await newLead(deps, contact, criteria, result, (current?.lifecycle ?? 0) + 1);
     const created = current ? await deps.leads.replaceClosed(candidate, current) : await deps.leads.createIfAbsent(candidate);
     lead = created ? candidate : await deps.leads.get(contact.contactId);
     if (created) outcome = 'qualified';
@@ -122,6 +96,54 @@ export async function qualifyContact(
     await deps.leads.markPublished(lead.contactId, deps.clock.now().toISOString());
   }
   return { outcome, lead };
+}
+
+/**
+ * The lead a qualification makes: routed, and either fresh (its qualifying moment within the
+ * freshness window of now: it gets a follow-up clock and sales is alerted) or historical (late
+ * events, back-dated activity: counted and listed, no alert, no follow-up clock).
+ */
+async function newLead(
+  deps: QualifyDeps,
+  contact: Contact,
+  criteria: ResolvedCriteria,
+  result: ReturnType<typeof evaluate>,
+  lifecycle: number,
+): Promise<Lead> {
+  const rules = (await deps.routing.get())?.rules ?? defaultRoutingRules;
+  const routing = await route(rules, contact, deps.defaultOwner, (team) => deps.routing.nextTurn(team));
+  const now = deps.clock.now();
+  const historical = now.getTime() - Date.parse(result.qualifiedAt!) > (deps.freshnessHours ?? DEFAULT_FRESHNESS_HOURS) * HOUR_MS;
+  const trigger = result.trigger!;
+  return {
+    leadId: leadIdFor(contact.contactId, lifecycle),
+    contactId: contact.contactId,
+    lifecycle,
+    ...(trigger.campaignId ? { campaignId: trigger.campaignId } : {}),
+    criteriaId: criteria.criteriaId,
+    criteriaVersion: criteria.version,
+    profileId: criteria.criteriaId,
+    profileVersion: criteria.version,
+    qualifiedAt: result.qualifiedAt!,
+    reasons: result.reasons,
+    fit: { score: result.fit.score, threshold: result.fit.threshold, matched: result.fit.matched },
+    engagement: result.engagement,
+    handRaiser: result.handRaiser,
+    trigger: {
+      kind: trigger.kind,
+      at: trigger.at,
+      clickedAt: trigger.at,
+      ...(trigger.linkUrl ? { linkUrl: trigger.linkUrl } : {}),
+      ...(trigger.intent ? { intent: trigger.intent } : {}),
+      ...(trigger.eventType ? { eventType: trigger.eventType } : {}),
+    },
+    stage: 'mql',
+    stageHistory: [{ stage: 'mql', at: now.toISOString(), by: 'qualification' }],
+    owner: routing.owner,
+    routedBy: routing.routedBy,
+    ...(routing.territory ? { territory: routing.territory } : {}),
+    ...(historical ? { historical: true } : { followUp: followUpFor(now, routing, rules.followUp) }),
+  };
 }
 
 /** Keeps the latest facts per activity key; `override` wins (the recipient's state as just planned). */

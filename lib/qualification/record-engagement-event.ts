@@ -4,7 +4,14 @@ import { shortHash } from '../shared/ids';
 import type { Lead } from './lead';
 import { slug } from './criteria';
 import type { Activity } from './evaluate';
-import { criteriaForCampaign, qualifyContact, type QualifyDeps, type QualifyOutcome, type ResolvedCriteria } from './qualify';
+import {
+  criteriaForCampaign,
+  DEFAULT_FRESHNESS_HOURS,
+  qualifyContact,
+  type QualifyDeps,
+  type QualifyOutcome,
+  type ResolvedCriteria,
+} from './qualify';
 
 /**
  * `POST /contacts/{contactId}/engagement`: something a contact did outside email, posted by a
@@ -26,6 +33,8 @@ export const engagementEventRequestSchema = z
     campaignId: z.string().min(1).max(100).optional(),
     /** The criteria set to evaluate with when no campaign is named; the default set when absent. */
     criteriaId: z.string().min(1).max(100).optional(),
+    /** Accept an `at` older than the freshness window: it scores, and an MQL it makes is historical (no alert). */
+    historical: z.boolean().optional(),
   })
   .strict();
 export type EngagementEventRequest = z.infer<typeof engagementEventRequestSchema>;
@@ -55,6 +64,12 @@ export async function recordEngagementEvent(deps: QualifyDeps, contactId: string
   const at = body.at ? new Date(body.at).toISOString() : now.toISOString();
   if (Date.parse(at) > now.getTime() + FUTURE_TOLERANCE_MS)
     throw new ValidationError(`at ${body.at} is in the future`, [{ path: ['at'], message: 'must not be in the future' }]);
+  const windowHours = deps.freshnessHours ?? DEFAULT_FRESHNESS_HOURS;
+  if (!body.historical && now.getTime() - Date.parse(at) > windowHours * 3_600_000)
+    throw new ValidationError(
+      `at ${body.at} is more than ${windowHours} h ago (the freshness window); send historical: true to record it`,
+      [{ path: ['at'], message: `older than the ${windowHours} h freshness window; set historical to record it anyway` }],
+    );
 
   const contact = await deps.contacts.get(contactId);
   if (!contact || contact.erasedAt) throw new NotFoundError(`contact ${contactId} does not exist${contact ? ' (erased)' : ''}`);

@@ -24,7 +24,8 @@ const title = compile(
 /** How sales answers; rendered as text, then shown as such in both parts (escaped in the HTML). */
 const feedback = compile(
   `Tell us what you make of it:
-  accept:  mql lead accept {{contactId}}
+  accept:  mql lead accept {{contactId}}   (you will follow it up: SAL)
+  qualify: mql lead qualify {{contactId}}  (a real opportunity: SQL)
   reject:  mql lead reject {{contactId}} --reason <not-a-fit|no-budget|no-authority|no-need|bad-timing|…>
   later:   mql lead stage {{contactId}} meeting|proposal|won|lost
   (API: POST /leads/{{contactId}}/feedback)`,

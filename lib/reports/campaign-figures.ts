@@ -60,11 +60,22 @@ export function campaignRow({ campaign, counters, linkUrls, leads }: ReportCampa
   };
 }
 
-const funnelStages = ['sent', 'delivered', 'opened', 'clicked', 'MQL', 'SQL'] as const;
+const funnelStages = ['sent', 'delivered', 'opened', 'clicked', 'MQL', 'SAL', 'SQL'] as const;
 
-/** Sent → delivered → opened → clicked → MQL → SQL, each step with its conversion from the one before. */
-export function funnelOf(metrics: CampaignMetrics, mqls: Pick<Report['mqls'], 'count' | 'acceptedBySales'>): Report['funnel'] {
-  const counts = [metrics.sent, metrics.delivered, metrics.uniqueOpens, metrics.uniqueClicks, mqls.count, mqls.acceptedBySales];
+/** Sent → delivered → opened → clicked → MQL → SAL → SQL, each step with its conversion from the one before. */
+export function funnelOf(
+  metrics: CampaignMetrics,
+  mqls: Pick<Report['mqls'], 'count' | 'acceptedBySales' | 'qualifiedBySales'>,
+): Report['funnel'] {
+  const counts = [
+    metrics.sent,
+    metrics.delivered,
+    metrics.uniqueOpens,
+    metrics.uniqueClicks,
+    mqls.count,
+    mqls.acceptedBySales,
+    mqls.qualifiedBySales,
+  ];
   return funnelStages.map((stage, i) => ({ stage, count: counts[i]!, ofPrevious: i === 0 ? null : ratio(counts[i]!, counts[i - 1]!) }));
 }
 

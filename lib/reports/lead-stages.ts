@@ -1,21 +1,26 @@
-import { acceptedStages, type Lead, type LeadStage } from '../qualification/lead';
+import { reachedSal, reachedSql, type Lead, type LeadStage } from '../qualification/lead';
 
 /**
- * How reports read a lead's stage, in one place. "Accepted by sales" (the MQL → SQL numerator) is
- * `acceptedStages` from the lead model, the definition the qualification rates use too; the labels
+ * How reports read a lead's stage, in one place. "Accepted by sales" (SAL) and "qualified" (SQL)
+ * come from the lead's stage history, the definition the qualification rates use too; the labels
  * are a `Record` over the stage type, so a new stage does not compile until it is placed here.
  */
 export const stageLabels: Record<LeadStage, string> = {
   mql: 'MQL, awaiting sales',
-  sql: 'SQL, accepted by sales',
+  sal: 'SAL, accepted by sales',
+  sql: 'SQL, qualified by sales',
   meeting: 'meeting booked',
   proposal: 'proposal sent',
   won: 'won',
   lost: 'lost (after acceptance)',
   rejected: 'rejected by sales',
+  recycled: 'recycled to nurture',
 };
 
-export const isAcceptedBySales = (lead: Pick<Lead, 'stage'>) => acceptedStages.includes(lead.stage);
+/** Reached SAL (once reached, it counts; an old `sql` without a SAL entry was accepted at that moment). */
+export const isAcceptedBySales = (lead: Pick<Lead, 'stage' | 'stageHistory'>) => reachedSal(lead);
+/** Reached SQL. */
+export const isQualifiedBySales = (lead: Pick<Lead, 'stage' | 'stageHistory'>) => reachedSql(lead);
 export const isRejectedBySales = (lead: Pick<Lead, 'stage'>) => lead.stage === 'rejected';
 
 /**

@@ -1,5 +1,7 @@
 import type { Lead } from '../qualification/lead';
-import { criteriaVersionOf, isAcceptedBySales, isRejectedBySales } from './lead-stages';
+import { RateAccumulator } from '../qualification/lead-rates';
+import { speedToLeadByOwner } from '../qualification/speed-to-lead';
+import { criteriaVersionOf } from './lead-stages';
 import {
   compareText,
   ratio,
@@ -25,19 +27,28 @@ function leadsOf(inputs: ReportCampaignInput[]): CampaignLead[] {
   return inputs.flatMap((c) => c.leads.map((l) => ({ ...l, campaignId: l.campaignId ?? c.campaign.campaignId }))).sort(compareLeads);
 }
 
+/** Per criteria version, with the qualification rates' own definitions (lib/qualification/lead-rates.ts). */
 function criteriaRows(leads: CampaignLead[]): CriteriaVersionRow[] {
-  const criteria = new Map<string, CriteriaVersionRow>();
+  const criteria = new Map<string, RateAccumulator>();
   for (const lead of leads) {
     const key = criteriaVersionOf(lead);
-    const row = criteria.get(key) ?? { criteria: key, mqls: 0, acceptedBySales: 0, rejectedBySales: 0, awaitingSales: 0, sqlRate: null };
-    row.mqls++;
-    if (isAcceptedBySales(lead)) row.acceptedBySales++;
-    else if (isRejectedBySales(lead)) row.rejectedBySales++;
-    else row.awaitingSales++;
-    criteria.set(key, row);
+    if (!criteria.has(key)) criteria.set(key, new RateAccumulator());
+    criteria.get(key)!.add(lead);
   }
-  return [...criteria.values()]
-    .map((r) => ({ ...r, sqlRate: ratio(r.acceptedBySales, r.mqls) }))
+  return [...criteria]
+    .map(([key, acc]) => {
+      const r = acc.row();
+      return {
+        criteria: key,
+        mqls: r.mqls,
+        acceptedBySales: r.accepted,
+        qualifiedBySales: r.qualified,
+        rejectedBySales: r.rejected,
+        awaitingSales: r.open,
+        salRate: r.mqlToSal,
+        sqlRate: r.mqlToSql,
+      };
+    })
     .sort((a, b) => compareText(a.criteria, b.criteria));
 }
 
@@ -57,16 +68,22 @@ const reportLead = (l: CampaignLead, contacts?: Map<string, LeadContact>): Repor
 /** The MQL section of the campaigns' report; `delivered` (summed over the campaigns) is the MQL rate's denominator. */
 export function mqlSection(inputs: ReportCampaignInput[], delivered: number, contacts?: Map<string, LeadContact>): Report['mqls'] {
   const leads = leadsOf(inputs);
-  const accepted = leads.filter(isAcceptedBySales).length;
-  const rejected = leads.filter(isRejectedBySales).length;
+  const all = new RateAccumulator();
+  for (const lead of leads) all.add(lead);
+  const r = all.row();
   return {
     count: leads.length,
-    acceptedBySales: accepted,
-    rejectedBySales: rejected,
-    awaitingSales: leads.length - accepted - rejected,
+    acceptedBySales: r.accepted,
+    qualifiedBySales: r.qualified,
+    rejectedBySales: r.rejected,
+    awaitingSales: r.open,
+    historical: r.historical,
     rate: ratio(leads.length, delivered),
-    sqlRate: ratio(accepted, leads.length),
+    salRate: r.mqlToSal,
+    salToSqlRate: r.salToSql,
+    sqlRate: r.mqlToSql,
     byCriteria: criteriaRows(leads),
+    speedToLead: speedToLeadByOwner(leads),
     leads: leads.map((l) => reportLead(l, contacts)),
   };
 }

@@ -1,6 +1,7 @@
 import { escapeHtml as e } from '../shared/html';
 import type { ActivityPoint, BandPlacement, Report, ReputationStatus } from './report';
 import { stageLabels } from './lead-stages';
+import { salesFunnelSection, speedToLeadSection } from './render-lead-funnel';
 
 /**
  * One self-contained HTML page: inline CSS and SVG, no script, no font, image or style from the
@@ -122,7 +123,7 @@ h1{font-size:1.6rem;margin:.2em 0;overflow-wrap:anywhere}h2{font-size:1.15rem;ma
 .muted,.tick,figcaption{color:var(--muted)}.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px}
 .tile{border:1px solid var(--line);border-radius:8px;padding:10px 12px}.tile b{display:block;font-size:1.5rem}.tile span{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}td.n,th.n{text-align:right;white-space:nowrap}
-svg{width:100%;height:auto;display:block}.lbl,.val,.tick{font-size:12px;fill:var(--ink)}.tick{fill:var(--muted)}.bar{fill:var(--accent)}.f4,.f5{fill:var(--ok)}
+svg{width:100%;height:auto;display:block}.lbl,.val,.tick{font-size:12px;fill:var(--ink)}.tick{fill:var(--muted)}.bar{fill:var(--accent)}.f4,.f5,.f6{fill:var(--ok)}
 .track{fill:#f2f4f7}.band{fill:#b2f2bb}.mark{stroke:var(--ink);stroke-width:3}.hmark{stroke:var(--accent);stroke-width:3;stroke-dasharray:4 2}.hmarkt{fill:var(--accent)}
 .all{fill:var(--soft)}.human{fill:var(--accent)}.click{fill:var(--warn)}.sql{fill:var(--ok)}.rej{fill:var(--rej)}.open{fill:var(--wait)}
 .limit{stroke:var(--ink);stroke-width:2;stroke-dasharray:3 2}.okbar{fill:var(--ok)}.warnbar{fill:var(--warn)}.ok{color:var(--ok)}.warn{color:var(--warn);font-weight:600}
@@ -167,7 +168,8 @@ ${tile(pct(m.rates.openRate), `open rate (human ${pct(m.rates.human.openRate)})`
 ${tile(pct(m.rates.clickRate, 2), `click rate (human ${pct(m.rates.human.clickRate, 2)})`)}
 ${tile(pct(m.rates.clickToOpenRate), `click-to-open (human ${pct(m.rates.human.clickToOpenRate)})`)}
 ${tile(int(mqls.count), `MQLs (${pct(mqls.rate, 2)} of delivered)`)}
-${tile(int(mqls.acceptedBySales), `SQLs (${pct(mqls.sqlRate)} of MQLs)`)}
+${tile(int(mqls.acceptedBySales), `SALs (${pct(mqls.salRate)} of MQLs)`)}
+${tile(int(mqls.qualifiedBySales), `SQLs (${pct(mqls.sqlRate)} of MQLs)`)}
 </section>`;
 }
 
@@ -261,6 +263,8 @@ export function renderReportHtml(r: Report): string {
     pageHeader(r),
     headlineTiles(r),
     `<h2>Funnel</h2>${funnelChart(r.funnel)}`,
+    salesFunnelSection(r.mqls),
+    speedToLeadSection(r.mqls),
     benchmarksSection(r.benchmarks),
     humanActivitySection(r),
     `<h2>Opens and clicks over time</h2>${activityChart(r.activity)}`,

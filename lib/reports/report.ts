@@ -98,10 +98,25 @@ export interface ReportLead {
 export interface CriteriaVersionRow {
   criteria: string;
   mqls: number;
+  /** Reached SAL. */
   acceptedBySales: number;
+  /** Reached SQL. */
+  qualifiedBySales: number;
   rejectedBySales: number;
   awaitingSales: number;
+  /** MQL → SAL. */
+  salRate: number | null;
+  /** MQL → SQL. */
   sqlRate: number | null;
+}
+
+/** Speed-to-lead of one owner: how many of its MQLs sales accepted within the follow-up target, and how fast. */
+export interface SpeedToLeadRow {
+  owner: string;
+  mqls: number;
+  acceptedWithinTarget: number;
+  shareWithinTarget: number | null;
+  medianHoursToAccept: number | null;
 }
 
 export interface BandPlacement {
@@ -131,7 +146,7 @@ export interface Report {
   campaigns: ReportCampaignRow[];
   /** Every campaign's counters summed, then the rates computed from the sums. */
   metrics: CampaignMetrics;
-  funnel: { stage: 'sent' | 'delivered' | 'opened' | 'clicked' | 'MQL' | 'SQL'; count: number; ofPrevious: number | null }[];
+  funnel: { stage: 'sent' | 'delivered' | 'opened' | 'clicked' | 'MQL' | 'SAL' | 'SQL'; count: number; ofPrevious: number | null }[];
   benchmarks: { source: string; openRate: BandPlacement; clickRate: BandPlacement };
   activity: { unit: 'hour' | 'day'; points: ActivityPoint[] };
   reputation: {
@@ -140,12 +155,24 @@ export interface Report {
   };
   mqls: {
     count: number;
+    /** Reached SAL. */
     acceptedBySales: number;
+    /** Reached SQL. */
+    qualifiedBySales: number;
     rejectedBySales: number;
     awaitingSales: number;
+    /** MQLs whose qualifying moment was older than the freshness window: counted, never alerted. */
+    historical: number;
     rate: number | null;
+    /** MQL → SAL. */
+    salRate: number | null;
+    /** SAL → SQL. */
+    salToSqlRate: number | null;
+    /** MQL → SQL. */
     sqlRate: number | null;
     byCriteria: CriteriaVersionRow[];
+    /** Per owner, alerted (fresh) MQLs only. */
+    speedToLead: SpeedToLeadRow[];
     leads: ReportLead[];
   };
 }

@@ -6,7 +6,7 @@ import { logger } from '../../functions/observability';
 import { buildReport } from '../../lib/reports/build-report';
 import { renderReportHtml } from '../../lib/reports/render-html';
 import type { WrittenReport } from '../../lib/reports/write-reports';
-import { callApi, makeLead } from '../support/reports';
+import { callApi, giveFeedback, makeLead } from '../support/reports';
 
 logger.setLogLevel('ERROR');
 
@@ -34,6 +34,12 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
   demo = await runDemo({ size: 300, seed: 7, keepRunning: true });
+  // Sales answers two MQLs: one accepted (SAL), one accepted and qualified (SQL).
+  const leads = (await callApi<{ items: { contactId: string }[] }>(demo.runtime, 'GET', `/campaigns/${demo.summary.campaignId}/leads`)).body
+    .items;
+  await giveFeedback(demo.runtime, leads[0]!.contactId, { action: 'accept' });
+  await giveFeedback(demo.runtime, leads[1]!.contactId, { action: 'accept' });
+  await giveFeedback(demo.runtime, leads[1]!.contactId, { action: 'qualify' });
   campaignReport = (await callApi<WrittenReport>(demo.runtime, 'POST', `/campaigns/${demo.summary.campaignId}/reports`)).body;
   const today = new Date().toISOString().slice(0, 10);
   periodReport = (await callApi<WrittenReport>(demo.runtime, 'POST', '/reports', { from: today, to: today })).body;
@@ -81,6 +87,23 @@ describe('the HTML report in headless Chromium', () => {
       expect(c.h).toBeGreaterThan(20);
       expect(c.shapes).toBeGreaterThan(0);
     }
+    // The MQL → SAL → SQL funnel: three bars, drawn, with the counts sales gave.
+    const sales = await page.$eval('svg[data-funnel="sales"]', (svg) => ({
+      bars: [...svg.querySelectorAll('rect')].map((r) => r.getBoundingClientRect().width),
+      text: [...svg.querySelectorAll('text.val')].map((t) => t.textContent),
+    }));
+    expect(sales.bars).toHaveLength(3);
+    expect(sales.bars[0]!).toBeGreaterThan(sales.bars[1]!);
+    expect(sales.bars[1]!).toBeGreaterThan(sales.bars[2]!);
+    expect(sales.text[1]).toMatch(/^2 \(.* of MQL\)$/);
+    expect(sales.text[2]).toBe('1 (50.0 % of SAL)');
+    // Speed to lead per owner: a row per owner, the two accepted leads within the 24 h target.
+    const speed = await page.$$eval('#speed-to-lead + p + .scroll tr', (rows) =>
+      rows.slice(1).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    expect(speed.length).toBeGreaterThan(0);
+    expect(speed.reduce((n, r) => n + Number(r[2]), 0)).toBe(2);
+    expect(speed.every((r) => /%$/.test(r[3]!))).toBe(true);
     writeFileSync(`${OUT}/report-laptop.png`, await page.screenshot({ fullPage: true }));
     expect(seen.errors).toEqual([]);
     expect(seen.requests).toEqual([campaignReport.urls.html]);

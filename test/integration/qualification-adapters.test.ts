@@ -90,11 +90,43 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     expect(await store.putIfAbsent(event)).toBe(false);
   });
 
+  it('follow-ups: listed from the day buckets when due (a Query per day, no scan), claimed once, marked, dropped', async () => {
+    const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
+    const followUp = {
+      remindAt: '2026-01-01T12:00:00.000Z',
+      dueAt: '2026-01-02T00:00:00.000Z',
+      escalateTo: 'boss@acme.example',
+      firstOwner: 'sales@acme.example',
+    };
+    expect(await leads.createIfAbsent(lead({ contactId: 'ct_fu', leadId: 'ld_ct_fu', campaignId: 'cmp_fu', followUp }))).toBe(true);
+    expect((await leads.listDueFollowUps('2026-01-01T11:59:59.000Z')).items).toEqual([]);
+    const [reminder] = (await leads.listDueFollowUps('2026-01-01T12:00:00.000Z')).items;
+    expect(reminder).toEqual({ contactId: 'ct_fu', leadId: 'ld_ct_fu', kind: 'reminder', at: followUp.remindAt });
+    const at = new Date('2026-01-01T12:01:00.000Z');
+    const claims = await Promise.all([leads.claimFollowUp(reminder!, at, 300_000), leads.claimFollowUp(reminder!, at, 300_000)]);
+    expect(claims.sort()).toEqual([false, true]);
+    await leads.markFollowUpSent(reminder!, 'm-1', at.toISOString());
+    await leads.dropFollowUp(reminder!);
+    expect(await leads.claimFollowUp(reminder!, new Date('2026-01-05T00:00:00.000Z'), 300_000)).toBe(false); // sent: never again
+    const due = (await leads.listDueFollowUps('2026-01-03T00:00:00.000Z')).items;
+    expect(due.map((d) => d.kind)).toEqual(['escalation']);
+    expect(await leads.claimFollowUp(due[0]!, new Date('2026-01-03T00:00:00.000Z'), 300_000)).toBe(true);
+    await leads.markFollowUpSent(due[0]!, 'm-2', '2026-01-03T00:00:00.000Z', 'boss@acme.example');
+    await leads.dropFollowUp(due[0]!);
+    expect((await leads.listDueFollowUps('2026-01-03T00:00:00.000Z')).items).toEqual([]);
+    const stored = (await leads.get('ct_fu'))!;
+    expect(stored).toMatchObject({
+      owner: 'boss@acme.example',
+      followUp: { remindedAt: at.toISOString(), escalatedAt: '2026-01-03T00:00:00.000Z' },
+    });
+    expect(Object.keys(stored).some((k) => k.includes('Claim'))).toBe(false);
+  });
+
   it('a closed lead is replaced once by a new lifecycle and stays listed for its campaign; stages move conditionally', async () => {
     const leads = new DynamoLeadStore(dynamo.db, dynamo.tableName);
     expect(await leads.createIfAbsent(lead())).toBe(true);
     const entry = { stage: 'rejected' as const, at: '2026-01-03T00:00:00.000Z', reason: 'bad-timing' };
-    const change = { stage: 'rejected' as const, entry, rejectionReason: 'bad-timing' as const, closedAt: entry.at };
+    const change = { stage: 'rejected' as const, entries: [entry], rejectionReason: 'bad-timing' as const, closedAt: entry.at };
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q', stage: 'mql' }, change)).toBe(true);
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q', stage: 'mql' }, change)).toBe(false);
     const rejected = (await leads.get('ct_q'))!;
@@ -112,14 +144,14 @@ describe('qualification adapters on dynalite, through the real SDK', () => {
     // A reopen removes the closing facts.
     const reopen = {
       stage: 'mql' as const,
-      entry: { stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' },
+      entries: [{ stage: 'mql' as const, at: '2026-05-02T00:00:00.000Z' }],
       rejectionReason: null,
       closedAt: null,
     };
     await leads.updateStage(
       'ct_q',
       { leadId: 'ld_ct_q_2', stage: 'mql' },
-      { stage: 'rejected', entry, rejectionReason: 'no-need', closedAt: entry.at },
+      { stage: 'rejected', entries: [entry], rejectionReason: 'no-need', closedAt: entry.at },
     );
     expect(await leads.updateStage('ct_q', { leadId: 'ld_ct_q_2', stage: 'rejected' }, reopen)).toBe(true);
     const reopened = (await leads.get('ct_q'))!;

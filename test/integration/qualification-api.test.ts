@@ -133,13 +133,23 @@ describe('qualification through the HTTP API on the local stack', () => {
     expect((await call('GET', `/leads/${hugo}`)).status).toBe(404); // a plain click scores 1 of 50
 
     // Sales feedback through the API, and the rates it feeds.
-    expect((await call('POST', `/leads/${hana}/feedback`, { action: 'accept' })).body.lead.stage).toBe('sql');
+    expect((await call('POST', `/leads/${hana}/feedback`, { action: 'accept' })).body.lead.stage).toBe('sal');
+    expect((await call('POST', `/leads/${hana}/feedback`, { action: 'qualify' })).body.lead.stage).toBe('sql');
     expect((await call('POST', `/leads/${hana}/feedback`, { action: 'stage', stage: 'meeting' })).body.lead.stage).toBe('meeting');
     const back = await call('POST', `/leads/${hana}/feedback`, { action: 'stage', stage: 'proposal', leadId: 'ld_other' });
     expect([back.status, back.body.error.code]).toEqual([409, 'CONFLICT']);
     expect((await call('POST', `/leads/${hana}/feedback`, { action: 'promote' })).status).toBe(422);
     const rates = await call('GET', `/qualification/rates?campaignIds=${campaignId}`);
-    expect(rates.body.total).toEqual({ mqls: 1, accepted: 1, rejected: 0, open: 0, rate: 1 });
+    expect(rates.body.total).toMatchObject({
+      mqls: 1,
+      accepted: 1,
+      qualified: 1,
+      rejected: 0,
+      open: 0,
+      mqlToSal: 1,
+      salToSql: 1,
+      mqlToSql: 1,
+    });
     expect((await call('GET', '/qualification/rates')).status).toBe(400);
 
     // An engagement event posted for Hugo: recorded once; backtest of a draft that scores it.

@@ -55,6 +55,7 @@ beforeAll(async () => {
   const leads = (await callApi<{ items: { contactId: string }[] }>(runtime, 'GET', `/campaigns/${campaignId}/leads`)).body.items;
   expect(leads.length).toBeGreaterThanOrEqual(2);
   await giveFeedback(runtime, leads[0]!.contactId, { action: 'accept' });
+  await giveFeedback(runtime, leads[0]!.contactId, { action: 'qualify' });
   await giveFeedback(runtime, leads[0]!.contactId, { action: 'stage', stage: 'meeting' });
   await giveFeedback(runtime, leads[1]!.contactId, { action: 'reject', reason: 'no-budget' });
   // A second, smaller campaign sent the same day, for the period report.

@@ -1,5 +1,5 @@
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
-import type { ActivityStore, CriteriaStore, LeadStore, RoutingStore, StoredRouting } from '../../lib/qualification/ports';
+import type { ActivityStore, CriteriaStore, DueFollowUp, LeadStore, RoutingStore, StoredRouting } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/shared/ports';
 import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
 import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
@@ -8,16 +8,60 @@ import { sealedActivity, type Activity } from '../../lib/qualification/evaluate'
 export class MemoryLeads implements LeadStore {
   readonly leads = new Map<string, Lead & { claimAt?: number }>();
   readonly archived: Lead[] = [];
+  /** The due index: `contactId|kind` → the follow-up. */
+  readonly due = new Map<string, DueFollowUp>();
+  readonly followUpClaims = new Map<string, number>();
+  private indexFollowUps(lead: Lead) {
+    if (!lead.followUp) return;
+    for (const [kind, at] of [
+      ['reminder', lead.followUp.remindAt],
+      ['escalation', lead.followUp.dueAt],
+    ] as const)
+      this.due.set(`${lead.contactId}|${kind}`, { contactId: lead.contactId, leadId: lead.leadId, kind, at });
+  }
   async createIfAbsent(lead: Lead) {
     if (this.leads.has(lead.contactId)) return false;
     this.leads.set(lead.contactId, structuredClone(lead));
+    this.indexFollowUps(lead);
     return true;
+  }
+  async listDueFollowUps(now: string): Promise<Page<DueFollowUp>> {
+    return { items: [...this.due.values()].filter((d) => d.at <= now).map((d) => ({ ...d })) };
+  }
+  async claimFollowUp(due: DueFollowUp, at: Date, leaseMs: number) {
+    const l = this.leads.get(due.contactId);
+    const k = `${due.contactId}|${due.kind}`;
+    const sent = due.kind === 'reminder' ? l?.followUp?.remindedAt : l?.followUp?.escalatedAt;
+    if (!l || l.leadId !== due.leadId || l.stage !== 'mql' || sent) return false;
+    const claim = this.followUpClaims.get(k);
+    if (claim !== undefined && claim >= at.getTime() - leaseMs) return false;
+    this.followUpClaims.set(k, at.getTime());
+    return true;
+  }
+  async releaseFollowUp(due: DueFollowUp) {
+    this.followUpClaims.delete(`${due.contactId}|${due.kind}`);
+  }
+  markFollowUpFails = 0;
+  async markFollowUpSent(due: DueFollowUp, _m: string, at: string, newOwner?: string) {
+    if (this.markFollowUpFails > 0) {
+      this.markFollowUpFails--;
+      throw new Error('ProvisionedThroughputExceededException');
+    }
+    const l = this.leads.get(due.contactId)!;
+    if (due.kind === 'reminder') l.followUp!.remindedAt = at;
+    else l.followUp!.escalatedAt = at;
+    if (newOwner) l.owner = newOwner;
+  }
+  async dropFollowUp(due: DueFollowUp) {
+    const k = `${due.contactId}|${due.kind}`;
+    if (this.due.get(k)?.leadId === due.leadId) this.due.delete(k);
   }
   async replaceClosed(lead: Lead, previous: Lead) {
     const cur = this.leads.get(lead.contactId);
     if (!cur || cur.leadId !== previous.leadId || cur.stage !== previous.stage) return false;
     this.archived.push(structuredClone(previous));
     this.leads.set(lead.contactId, structuredClone(lead));
+    this.indexFollowUps(lead);
     return true;
   }
   async get(id: string) {
@@ -60,12 +104,12 @@ export class MemoryLeads implements LeadStore {
   async updateStage(
     id: string,
     expected: { leadId: string; stage: LeadStage },
-    change: { stage: LeadStage; entry: StageChange; rejectionReason?: RejectionReason | null; closedAt?: string | null },
+    change: { stage: LeadStage; entries: StageChange[]; rejectionReason?: RejectionReason | null; closedAt?: string | null },
   ) {
     const l = this.leads.get(id);
     if (!l || l.leadId !== expected.leadId || l.stage !== expected.stage) return false;
     l.stage = change.stage;
-    l.stageHistory = [...(l.stageHistory ?? []), change.entry];
+    l.stageHistory = [...(l.stageHistory ?? []), ...change.entries];
     if (change.rejectionReason) l.rejectionReason = change.rejectionReason;
     if (change.rejectionReason === null) delete l.rejectionReason;
     if (change.closedAt) l.closedAt = change.closedAt;

@@ -25,7 +25,11 @@ export const parseCsv = (text: string) => parse(text, { columns: true, bom: true
 export async function giveFeedback(
   runtime: LocalRuntime,
   contactId: string,
-  feedback: { action: 'accept' } | { action: 'reject'; reason: 'no-budget' } | { action: 'stage'; stage: 'meeting' },
+  feedback:
+    | { action: 'accept' }
+    | { action: 'qualify' }
+    | { action: 'reject'; reason: 'no-budget' }
+    | { action: 'stage'; stage: 'meeting' },
 ) {
   await runtime.app.leadFeedback(contactId, feedback);
 }

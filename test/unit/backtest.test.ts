@@ -197,7 +197,8 @@ describe('backtest', () => {
       at: new Date(Date.parse('2026-03-02T20:00:00Z') + k * 600_000).toISOString(),
       ...(k % 2 ? { campaignId: `cmp_${k % 4 === 1 ? 0 : 1}` } : {}),
     }));
-    for (const [k, { contactId, ...e }] of apiEvents.entries()) await recordEngagementEvent(deps, contactId, { ...e, eventId: `e${k}` });
+    for (const [k, { contactId, ...e }] of apiEvents.entries())
+      await recordEngagementEvent(deps, contactId, { ...e, eventId: `e${k}`, historical: true });
     const leads = deps.leads as MemoryLeads;
     expect(leads.leads.size).toBeGreaterThan(20);
     for (const [k, id] of [...leads.leads.keys()].entries()) {

@@ -9,7 +9,11 @@ import type { Lead } from '../../lib/qualification/lead';
 import type { MailSender, OutgoingMessage } from '../../lib/sending/ports';
 import { createCriteria, editDraft, getCriteria, publishCriteria } from '../../lib/qualification/manage-criteria';
 import { recordEngagementEvent } from '../../lib/qualification/record-engagement-event';
-import { getLead, leadFeedback, qualificationRates } from '../../lib/qualification/lead-feedback';
+import { getLead, leadFeedback } from '../../lib/qualification/lead-feedback';
+import { qualificationRates } from '../../lib/qualification/lead-rates';
+import { listLeadQueue } from '../../lib/qualification/lead-queue';
+import { sendDueFollowUps, sendFollowUp } from '../../lib/qualification/follow-up';
+import { addFollowUpHours, speedToLeadByOwner } from '../../lib/qualification/speed-to-lead';
 import { notifySales } from '../../lib/qualification/notify-sales';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
@@ -251,6 +255,7 @@ describe('qualification through the engagement listener', () => {
   it('a won lead never qualifies again', async () => {
     const w = await world({ criteria: { name: 'ICP', coolDownDays: 0 } });
     await w.record([click('ct_fit', 600)]);
+    await leadFeedback(w.deps, 'ct_fit', { action: 'qualify' });
     await leadFeedback(w.deps, 'ct_fit', { action: 'stage', stage: 'won' });
     await w.record([click('ct_fit', 86_400, 'https://acme.example/demo')]);
     expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ lifecycle: 1, stage: 'won' });
@@ -473,7 +478,8 @@ describe('the sales notification', () => {
     await notifySales(deps, 'ct_event');
     const feedback = (id: string, encode: (s: string) => string) => [
       'Tell us what you make of it:',
-      `  accept:  mql lead accept ${id}`,
+      `  accept:  mql lead accept ${id}   (you will follow it up: SAL)`,
+      `  qualify: mql lead qualify ${id}  (a real opportunity: SQL)`,
       `  reject:  mql lead reject ${id} --reason ${encode('<not-a-fit|no-budget|no-authority|no-need|bad-timing|…>')}`,
       `  later:   mql lead stage ${id} meeting|proposal|won|lost`,
       `  (API: POST /leads/${id}/feedback)`,
@@ -622,19 +628,24 @@ describe('the sales notification', () => {
   });
 });
 
-describe('sales feedback and MQL → SQL rates', () => {
+describe('sales feedback: MQL → SAL → SQL, reject, recycle, reopen; the rates', () => {
   it('moves forward only, repeats harmlessly, and goes back only when explicitly reopened', async () => {
     const w = await world({ contacts: [person('ct_a'), person('ct_b'), person('ct_c'), person('ct_d')] });
     await w.record(['ct_a', 'ct_b', 'ct_c', 'ct_d'].map((id, i) => click(id, 600 + i)));
     const fb = (id: string, body: unknown) => leadFeedback(w.deps, id, body);
-    expect((await fb('ct_a', { action: 'accept', by: 'eva@acme.example' })).lead.stage).toBe('sql');
+    expect((await fb('ct_a', { action: 'accept', by: 'eva@acme.example' })).lead.stage).toBe('sal');
     expect((await fb('ct_a', { action: 'accept' })).changed).toBe(false);
+    await expect(fb('ct_a', { action: 'stage', stage: 'meeting' })).rejects.toThrow(/qualify it \(SQL\) before meeting/);
+    expect((await fb('ct_a', { action: 'qualify' })).lead.stage).toBe('sql');
+    expect((await fb('ct_a', { action: 'qualify' })).changed).toBe(false);
+    expect((await fb('ct_a', { action: 'accept' })).changed).toBe(false); // never backwards by itself
     expect((await fb('ct_a', { action: 'stage', stage: 'proposal' })).lead.stage).toBe('proposal');
     await expect(fb('ct_a', { action: 'stage', stage: 'meeting' })).rejects.toThrow(/only move forward/);
     await expect(fb('ct_a', { action: 'reject', reason: 'no-budget' })).rejects.toThrow(/mark it lost/);
     expect((await fb('ct_a', { action: 'reopen', stage: 'meeting', reason: 'proposal withdrawn' })).lead.stage).toBe('meeting');
     expect((await fb('ct_a', { action: 'stage', stage: 'won' })).lead.stage).toBe('won');
     await expect(fb('ct_a', { action: 'stage', stage: 'lost' })).rejects.toThrow(/closed/);
+    await expect(fb('ct_a', { action: 'recycle', reason: 'stalled' })).rejects.toThrow(/won/);
 
     expect((await fb('ct_b', { action: 'reject', reason: 'no-budget', note: 'next year' })).lead).toMatchObject({
       stage: 'rejected',
@@ -642,21 +653,246 @@ describe('sales feedback and MQL → SQL rates', () => {
     });
     expect((await fb('ct_b', { action: 'reject', reason: 'no-budget' })).changed).toBe(false);
     await expect(fb('ct_b', { action: 'accept' })).rejects.toThrow(/reopen/);
-    await fb('ct_c', { action: 'reject', reason: 'student' });
-    await expect(fb('ct_d', { action: 'stage', stage: 'lost' })).rejects.toThrow(/rejected, with a reason/);
+    expect((await fb('ct_b', { action: 'recycle', reason: 'nurture for next year' })).lead).toMatchObject({ stage: 'recycled' });
+    expect((await fb('ct_b', { action: 'reopen', stage: 'mql', reason: 'budget found' })).lead).toMatchObject({ stage: 'mql' });
+    expect((await w.deps.leads.get('ct_b'))!.closedAt).toBeUndefined();
+    // A SAL can be rejected; an MQL qualified directly is accepted at the same moment.
+    await fb('ct_c', { action: 'accept' });
+    expect((await fb('ct_c', { action: 'reject', reason: 'student' })).lead.stage).toBe('rejected');
+    const direct = (await fb('ct_d', { action: 'qualify' })).lead;
+    expect(direct.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sal', 'sql']);
+    expect(direct.stageHistory[1]!.at).toBe(direct.stageHistory[2]!.at);
     await expect(fb('ct_d', { action: 'accept', leadId: 'ld_ct_d_7' })).rejects.toThrow(/current lead is ld_ct_d/);
     await expect(fb('ct_d', { action: 'reject', reason: 'because' })).rejects.toThrow(ValidationError);
     await expect(fb('ct_nobody', { action: 'accept' })).rejects.toThrow(NotFoundError);
-    expect((await w.deps.leads.get('ct_a'))!.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sql', 'proposal', 'meeting', 'won']);
+    expect((await w.deps.leads.get('ct_a'))!.stageHistory.map((s) => s.stage)).toEqual(['mql', 'sal', 'sql', 'proposal', 'meeting', 'won']);
+  });
 
-    const rates = await qualificationRates(w.deps, ['cmp_1']);
-    expect(rates.total).toEqual({ mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 });
-    expect(rates.byCriteriaVersion).toEqual([
-      { criteriaId: 'crit_icp', version: 1, mqls: 4, accepted: 1, rejected: 2, open: 1, rate: 0.25 },
+  it('an MQL that cannot be lost; a recycled lead re-qualifies only after the cool-down, as a new lifecycle', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    await expect(leadFeedback(w.deps, 'ct_fit', { action: 'stage', stage: 'lost' })).rejects.toThrow(/rejected, with a reason/);
+    await leadFeedback(w.deps, 'ct_fit', { action: 'accept' });
+    await leadFeedback(w.deps, 'ct_fit', { action: 'recycle', reason: 'stalled, no answer' });
+    w.clock.ms += 10 * 86_400_000;
+    await w.record([click('ct_fit', 11 * 86_400)]); // inside the 90-day cool-down: nothing
+    expect((await w.deps.leads.get('ct_fit'))!.leadId).toBe('ld_ct_fit');
+    w.clock.ms += 90 * 86_400_000;
+    await w.record([click('ct_fit', 101 * 86_400, 'https://acme.example/again')]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({ leadId: 'ld_ct_fit_2', lifecycle: 2, stage: 'mql' });
+    expect(w.leads.archived.map((l) => [l.leadId, l.stage])).toEqual([['ld_ct_fit', 'recycled']]);
+  });
+
+  it('answers MQL → SAL, SAL → SQL, MQL → SQL and time in stage on a known set of leads (old sql leads included)', async () => {
+    const leads = new MemoryLeads();
+    const h = (...steps: [string, number][]) =>
+      steps.map(([stage, hour]) => ({ stage, at: new Date(Date.UTC(2026, 2, 2, hour)).toISOString() }));
+    const mk = (id: string, version: number, stage: string, history: ReturnType<typeof h>, extra: Partial<Lead> = {}) =>
+      leads.createIfAbsent({
+        leadId: `ld_${id}`,
+        contactId: id,
+        lifecycle: 1,
+        campaignId: 'cmp_r',
+        criteriaId: 'crit_r',
+        criteriaVersion: version,
+        profileId: 'crit_r',
+        profileVersion: version,
+        qualifiedAt: history[0]!.at,
+        stage,
+        stageHistory: history,
+        ...extra,
+      } as Lead);
+    await mk('ct_1', 1, 'sql', h(['mql', 0], ['sal', 2], ['sql', 6])); // 2 h in MQL, 4 h in SAL
+    await mk('ct_2', 1, 'sql', h(['mql', 0], ['sql', 10])); // stored before SAL: accepted at 10, 0 h in SAL
+    await mk('ct_3', 1, 'sal', h(['mql', 0], ['sal', 4])); // 4 h in MQL
+    await mk('ct_4', 2, 'rejected', h(['mql', 0], ['rejected', 1]), { rejectionReason: 'no-need' });
+    await mk('ct_5', 2, 'rejected', h(['mql', 0], ['sal', 8], ['rejected', 9]), { rejectionReason: 'no-budget' }); // 8 h in MQL
+    await mk('ct_6', 2, 'mql', h(['mql', 0]), { historical: true });
+    await mk('ct_7', 2, 'recycled', h(['mql', 0], ['recycled', 30]));
+    await mk('ct_8', 2, 'won', h(['mql', 0], ['sal', 1], ['sql', 3], ['meeting', 5], ['won', 9])); // 1 h, 2 h
+    const rates = await qualificationRates({ leads }, ['cmp_r']);
+    expect(rates.total).toEqual({
+      mqls: 8,
+      accepted: 5,
+      qualified: 3,
+      rejected: 2,
+      recycled: 1,
+      open: 1,
+      historical: 1,
+      mqlToSal: 5 / 8,
+      salToSql: 3 / 5,
+      mqlToSql: 3 / 8,
+      rate: 3 / 8,
+      medianHoursIn: { mql: 4, sal: 2 }, // MQL: 1, 2, 4, 8, 10; SAL: 0, 2, 4
+    });
+    expect(rates.byCriteriaVersion.map((r) => [r.version, r.mqls, r.mqlToSal, r.salToSql, r.mqlToSql])).toEqual([
+      [1, 3, 1, 2 / 3, 2 / 3],
+      [2, 5, 2 / 5, 1 / 2, 1 / 5],
     ]);
+    expect(rates.byCampaign[0]).toMatchObject({ campaignId: 'cmp_r', mqls: 8, mqlToSql: 3 / 8 });
     expect(rates.byRejectionReason).toEqual([
+      { reason: 'no-need', count: 1, share: 0.5 },
       { reason: 'no-budget', count: 1, share: 0.5 },
-      { reason: 'student', count: 1, share: 0.5 },
     ]);
+  });
+});
+
+describe('alerts only for fresh interest', () => {
+  it('a stale qualification (a late SES event) alerts nobody and still counts as a historical MQL', async () => {
+    const w = await world();
+    w.clock.ms += 150 * 86_400_000; // the click arrives 150 days after it happened
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead).toMatchObject({ stage: 'mql', historical: true, qualifiedAt: '2026-03-02T14:10:00.000Z' });
+    expect(lead.followUp).toBeUndefined();
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('historical');
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('historical');
+    expect(w.sent).toHaveLength(0);
+    const rates = await qualificationRates(w.deps, ['cmp_1']);
+    expect(rates.total).toMatchObject({ mqls: 1, historical: 1, open: 1 });
+  });
+
+  it('a fresh qualification gets a follow-up clock from its routing rule and alerts its owner once', async () => {
+    const w = await world();
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead.historical).toBeUndefined();
+    expect(lead.followUp).toEqual({
+      remindAt: '2026-03-03T04:00:00.000Z', // 12 h (half the default 24 h target) after the lead was made
+      dueAt: '2026-03-03T16:00:00.000Z',
+      escalateTo: 'sales@acme.example',
+      firstOwner: 'sales@acme.example',
+    });
+    expect(await w.notify('ct_fit', lead.leadId)).toBe('sent');
+    expect(w.sent).toHaveLength(1);
+  });
+
+  it('manual engagement refuses the future and, without the historical flag, anything older than the window', async () => {
+    const w = await world({
+      criteria: { name: 'ICP', engagement: { events: { 'webinar-attended': 30 }, threshold: 25 } },
+    });
+    const old = new Date(w.clock.ms - 73 * 3_600_000).toISOString();
+    await expect(recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: old })).rejects.toThrow(/freshness window/);
+    await expect(
+      recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: new Date(w.clock.ms + 3_600_000).toISOString() }),
+    ).rejects.toThrow(/in the future/);
+    const r = await recordEngagementEvent(w.deps, 'ct_fit', { type: 'webinar-attended', at: old, historical: true });
+    expect(r.qualification).toBe('qualified');
+    expect((await w.deps.leads.get('ct_fit'))!.historical).toBe(true);
+  });
+});
+
+describe('speed to lead: a reminder at the first mark, an escalation at the target, each sent once', () => {
+  async function followUpWorld(rules: Record<string, unknown>) {
+    const w = await world({ contacts: [person('ct_fit', { country: 'DE' }), person('ct_b', { country: 'DE' })] });
+    await putRouting(w.deps, rules);
+    const sent: OutgoingMessage[] = [];
+    const mail: MailSender = {
+      send: async (m) => {
+        sent.push(m);
+        return { messageId: `fu-${sent.length}` };
+      },
+    };
+    const run = () => sendDueFollowUps({ leads: w.leads, mail, clock: w.clock, from: 'mql@acme.example' });
+    return { ...w, followUps: sent, run };
+  }
+  const dach = {
+    territories: [{ name: 'DACH', countries: ['DE'], team: 'emea' }],
+    teams: { emea: { members: ['eva@acme.example', 'emil@acme.example'] } },
+    followUp: { targetHours: 8, managerInbox: 'boss@acme.example' },
+  };
+
+  it('reminds the owner, then escalates to the next member of the team; replays, duplicate runs and a replayed clock send nothing more', async () => {
+    const w = await followUpWorld(dach);
+    await w.record([click('ct_fit', 600)]);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(lead).toMatchObject({ owner: 'eva@acme.example', followUp: { escalateTo: 'emil@acme.example' } });
+    expect(await w.run()).toMatchObject({ sent: 0 }); // nothing due yet
+    w.clock.ms += 4 * 3_600_000; // the first mark: half of 8 h
+    await Promise.all([w.run(), w.run()]); // a duplicated scheduled run
+    expect(w.followUps.map((m) => [m.to, m.subject.split(':')[0]])).toEqual([['eva@acme.example', 'Reminder']]);
+    w.clock.ms -= 3_600_000; // a replayed clock
+    await w.run();
+    w.clock.ms += 5 * 3_600_000; // the target
+    await w.run();
+    await w.run();
+    expect(w.followUps.map((m) => [m.to, m.subject.split(':')[0]])).toEqual([
+      ['eva@acme.example', 'Reminder'],
+      ['emil@acme.example', 'Escalated'],
+    ]);
+    expect((await w.deps.leads.get('ct_fit'))!).toMatchObject({
+      owner: 'emil@acme.example',
+      followUp: { firstOwner: 'eva@acme.example', remindedAt: expect.any(String), escalatedAt: expect.any(String) },
+    });
+    // Replaying the due entries themselves (a duplicated message) sends nothing.
+    const due = { contactId: 'ct_fit', leadId: lead.leadId, at: lead.followUp!.dueAt };
+    for (const kind of ['reminder', 'escalation'] as const) {
+      expect(
+        await sendFollowUp(
+          { leads: w.leads, mail: { send: async () => ({ messageId: 'x' }) }, clock: w.clock, from: 'x' },
+          { ...due, kind },
+        ),
+      ).toBe('already-sent');
+    }
+    expect(w.followUps).toHaveLength(2);
+    expect(w.leads.due.size).toBe(0);
+  });
+
+  it('a lead sales accepts in time is never reminded or escalated; it counts as accepted within target', async () => {
+    const w = await followUpWorld(dach);
+    await w.record([click('ct_fit', 600)]);
+    w.clock.ms += 3_600_000;
+    await leadFeedback(w.deps, 'ct_fit', { action: 'accept' });
+    w.clock.ms += 48 * 3_600_000;
+    expect(await w.run()).toMatchObject({ sent: 0, answered: 2 });
+    expect(w.followUps).toHaveLength(0);
+    const lead = (await w.deps.leads.get('ct_fit'))!;
+    expect(speedToLeadByOwner([lead])).toEqual([
+      { owner: 'eva@acme.example', mqls: 1, acceptedWithinTarget: 1, shareWithinTarget: 1, medianHoursToAccept: 1 },
+    ]);
+  });
+
+  it('a crash after SES took the reminder and before it was recorded never mails twice; an SES failure is retried by the next run', async () => {
+    const w = await followUpWorld({ followUp: { targetHours: 2, managerInbox: 'boss@acme.example' } });
+    await w.record([click('ct_fit', 600)]);
+    w.clock.ms += 3_600_000;
+    w.leads.markFollowUpFails = 10; // SES takes it; recording fails every time
+    expect(await w.run()).toMatchObject({ 'sent-unrecorded': 1 });
+    expect(await w.run()).toMatchObject({ 'already-sent': 1 }); // the claim holds: no second email
+    expect(w.followUps).toHaveLength(1);
+
+    const x = await followUpWorld({ followUp: { targetHours: 2, managerInbox: 'boss@acme.example' } });
+    await x.record([click('ct_fit', 600)]);
+    x.clock.ms += 2 * 3_600_000; // reminder and escalation both due
+    const failing: MailSender = { send: async () => Promise.reject(new Error('throttled')) };
+    await expect(sendDueFollowUps({ leads: x.leads, mail: failing, clock: x.clock, from: 'x' })).rejects.toThrow('throttled');
+    await x.run();
+    await x.run();
+    expect(x.followUps.map((m) => m.to).sort()).toEqual(['boss@acme.example', 'sales@acme.example']);
+  });
+
+  it('counts only business hours when the rule says so', () => {
+    // Friday 15:00 UTC + 4 business hours (9–17) = Monday 11:00 UTC.
+    expect(addFollowUpHours(new Date('2026-03-06T15:00:00Z'), 4, { startHour: 9, endHour: 17 }).toISOString()).toBe(
+      '2026-03-09T11:00:00.000Z',
+    );
+    expect(addFollowUpHours(new Date('2026-03-07T20:00:00Z'), 24).toISOString()).toBe('2026-03-08T20:00:00.000Z');
+  });
+});
+
+describe("sales's queue", () => {
+  it("lists a campaign's leads by stage, owner and overdue", async () => {
+    const w = await world({ contacts: [person('ct_a'), person('ct_b'), person('ct_c')] });
+    await w.record(['ct_a', 'ct_b', 'ct_c'].map((id, i) => click(id, 600 + i)));
+    await leadFeedback(w.deps, 'ct_a', { action: 'accept' });
+    const q = (query: Record<string, unknown>) =>
+      listLeadQueue(w.deps, { campaignId: 'cmp_1', ...query }).then((p) => p.items.map((l) => l.contactId).sort());
+    expect(await q({})).toEqual(['ct_a', 'ct_b', 'ct_c']);
+    expect(await q({ stage: 'sal' })).toEqual(['ct_a']);
+    expect(await q({ owner: 'SALES@acme.example', stage: 'mql' })).toEqual(['ct_b', 'ct_c']);
+    expect(await q({ overdue: true })).toEqual([]);
+    w.clock.ms += 25 * 3_600_000;
+    expect(await q({ overdue: true })).toEqual(['ct_b', 'ct_c']);
+    expect(await q({ overdue: false })).toEqual(['ct_a']);
   });
 });

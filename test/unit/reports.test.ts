@@ -4,6 +4,7 @@ import type { Campaign } from '../../lib/sending/campaign';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { emptyRecipient, project, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import { ValidationError } from '../../lib/shared/errors';
+import type { LeadStage } from '../../lib/qualification/lead';
 import { leadStages } from '../../lib/qualification/lead';
 import { criteriaVersionOf, isAcceptedBySales, stageLabels } from '../../lib/reports/lead-stages';
 import { parsePeriod, periodBounds, previousDays } from '../../lib/reports/period';
@@ -99,15 +100,35 @@ describe('report model', () => {
       ['opened', 50],
       ['clicked', 8],
       ['MQL', 4],
+      ['SAL', 2],
       ['SQL', 2],
     ]);
     expect(r.funnel[5]!.ofPrevious).toBe(0.5);
+    expect(r.funnel[6]!.ofPrevious).toBe(1);
   });
 
   it('reports MQL → SQL per criteria version', () => {
     expect(r.mqls.byCriteria).toEqual([
-      { criteria: 'icp_a v1', mqls: 3, acceptedBySales: 1, rejectedBySales: 1, awaitingSales: 1, sqlRate: 1 / 3 },
-      { criteria: 'icp_a v2', mqls: 1, acceptedBySales: 1, rejectedBySales: 0, awaitingSales: 0, sqlRate: 1 },
+      {
+        criteria: 'icp_a v1',
+        mqls: 3,
+        acceptedBySales: 1,
+        qualifiedBySales: 1,
+        rejectedBySales: 1,
+        awaitingSales: 1,
+        salRate: 1 / 3,
+        sqlRate: 1 / 3,
+      },
+      {
+        criteria: 'icp_a v2',
+        mqls: 1,
+        acceptedBySales: 1,
+        qualifiedBySales: 1,
+        rejectedBySales: 0,
+        awaitingSales: 0,
+        salRate: 1,
+        sqlRate: 1,
+      },
     ]);
     expect(r.mqls.sqlRate).toBe(0.5);
   });
@@ -183,7 +204,19 @@ describe('report model', () => {
 describe('lead stages in reports', () => {
   it('labels every stage, and counts as SQL exactly the stages sales accepted (later ones included)', () => {
     expect(Object.keys(stageLabels).sort()).toEqual([...leadStages].sort());
-    expect(leadStages.filter((stage) => isAcceptedBySales({ stage }))).toEqual(['sql', 'meeting', 'proposal', 'won', 'lost']);
+    // Accepted = reached SAL in its history; an old `sql` without a SAL entry counts, accepted then.
+    const h = (...stages: LeadStage[]) => stages.map((stage, i) => ({ stage, at: `t${i}` }));
+    expect(leadStages.filter((stage) => isAcceptedBySales({ stage, stageHistory: h('mql') }))).toEqual([
+      'sal',
+      'sql',
+      'meeting',
+      'proposal',
+      'won',
+      'lost',
+    ]);
+    expect(isAcceptedBySales({ stage: 'sql', stageHistory: h('mql', 'sql') })).toBe(true);
+    expect(isAcceptedBySales({ stage: 'rejected', stageHistory: h('mql', 'sal', 'rejected') })).toBe(true);
+    expect(isAcceptedBySales({ stage: 'rejected', stageHistory: h('mql', 'rejected') })).toBe(false);
     expect(criteriaVersionOf({ criteriaId: 'crit_x', criteriaVersion: 3, profileId: 'crit_x', profileVersion: 3 })).toBe('crit_x v3');
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { leadStages } from '../../../lib/qualification/lead';
 import { feedbackRequestSchema } from '../../../lib/qualification/stages';
+import { leadQueueQuerySchema } from '../../../lib/qualification/lead-queue';
 import { defineRoute, type Route } from '../contract';
 import { contactIdParams, idPattern, isoTime, page } from './common';
 
@@ -84,10 +85,17 @@ export const feedbackResultSchema = z
 
 const rateRow = {
   mqls: z.number().int(),
-  accepted: z.number().int(),
+  accepted: z.number().int().meta({ description: 'Reached SAL (an old `sql` without a SAL entry counts, accepted at that moment).' }),
+  qualified: z.number().int().meta({ description: 'Reached SQL.' }),
   rejected: z.number().int(),
-  open: z.number().int(),
-  rate: z.number().nullable(),
+  recycled: z.number().int(),
+  open: z.number().int().meta({ description: 'At MQL now, waiting for sales.' }),
+  historical: z.number().int().meta({ description: 'Qualified outside the freshness window: counted, never alerted.' }),
+  mqlToSal: z.number().nullable(),
+  salToSql: z.number().nullable(),
+  mqlToSql: z.number().nullable(),
+  rate: z.number().nullable().meta({ description: 'MQL → SQL under its old name.' }),
+  medianHoursIn: z.looseObject({ mql: z.number().nullable(), sal: z.number().nullable() }),
 };
 export const qualificationRatesSchema = z
   .looseObject({
@@ -117,6 +125,18 @@ const ratesQuery = z
 export const leadRoutes: Route[] = [
   defineRoute({
     method: 'GET',
+    path: '/leads',
+    operationId: 'listLeads',
+    summary: "Sales's queue: a campaign's leads, by stage, owner and overdue",
+    description:
+      "Reads the campaign's MQL list (every lifecycle) a page at a time; filters apply to each page read, so follow `cursor` until it is absent.",
+    tags: ['leads'],
+    query: leadQueueQuerySchema,
+    responses: { 200: { description: 'A page of leads.', schema: leadPageSchema } },
+    handle: async ({ app, query }) => ({ status: 200, body: await app.listLeadQueue(query) }),
+  }),
+  defineRoute({
+    method: 'GET',
     path: '/leads/{contactId}',
     operationId: 'getLead',
     summary: "A contact's current lead and its history (every scored activity)",
@@ -130,9 +150,9 @@ export const leadRoutes: Route[] = [
     method: 'POST',
     path: '/leads/{contactId}/feedback',
     operationId: 'giveLeadFeedback',
-    summary: 'Sales feedback: accept, reject with a reason, later stages, reopen',
+    summary: 'Sales feedback: accept (SAL), qualify (SQL), reject with a reason, recycle, later stages, reopen',
     description:
-      'Stages move forward only (mql → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
+      'Stages move forward only (mql → sal → sql → meeting → proposal → won or lost); going back needs `reopen`. Repeating what is already true changes nothing.',
     tags: ['leads'],
     params: contactIdParams,
     body: { json: feedbackRequestSchema },
@@ -144,7 +164,7 @@ export const leadRoutes: Route[] = [
     method: 'GET',
     path: '/qualification/rates',
     operationId: 'getQualificationRates',
-    summary: 'MQL → SQL rates of campaigns, per campaign, criteria version and rejection reason',
+    summary: 'MQL → SAL → SQL rates and time in stage of campaigns, per campaign, criteria version and rejection reason',
     tags: ['leads'],
     query: ratesQuery,
     responses: { 200: { description: 'The rates.', schema: qualificationRatesSchema } },
