@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoCampaignStore } from '../../adapters/dynamodb/campaign-store';
 import { DynamoEngagementStore } from '../../adapters/dynamodb/engagement-store';
+import { DynamoSendLedger } from '../../adapters/dynamodb/send-ledger';
 import { envNames } from '../../lib/config';
 import { startDynamo } from '../support/dynamo';
 
@@ -98,6 +100,7 @@ beforeAll(async () => {
     [envNames.notificationFrom]: 'mql@acme.example',
     [envNames.unsubscribeBaseUrl]: 'https://api.acme.example/u',
     [envNames.unsubscribeMailto]: 'unsubscribe@acme.example',
+    [envNames.accountId]: '123456789012', // CDK sets it to the stack's account; the fixture's account
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -129,14 +132,33 @@ describe('the bundles in cdk.out', () => {
   it('the engagement bundle records the SES click fixture from an SQS batch into the table, as the source reads it', async () => {
     const engagement = functions.find((f) => f.id.startsWith('PipelineEngagementFunction'))!;
     const click = readFileSync(join(root, 'test/fixtures/ses-eventbridge/click.json'), 'utf8');
+    const fixture = JSON.parse(click) as {
+      detail: { mail: { tags: Record<string, string[]>; messageId: string; timestamp: string }; click: { link: string } };
+    };
+    const { tags, messageId, timestamp } = fixture.detail.mail;
+    const [campaignId, contactId] = [tags.campaignId![0]!, tags.contactId![0]!];
+    // Events are checked against what was sent: record the send the fixture reports on, as the sender does.
+    await new DynamoCampaignStore(dynamo.db, tableName).create({
+      campaignId,
+      name: 'fixture',
+      subject: 's',
+      fromAddress: 'news@acme.example',
+      htmlTemplate: 'h',
+      textTemplate: 't',
+      profileId: 'icp_1',
+      status: 'sent',
+      profileVersion: 1,
+      createdAt: new Date(Date.parse(timestamp) - 60_000).toISOString(),
+      sendRequestedAt: new Date(Date.parse(timestamp) - 60_000).toISOString(),
+      links: {},
+    });
+    await new DynamoSendLedger(dynamo.db, tableName).recordOutcomes(campaignId, [{ contactId, at: timestamp, state: 'sent', messageId }]);
     const record = { messageId: 'sqs-1', receiptHandle: 'r', body: click, attributes: {}, messageAttributes: {}, md5OfBody: '' };
     const event = {
       Records: [{ ...record, eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:events', awsRegion: 'us-east-1' }],
     };
     expect((await runBundle(engagement, event)).result).toEqual({ batchItemFailures: [] });
 
-    const fixture = JSON.parse(click) as { detail: { mail: { tags: Record<string, string[]> }; click: { link: string } } };
-    const [campaignId, contactId] = [fixture.detail.mail.tags.campaignId![0]!, fixture.detail.mail.tags.contactId![0]!];
     const stored = await new DynamoEngagementStore(dynamo.db, tableName).getRecipients([{ campaignId, contactId }]);
     expect(stored.get(`${campaignId}|${contactId}`)?.state.clicks).toHaveLength(1);
   });

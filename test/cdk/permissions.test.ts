@@ -48,7 +48,7 @@ const iamAction = (service: string, command: string) => {
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 type Stub = ReturnType<typeof mockClient>;
 const stubs: Stub[] = [];
-const sentEmails: { fn: FunctionName; input: SendEmailCommandInput }[] = [];
+const sentEmails: { fn: FunctionName; input: SendEmailCommandInput; messageId: string; sentAt: string }[] = [];
 const sendQueue: string[] = [];
 const projectEvents: { source: string; 'detail-type': string; detail: unknown }[] = [];
 
@@ -79,17 +79,20 @@ function clientsFor(fn: FunctionName) {
   };
   let n = 0;
   const sesStub = stub(ses, 'ses', (input: SendEmailCommandInput & SendBulkEmailCommandInput) => {
+    const sentAt = new Date().toISOString();
     if (!input.BulkEmailEntries) {
-      sentEmails.push({ fn, input });
-      return { MessageId: `msg-${fn}-${++n}` };
+      const messageId = `msg-${fn}-${++n}`;
+      sentEmails.push({ fn, input, messageId, sentAt });
+      return { MessageId: messageId };
     }
     // SendBulkEmail (campaigns): one message per entry, with the entry's tags.
-    for (const e of input.BulkEmailEntries)
-      sentEmails.push({
-        fn,
-        input: { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags, Content: {} },
-      });
-    return { BulkEmailEntryResults: input.BulkEmailEntries.map(() => ({ Status: 'SUCCESS', MessageId: `msg-${fn}-${++n}` })) };
+    const results = input.BulkEmailEntries.map((e) => {
+      const messageId = `msg-${fn}-${++n}`;
+      const sent = { FromEmailAddress: input.FromEmailAddress, Destination: e.Destination, EmailTags: e.ReplacementTags, Content: {} };
+      sentEmails.push({ fn, input: sent, messageId, sentAt });
+      return { Status: 'SUCCESS' as const, MessageId: messageId };
+    });
+    return { BulkEmailEntryResults: results };
   });
   const sqsStub = stub(sqs, 'sqs', (input: SendMessageBatchCommandInput) => {
     for (const e of input.Entries ?? []) sendQueue.push(e.MessageBody!);
@@ -197,11 +200,12 @@ beforeAll(async () => {
   // bounces, one complains; plus an event nobody can understand.
   const mails = sentEmails
     .filter((s) => s.fn === 'sender')
-    .map(({ input }, i) => {
+    .map(({ input, messageId, sentAt }) => {
       const tag = (name: string) => input.EmailTags!.find((t) => t.Name === name)!.Value!;
+      // Events report on what the sender recorded: its SES message id, at the time it sent.
       return {
-        messageId: `ses-${i}`,
-        sentAt: '2026-03-02T14:00:00.000Z',
+        messageId,
+        sentAt,
         from: input.FromEmailAddress!,
         to: input.Destination!.ToAddresses![0]!,
         subject: 's',
@@ -215,15 +219,16 @@ beforeAll(async () => {
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/128.0 Safari/537.36',
     ipAddress: '198.51.100.7',
   };
+  const after = (mail: { sentAt: string }, seconds: number) => new Date(Date.parse(mail.sentAt) + seconds * 1000).toISOString();
   const events = mails.flatMap((mail, i) => [
     sesEvent('Send', mail),
     ...(i === 0
-      ? [sesEvent('Bounce', mail, { at: '2026-03-02T14:00:03.000Z', bounceType: 'Permanent', bounceSubType: 'General' })]
+      ? [sesEvent('Bounce', mail, { at: after(mail, 3), bounceType: 'Permanent', bounceSubType: 'General' })]
       : [
-          sesEvent('Delivery', mail, { at: '2026-03-02T14:00:02.000Z' }),
-          sesEvent('Open', mail, { ...person, at: '2026-03-02T14:20:00.000Z' }),
-          sesEvent('Click', mail, { ...person, at: '2026-03-02T14:21:00.000Z', link: 'https://acme.example/pricing' }),
-          ...(i === 1 ? [sesEvent('Complaint', mail, { at: '2026-03-02T15:00:00.000Z' })] : []),
+          sesEvent('Delivery', mail, { at: after(mail, 2) }),
+          sesEvent('Open', mail, { ...person, at: after(mail, 1200) }),
+          sesEvent('Click', mail, { ...person, at: after(mail, 1260), link: 'https://acme.example/pricing' }),
+          ...(i === 1 ? [sesEvent('Complaint', mail, { at: after(mail, 3600) })] : []),
         ]),
   ]);
   const engagement = makeEngagementHandler(apps.engagement);

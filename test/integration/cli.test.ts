@@ -97,7 +97,7 @@ describe('mql import', () => {
     expect(wrapped.out).toContain('imported 1 new');
     const ndjson = await mql('import', file('c.ndjson', '{"email":"j4@wingtip.example"}\n\n{not json}\n{"email":"j5@wingtip.example"}\n'));
     expect(ndjson.out).toContain('imported 2 new, updated 0, rejected 1 (of 3 rows)');
-    expect(ndjson.out).toContain('row 2: (row): not valid JSON');
+    expect(ndjson.out).toContain('row 2: not valid JSON');
     const broken = await mql('import', file('d.json', '[{"email":"j6@wingtip.example"}, {'));
     expect([broken.code, broken.err]).toEqual([1, expect.stringContaining('the JSON cannot be read')]);
     expect(await runtime.app.adapters.contacts.get(contactIdFor('j6@wingtip.example'))).toBeUndefined();

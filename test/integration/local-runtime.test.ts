@@ -186,7 +186,7 @@ describe('the local runtime', () => {
     };
     const injected = await call('POST', '/campaigns', JSON.stringify({ ...base, subject: 'Hi\r\nBcc: all@example.com' }));
     expect(injected.status).toBe(422);
-    expect(injected.text).toContain('must not contain CR or LF');
+    expect(injected.text).toContain('subject: must not contain control characters');
     const unknown = await call('POST', '/campaigns', JSON.stringify({ ...base, htmlTemplate: '<p>{{favouriteColour}} {{firstName}}</p>' }));
     expect(unknown.status).toBe(422);
     expect(JSON.parse(unknown.text).error.details).toEqual([

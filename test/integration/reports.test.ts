@@ -156,6 +156,9 @@ describe('campaign report', () => {
         acceptedBySales: 1,
         rejectedBySales: 1,
         awaitingSales: j.count - 2,
+        // The accepted lead was also qualified (it is at meeting): one SAL and one SQL of the MQLs.
+        qualifiedBySales: 1,
+        salRate: 1 / j.count,
         sqlRate: 1 / j.count,
       },
     ]);
@@ -165,7 +168,8 @@ describe('campaign report', () => {
       files.json.metrics.uniqueOpens,
       files.json.metrics.uniqueClicks,
       j.count,
-      1,
+      1, // SAL: the accepted lead
+      1, // SQL: the same lead, qualified (now at meeting)
     ]);
   });
 
