@@ -7,7 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Adapters } from '../lib/app';
 import type { AppConfig } from '../lib/config';
-import { systemClock, type Clock } from '../lib/shared/ports';
+import { systemClock, type Clock } from '../lib/common/ports';
 import type { CampaignMailSender, SendQueue } from '../lib/sending/ports';
 import type { ReportJobs } from '../lib/reports/ports';
 import { DynamoActivityStore } from './dynamodb/activity-store';

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { mapWithConcurrency } from '../lib/shared/concurrency';
+import { mapWithConcurrency } from '../lib/common/concurrency';
 import { companySizes, seniorities } from '../lib/contacts/contact';
-import { contactIdFor } from '../lib/shared/ids';
+import { contactIdFor } from '../lib/common/ids';
 import type { ImportSummary } from '../cli/import';
 
 /**

@@ -2,7 +2,7 @@ import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacit
 import { sesEventsPattern, leadQualifiedPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { contactIdFor, shortHash } from '../lib/shared/ids';
+import { contactIdFor, shortHash } from '../lib/common/ids';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import type { Campaign } from '../lib/sending/campaign';
 import type { OutgoingMessage } from '../lib/sending/ports';

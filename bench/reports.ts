@@ -8,7 +8,7 @@ import { DynamoEngagementStore } from '../adapters/dynamodb/engagement-store';
 import { keys } from '../adapters/dynamodb/keys';
 import { DynamoLeadStore } from '../adapters/dynamodb/lead-store';
 import { createBucket, createTable, localClientConfig, localS3Config, startStandIns } from '../infra/local/stand-ins';
-import { chunk, mapWithConcurrency } from '../lib/shared/concurrency';
+import { chunk, mapWithConcurrency } from '../lib/common/concurrency';
 import { defaultMachineRules } from '../lib/engagement/machine-activity';
 import { addCounters, emptyRecipient, project, type Counters, type RecipientEngagement } from '../lib/engagement/recipient';
 import type { Contact } from '../lib/contacts/contact';

@@ -1,6 +1,6 @@
-import { sleepBackoff } from '../lib/shared/backoff';
+import { sleepBackoff } from '../lib/common/backoff';
 import { saveReportFiles } from './save-report';
-import { contactIdFor } from '../lib/shared/ids';
+import { contactIdFor } from '../lib/common/ids';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';

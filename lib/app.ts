@@ -1,9 +1,9 @@
 import type { AppConfig } from './config';
-import { idempotentRequest, type IdempotencyStore, type StoredAnswer } from './shared/idempotency';
+import { idempotentRequest, type IdempotencyStore, type StoredAnswer } from './common/idempotency';
 import { domainOf } from './sending/sender-address';
 import type { EngagementEvent } from './engagement/ses-event';
-import { newId } from './shared/ids';
-import { TransientDependencyError } from './shared/errors';
+import { newId } from './common/ids';
+import { TransientDependencyError } from './common/errors';
 import type { ActivityStore, CriteriaStore, EventPublisher, LeadStore, RoutingStore } from './qualification/ports';
 import type {
   CampaignMailSender,
@@ -15,7 +15,7 @@ import type {
   SendQueue,
   SendRateLimiter,
 } from './sending/ports';
-import type { Clock } from './shared/ports';
+import type { Clock } from './common/ports';
 import type { ContactStore, ProfileStore } from './contacts/ports';
 import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from './engagement/ports';
 import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
@@ -25,11 +25,11 @@ import { createCampaign, getCampaign, updateDraftCampaign } from './sending/camp
 import { controlSend, startSend, type SendControl } from './sending/send-control';
 import { campaignStats } from './sending/campaign-stats';
 import { compactionCutoff, CountedDeltas } from './engagement/deltas';
-import { pipelineLinks } from './shared/own-links';
+import { pipelineLinks } from './common/own-links';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
 import { eraseContact, exportContact } from './contacts/personal-data';
 import type { CsvDelimiter } from './contacts/contact-import';
-import { NotFoundError } from './shared/errors';
+import { NotFoundError } from './common/errors';
 import { notifySales } from './qualification/notify-sales';
 import { sendDueFollowUps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
@@ -114,7 +114,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
     ...criteriaUseCases(a, config),
     ...leadsUseCases(a, config, qualify),
     ...reportsUseCases(a, config),
-    /** Runs a creating request once per Idempotency-Key (lib/shared/idempotency.ts); undefined where no store is wired. */
+    /** Runs a creating request once per Idempotency-Key (lib/common/idempotency.ts); undefined where no store is wired. */
     idempotentRequest: a.idempotency
       ? (request: { scope: string; key: string; fingerprint: string }, run: () => Promise<StoredAnswer>) =>
           idempotentRequest({ idempotency: a.idempotency!, clock: a.clock }, request, run)

@@ -1,5 +1,5 @@
 import { PutCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mapWithConcurrency } from '../../lib/shared/concurrency';
+import { mapWithConcurrency } from '../../lib/common/concurrency';
 import type { ActivityStore } from '../../lib/qualification/ports';
 import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
 import { isConditionFailure, keys } from './keys';

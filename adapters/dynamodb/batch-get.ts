@@ -1,5 +1,5 @@
 import { paginatedBatchGet, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { chunk } from '../../lib/shared/concurrency';
+import { chunk } from '../../lib/common/concurrency';
 
 /**
  * The items stored under `itemKeys`, any number of them: BatchGetItem takes 100 keys at a time, and

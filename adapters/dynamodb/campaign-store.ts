@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Campaign, CampaignStatus } from '../../lib/sending/campaign';
 import type { CampaignStore } from '../../lib/sending/ports';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 import type { ProfileStore } from '../../lib/contacts/ports';
 import type { IdealCustomerProfile } from '../../lib/qualification/profile';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';

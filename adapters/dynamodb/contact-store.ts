@@ -1,10 +1,10 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import type { Contact, ContactFilter, SuppressionReason } from '../../lib/contacts/contact';
-import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/shared/errors';
+import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/common/errors';
 import type { ContactStore } from '../../lib/contacts/ports';
-import type { Page } from '../../lib/shared/ports';
-import { mapWithConcurrency } from '../../lib/shared/concurrency';
+import type { Page } from '../../lib/common/ports';
+import { mapWithConcurrency } from '../../lib/common/concurrency';
 import {
   CONTACT_SHARDS,
   decodePageCursor,

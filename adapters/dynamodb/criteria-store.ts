@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CriteriaStore } from '../../lib/qualification/ports';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 import { randomBytes } from 'node:crypto';
 import { batchGetItems } from './batch-get';
 import { cursorAfter, isConditionFailure, keys, startKeyOf } from './keys';

@@ -2,8 +2,8 @@ import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDo
 import { randomUUID } from 'node:crypto';
 import type { Lead } from '../../lib/qualification/lead';
 import type { DueFollowUp } from '../../lib/qualification/ports';
-import { isRetryable } from '../../lib/shared/errors';
-import { sleepBackoff } from '../../lib/shared/backoff';
+import { isRetryable } from '../../lib/common/errors';
+import { sleepBackoff } from '../../lib/common/backoff';
 import { isConditionFailure, listQuery } from './keys';
 import { tableKeys } from './table-schema';
 

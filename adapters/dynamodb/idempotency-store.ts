@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IdempotencyStore, Reservation, StoredAnswer } from '../../lib/shared/idempotency';
+import type { IdempotencyStore, Reservation, StoredAnswer } from '../../lib/common/idempotency';
 import { tableKeys } from './table-schema';
 
 const keyOf = (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: scope });

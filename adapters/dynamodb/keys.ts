@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidCursorError } from '../../lib/shared/errors';
+import { InvalidCursorError } from '../../lib/common/errors';
 import { tableKeys } from './table-schema';
 
 /**

@@ -1,11 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { ConcurrentUpdateError, isRetryable } from '../../lib/shared/errors';
-import { sleepBackoff } from '../../lib/shared/backoff';
+import { ConcurrentUpdateError, isRetryable } from '../../lib/common/errors';
+import { sleepBackoff } from '../../lib/common/backoff';
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { DueFollowUp, LeadStore } from '../../lib/qualification/ports';
 import { DynamoFollowUpIndex, followUpClaimAttributes } from './follow-up-index';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 import { batchGetItems } from './batch-get';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 

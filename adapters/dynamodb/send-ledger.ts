@@ -1,6 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mapWithConcurrency } from '../../lib/shared/concurrency';
-import { OutcomesNotRecordedError } from '../../lib/shared/errors';
+import { mapWithConcurrency } from '../../lib/common/concurrency';
+import { OutcomesNotRecordedError } from '../../lib/common/errors';
 import type { ClaimAttempt, JobClaim, RecipientOutcome, RecipientResult, SendLedger, SendRecord } from '../../lib/sending/ports';
 import { batchGetItems } from './batch-get';
 import { isConditionFailure, keys } from './keys';

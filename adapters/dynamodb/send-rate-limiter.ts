@@ -1,5 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransientDependencyError } from '../../lib/shared/errors';
+import { TransientDependencyError } from '../../lib/common/errors';
 import { bookSends } from '../../lib/sending/pacing';
 import type { SendRateLimiter } from '../../lib/sending/ports';
 import { isConditionFailure, keys } from './keys';

@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { TransientDependencyError } from '../../lib/shared/errors';
+import { TransientDependencyError } from '../../lib/common/errors';
 import { leadQualifiedDetail, leadQualifiedDetailType, projectEventSource } from '../../lib/qualification/lead';
 import type { EventPublisher, LeadQualifiedEvent } from '../../lib/qualification/ports';
 

@@ -11,7 +11,7 @@ import {
   SendOutcomeUnknownError,
   SendingBlockedError,
   TransientDependencyError,
-} from '../../lib/shared/errors';
+} from '../../lib/common/errors';
 import type { CampaignMailSender, MailSender, OutgoingMessage, SendOutcome } from '../../lib/sending/ports';
 
 export { PermanentSendError };

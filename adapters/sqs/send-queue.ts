@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { chunk } from '../../lib/shared/concurrency';
-import { TransientDependencyError } from '../../lib/shared/errors';
+import { chunk } from '../../lib/common/concurrency';
+import { TransientDependencyError } from '../../lib/common/errors';
 import type { SendJob, SendQueue } from '../../lib/sending/ports';
 
 export class SqsSendQueue implements SendQueue {

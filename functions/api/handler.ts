@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { App } from '../../lib/app';
-import { DomainError } from '../../lib/shared/errors';
+import { DomainError } from '../../lib/common/errors';
 import { idempotencyKeySchema } from '../../lib/sending/send-control';
 import { logger } from '../observability';
 import { errorResult, issuesToDetails, jsonResult, readBody, RequestError, validatePart, type ErrorDetail, type Route } from './contract';

@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { App } from '../../lib/app';
 import type { SendJob } from '../../lib/sending/ports';
-import { mapWithConcurrency } from '../../lib/shared/concurrency';
+import { mapWithConcurrency } from '../../lib/common/concurrency';
 import { logger } from '../observability';
 
 const exclusions = z.record(z.string(), z.number());

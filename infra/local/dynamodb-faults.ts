@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../../lib/shared/random';
+import { seededRandom } from '../../lib/common/random';
 
 /**
  * Faults a DynamoDB endpoint can have, injected by a proxy in front of the stand-in so that the real

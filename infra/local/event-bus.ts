@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleepBackoff } from '../../lib/shared/backoff';
+import { sleepBackoff } from '../../lib/common/backoff';
 import type { EventPattern } from '../event-patterns';
 
 /**

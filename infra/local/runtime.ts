@@ -9,7 +9,7 @@ import { buildAdapters } from '../../adapters/build-adapters';
 import { SesMailSender } from '../../adapters/ses/mail-sender';
 import { buildApp, type Adapters, type App } from '../../lib/app';
 import { configSchema, type AppConfig } from '../../lib/config';
-import { systemClock, type Clock } from '../../lib/shared/ports';
+import { systemClock, type Clock } from '../../lib/common/ports';
 import { makeApiHandler } from '../../functions/api/handler';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { makeNotifierHandler } from '../../functions/notifier/handler';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CampaignMailSender, MailSender, OutgoingMessage, SendOutcome } from '../../lib/sending/ports';
-import type { Clock } from '../../lib/shared/ports';
+import type { Clock } from '../../lib/common/ports';
 import { sesEvent } from './ses-events';
 
 /** What the local "mailbox provider" does with a message: SES would learn it from the receiving MTA. */

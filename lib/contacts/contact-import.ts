@@ -2,7 +2,7 @@ import { parse, CsvError } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { contactInputSchema } from './contact';
 import { rowProblems } from './row-problems';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '../common/errors';
 
 /**
  * Reading contact files (CSV or a JSON list) into numbered rows, before validation. The API reads a

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { companySizes, contactInputSchema, contactStatuses, matchesFilter, seniorities, type Contact, type ContactFilter } from './contact';
 import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from './contact-import';
-import { NotFoundError, ValidationError } from '../shared/errors';
-import { contactIdFor, normaliseEmail } from '../shared/ids';
+import { NotFoundError, ValidationError } from '../common/errors';
+import { contactIdFor, normaliseEmail } from '../common/ids';
 import { rowProblems } from './row-problems';
-import type { Clock, Page } from '../shared/ports';
+import type { Clock, Page } from '../common/ports';
 import type { ContactStore } from './ports';
 
 export type { RowError } from './contact-import';

@@ -4,7 +4,7 @@
  */
 import type { Contact, ContactFilter, SuppressionReason } from './contact';
 import type { IdealCustomerProfile } from '../qualification/profile';
-import type { Page } from '../shared/ports';
+import type { Page } from '../common/ports';
 
 export interface ContactStore {
   /**

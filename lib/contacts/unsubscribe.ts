@@ -1,7 +1,7 @@
 import type { EngagementEvent } from '../engagement/ses-event';
-import { TransientDependencyError, ValidationError } from '../shared/errors';
-import { shortHash } from '../shared/ids';
-import type { Clock } from '../shared/ports';
+import { TransientDependencyError, ValidationError } from '../common/errors';
+import { shortHash } from '../common/ids';
+import type { Clock } from '../common/ports';
 import type { ContactStore } from './ports';
 import { verifyUnsubscribeToken } from './unsubscribe-token';
 

@@ -3,7 +3,7 @@
  * (qualification's listener is `qualificationListener` in lib/qualification/qualify.ts).
  */
 import type { ContactStore } from '../contacts/ports';
-import { isRetryable } from '../shared/errors';
+import { isRetryable } from '../common/errors';
 import type { RecipientEngagement } from './recipient';
 import type { EngagementEvent } from './ses-event';
 

@@ -13,7 +13,7 @@ import {
 import type { CountedDeltas } from './deltas';
 import type { RecipientChange } from './listeners';
 import type { MachineRules } from './machine-activity';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { EngagementStore, StoredRecipient } from './ports';
 
 /** What a batch will do for one recipient: nothing, come back later, or one conditional write. */

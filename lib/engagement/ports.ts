@@ -3,7 +3,7 @@
  * adapters/, and the local runtime uses the same adapter pointed at the embedded stand-ins.
  */
 import type { Counters, RecipientEngagement } from './recipient';
-import type { Page } from '../shared/ports';
+import type { Page } from '../common/ports';
 
 /** A stored recipient with the optimistic-concurrency version and the deltas not yet known counted. */
 export interface StoredRecipient {

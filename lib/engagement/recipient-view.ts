@@ -1,7 +1,7 @@
 import type { ContactStore } from '../contacts/ports';
 import type { SendLedger } from '../sending/ports';
-import { NotFoundError } from '../shared/errors';
-import type { Page } from '../shared/ports';
+import { NotFoundError } from '../common/errors';
+import type { Page } from '../common/ports';
 import type { CampaignStore } from '../sending/ports';
 import { classifyClicks, type MachineRules } from './machine-activity';
 import type { EngagementStore } from './ports';

@@ -3,7 +3,7 @@
  * it contributes. Whether an open or a click was a machine's is judged in machine-activity.ts; here
  * the flags are kept and counted.
  */
-import { shortHash } from '../shared/ids';
+import { shortHash } from '../common/ids';
 import type { EngagementEvent } from './ses-event';
 import { classifyClicks, flagActivity, type MachineRules } from './machine-activity';
 

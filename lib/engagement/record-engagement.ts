@@ -4,10 +4,10 @@ import type { CountedDeltas } from './deltas';
 import type { EngagementListener, ListenerOutcome } from './listeners';
 import type { MachineRules } from './machine-activity';
 import { planRecipientWrite, type Plan } from './plan-recipient-write';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { EngagementStore, StoredRecipient } from './ports';
-import { mapWithConcurrency } from '../shared/concurrency';
-import { isRetryable } from '../shared/errors';
+import { mapWithConcurrency } from '../common/concurrency';
+import { isRetryable } from '../common/errors';
 
 const keyOf = (r: { campaignId: string; contactId: string }) => `${r.campaignId}|${r.contactId}`;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { shortHash } from '../shared/ids';
+import { shortHash } from '../common/ids';
 
 /**
  * SES sending events as EventBridge delivers them (`source: aws.ses`), parsed at the edge into the

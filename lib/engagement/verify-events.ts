@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { SentFacts, SentRecords } from './ports';
 import type { IncomingEvent } from './record-engagement';
 import type { EngagementEvent } from './ses-event';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { Campaign } from '../sending/campaign';
 import type { Contact } from '../contacts/contact';
-import { mapWithConcurrency } from '../shared/concurrency';
+import { mapWithConcurrency } from '../common/concurrency';
 import type { MachineRules } from '../engagement/machine-activity';
-import { NotFoundError, ValidationError } from '../shared/errors';
+import { NotFoundError, ValidationError } from '../common/errors';
 import { acceptedStages } from './lead';
 import type { ActivityStore, CriteriaStore, LeadStore } from './ports';
 import type { CampaignStore } from '../sending/ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { EngagementStore } from '../engagement/ports';
 import { activitiesOfRecipient } from './activity';

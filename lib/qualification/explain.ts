@@ -3,7 +3,7 @@ import type { EngagementStore } from '../engagement/ports';
 import { classifyClicks, type MachineRules } from '../engagement/machine-activity';
 import type { RecipientEngagement } from '../engagement/recipient';
 import type { CampaignStore } from '../sending/ports';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError } from '../common/errors';
 import { evaluate } from './evaluate';
 import type { ActivityStore, CriteriaStore, LeadStore } from './ports';
 import { criteriaForCampaign } from './qualify';

@@ -1,7 +1,7 @@
 import type { MailSender } from '../sending/ports';
-import type { Clock } from '../shared/ports';
-import { sleepBackoff } from '../shared/backoff';
-import { escapeHtml } from '../shared/html';
+import type { Clock } from '../common/ports';
+import { sleepBackoff } from '../common/backoff';
+import { escapeHtml } from '../common/html';
 import type { Lead } from './lead';
 import type { DueFollowUp, FollowUpKind, LeadStore } from './ports';
 

@@ -1,7 +1,7 @@
-import { ConcurrentUpdateError, ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { ConcurrentUpdateError, ConflictError, NotFoundError, ValidationError } from '../common/errors';
 import type { Lead } from './lead';
 import type { ActivityStore, LeadStore } from './ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import { feedbackRequestSchema, transition } from './stages';
 
 /** Sales feedback on a contact's current lead: accept, reject with a reason, later stages, reopen. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Clock, Page } from '../shared/ports';
+import type { Clock, Page } from '../common/ports';
 import { leadStages, type Lead } from './lead';
 import type { LeadStore } from './ports';
 import { followUpDueAt } from './speed-to-lead';

@@ -1,6 +1,6 @@
 import { acceptedAt, reachedSal, reachedSql, sqlAt, type Lead, type RejectionReason } from './lead';
 import type { LeadStore } from './ports';
-import type { Page } from '../shared/ports';
+import type { Page } from '../common/ports';
 
 /** One group of leads: how far sales took them, the conversion rates and the time spent in each stage. */
 export interface RateRow {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConflictError, ConcurrentUpdateError, NotFoundError, ValidationError } from '../shared/errors';
-import { newId } from '../shared/ids';
-import type { Clock } from '../shared/ports';
+import { ConflictError, ConcurrentUpdateError, NotFoundError, ValidationError } from '../common/errors';
+import { newId } from '../common/ids';
+import type { Clock } from '../common/ports';
 import type { CriteriaStore } from './ports';
 import { criteriaDocumentSchema, type CriteriaDraft, type CriteriaVersion } from './criteria';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConflictError, ValidationError } from '../shared/errors';
-import type { Clock } from '../shared/ports';
+import { ConflictError, ValidationError } from '../common/errors';
+import type { Clock } from '../common/ports';
 import type { RoutingStore } from './ports';
 import { defaultRoutingRules, routingRulesSchema } from './routing';
 

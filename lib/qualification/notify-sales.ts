@@ -1,9 +1,9 @@
 import type { CampaignStore, MailSender } from '../sending/ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { LeadStore } from './ports';
-import { NotFoundError } from '../shared/errors';
-import { sleepBackoff } from '../shared/backoff';
+import { NotFoundError } from '../common/errors';
+import { sleepBackoff } from '../common/backoff';
 import { renderSalesEmail } from './sales-email';
 
 export interface NotifySalesDeps {

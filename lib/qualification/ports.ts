@@ -7,7 +7,7 @@ import type { Lead, LeadStage, RejectionReason, StageChange } from './lead';
 import type { CriteriaDraft, CriteriaVersion } from './criteria';
 import type { Activity } from './evaluate';
 import type { RoutingRules } from './routing';
-import type { Page } from '../shared/ports';
+import type { Page } from '../common/ports';
 
 export type FollowUpKind = 'reminder' | 'escalation';
 /** A follow-up waiting in the due index: the lead it belongs to, what and when. */

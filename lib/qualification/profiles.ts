@@ -1,10 +1,10 @@
-import { newId } from '../shared/ids';
-import type { Clock } from '../shared/ports';
+import { newId } from '../common/ids';
+import type { Clock } from '../common/ports';
 import type { CriteriaStore } from './ports';
 import type { ProfileStore } from '../contacts/ports';
 import { profileInputSchema, type IdealCustomerProfile } from './profile';
 import { criteriaFromProfile } from './criteria';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '../common/errors';
 import { createCriteria, publishCriteria } from './manage-criteria';
 
 /**

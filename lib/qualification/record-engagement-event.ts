@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../shared/errors';
-import { shortHash } from '../shared/ids';
+import { NotFoundError, ValidationError } from '../common/errors';
+import { shortHash } from '../common/ids';
 import type { Lead } from './lead';
 import { slug } from './criteria';
 import type { Activity } from './evaluate';

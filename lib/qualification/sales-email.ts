@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
 import { displayName, type Contact } from '../contacts/contact';
-import { withoutControlCharacters } from '../shared/control-characters';
+import { withoutControlCharacters } from '../common/control-characters';
 import type { Campaign } from '../sending/campaign';
 import type { Lead } from './lead';
 

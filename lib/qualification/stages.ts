@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConflictError } from '../shared/errors';
+import { ConflictError } from '../common/errors';
 import { rejectionReasons, type Lead, type LeadStage, type RejectionReason, type StageChange } from './lead';
 
 /** `POST /leads/{contactId}/feedback`: what sales says about a lead. `leadId` guards against acting on a newer lifecycle. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '../common/errors';
 
 /** Longest period one report covers: a year (a leap year's worth of days). */
 export const MAX_PERIOD_DAYS = 366;

@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '../shared/html';
+import { escapeHtml as e } from '../common/html';
 import type { ActivityPoint, BandPlacement, Report, ReputationStatus } from './report';
 import { stageLabels } from './lead-stages';
 import { salesFunnelSection, speedToLeadSection } from './render-lead-funnel';

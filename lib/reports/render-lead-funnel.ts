@@ -1,4 +1,4 @@
-import { escapeHtml as e } from '../shared/html';
+import { escapeHtml as e } from '../common/html';
 import type { Report } from './report';
 
 /** The sales half of the HTML report: the MQL → SAL → SQL funnel and speed-to-lead per owner. */

@@ -1,11 +1,11 @@
 import type { Campaign } from '../sending/campaign';
 import { displayName, type Contact } from '../contacts/contact';
-import { chunk, mapWithConcurrency } from '../shared/concurrency';
+import { chunk, mapWithConcurrency } from '../common/concurrency';
 import type { MachineRules } from '../engagement/machine-activity';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError } from '../common/errors';
 import type { Lead } from '../qualification/lead';
 import type { CampaignStore } from '../sending/ports';
-import type { Clock, Page } from '../shared/ports';
+import type { Clock, Page } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { EngagementStore } from '../engagement/ports';
 import type { LeadStore } from '../qualification/ports';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { emailDomainOf, type Contact, type SuppressionReason } from '../contacts/contact';
-import { contactIdFor } from '../shared/ids';
+import { contactIdFor } from '../common/ids';
 
 /**
  * Who a campaign is for. Resolved at send time, page by page, never stored as a copy of the

@@ -4,9 +4,9 @@ import type { Campaign } from './campaign';
 import { compactionCutoff } from '../engagement/deltas';
 import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
 import type { EngagementStore } from '../engagement/ports';
-import { NotFoundError } from '../shared/errors';
+import { NotFoundError } from '../common/errors';
 import type { CampaignStore, SendProgressStore } from './ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 
 /** Where a send stands, from the send's own records (the SES events' view is in `metrics`). */
 export interface SendingProgress {

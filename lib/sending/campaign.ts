@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { audienceSchema, type Audience, type ExclusionCounts } from './audience';
-import { hasControlCharacter } from '../shared/control-characters';
+import { hasControlCharacter } from '../common/control-characters';
 import { allowedPlaceholders, alwaysPresentPlaceholders } from './render';
 
 export const campaignStatuses = ['draft', 'sending', 'sent', 'paused', 'cancelled'] as const;

@@ -5,12 +5,12 @@
 import { normaliseAudience, type Audience } from './audience';
 import { campaignInputSchema, type Campaign, type CampaignInput } from './campaign';
 import { linkIdFor } from '../engagement/recipient';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
-import { newId } from '../shared/ids';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors';
+import { newId } from '../common/ids';
 import type { CampaignStore } from './ports';
 import { checkSenderAddress } from './sender-address';
 import { rejectOversizedCampaign } from './campaign-size';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { CriteriaStore } from '../qualification/ports';
 import type { ProfileStore } from '../contacts/ports';
 import { allowedPlaceholders, extractLinks } from './render';

@@ -1,7 +1,7 @@
 import type { Campaign } from './campaign';
 import type { Contact } from '../contacts/contact';
 import { signUnsubscribeToken, unsubscribeHeaders } from '../contacts/unsubscribe-token';
-import { pipelineLinks } from '../shared/own-links';
+import { pipelineLinks } from '../common/own-links';
 import type { OutgoingMessage } from './ports';
 import { renderMessage } from './render';
 

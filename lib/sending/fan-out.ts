@@ -1,8 +1,8 @@
 import { addCounts, exclusionReason, inAudience, type ExclusionCounts } from './audience';
 import type { Campaign } from './campaign';
 import type { Contact } from '../contacts/contact';
-import { chunk } from '../shared/concurrency';
-import { isRetryable } from '../shared/errors';
+import { chunk } from '../common/concurrency';
+import { isRetryable } from '../common/errors';
 import { completeIfDone } from './complete-send';
 import { handBackDelaySeconds, newClaimAttempt, orUndefined } from './hand-back';
 import type { AudiencePage, AudienceTotals, SendJob } from './ports';

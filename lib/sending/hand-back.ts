@@ -4,7 +4,7 @@
  * takes them at once instead of waiting out the lease.
  */
 import { randomUUID } from 'node:crypto';
-import { backoffDelay } from '../shared/backoff';
+import { backoffDelay } from '../common/backoff';
 import type { ClaimAttempt } from './ports';
 
 /** Tokens a continuation carries at most: consecutive claims whose answers were all lost (then the lease settles it). */

@@ -5,7 +5,7 @@
  */
 import type { ExclusionCounts } from './audience';
 import type { Campaign, CampaignStatus } from './campaign';
-import type { Page } from '../shared/ports';
+import type { Page } from '../common/ports';
 
 export interface CampaignStore {
   create(campaign: Campaign): Promise<void>;

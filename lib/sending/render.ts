@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
-import { DomainError } from '../shared/errors';
-import { withoutControlCharacters } from '../shared/control-characters';
+import { DomainError } from '../common/errors';
+import { withoutControlCharacters } from '../common/control-characters';
 import { urlPart, wholeUrl, withUrlSafeValues } from './template-urls';
 
 /**

@@ -1,7 +1,7 @@
 import type { Campaign } from './campaign';
-import { backoffDelay } from '../shared/backoff';
-import { chunk, mapWithConcurrency } from '../shared/concurrency';
-import { isRetryable, SendOutcomeUnknownError, SendingBlockedError } from '../shared/errors';
+import { backoffDelay } from '../common/backoff';
+import { chunk, mapWithConcurrency } from '../common/concurrency';
+import { isRetryable, SendOutcomeUnknownError, SendingBlockedError } from '../common/errors';
 import { batchSizeFor, waitForSendSlot } from './pacing';
 import type { RecipientOutcome, SendOutcome } from './ports';
 import { isLive, type SendDeps, type SendJobOf } from './send-deps';

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { campaignTransitions, type Campaign, type CampaignStatus } from './campaign';
 import { getCampaign } from './campaigns';
-import { ConflictError, NotFoundError } from '../shared/errors';
+import { ConflictError, NotFoundError } from '../common/errors';
 import type { CampaignStore, SendQueue } from './ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 
 /** An Idempotency-Key: printable ASCII, as the IETF draft and Stripe use it. */
 export const idempotencyKeySchema = z

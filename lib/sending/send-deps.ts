@@ -1,6 +1,6 @@
 import type { Campaign } from './campaign';
 import type { CampaignMailSender, CampaignStore, SendJob, SendLedger, SendProgressStore, SendQueue, SendRateLimiter } from './ports';
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { EngagementStore } from '../engagement/ports';
 

@@ -1,6 +1,6 @@
 import type { ExclusionCounts } from './audience';
 import type { Contact } from '../contacts/contact';
-import { OutcomesNotRecordedError } from '../shared/errors';
+import { OutcomesNotRecordedError } from '../common/errors';
 import { orUndefined } from './hand-back';
 import type { OutgoingMessage, RecipientOutcome, SendJob } from './ports';
 import type { SendDeps, SendJobOf } from './send-deps';

@@ -1,7 +1,7 @@
 import type { Campaign } from './campaign';
 import { exclusionReason } from './audience';
-import { backoffDelay } from '../shared/backoff';
-import { isRetryable } from '../shared/errors';
+import { backoffDelay } from '../common/backoff';
+import { isRetryable } from '../common/errors';
 import { completeIfDone } from './complete-send';
 import { composeMessage } from './compose-message';
 import { TemplateRenderError } from './render';

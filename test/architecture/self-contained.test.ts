@@ -57,7 +57,7 @@ describe('the repository is self-contained', () => {
   });
 
   it('catches what it is meant to catch', () => {
-    expect(escapingPaths('test/unit/x.test.ts', "join(__dirname, '../../../shared/fixtures')")).toHaveLength(1);
+    expect(escapingPaths('test/unit/x.test.ts', "join(__dirname, '../../../common/fixtures')")).toHaveLength(1);
     expect(escapingPaths('test/unit/x.test.ts', "join(__dirname, '../fixtures/ses-eventbridge')")).toEqual([]);
     expect(outsideDocuments.some((re) => re.test(`see ${'DESIGN'}.md §2`))).toBe(true);
     expect(outsideDocuments.some((re) => re.test(`read ${'shared'}/fixtures/x.json`))).toBe(true);

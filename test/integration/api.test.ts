@@ -4,8 +4,8 @@ import { logger } from '../../functions/observability';
 import { sesEventsPattern } from '../../infra/event-patterns';
 import type { EventEnvelope } from '../../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/shared/ids';
-import { TransientDependencyError } from '../../lib/shared/errors';
+import { contactIdFor } from '../../lib/common/ids';
+import { TransientDependencyError } from '../../lib/common/errors';
 import { expectDocumented } from '../support/openapi-responses';
 
 /**

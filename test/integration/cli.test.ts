@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, runCli } from '../../cli/program';
 import { logger } from '../../functions/observability';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 
 /** The `mql` CLI against the local runtime, run in-process (and once as the real bin). */
 logger.setLogLevel('CRITICAL');

@@ -8,8 +8,8 @@ import { DynamoSendProgressStore } from '../../adapters/dynamodb/send-progress-s
 import type { Contact } from '../../lib/contacts/contact';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { computeMetrics } from '../../lib/engagement/metrics';
-import { contactIdFor } from '../../lib/shared/ids';
-import { InvalidCursorError } from '../../lib/shared/errors';
+import { contactIdFor } from '../../lib/common/ids';
+import { InvalidCursorError } from '../../lib/common/errors';
 import type { Lead } from '../../lib/qualification/lead';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { startDynamo } from '../support/dynamo';
@@ -323,7 +323,7 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
 describe('campaign stats checkpoints', () => {
   it('folds old deltas into a checkpoint without changing the figures, and reads only newer deltas after it', async () => {
     const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
-    const { newId } = await import('../../lib/shared/ids');
+    const { newId } = await import('../../lib/common/ids');
     const base = Date.parse('2026-03-01T00:00:00Z');
     const put = (i: number) =>
       store.putDelta({

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
 import { logger } from '../../functions/observability';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 import { expectDocumented } from '../support/openapi-responses';
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../functions/observability';
 import { computeMetrics } from '../../lib/engagement/metrics';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { logger } from '../../functions/observability';
 import { leadQualifiedDetailType, leadQualifiedDetailSchema, projectEventSource } from '../../lib/qualification/lead';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import type { EventEnvelope } from '../../infra/local/event-bus';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../functions/observability';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 import type { CampaignStats } from '../../lib/sending/campaign-stats';
 

@@ -17,8 +17,8 @@ import {
   SendOutcomeUnknownError,
   SendingBlockedError,
   TransientDependencyError,
-} from '../../lib/shared/errors';
-import { contactIdFor } from '../../lib/shared/ids';
+} from '../../lib/common/errors';
+import { contactIdFor } from '../../lib/common/ids';
 import type { OutgoingMessage, SendJob, SendLedger, SendOutcome } from '../../lib/sending/ports';
 import type { StoredRecipient } from '../../lib/engagement/ports';
 import { controlSend, startSend } from '../../lib/sending/send-control';

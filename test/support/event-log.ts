@@ -1,6 +1,6 @@
-import { shortHash } from '../../lib/shared/ids';
+import { shortHash } from '../../lib/common/ids';
 import type { EngagementEvent } from '../../lib/engagement/ses-event';
-import { seededRandom } from '../../lib/shared/random';
+import { seededRandom } from '../../lib/common/random';
 
 /** The project's seeded generator, so generated logs are the same on every run. */
 export const prng = seededRandom;

@@ -1,6 +1,6 @@
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
 import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 
 /** An in-memory EngagementStore with the same conditional semantics as the DynamoDB adapter. */
 export class MemoryEngagementStore implements EngagementStore {

@@ -1,6 +1,6 @@
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { ActivityStore, CriteriaStore, DueFollowUp, LeadStore, RoutingStore, StoredRouting } from '../../lib/qualification/ports';
-import type { Page } from '../../lib/shared/ports';
+import type { Page } from '../../lib/common/ports';
 import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
 import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
 

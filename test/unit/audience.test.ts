@@ -8,7 +8,7 @@ import {
   normaliseAudience,
 } from '../../lib/sending/audience';
 import type { Contact } from '../../lib/contacts/contact';
-import { contactIdFor } from '../../lib/shared/ids';
+import { contactIdFor } from '../../lib/common/ids';
 
 const contact = (over: Partial<Contact> = {}): Contact => ({
   contactId: 'ct_1',

@@ -3,7 +3,7 @@ import type { Campaign } from '../../lib/sending/campaign';
 import type { Contact } from '../../lib/contacts/contact';
 import { flagActivity, defaultMachineRules } from '../../lib/engagement/machine-activity';
 import type { EngagementEvent } from '../../lib/engagement/ses-event';
-import { shortHash } from '../../lib/shared/ids';
+import { shortHash } from '../../lib/common/ids';
 import { acceptedStages } from '../../lib/qualification/lead';
 import { backtestCriteria } from '../../lib/qualification/backtest';
 import { createCriteria, editDraft, publishCriteria } from '../../lib/qualification/manage-criteria';

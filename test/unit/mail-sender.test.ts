@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PermanentSendError, SesMailSender, classifyBulkEntry, classifySesError } from '../../adapters/ses/mail-sender';
-import { SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../lib/shared/errors';
+import { SendOutcomeUnknownError, SendingBlockedError, TransientDependencyError } from '../../lib/common/errors';
 
 const ses = mockClient(SESv2Client);
 const message = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../lib/shared/backoff';
+import { backoffDelay } from '../../lib/common/backoff';
 import { batchSizeFor, bookSends } from '../../lib/sending/pacing';
 
 describe('pacing at the account send rate', () => {

@@ -6,7 +6,7 @@ import type { EngagementStore } from '../../lib/engagement/ports';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import type { RecipientChange } from '../../lib/engagement/listeners';
 import { generateEventLog, LOG_UNSUBSCRIBE_BASE_URL, prng, shuffle } from '../support/event-log';
-import { pipelineLinks } from '../../lib/shared/own-links';
+import { pipelineLinks } from '../../lib/common/own-links';
 import { isNonClick } from '../../lib/engagement/recipient';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
 import { recount } from '../support/recount';

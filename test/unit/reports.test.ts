@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Campaign } from '../../lib/sending/campaign';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { emptyRecipient, project, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
-import { ValidationError } from '../../lib/shared/errors';
+import { ValidationError } from '../../lib/common/errors';
 import type { LeadStage } from '../../lib/qualification/lead';
 import { leadStages } from '../../lib/qualification/lead';
 import { criteriaVersionOf, isAcceptedBySales, stageLabels } from '../../lib/reports/lead-stages';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../../lib/shared/errors';
+import { ValidationError } from '../../../lib/common/errors';
 import { defineRoute, type Route } from '../contract';
 import { invalidLinkPage, unsubscribeConfirmPage, unsubscribedPage } from '../unsubscribe-page';
 
