@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CampaignMetrics } from '../../lib/engagement/metrics';
+import type { RecipientRow } from '../../lib/engagement/recipient-view';
 import { describeExclusions } from '../../lib/sending/audience';
 import type { SendingProgress } from '../../lib/sending/campaign-stats';
 import { ApiError, type ApiClient } from '../http-client';
@@ -167,18 +168,6 @@ function statsText(id: string, s: { status: string; sending: SendingProgress; me
   ].join('\n');
 }
 
-interface RecipientRowView {
-  contactId: string;
-  email?: string;
-  status: string;
-  messageId?: string;
-  opened: boolean;
-  humanOpened: boolean;
-  clicked: boolean;
-  humanClicked: boolean;
-  machineReasons: string[];
-}
-
 function addRecipients(campaigns: Command, { client, print }: CommandContext): void {
   campaigns
     .command('recipients')
@@ -187,7 +176,7 @@ function addRecipients(campaigns: Command, { client, print }: CommandContext): v
     .option('--cursor <cursor>', 'the cursor of the previous page')
     .action(async (id: string, options: { cursor?: string }) => {
       const query = options.cursor ? `?cursor=${enc(options.cursor)}` : '';
-      const r = await client().request<{ items: RecipientRowView[]; cursor?: string }>('GET', `/campaigns/${enc(id)}/recipients${query}`);
+      const r = await client().request<{ items: RecipientRow[]; cursor?: string }>('GET', `/campaigns/${enc(id)}/recipients${query}`);
       const yes = (all: boolean, human: boolean) => (human ? 'yes' : all ? 'machine' : 'no');
       print(r, () =>
         [

@@ -6,6 +6,7 @@ import { logger } from '../../functions/observability';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { sesEvent, type MailFacts } from '../../infra/local/ses-events';
 import { computeMetrics } from '../../lib/engagement/metrics';
+import type { RecipientRow } from '../../lib/engagement/recipient-view';
 import { parseSesEvent } from '../../lib/engagement/ses-event';
 
 logger.setLogLevel('ERROR');
@@ -137,30 +138,19 @@ describe('SES events checked against what was sent', () => {
   });
 
   it('lists each recipient through the API, and the rows add up to the campaign counts', async () => {
-    type Row = {
-      contactId: string;
-      email?: string;
-      status: string;
-      messageId?: string;
-      opened: boolean;
-      humanOpened: boolean;
-      clicked: boolean;
-      humanClicked: boolean;
-      machineReasons: string[];
-    };
-    const rows: Row[] = [];
+    const rows: RecipientRow[] = [];
     let cursor: string | undefined;
     do {
       const r = await fetch(
         `${demo.runtime.apiUrl}/campaigns/${campaignId}/recipients${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       expect(r.status).toBe(200);
-      const body = (await r.json()) as { items: Row[]; cursor?: string };
+      const body = (await r.json()) as { items: RecipientRow[]; cursor?: string };
       rows.push(...body.items);
       cursor = body.cursor;
     } while (cursor);
     const { metrics } = await figures();
-    const count = (f: (r: Row) => boolean) => rows.filter(f).length;
+    const count = (f: (r: RecipientRow) => boolean) => rows.filter(f).length;
     expect({
       sent: rows.length,
       bounced: count((r) => r.status === 'bounced'),
