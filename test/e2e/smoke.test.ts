@@ -76,6 +76,17 @@ describe('mql smoke against npm start', () => {
     expect(r.out).toContain('smoke test passed: all 10 steps');
   });
 
+  it('repeated with the same --run-id, sends nothing new: every request is replayed by its Idempotency-Key and the counts stay exact', async () => {
+    const r = await mql(['--endpoint', apiUrl, '--json', 'smoke', '--run-id', 'e2e-pass', '--timeout', '30', '--interval', '0.5']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { steps: { step: string; ok: boolean; detail: string }[] };
+    const listed = await mql(['--endpoint', apiUrl, '--json', 'campaign', 'list']);
+    const smokes = (JSON.parse(listed.out) as { items: { name: string }[] }).items.filter((c) => c.name === 'mql smoke e2e-pass');
+    expect(smokes).toHaveLength(1);
+    // The stats step asserts exactly sent 3: a second email to any of the three would fail it.
+    expect(report.steps.find((s) => s.step.startsWith('campaign stats'))?.ok).toBe(true);
+  });
+
   it('runs again with a fresh label and passes again (runs do not collide); --json reports each step', async () => {
     const r = await mql(['--endpoint', apiUrl, '--json', 'smoke', '--timeout', '60', '--interval', '0.5']);
     expect(r.code).toBe(0);
