@@ -10,8 +10,10 @@ export interface MqlPipelineProps {
    * (docs/deploy.md). Senders may use any address at this domain.
    */
   senderDomain: string;
-  /** Where MQL notifications go when no routing rule names an owner. */
+  /** Where MQL notifications go when no routing rule names an owner; also gets the quarterly criteria review. */
   salesInbox: string;
+  /** Marketing's inbox: gets the quarterly criteria review's link beside `salesInbox`. @default undefined: sales only */
+  marketingInbox?: string;
   /** From of MQL notifications. @default `MQL Pipeline <mql@${senderDomain}>` */
   notificationFrom?: string;
   /** Mailto address in List-Unsubscribe. @default `unsubscribe@${senderDomain}` */

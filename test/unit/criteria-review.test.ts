@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviewCriteria } from '../../lib/review/review';
 import { draftSuggestion } from '../../lib/review/use-cases';
+import { previousQuarter, runQuarterlyReviews } from '../../lib/review/write-review';
 import { evidenceHolds, liftOf, wilson } from '../../lib/review/statistics';
 import { CRITERIA_ID, Q1, syntheticHistory } from '../support/review-history';
 
@@ -101,5 +102,75 @@ describe('the quarterly criteria review on a synthetic history', () => {
     ]);
     expect(await criteria.listVersions(CRITERIA_ID)).toHaveLength(1);
     await expect(draftSuggestion(deps, CRITERIA_ID, Q1, 99)).rejects.toThrow(/no suggestion 99/);
+  });
+});
+
+describe('the written review and its email', () => {
+  it('writes JSON, HTML and CSV, and mails each inbox once per period under retries and a failed send', async () => {
+    const { deps } = await syntheticHistory(100);
+    const objects = new Map<string, string>();
+    const reports = {
+      put: async (key: string, body: string) => void objects.set(key, body),
+      putStream: async (key: string, body: AsyncIterable<string>) => {
+        let text = '';
+        for await (const c of body) text += c;
+        objects.set(key, text);
+      },
+      urlFor: async (key: string) => `https://reports.example/${key}`,
+      urlLifetimeSeconds: 900,
+    };
+    const sent: { to: string; subject: string; text: string }[] = [];
+    let failNext = true;
+    const mail = {
+      send: async (m: { to: string; subject: string; text: string }) => {
+        if (m.to === 'sales@acme.example' && failNext) {
+          failNext = false;
+          throw new Error('Throttling');
+        }
+        sent.push(m);
+        return { messageId: `m${sent.length}` };
+      },
+    };
+    const marks = new Map<string, { claimedAt?: number; sentAt?: string }>();
+    const mailLog = {
+      claim: async (key: string, at: Date, leaseMs: number) => {
+        const m = marks.get(key);
+        if (m?.sentAt || (m?.claimedAt !== undefined && m.claimedAt >= at.getTime() - leaseMs)) return false;
+        marks.set(key, { claimedAt: at.getTime() });
+        return true;
+      },
+      markSent: async (key: string, _id: string, at: string) => void marks.set(key, { sentAt: at }),
+      release: async (key: string) => void marks.delete(key),
+    };
+    const q = {
+      ...deps,
+      reports,
+      uniqueSuffix: () => 'abc123',
+      mail,
+      mailLog,
+      from: 'mql@acme.example',
+      inboxes: ['marketing@acme.example', 'sales@acme.example'],
+    };
+    await expect(runQuarterlyReviews(q)).rejects.toThrow(/1 criteria set\(s\) failed: icp \(Throttling\)/);
+    const result = await runQuarterlyReviews(q);
+    await runQuarterlyReviews(q);
+    expect(result.period).toEqual(Q1);
+    expect(sent.map((m) => m.to).sort()).toEqual(['marketing@acme.example', 'sales@acme.example']);
+    expect(sent[0]!.subject).toBe('Quarterly criteria review: ICP (2026-01-01 to 2026-03-31)');
+    expect(sent[0]!.text).toContain('https://reports.example/reports/reviews/icp/2026-01-01_2026-03-31/');
+    expect(sent[0]!.text).toContain('mql criteria review icp --from 2026-01-01 --to 2026-03-31');
+    const keys = result.reviews[0]!.keys;
+    expect(JSON.parse(objects.get(keys.json)!).versions[0].mqls).toBe(100);
+    expect(objects.get(keys.html)).toContain('Content-Security-Policy');
+    const csv = objects.get(keys.csv)!;
+    expect(csv.startsWith('\uFEFFcriteriaId,version,kind,dimension,value')).toBe(true);
+    expect(csv).toContain('icp,1,fit,industry,Retail,');
+    expect(JSON.parse(objects.get(keys.latest)!).html).toBe(keys.html);
+  });
+
+  it('previousQuarter is the whole calendar quarter before', () => {
+    expect(previousQuarter(new Date('2026-04-01T06:00:00Z'))).toEqual({ from: '2026-01-01', to: '2026-03-31' });
+    expect(previousQuarter(new Date('2026-01-01T06:00:00Z'))).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+    expect(previousQuarter(new Date('2026-08-15T06:00:00Z'))).toEqual({ from: '2026-04-01', to: '2026-06-30' });
   });
 });
