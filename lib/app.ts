@@ -37,7 +37,6 @@ import { sendDueFollowUps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
-import { approveCriteria } from './qualification/approvals';
 import * as manage from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback } from './qualification/lead-feedback';
@@ -236,8 +235,6 @@ function criteriaUseCases(a: Adapters, config: AppConfig) {
     getCriteria: (criteriaId: string) => manage.getCriteria(a, criteriaId),
     listCriteria: (cursor?: string) => a.criteria.list(cursor),
     editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => manage.editDraft(a, criteriaId, input, query),
-    /** Marketing's or sales's approval of a draft revision (both are needed when the set requires approval). */
-    approveCriteria: (criteriaId: string, input: unknown) => approveCriteria(a, criteriaId, input),
     publishCriteria: (criteriaId: string, input?: unknown) => manage.publishCriteria(a, criteriaId, input),
     listCriteriaVersions: (criteriaId: string) => manage.listCriteriaVersions(a, criteriaId),
     getCriteriaVersion: (criteriaId: string, version: number) => manage.getCriteriaVersion(a, criteriaId, version),

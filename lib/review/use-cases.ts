@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../common/errors';
 import { newId } from '../common/ids';
 import type { MachineRules } from '../engagement/machine-activity';
+import { approveCriteria } from '../qualification/approvals';
 import { editDraft } from '../qualification/manage-criteria';
 import { periodRequestSchema } from '../reports/period';
 import type { ReportStore } from '../reports/ports';
@@ -40,6 +41,8 @@ type ReviewConfig = { machineRules: MachineRules; notificationFrom: string; sale
 export function reviewUseCases(a: ReviewAdapters, config: ReviewConfig) {
   const deps = { ...a, rules: config.machineRules, uniqueSuffix: () => newId('r').slice(-6) };
   return {
+    /** Marketing's or sales's approval of a draft revision (both are needed when the set requires approval). */
+    approveCriteria: (criteriaId: string, input: unknown) => approveCriteria(a, criteriaId, input),
     /** Writes the review of a criteria set over a period (JSON, HTML, CSV) and answers it with its links. */
     writeCriteriaReview: (criteriaId: string, period: unknown) => writeCriteriaReview(deps, criteriaId, period),
     /** The period's suggested edits with their evidence and backtests; writes nothing. */
