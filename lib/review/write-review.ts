@@ -1,3 +1,4 @@
+import { withoutControlCharacters } from '../common/control-characters';
 import { escapeHtml as e } from '../common/html';
 import type { ReportStore } from '../reports/ports';
 import type { ReportPeriod } from '../reports/period';
@@ -93,7 +94,7 @@ function reviewEmail(w: WrittenReview, from: string, to: string) {
   return {
     from,
     to,
-    subject: subject.replace(/[\r\n]/g, ' '),
+    subject: withoutControlCharacters(subject),
     text: `${lines.join('\n\n')}\n`,
     html: `<p>${lines.map((l) => e(l)).join('</p><p>')}</p>`,
     headers: {},
