@@ -90,6 +90,8 @@ export function validatePipelineProps(props: MqlPipelineProps) {
   }
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   if (known(props.salesInbox) && !email.test(props.salesInbox)) problems.push(`salesInbox "${props.salesInbox}" is not an email address`);
+  if (props.marketingInbox !== undefined && known(props.marketingInbox) && !email.test(props.marketingInbox))
+    problems.push(`marketingInbox "${props.marketingInbox}" is not an email address`);
   for (const r of props.sandboxRecipients ?? [])
     if (known(r) && !email.test(r)) problems.push(`sandboxRecipients: "${r}" is not an email address`);
   if (props.maxSendRate !== undefined && !(props.maxSendRate > 0))

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MqlPipelineStack } from '../../infra/aws/stack';
+import { validatePipelineProps } from '../../infra/aws/pipeline-props';
 
 /** The quarterly criteria review's schedule (infra/aws/criteria-review-schedule.ts). */
 let template: Template;
@@ -48,5 +49,11 @@ describe('the quarterly criteria review schedule', () => {
     const env = (report[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
     expect(env.MARKETING_INBOX).toBe('marketing@acme.example');
     expect(env.SALES_INBOX).toBe('sales@acme.example');
+  });
+
+  it('refuses a marketing inbox that is not an address, naming the prop', () => {
+    expect(() =>
+      validatePipelineProps({ senderDomain: 'acme.example', salesInbox: 'sales@acme.example', marketingInbox: 'marketing' }),
+    ).toThrow(/marketingInbox "marketing" is not an email address/);
   });
 });
