@@ -64,7 +64,7 @@ function liftChart(v: ReviewVersion, minSample: number): string {
 
 function groupsTable(v: ReviewVersion): string {
   const row = (g: ReviewGroup) =>
-    `<tr><td>${e(g.dimension)}</td><td>${e(g.value)}</td><td class="n">${int(g.leads)}</td><td class="n">${int(g.decided)}</td><td class="n">${pct(g.acceptanceRate)}</td><td class="n">${num(g.lift)}</td><td class="n">${interval(g.liftInterval)}</td><td>${g.evidence ? `<span class="${g.evidence === 'higher' ? 'ok' : 'warn'}">${evidenceWords[g.evidence]}</span>` : '<span class="muted">not shown</span>'}</td></tr>`;
+    `<tr><td>${e(g.dimension)}</td><td>${e(g.value)}</td><td class="n">${int(g.leads)}</td><td class="n">${int(g.decided)}</td><td class="n">${pct(g.acceptanceRate)}</td><td class="n">${num(g.lift)}</td><td class="n">${interval(g.liftInterval)}</td><td>${g.evidence ? `<span class="${g.evidence === 'higher' ? 'ok' : 'warn'}">${evidenceWords[g.evidence]}</span>` : '<span class="muted">not established</span>'}</td></tr>`;
   return scroll(`<table data-groups="v${v.version}"><tr><th>Group</th><th>Value</th><th class="n">leads</th><th class="n">n (decided)</th><th class="n">accepted</th><th class="n">lift</th><th class="n">95 % interval</th><th>Evidence</th></tr>
 ${v.groups.map(row).join('\n') || '<tr><td colspan="8" class="muted">No groups.</td></tr>'}
 </table>`);
