@@ -21,6 +21,8 @@ import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from '.
 import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
 import { listCampaignRecipients } from './engagement/recipient-view';
 import type { ReportJobs, ReportStore } from './reports/ports';
+import type { ReviewMailLog } from './review/ports';
+import { reviewUseCases } from './review/use-cases';
 import { createCampaign, getCampaign, updateDraftCampaign } from './sending/campaigns';
 import { controlSend, startSend, type SendControl } from './sending/send-control';
 import { campaignStats } from './sending/campaign-stats';
@@ -35,14 +37,7 @@ import { sendDueFollowUps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
-import {
-  createCriteria,
-  editDraft,
-  getCriteria,
-  getCriteriaVersion,
-  listCriteriaVersions,
-  publishCriteria,
-} from './qualification/manage-criteria';
+import * as manage from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback } from './qualification/lead-feedback';
 import { qualificationRates } from './qualification/lead-rates';
@@ -89,6 +84,8 @@ export interface Adapters {
   reports: ReportStore;
   /** Large on-demand reports go to the report function through this. */
   reportJobs: ReportJobs;
+  /** Review emails sent (one per inbox, criteria set and period); the quarterly review needs it. */
+  reviewMail?: ReviewMailLog;
   clock: Clock;
 }
 
@@ -114,6 +111,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
     ...criteriaUseCases(a, config),
     ...leadsUseCases(a, config, qualify),
     ...reportsUseCases(a, config),
+    ...reviewUseCases(a, config),
     /** Runs a creating request once per Idempotency-Key (lib/common/idempotency.ts); undefined where no store is wired. */
     idempotentRequest: a.idempotency
       ? (request: { scope: string; key: string; fingerprint: string }, run: () => Promise<StoredAnswer>) =>
@@ -233,13 +231,13 @@ function criteriaUseCases(a: Adapters, config: AppConfig) {
       if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
       return profile;
     },
-    createCriteria: (input: unknown) => createCriteria(a, input),
-    getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
+    createCriteria: (input: unknown) => manage.createCriteria(a, input),
+    getCriteria: (criteriaId: string) => manage.getCriteria(a, criteriaId),
     listCriteria: (cursor?: string) => a.criteria.list(cursor),
-    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => editDraft(a, criteriaId, input, query),
-    publishCriteria: (criteriaId: string, input?: unknown) => publishCriteria(a, criteriaId, input),
-    listCriteriaVersions: (criteriaId: string) => listCriteriaVersions(a, criteriaId),
-    getCriteriaVersion: (criteriaId: string, version: number) => getCriteriaVersion(a, criteriaId, version),
+    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => manage.editDraft(a, criteriaId, input, query),
+    publishCriteria: (criteriaId: string, input?: unknown) => manage.publishCriteria(a, criteriaId, input),
+    listCriteriaVersions: (criteriaId: string) => manage.listCriteriaVersions(a, criteriaId),
+    getCriteriaVersion: (criteriaId: string, version: number) => manage.getCriteriaVersion(a, criteriaId, version),
     backtestCriteria: (criteriaId: string, input: unknown) => backtestCriteria({ ...a, rules: config.machineRules }, criteriaId, input),
   };
 }

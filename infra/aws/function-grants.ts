@@ -25,8 +25,8 @@ export const tableAccess: Record<FunctionName, { operations: string[]; queriesIn
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
   // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item.
   notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem'], queriesIndex: false },
-  // Reports read; they never write the table.
-  report: { operations: ['GetItem', 'BatchGetItem', 'Query'], queriesIndex: true },
+  // Reports read; the only write is the quarterly review's email record (conditional UpdateItem).
+  report: { operations: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], queriesIndex: true },
 };
 
 interface GrantContext {

@@ -10,8 +10,10 @@ export interface MqlPipelineProps {
    * (docs/deploy.md). Senders may use any address at this domain.
    */
   senderDomain: string;
-  /** Where MQL notifications go when no routing rule names an owner. */
+  /** Where MQL notifications go when no routing rule names an owner; also gets the quarterly criteria review. */
   salesInbox: string;
+  /** Marketing's inbox: gets the quarterly criteria review's link beside `salesInbox`. @default undefined: sales only */
+  marketingInbox?: string;
   /** From of MQL notifications. @default `MQL Pipeline <mql@${senderDomain}>` */
   notificationFrom?: string;
   /** Mailto address in List-Unsubscribe. @default `unsubscribe@${senderDomain}` */
@@ -88,6 +90,8 @@ export function validatePipelineProps(props: MqlPipelineProps) {
   }
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   if (known(props.salesInbox) && !email.test(props.salesInbox)) problems.push(`salesInbox "${props.salesInbox}" is not an email address`);
+  if (props.marketingInbox !== undefined && known(props.marketingInbox) && !email.test(props.marketingInbox))
+    problems.push(`marketingInbox "${props.marketingInbox}" is not an email address`);
   for (const r of props.sandboxRecipients ?? [])
     if (known(r) && !email.test(r)) problems.push(`sandboxRecipients: "${r}" is not an email address`);
   if (props.maxSendRate !== undefined && !(props.maxSendRate > 0))

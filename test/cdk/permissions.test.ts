@@ -248,6 +248,8 @@ beforeAll(async () => {
   const report = makeReportHandler(apps.report);
   await report({ campaignId: campaign.campaignId });
   await report({});
+  // The quarterly criteria review: written, and its link mailed once to each inbox (a claim per email).
+  await report({ review: 'quarterly' });
   const someone = mails[2]!;
   for (const path of [
     '/campaigns',
@@ -326,6 +328,7 @@ describe('least privilege, checked against a campaign run through every handler'
     expect(built.notifier.stubbedActions()).toContain('ses:SendEmail');
     expect(built.engagement.stubbedActions()).toContain('events:PutEvents');
     expect(built.report.stubbedActions()).toContain('s3:PutObject');
+    expect(built.report.stubbedActions()).toContain('ses:SendEmail');
     expect(built.api.stubbedActions()).toContain('lambda:InvokeFunction');
   });
 });

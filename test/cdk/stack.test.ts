@@ -321,13 +321,15 @@ describe('IAM, per function', () => {
     expect(statementsOf('SenderReadsSendQuota')).toEqual([{ Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' }]);
   });
 
-  it('lets only the sender and the notifier send email, from the sender identity; only the sender with the configuration set', () => {
-    for (const fn of ['ApiFunction', 'EngagementFunction', 'ReportFunction'])
-      expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
+  it('lets only the sender, the notifier and the report function (the quarterly review) send email, from the sender identity; only the sender with the configuration set', () => {
+    for (const fn of ['ApiFunction', 'EngagementFunction']) expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
     const sesResources = (fn: string) => JSON.stringify(statementsOf(fn).find((s) => s.Action === 'ses:SendEmail')!.Resource);
     expect(sesResources('SenderFunction')).toMatch(/:identity\/acme\.example".*:configuration-set\/mql-pipeline-events"/);
     expect(sesResources('NotifierFunction')).toMatch(/:identity\/acme\.example"/);
     expect(sesResources('NotifierFunction')).not.toMatch(/configuration-set/);
+    expect(sesResources('ReportFunction')).toMatch(/:identity\/acme\.example"/);
+    expect(sesResources('ReportFunction')).not.toMatch(/configuration-set/);
+    expect(actionsOf('ReportFunction').filter((a) => a.startsWith('ses:'))).toEqual(['ses:SendEmail']);
     // Campaigns go out through SendBulkEmail: the sender alone, on the same resources as SendEmail.
     const bulk = (fn: string) => statementsOf(fn).find((s) => s.Action === 'ses:SendBulkEmail');
     expect(JSON.stringify(bulk('SenderFunction')!.Resource)).toBe(sesResources('SenderFunction'));
