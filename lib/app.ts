@@ -28,6 +28,7 @@ import { compactionCutoff, CountedDeltas } from './engagement/deltas';
 import { pipelineLinks } from './common/own-links';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
 import { eraseContact, exportContact } from './contacts/personal-data';
+import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './common/errors';
 import { notifySales } from './qualification/notify-sales';
@@ -133,6 +134,10 @@ function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: Reco
     importContacts: (rows: unknown[]) => importContacts(a, rows),
     importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
     getContact: (contactId: string) => getContact(a, contactId),
+    /** Attributes and consent (consent false withdraws; never lifts a suppression). */
+    updateContact: (contactId: string, patch: unknown) => updateContact(a, contactId, patch),
+    /** A CRM's opt-out list: every address suppressed, known or not. */
+    importSuppressions: (rows: unknown[]) => importSuppressions(a, rows),
     listContacts: (query: ContactListQuery) => listContacts(a, query),
     exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
     eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
@@ -208,15 +213,7 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
         events,
       ),
     /** Checks SES events against what was sent: accepted, set aside with a reason, or waiting for their send's outcome. */
-    verifyEvents: (events: IncomingEvent[]) =>
-      verifyEvents(
-        {
-          sent: a.sentRecords,
-          clock: a.clock,
-          rules: eventRules,
-        },
-        events,
-      ),
+    verifyEvents: (events: IncomingEvent[]) => verifyEvents({ sent: a.sentRecords, clock: a.clock, rules: eventRules }, events),
     /** Keeps events that can never be processed, with why, for diagnosis; they count nothing. */
     setAsideEvents: (events: EventToSetAside[]) => {
       const at = a.clock.now().toISOString();
