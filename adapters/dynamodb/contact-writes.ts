@@ -107,11 +107,13 @@ export async function upsertContact({ db, table }: Db, c: ContactUpsert): Promis
     );
     outcome.created = !result.Attributes?.createdAt;
   };
+  // Without an explicit change, consent true still gives consent (as before `consentChange` existed).
+  const change = c.consentChange ?? (c.consent ? 'give' : undefined);
   try {
-    if (c.consentChange) {
+    if (change) {
       try {
-        await write(c.consentChange);
-        outcome.consentWithdrawn = c.consentChange === 'withdraw';
+        await write(change);
+        outcome.consentWithdrawn = change === 'withdraw';
         return outcome;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -119,7 +121,7 @@ export async function upsertContact({ db, table }: Db, c: ContactUpsert): Promis
       }
     }
     await write('keep');
-    outcome.consentNotRestored = c.consentChange === 'give';
+    outcome.consentNotRestored = change === 'give';
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     outcome.erased = true;

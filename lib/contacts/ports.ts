@@ -9,7 +9,7 @@ import type { Page } from '../common/ports';
 /**
  * A contact to upsert, with what its row said about consent: `give` (consent true) sets consent
  * unless the person withdrew it earlier; `withdraw` (consent false) clears consent given earlier;
- * none leaves consent as stored (false for a new contact).
+ * none leaves consent as stored (false for a new contact), unless `consent` is true (then as `give`).
  */
 export type ContactUpsert = Contact & { consentChange?: 'give' | 'withdraw' };
 
