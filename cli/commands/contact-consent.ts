@@ -48,7 +48,8 @@ function addUpdate(contacts: Command, { client, print, contactIdOf }: CommandCon
     .option('--idempotency-key <key>', 'the same key makes a repeat of this request return the first answer')
     .action(async (contact: string, o: { consent?: boolean; attr?: Record<string, unknown>; idempotencyKey?: string }) => {
       const patch = { ...o.attr, ...(o.consent === undefined ? {} : { consent: o.consent }) };
-      if (!Object.keys(patch).length) throw new InvalidArgumentError('nothing to change: give --consent and/or --attr name=value');
+      // A plain Error: commander prints its own errors only for what it parses.
+      if (!Object.keys(patch).length) throw new Error('nothing to change: give --consent and/or --attr name=value');
       const id = await contactIdOf(contact);
       const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
       const c = await client().request<Record<string, unknown>>('PATCH', `/contacts/${encodeURIComponent(id)}`, patch, headers);
@@ -75,7 +76,7 @@ async function suppress({ client, print }: CommandContext, emails: string[], o: 
     const records = parse(await readFile(o.file, 'utf8'), { bom: true, columns: (h: string[]) => h.map((c) => c.trim()), trim: true });
     for (const r of records as Record<string, string>[]) rows.push({ ...r, reason: r.reason || o.reason });
   }
-  if (!rows.length) throw new InvalidArgumentError('no addresses: give them as arguments or with --file');
+  if (!rows.length) throw new Error('no addresses: give them as arguments or with --file');
   const total: SuppressionImportResult = { received: 0, suppressed: 0, created: 0, alreadySuppressed: 0, rejected: 0, errors: [] };
   for (let start = 0; start < rows.length; start += MAX_SUPPRESSION_ROWS) {
     const part = rows.slice(start, start + MAX_SUPPRESSION_ROWS);
