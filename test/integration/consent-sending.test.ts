@@ -28,7 +28,7 @@ afterAll(async () => dynamo.stop());
 
 const emailsOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@northwind.example`);
 
-async function setup(campaignId: string, emails: string[]) {
+async function setup(campaignId: string, emails: string[], notImported: string[] = []) {
   const clock = { now: () => new Date() };
   const contacts = new DynamoContactStore(dynamo.db, dynamo.tableName);
   const campaigns = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
@@ -45,7 +45,7 @@ async function setup(campaignId: string, emails: string[]) {
     profileVersion: 1,
     createdAt: new Date().toISOString(),
     links: {},
-    audience: normaliseAudience(audienceSchema.parse({ kind: 'list', emails })),
+    audience: normaliseAudience(audienceSchema.parse({ kind: 'list', emails: [...emails, ...notImported] })),
     fallbacks: {},
   };
   await campaigns.create(campaign);
@@ -84,14 +84,14 @@ async function setup(campaignId: string, emails: string[]) {
   const drain = async () => {
     while (queue.length) await handleSendJob(deps, queue.shift()!);
   };
-  await startSend(deps, campaignId);
-  return { deps, contacts, campaigns, clock, accepted, queue, runNext, drain };
+  return { deps, contacts, campaigns, clock, accepted, queue, runNext, drain, start: () => startSend(deps, campaignId) };
 }
 
 describe('consent withdrawn during a send', () => {
   it('excludes a contact withdrawn by import, by PATCH or suppressed by list from the remaining pages, counted by reason', async () => {
     const emails = emailsOf('inflight', 12); // three pages of four, jobs of two
     const s = await setup('cmp_consent_inflight', emails);
+    await s.start();
     // Every page resolved: all twelve are mailable when their jobs are queued.
     while (await s.runNext('fanout'));
     // Page 1 is mailed; then, before the jobs of pages 2 and 3 run, consent changes.
@@ -103,7 +103,18 @@ describe('consent withdrawn during a send', () => {
     const byPatch = await updateContact({ contacts: s.contacts, clock: s.clock }, contactIdFor(emails[9]!), { consent: false });
     expect(byPatch).toMatchObject({ consent: false, consentWithdrawnAt: expect.any(String) });
     await importSuppressions({ contacts: s.contacts, clock: s.clock }, [{ email: emails[10], reason: 'complained' }]);
+    // Each send job reads its recipients strongly consistently (on AWS a read a moment after the write must see it).
+    const reads: ({ consistent?: boolean } | undefined)[] = [];
+    const getMany = s.contacts.getMany.bind(s.contacts);
+    s.deps.contacts = Object.assign(Object.create(s.contacts), {
+      getMany: (ids: string[], options?: { consistent?: boolean }) => {
+        reads.push(options);
+        return getMany(ids, options);
+      },
+    });
     await s.drain();
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((o) => o?.consistent === true)).toBe(true);
 
     const mailed = s.accepted.map((m) => m.to);
     expect(mailed.sort()).toEqual(emails.filter((_, i) => ![5, 9, 10].includes(i)).sort());
@@ -117,6 +128,7 @@ describe('consent withdrawn during a send', () => {
   it('excludes at fan-out a contact who withdrew before their page was resolved, and counts it once', async () => {
     const emails = emailsOf('beforepage', 8);
     const s = await setup('cmp_consent_before_page', emails);
+    await s.start();
     await s.runNext('fanout'); // page 1 resolved; page 2 not yet
     await importContacts({ contacts: s.contacts, clock: s.clock }, [{ email: emails[6], consent: false }]);
     await updateContact({ contacts: s.contacts, clock: s.clock }, contactIdFor(emails[1]!), { consent: false });
@@ -130,6 +142,7 @@ describe('consent withdrawn during a send', () => {
   it('replays: the same withdrawal imported twice, and the send messages delivered twice, still mail nobody twice and withdrawn nobody', async () => {
     const emails = emailsOf('replay', 6);
     const s = await setup('cmp_consent_replay', emails);
+    await s.start();
     while (await s.runNext('fanout'));
     const row = [{ email: emails[3], consent: false }];
     const first = await importContacts({ contacts: s.contacts, clock: s.clock }, row);
@@ -144,5 +157,21 @@ describe('consent withdrawn during a send', () => {
     expect(mailed).toEqual(emails.filter((_, i) => i !== 3).sort());
     const campaign = (await s.campaigns.get('cmp_consent_replay'))!;
     expect(campaign.summary).toMatchObject({ sent: 5, excludedAtSend: { 'no-consent': 1 } });
+  });
+
+  it('never mails an address suppressed by a list before it was ever imported, even when it is imported later with consent', async () => {
+    const emails = emailsOf('listed', 3);
+    const crmOnly = 'crm.only@northwind.example';
+    const s = await setup('cmp_consent_crm_only', emails, [crmOnly]);
+    expect(await importSuppressions({ contacts: s.contacts, clock: s.clock }, [{ email: crmOnly, reason: 'unsubscribed' }])).toMatchObject({
+      created: 1,
+    });
+    await importContacts({ contacts: s.contacts, clock: s.clock }, [{ email: crmOnly, firstName: 'Crm', consent: true }]);
+    await s.start();
+    await s.drain();
+    expect(s.accepted.map((m) => m.to).sort()).toEqual([...emails].sort());
+    const campaign = (await s.campaigns.get('cmp_consent_crm_only'))!;
+    expect(campaign.summary).toMatchObject({ recipients: 3, sent: 3, excluded: { unsubscribed: 1 } });
+    expect(campaign.summary?.excluded['not-found']).toBeUndefined();
   });
 });
