@@ -32,7 +32,7 @@ import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './common/errors';
 import { notifySales } from './qualification/notify-sales';
-import { sendDueFollowUps } from './qualification/follow-up';
+import { sendDueFollowUps, type FollowUpDeps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
@@ -247,7 +247,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
-    sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
+    sendDueFollowUps: (onFailure?: FollowUpDeps['onFailure']) =>
+      sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom, onFailure }),
     getLead: (contactId: string) => getLead(a, contactId),
     /** Why a contact is not an MQL: fit, score against threshold, machine activity by rule. */
     explainLead: (contactId: string, campaignId?: string) => explainNoLead({ ...qualify, engagement: a.engagement }, contactId, campaignId),

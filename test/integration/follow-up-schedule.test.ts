@@ -79,7 +79,7 @@ describe('LocalSchedule', () => {
   });
 });
 
-describe('follow-ups on DynamoDB: overlapping, repeated and crashed runs', () => {
+describe('follow-ups on DynamoDB: overlapping, repeated, crashed and failing runs', () => {
   let dynamo: Awaited<ReturnType<typeof startDynamo>>;
   beforeAll(async () => {
     dynamo = await startDynamo('follow-up-schedule');
@@ -115,17 +115,34 @@ describe('follow-ups on DynamoDB: overlapping, repeated and crashed runs', () =>
     expect(w.kinds()).toEqual([...Array(3).fill('boss@acme.example Escalated'), ...Array(3).fill('eva@acme.example Reminder')]);
   });
 
+  it('one follow-up SES keeps refusing does not hold back the others on every run', async () => {
+    const w = world();
+    await w.leads.createIfAbsent({ ...freshLead('ct_fu_bad', T0 - 13 * HOUR), owner: 'broken@acme.example' });
+    await w.leads.createIfAbsent(freshLead('ct_fu_good', T0 - 13 * HOUR));
+    const picky: MailSender = {
+      send: async (m) => (m.to === 'broken@acme.example' ? Promise.reject(new Error('MessageRejected')) : w.deps().mail.send(m)),
+    };
+    w.clock.ms = T0;
+    const failures: string[] = [];
+    const run = await sendDueFollowUps(w.deps({ mail: picky, onFailure: (due) => failures.push(due.contactId) }));
+    expect(run).toMatchObject({ sent: 1, failed: 1 });
+    expect(failures).toEqual(['ct_fu_bad']);
+    expect(await sendDueFollowUps(w.deps({ mail: picky }))).toMatchObject({ sent: 0, failed: 1 }); // tried again, still refused
+    expect(w.kinds()).toEqual(['eva@acme.example Reminder']);
+  });
+
   it('a run that crashes after claiming, before SES, leaves the follow-up to a later run after the lease: sent once', async () => {
     const w = world();
-    await w.leads.createIfAbsent(freshLead('ct_fu_crash', T0 - 13 * HOUR)); // reminder due now
+    const T = T0 + 20 * 24 * HOUR; // past the 8-day look-back of the other tests' follow-ups in this table
+    await w.leads.createIfAbsent(freshLead('ct_fu_crash', T - 13 * HOUR)); // reminder due now
     const crash = new Error('the process died');
-    // The run dies inside the SES call, so it neither sends nor releases its claim.
+    // The run dies inside the SES call, so it neither sends nor releases its claim (as a process killed there would).
     const dying: LeadStore = Object.create(w.leads, { releaseFollowUp: { value: async () => Promise.reject(crash) } });
     const dead = w.deps({ leads: dying, mail: { send: async () => Promise.reject(crash) } });
-    w.clock.ms = T0;
-    await expect(sendDueFollowUps(dead)).rejects.toThrow('the process died');
+    w.clock.ms = T;
+    expect(await sendDueFollowUps(dead)).toMatchObject({ failed: 1, sent: 0 });
     expect(await sendDueFollowUps(w.deps())).toMatchObject({ sent: 0, 'already-sent': 1 }); // within the lease: the claim holds
-    w.clock.ms = T0 + 6 * 60_000; // past the 5-minute lease
+    w.clock.ms = T + 6 * 60_000; // past the 5-minute lease
     expect(await sendDueFollowUps(w.deps())).toMatchObject({ sent: 1 });
     await Promise.all([sendDueFollowUps(w.deps()), sendDueFollowUps(w.deps())]);
     expect(w.kinds()).toEqual(['eva@acme.example Reminder']);
