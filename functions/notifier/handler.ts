@@ -36,6 +36,8 @@ async function runFollowUps(app: App): Promise<void> {
   const outcomes = await app.sendDueFollowUps((due, error) =>
     logger.error('follow-up failed; the next run tries it again', { contactId: due.contactId, kind: due.kind, error: error as Error }),
   );
-  if (outcomes['sent-unrecorded'] || outcomes.failed) logger.error('follow-ups run with failures', { outcomes });
+  // The FollowUpsFailing alarm counts `outcomes.failed` of this line (infra/aws/alarm-sources.ts).
+  if (outcomes.failed) logger.error('follow-ups run with failures', { outcomes });
+  else if (outcomes['sent-unrecorded']) logger.error('follow-ups sent but not recorded on their leads', { outcomes });
   else logger.info('follow-ups run', { outcomes });
 }
