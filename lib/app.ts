@@ -30,10 +30,11 @@ import { compactionCutoff, CountedDeltas } from './engagement/deltas';
 import { pipelineLinks } from './common/own-links';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
 import { eraseContact, exportContact } from './contacts/personal-data';
+import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './common/errors';
 import { notifySales } from './qualification/notify-sales';
-import { sendDueFollowUps } from './qualification/follow-up';
+import { sendDueFollowUps, type FollowUpDeps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
@@ -131,6 +132,10 @@ function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: Reco
     importContacts: (rows: unknown[]) => importContacts(a, rows),
     importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
     getContact: (contactId: string) => getContact(a, contactId),
+    /** Attributes and consent (consent false withdraws; never lifts a suppression). */
+    updateContact: (contactId: string, patch: unknown) => updateContact(a, contactId, patch),
+    /** A CRM's opt-out list: every address suppressed, known or not. */
+    importSuppressions: (rows: unknown[]) => importSuppressions(a, rows),
     listContacts: (query: ContactListQuery) => listContacts(a, query),
     exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
     eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
@@ -206,15 +211,7 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
         events,
       ),
     /** Checks SES events against what was sent: accepted, set aside with a reason, or waiting for their send's outcome. */
-    verifyEvents: (events: IncomingEvent[]) =>
-      verifyEvents(
-        {
-          sent: a.sentRecords,
-          clock: a.clock,
-          rules: eventRules,
-        },
-        events,
-      ),
+    verifyEvents: (events: IncomingEvent[]) => verifyEvents({ sent: a.sentRecords, clock: a.clock, rules: eventRules }, events),
     /** Keeps events that can never be processed, with why, for diagnosis; they count nothing. */
     setAsideEvents: (events: EventToSetAside[]) => {
       const at = a.clock.now().toISOString();
@@ -248,7 +245,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
-    sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
+    sendDueFollowUps: (onFailure?: FollowUpDeps['onFailure']) =>
+      sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom, onFailure }),
     getLead: (contactId: string) => getLead(a, contactId),
     /** Why a contact is not an MQL: fit, score against threshold, machine activity by rule. */
     explainLead: (contactId: string, campaignId?: string) => explainNoLead({ ...qualify, engagement: a.engagement }, contactId, campaignId),

@@ -51,6 +51,8 @@ export interface MqlPipelineProps {
   sandboxRecipients?: string[];
   /** Daily report time. @default { hour: 6, minute: 0, timeZone: 'Etc/UTC' } */
   reportSchedule?: { hour: number; minute: number /** IANA name, e.g. 'Europe/Berlin'. */; timeZone?: string };
+  /** How often speed-to-lead reminders and escalations are sent (the notifier, on a schedule). @default 5 minutes */
+  followUpIntervalMinutes?: number;
   /**
    * For the table, buckets and secret. RETAIN also turns on the table's deletion protection.
    * @default RemovalPolicy.RETAIN
@@ -108,6 +110,10 @@ export function validatePipelineProps(props: MqlPipelineProps) {
     !(Number.isInteger(at.hour) && at.hour >= 0 && at.hour <= 23 && Number.isInteger(at.minute) && at.minute >= 0 && at.minute <= 59)
   ) {
     problems.push(`reportSchedule must be { hour: 0–23, minute: 0–59 }, got ${JSON.stringify(at)}`);
+  }
+  const every = props.followUpIntervalMinutes;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1 && every <= 60)) {
+    problems.push(`followUpIntervalMinutes must be a whole number of minutes from 1 to 60, got ${every}`);
   }
   if (props.reportRetentionDays !== undefined && !(Number.isInteger(props.reportRetentionDays) && props.reportRetentionDays >= 1)) {
     problems.push(`reportRetentionDays must be a whole number of days ≥ 1, got ${props.reportRetentionDays}`);

@@ -13,6 +13,8 @@ import { systemClock, type Clock } from '../../lib/common/ports';
 import { makeApiHandler } from '../../functions/api/handler';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { makeNotifierHandler } from '../../functions/notifier/handler';
+import { followUpRunInput } from '../../functions/notifier/follow-up-schedule';
+import { LocalSchedule } from './schedule';
 import { makeReportHandler } from '../../functions/report/handler';
 import { makeSenderHandler } from '../../functions/sender/handler';
 import { leadQualifiedPattern, sesEventsPattern } from '../event-patterns';
@@ -54,6 +56,8 @@ export interface LocalRuntimeOptions {
   dynamodbFaults?: DynamoFaults;
   /** On-demand reports above this many recipients run as a background job. @default 25000 */
   syncReportRecipients?: number;
+  /** Run the follow-up schedule (reminders, escalations) through the notifier this often. @default off (`npm start` turns it on) */
+  followUpIntervalMs?: number;
 }
 
 export interface LocalRuntime {
@@ -76,6 +80,8 @@ export interface LocalRuntime {
   /** The SES endpoint the pipeline sends through (the throttling one when `sesMaxSendRate` is set). */
   sesEndpoint: string;
   buses: { default: LocalEventBus; project: LocalEventBus };
+  /** The follow-up schedule, when `followUpIntervalMs` is set: `tick()` runs it now; stopped by `stop()`. */
+  followUps?: LocalSchedule;
   /** Resolves when every queue and bus is idle (everything sent, recorded and notified). */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -139,7 +145,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const app = { ...buildApp(adapters, config), adapters };
   lazy.app = app;
   addRules(buses, queues, app);
-
+  const followUps = startFollowUps(app, options.followUpIntervalMs);
   return {
     app,
     apiUrl: api.url,
@@ -154,8 +160,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     sesTraffic: aws.sesThrottle?.traffic,
     sesEndpoint: aws.sesEndpoint,
     buses,
+    followUps,
     settle: () => settle(queues, buses, reportJobs),
     async stop() {
+      await followUps?.stop();
       await api.close();
       await aws.stop();
     },
@@ -275,6 +283,13 @@ function addRules(buses: LocalRuntime['buses'], queues: LocalRuntime['queues'], 
   });
   const notifier = makeNotifierHandler(app);
   buses.project.addRule('lead-qualified-to-notifier', leadQualifiedPattern, async (event) => notifier(event as never));
+}
+
+/** As the stack's follow-up schedule does on AWS: the notifier, given the schedule's input, every `intervalMs`. */
+function startFollowUps(app: App, intervalMs: number | undefined): LocalSchedule | undefined {
+  if (!intervalMs) return undefined;
+  const notifier = makeNotifierHandler(app);
+  return new LocalSchedule('follow-ups', intervalMs, () => notifier(followUpRunInput)).start();
 }
 
 /** Drains queues, the project bus and report jobs until nothing is left to do. */
