@@ -134,6 +134,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     campaignMail: options.playSesEvents === false ? new SesMailSender(clients.ses, config.configurationSetName) : playback,
     clock,
     reportPublicBaseUrl: aws.endpoints.s3,
+    // s3rver keeps no versions (docs/infrastructure.md): nothing noncurrent to delete.
+    reportsVersioned: false,
     reportJobs,
   });
   const app = { ...buildApp(adapters, config), adapters };
