@@ -7,6 +7,7 @@ import type { EventEnvelope } from '../../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { localS3Config } from '../../infra/local/stand-ins';
 import { callApi } from '../support/reports';
+import { legacyIdFor } from '../../lib/common/ids';
 
 /**
  * Issue #16 row 1: after `DELETE /contacts/{id}` the person's email and name are in no item of the
@@ -174,5 +175,44 @@ describe('erasure reaches every copy (#16 row 1)', () => {
       deadLettersRedacted: 0,
       answersRedacted: 0,
     });
+  });
+});
+
+describe('keyed contact ids and their migration (#16 row 1)', () => {
+  it('gives new contacts a keyed id, so the tombstone of an erasure is not the hash of the address', async () => {
+    const email = 'keyed.person@northwind.example';
+    await call('POST', '/contacts/import', { contacts: [{ email, firstName: 'Kim', consent: true }] });
+    const contactId = (await call('GET', `/contacts?email=${email}`)).body.items[0].contactId as string;
+    expect(contactId).toMatch(/^ct2_/);
+    expect(contactId).not.toBe(legacyIdFor(email));
+    expect((await call('DELETE', `/contacts/${contactId}`)).status).toBe(200);
+    const tombstones = (await everything()).filter((x) => x.where.startsWith('item CONTACT#') && x.text.includes('"erasedAt"'));
+    expect(tombstones.some((t) => t.where.includes(contactId))).toBe(true);
+    expect(tombstones.filter((t) => t.where.includes(legacyIdFor(email)))).toEqual([]);
+  });
+
+  it('keeps a contact stored before keyed ids under its legacy id: found by email, updated by import, mailed by email list', async () => {
+    const email = 'legacy.person@northwind.example';
+    const legacyId = legacyIdFor(email);
+    const at = new Date().toISOString();
+    await runtime.app.adapters.contacts.upsertMany([
+      { contactId: legacyId, email, firstName: 'Lee', consent: true, createdAt: at, updatedAt: at },
+    ]);
+    const reimport = await call('POST', '/contacts/import', {
+      contacts: [{ email: 'Legacy.Person@northwind.example', company: 'Northwind' }],
+    });
+    expect(reimport.body).toMatchObject({ created: 0, updated: 1 });
+    expect((await call('GET', `/contacts?email=${email}`)).body.items).toMatchObject([{ contactId: legacyId, company: 'Northwind' }]);
+    const profileId = (await call('POST', '/profiles', { name: 'Anyone' })).body.profileId;
+    const created = await call('POST', '/campaigns', {
+      name: 'Legacy',
+      subject: 'Hello',
+      fromAddress: 'Acme <news@acme.example>',
+      htmlTemplate: '<p>Hi</p><a href="{{unsubscribeUrl}}">Unsubscribe</a>',
+      textTemplate: 'Hi {{unsubscribeUrl}}',
+      profileId,
+      audience: { kind: 'list', emails: [email, 'someone.new@northwind.example'] },
+    });
+    expect(created.body.audience.contactIds).toEqual([legacyId, runtime.app.contactIds.idFor('someone.new@northwind.example')]);
   });
 });
