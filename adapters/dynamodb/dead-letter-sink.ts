@@ -3,8 +3,9 @@ import type { DeadLetter, DeadLetterSink } from '../../lib/engagement/ports';
 import { tableKeys } from './table-schema';
 
 /**
- * DynamoDB deletes an expired item some time after its TTL, typically within a few days (DynamoDB
- * developer guide, "Time to Live"): erasure also reads this many days past the retention.
+ * DynamoDB deletes expired items "typically within two days of expiration" (API reference,
+ * UpdateTimeToLive) and reads still return them until then: erasure also reads this many days past
+ * the retention, with a margin.
  */
 const TTL_LAG_DAYS = 14;
 

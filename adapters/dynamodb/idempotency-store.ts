@@ -5,8 +5,9 @@ import { tableKeys } from './table-schema';
 const keyOf = (scope: string, key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: scope });
 /**
  * Keys are also listed in the index by the day they expire, so an erasure can find the answers that
- * name the person without a scan. DynamoDB deletes expired items some time after their TTL,
- * typically within a few days (developer guide, "Time to Live"): erasure reads this far back.
+ * name the person without a scan. DynamoDB deletes expired items "typically within two days of
+ * expiration" (API reference, UpdateTimeToLive) and reads still return them until then: erasure
+ * reads this far back, with a margin.
  */
 const byExpiryDay = (expiresAt: number) => `IDEMPOTENCY#${new Date(expiresAt * 1000).toISOString().slice(0, 10)}`;
 const TTL_LAG_DAYS = 14;
