@@ -54,6 +54,11 @@ export interface LocalRuntimeOptions {
   dynamodbFaults?: DynamoFaults;
   /** On-demand reports above this many recipients run as a background job. @default 25000 */
   syncReportRecipients?: number;
+  /**
+   * The HMAC secret of unsubscribe tokens and root of the contact-id key. A fixed one makes contact
+   * ids repeat from run to run (the demo's figures for a seed). @default MQL_UNSUBSCRIBE_SECRET, else random
+   */
+  unsubscribeSecret?: string;
 }
 
 export interface LocalRuntime {
@@ -240,7 +245,7 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
     notificationFrom: 'MQL Pipeline <mql@acme.example>',
     unsubscribeBaseUrl: `${apiUrl}/u`,
     unsubscribeMailto: 'unsubscribe@acme.example',
-    unsubscribeSecret: process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
+    unsubscribeSecret: options.unsubscribeSecret ?? process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
     maxSendRate: options.maxSendRate ?? (options.sesMaxSendRate ? undefined : 200),
     sending: options.sending,
     // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
