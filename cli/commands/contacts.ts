@@ -105,14 +105,23 @@ function addErase(contacts: Command, { client, print, contactIdOf }: CommandCont
     .argument('<contact>', 'contact id (ct2_…) or email')
     .requiredOption('--yes', 'confirm: this cannot be undone')
     .action(async (contact: string) => {
-      const r = await client().request<{ contactId: string; campaigns: number; leadAnonymised: boolean; firstErasure: boolean }>(
-        'DELETE',
-        `/contacts/${encodeURIComponent(await contactIdOf(contact))}`,
-      );
+      const r = await client().request<{
+        contactId: string;
+        campaigns: number;
+        leadAnonymised: boolean;
+        firstErasure: boolean;
+        reportObjectsRewritten?: number;
+        notesRedacted?: number;
+      }>('DELETE', `/contacts/${encodeURIComponent(await contactIdOf(contact))}`);
+      const also = [
+        r.leadAnonymised ? 'lead anonymised' : '',
+        r.reportObjectsRewritten ? `${r.reportObjectsRewritten} report file(s) rewritten` : '',
+        r.notesRedacted ? `${r.notesRedacted} sales note(s) redacted` : '',
+      ].filter(Boolean);
       print(
         r,
         () =>
-          `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${r.leadAnonymised ? ', lead anonymised' : ''}`,
+          `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${also.map((a) => `, ${a}`).join('')}`,
       );
     });
 }
