@@ -19,6 +19,7 @@ import { DynamoSentRecords } from './dynamodb/sent-records';
 import { DynamoEngagementStore } from './dynamodb/engagement-store';
 import { DynamoLeadStore } from './dynamodb/lead-store';
 import { DynamoRoutingStore } from './dynamodb/routing-store';
+import { DynamoReviewMailLog } from './dynamodb/review-mail-log';
 import { DynamoSendLedger } from './dynamodb/send-ledger';
 import { DynamoSendProgressStore } from './dynamodb/send-progress-store';
 import { DynamoSendRateLimiter } from './dynamodb/send-rate-limiter';
@@ -74,6 +75,7 @@ export function buildAdapters(
     routing: new DynamoRoutingStore(db, table),
     deadLetters: new DynamoDeadLetterSink(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
+    reviewMail: new DynamoReviewMailLog(db, table),
     sentRecords: new DynamoSentRecords(db, table),
     queue: overrides.queue ?? new SqsSendQueue(clients.sqs!, config.sendQueueUrl),
     campaignMail: overrides.campaignMail ?? new SesMailSender(clients.ses, config.configurationSetName),

@@ -1,62 +1,92 @@
+import { assumptions as a, type EventMixType, eventMixTypes } from './assumptions';
+import type { CostFigures, DesignCost } from './cost';
 import prices from './prices.json' with { type: 'json' };
+import type { ReportFigures } from './reports';
+import type { SendingFigures } from './sending';
 
 /**
- * Infrastructure cost per 1,000,000 emails from the benchmark's counted units and published prices
- * (bench/prices.json, dated), next to SES's own price and to the naive design. Every assumption
- * that is not a measurement is named here.
+ * Infrastructure cost per 1,000,000 emails, term by term, from what the benchmark measured per event
+ * type (bench/cost.ts) weighted by the event mix (bench/assumptions.ts), the sending section's
+ * measured units, invocations and handler time, and published prices (bench/prices.json, dated).
+ * What is not measured is named in bench/assumptions.ts; fixed monthly costs (alarms, dashboard, the
+ * KMS key, the secret, idle queue polling) do not grow with emails and are left out, said so in print.
  */
-export const engagementAssumptions = {
-  /** SES events per email: Send 1, Delivery 0.98, Bounce 0.02, opens 0.5 (all, incl. privacy proxies), clicks 0.04, complaints 0.001. */
-  eventsPerEmail: 1 + 0.98 + 0.02 + 0.5 + 0.04 + 0.001,
-  /** SQS requests per event: EventBridge's SendMessage, plus Lambda's ReceiveMessage and DeleteMessageBatch of up to 10. */
-  sqsRequestsPerEvent: 1 + 0.1 + 0.1,
-  /**
-   * Engagement function: 512 MB for ~2 ms per event on AWS (~0.2 s per 100 events: DynamoDB round
-   * trips, 8 in flight), whatever the batch size: an estimate, not measured here.
-   */
-  gbSecondsPerEvent: 0.5 * 0.002,
-  /**
-   * Sending: DynamoDB write units per email when the sending benchmark did not run with this one
-   * (it measures them: one outcome item per recipient, plus a job claim, an audience page and a
-   * schedule booking shared by many recipients).
-   */
-  sendWritesPerEmail: 1.2,
-  /** Naive design: EventBridge invokes a 512 MB function per event for ~50 ms, which writes the event, the recipient and a campaign counter. */
-  naive: { writeUnitsPerEvent: 3, gbSecondsPerInvocation: 0.5 * 0.05 },
-};
+const EMAILS = 1_000_000;
+const GB = 1e9;
 
-export function costPerMillionEmails(
-  measured: { writeUnitsPerEvent: number; readUnitsPerEvent: number; invocationsPer1000Events: number },
-  sendingMeasured?: { dynamodbWriteUnitsPerRecipient: number },
-) {
-  const a = engagementAssumptions;
-  const emails = 1_000_000;
-  const events = emails * a.eventsPerEmail;
-  const lambda = (invocations: number, gbSeconds: number) =>
-    (invocations / 1e6) * prices.lambdaPerMillionRequests + gbSeconds * prices.lambdaArmPerGbSecond;
-  const sending =
-    ((emails * (sendingMeasured?.dynamodbWriteUnitsPerRecipient ?? a.sendWritesPerEmail)) / 1e6) * prices.dynamodbPerMillionWriteUnits;
-  const invocations = (events / 1000) * measured.invocationsPer1000Events;
-  const ours = {
-    dynamodbWrites: ((events * measured.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,
-    dynamodbReads: ((events * measured.readUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionReadUnits,
-    sqs: ((events * a.sqsRequestsPerEvent) / 1e6) * prices.sqsPerMillionRequests,
-    lambda: lambda(invocations, events * a.gbSecondsPerEvent),
-    eventBridge: (events / 1e6) * prices.eventBridgeAwsServiceEventsPerMillion,
-    sending,
+/** Lambda's price for `invocations` that ran `milliseconds` each at `memoryMb`, with their logs and traces. */
+function lambdaTerms(invocations: number, milliseconds: number, memoryMb: number, logBytes: number) {
+  return {
+    lambdaRequests: (invocations / 1e6) * prices.lambdaPerMillionRequests,
+    lambdaDuration: invocations * (milliseconds / 1000) * (memoryMb / 1024) * prices.lambdaArmPerGbSecond,
+    logs: ((invocations * logBytes) / GB) * prices.cloudWatchLogsIngestionPerGb,
+    xray: ((invocations * a.xraySampledShare) / 1e6) * prices.xrayPerMillionTracesRecorded,
   };
-  const naive = {
-    dynamodbWrites: ((events * a.naive.writeUnitsPerEvent) / 1e6) * prices.dynamodbPerMillionWriteUnits,
-    lambda: lambda(events, events * a.naive.gbSecondsPerInvocation),
-    sending,
+}
+
+/** The engagement side of a design: per event type, events × the type's measured price. */
+function engagementTerms(d: DesignCost, design: 'ours' | 'naive') {
+  const t = { dynamodbWrites: 0, dynamodbReads: 0, lambdaRequests: 0, lambdaDuration: 0, logs: 0, xray: 0, sqs: 0 };
+  for (const type of eventMixTypes) {
+    const events = EMAILS * a.eventsPerEmail[type as EventMixType];
+    const c = d.byType[type];
+    t.dynamodbWrites += ((events * c.writeUnits) / 1e6) * prices.dynamodbPerMillionWriteUnits;
+    t.dynamodbReads += ((events * c.readUnits) / 1e6) * prices.dynamodbPerMillionReadUnits;
+    const memory = design === 'ours' ? a.lambdaMemoryMb.engagement : a.lambdaMemoryMb.naive;
+    const invocations = events * c.invocations;
+    const msPerInvocation = c.invocations ? c.handlerMilliseconds / c.invocations : 0;
+    const l = lambdaTerms(invocations, msPerInvocation, memory, a.logBytesPerInvocation[design]);
+    t.lambdaRequests += l.lambdaRequests;
+    t.lambdaDuration += l.lambdaDuration;
+    t.logs += l.logs;
+    t.xray += l.xray;
+    // EventBridge → SQS (ours): one SendMessage an event, then the poller's receives and deletes.
+    // The naive design is invoked by EventBridge directly (asynchronous invocation: no SQS bill).
+    if (design === 'ours') t.sqs += ((events * (1 + a.sqsConsumerRequestsPerMessage)) / 1e6) * prices.sqsPerMillionRequests;
+  }
+  const storage = ((EMAILS * d.storedBytesPerEmail) / GB) * prices.dynamodbStoragePerGbMonth * a.storageMonths;
+  return { ...t, dynamodbStorage: storage };
+}
+
+/** The sending side, the same for both designs: the sender's units, queue, invocations and time, its records' storage, the reports. */
+function sendingTerms(s: SendingFigures | undefined, sendRecordBytesPerEmail: number, report: ReportFigures | undefined) {
+  if (!s) return undefined;
+  const r = EMAILS;
+  const invocations = (r / 1000) * s.senderInvocationsPer1000Recipients;
+  const l = lambdaTerms(invocations, s.senderMillisecondsPerInvocation, a.lambdaMemoryMb.sender, a.logBytesPerInvocation.ours);
+  const campaigns = EMAILS / a.emailsPerCampaign;
+  const reportSeconds = report ? report.milliseconds / 1000 : a.reportSecondsPer10000;
+  const reportBytes = report ? report.storedMiB * 1024 * 1024 : 0;
+  return {
+    sendDynamodbWrites: ((r * s.dynamodbWriteUnitsPerRecipient) / 1e6) * prices.dynamodbPerMillionWriteUnits,
+    sendDynamodbReads: ((r * s.dynamodbReadUnitsPerRecipient) / 1e6) * prices.dynamodbPerMillionReadUnits,
+    sendQueueSqs:
+      ((r * (s.sendQueueRequestsPerRecipient + s.sendQueueMessagesPerRecipient * a.sqsConsumerRequestsPerMessage)) / 1e6) *
+      prices.sqsPerMillionRequests,
+    senderLambda: l.lambdaRequests + l.lambdaDuration + l.logs + l.xray,
+    sendRecordStorage: ((r * sendRecordBytesPerEmail) / GB) * prices.dynamodbStoragePerGbMonth * a.storageMonths,
+    reports:
+      campaigns * reportSeconds * (a.reportMemoryMb / 1024) * prices.lambdaArmPerGbSecond +
+      ((campaigns * a.reportPutsPerCampaign) / 1000) * prices.s3PutPer1000Requests +
+      ((campaigns * reportBytes) / GB) * prices.s3StandardPerGbMonth * a.storageMonths,
   };
-  const sum = (o: Record<string, number>) => Object.values(o).reduce((s, v) => s + v, 0);
-  const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(2))]));
+}
+
+const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(3))]));
+const sum = (o: Record<string, number>) => Object.values(o).reduce((s, v) => s + v, 0);
+
+export function costPerMillionEmails(cost: CostFigures, sending?: SendingFigures, report10k?: ReportFigures) {
+  const send = sendingTerms(sending, cost.sendRecordBytesPerEmail, report10k);
+  const ours = { ...engagementTerms(cost.ours, 'ours'), ...(send ?? {}) };
+  const naive = { ...engagementTerms(cost.naive, 'naive'), ...(send ?? {}) };
   return {
     pricesAsOf: prices.asOf,
     eventsPerEmail: a.eventsPerEmail,
-    ses: Number(((emails / 1000) * prices.sesPer1000Emails).toFixed(2)),
-    ours: { ...round(ours), total: Number(sum(ours).toFixed(2)) },
-    naive: { ...round(naive), total: Number(sum(naive).toFixed(2)) },
+    sendingMeasured: Boolean(send),
+    ses: Number(((EMAILS / 1000) * prices.sesPer1000Emails).toFixed(2)),
+    ours: round(ours),
+    oursTotal: Number(sum(ours).toFixed(2)),
+    naive: round(naive),
+    naiveTotal: Number(sum(naive).toFixed(2)),
   };
 }

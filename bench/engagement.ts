@@ -242,7 +242,7 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
  * The campaigns and send records the log's events are checked against (lib/engagement/verify-events.ts),
  * as the sender leaves them: a sent campaign, and each recipient's SES message id and send time.
  */
-async function recordSends(runtime: LocalRuntime, log: EngagementEvent[]): Promise<void> {
+export async function recordSends(runtime: LocalRuntime, log: EngagementEvent[]): Promise<void> {
   const sends = new Map<string, { campaignId: string; contactId: string; messageId: string; at: string }>();
   for (const e of log) {
     const key = `${e.campaignId}|${e.contactId}`;

@@ -25,7 +25,7 @@ interface WorkerResult {
   peakHeapMiB: number;
   sent: number;
   mqls: number;
-  keys: { recipientsCsv: string };
+  keys: { recipientsCsv: string } & Record<string, string>;
 }
 
 export interface ReportFigures {
@@ -41,6 +41,8 @@ export interface ReportFigures {
   /** The same report with V8's old space capped at `maxOldSpaceMiB`: it finished, in this time and RSS. */
   cappedHeap: { maxOldSpaceMiB: number; milliseconds: number; peakRssMiB: number };
   recipientsCsvMiB: number;
+  /** Every object the report wrote, together. */
+  storedMiB: number;
   seedSeconds: number;
 }
 
@@ -209,6 +211,9 @@ export async function benchReports(options: { sizes: number[]; mqls: number }): 
       const capped = await reportInChild(target, campaignId, size, [`--max-old-space-size=${CAPPED_HEAP_MIB}`]);
 
       const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.keys.recipientsCsv }));
+      let storedBytes = 0;
+      for (const key of Object.values(r.keys))
+        storedBytes += (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ContentLength ?? 0;
       out.push({
         recipients: size,
         mqls: r.mqls,
@@ -219,6 +224,7 @@ export async function benchReports(options: { sizes: number[]; mqls: number }): 
         peakLiveHeapMiB: live.peakHeapMiB,
         cappedHeap: { maxOldSpaceMiB: CAPPED_HEAP_MIB, milliseconds: capped.ms, peakRssMiB: capped.peakRssMiB },
         recipientsCsvMiB: Number(((head.ContentLength ?? 0) / 1024 / 1024).toFixed(1)),
+        storedMiB: Number((storedBytes / 1024 / 1024).toFixed(2)),
         seedSeconds: Math.round(seedSeconds),
       });
     }

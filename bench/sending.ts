@@ -21,6 +21,11 @@ export interface SendingFigures {
   senderInvocationsPer1000Recipients: number;
   dynamodbWriteUnitsPerRecipient: number;
   dynamodbReadUnitsPerRecipient: number;
+  /** The sender's wall time per invocation (what Lambda bills; it includes waiting for the SES rate). */
+  senderMillisecondsPerInvocation: number;
+  /** SendMessageBatch requests to the send queue, and messages delivered from it, per recipient. */
+  sendQueueRequestsPerRecipient: number;
+  sendQueueMessagesPerRecipient: number;
   seconds: number;
 }
 
@@ -54,7 +59,8 @@ export async function benchSending(options: { recipients: number; rate: number }
       audience: { kind: 'segment', conditions: [{ attribute: 'emailDomain', in: ['bench.example'] }] },
     });
     const meter = meterCapacity(runtime.clients.dynamodb);
-    const invocationsBefore = runtime.queues.send.invocations;
+    const q = runtime.queues.send;
+    const before = { invocations: q.invocations, milliseconds: q.consumerMilliseconds, requests: q.sendRequests, delivered: q.delivered };
 
     // The local SES keeps one store per process: start from an empty one, so that mail other
     // benchmark sections sent is not counted here.
@@ -65,7 +71,7 @@ export async function benchSending(options: { recipients: number; rate: number }
     await runtime.settle();
     const seconds = (Date.now() - started) / 1000;
 
-    return await sendingFigures(runtime, emails, campaign.campaignId, { ...options, started, seconds, invocationsBefore, meter });
+    return await sendingFigures(runtime, emails, campaign.campaignId, { ...options, started, seconds, before, meter });
   } finally {
     await runtime.stop();
   }
@@ -76,9 +82,18 @@ async function sendingFigures(
   runtime: LocalRuntime,
   emails: string[],
   campaignId: string,
-  run: { recipients: number; rate: number; started: number; seconds: number; invocationsBefore: number; meter: CapacityTotals },
+  run: {
+    recipients: number;
+    rate: number;
+    started: number;
+    seconds: number;
+    before: { invocations: number; milliseconds: number; requests: number; delivered: number };
+    meter: CapacityTotals;
+  },
 ): Promise<SendingFigures> {
-  const { recipients, rate, started, seconds, invocationsBefore, meter } = run;
+  const { recipients, rate, started, seconds, before, meter } = run;
+  const q = runtime.queues.send;
+  const invocations = q.invocations - before.invocations;
   const options = { recipients, rate };
   const traffic = runtime.sesTraffic!;
   const stored = ((await (await fetch(`${runtime.inboxUrl}/store`)).json()) as { emails: { destination: { to: string[] } }[] }).emails;
@@ -104,9 +119,12 @@ async function sendingFigures(
     sentTwice,
     status: stats.status,
     sendingSent: stats.sending.sent,
-    senderInvocationsPer1000Recipients: per1000(runtime.queues.send.invocations - invocationsBefore),
+    senderInvocationsPer1000Recipients: per1000(invocations),
     dynamodbWriteUnitsPerRecipient: Number((meter.writeUnits / options.recipients).toFixed(2)),
     dynamodbReadUnitsPerRecipient: Number((meter.readUnits / options.recipients).toFixed(2)),
+    senderMillisecondsPerInvocation: Math.round((q.consumerMilliseconds - before.milliseconds) / Math.max(1, invocations)),
+    sendQueueRequestsPerRecipient: Number(((q.sendRequests - before.requests) / options.recipients).toFixed(4)),
+    sendQueueMessagesPerRecipient: Number(((q.delivered - before.delivered) / options.recipients).toFixed(4)),
     seconds: Number(seconds.toFixed(1)),
   };
 }

@@ -112,6 +112,10 @@ export interface ImportSummary extends ImportProgress {
   totalRows: number;
   /** The first row errors (all are given to `onRowErrors`). */
   firstErrors: RowError[];
+  /** File rows whose consent false withdrew consent given earlier. */
+  consentWithdrawn: { row: number; contactId: string }[];
+  /** File rows imported with something not applied (consent true after a withdrawal). */
+  warnings: RowError[];
 }
 
 /** First pass: the file can be read as a whole; how many rows it has. Throws on a file-level problem. */
@@ -144,7 +148,16 @@ export async function importFile(
   options.onStart?.(totalRows);
   const chunkSize = options.chunkSize ?? 1_000;
   const keep = options.keepErrors ?? 20;
-  const summary: ImportSummary = { totalRows, rows: 0, created: 0, updated: 0, rejected: 0, firstErrors: [] };
+  const summary: ImportSummary = {
+    totalRows,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    rejected: 0,
+    firstErrors: [],
+    consentWithdrawn: [],
+    warnings: [],
+  };
   const report = async (errors: RowError[]) => {
     if (!errors.length) return;
     if (summary.firstErrors.length < keep) summary.firstErrors.push(...errors.slice(0, keep - summary.firstErrors.length));
@@ -156,10 +169,13 @@ export async function importFile(
   let localErrors: RowError[] = [];
   const flush = async () => {
     const sentRows = rowNumbers;
-    let result: ImportResult = { received: 0, created: 0, updated: 0, rejected: 0, errors: [] };
+    let result: ImportResult = { received: 0, created: 0, updated: 0, rejected: 0, errors: [], consentWithdrawn: [], warnings: [] };
     if (contacts.length) result = await client.request<ImportResult>('POST', '/contacts/import', { contacts });
     // The API numbers rows within the request; put them back in the file's numbering.
-    const remote = result.errors.map((e) => ({ ...e, row: sentRows[e.row - 1] ?? e.row }));
+    const fileRow = <T extends { row: number }>(e: T): T => ({ ...e, row: sentRows[e.row - 1] ?? e.row });
+    const remote = result.errors.map(fileRow);
+    summary.consentWithdrawn.push(...result.consentWithdrawn.map(fileRow));
+    summary.warnings.push(...result.warnings.map(fileRow));
     const errors = [...localErrors, ...remote].sort((a, b) => a.row - b.row);
     summary.rows += contacts.length + new Set(localErrors.map((e) => e.row)).size;
     summary.created += result.created;

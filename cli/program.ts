@@ -11,6 +11,7 @@ import { addProfileCommands } from './commands/profile';
 import { addPeriodReportCommand } from './commands/report';
 import { addRoutingCommands } from './commands/routing';
 import { addConfigCommands } from './commands/config';
+import { addSmokeCommand } from './commands/smoke';
 import { terminalSafe } from './terminal-safe';
 
 export type { CliIo } from './commands/context';
@@ -39,6 +40,7 @@ export function buildProgram(rawIo: CliIo = standardIo): Command {
   addLeadsCommands(program, context);
   addRoutingCommands(program, context);
   addConfigCommands(program, context);
+  addSmokeCommand(program, context);
   return program;
 }
 

@@ -53,6 +53,7 @@ async function loadConfig(): Promise<AppConfig> {
     projectBusName: required(envNames.projectBusName),
     configurationSetName: required(envNames.configurationSetName),
     salesInbox: required(envNames.salesInbox),
+    marketingInbox: process.env[envNames.marketingInbox] || undefined,
     notificationFrom: required(envNames.notificationFrom),
     senderDomain: process.env[envNames.senderDomain] || undefined,
     unsubscribeBaseUrl: required(envNames.unsubscribeBaseUrl),

@@ -21,6 +21,8 @@ import type { DeadLetter, DeadLetterSink, EngagementStore, SentRecords } from '.
 import { eventRulesSchema, verifyEvents } from './engagement/verify-events';
 import { listCampaignRecipients } from './engagement/recipient-view';
 import type { ReportJobs, ReportStore } from './reports/ports';
+import type { ReviewMailLog } from './review/ports';
+import { reviewUseCases } from './review/use-cases';
 import { createCampaign, getCampaign, updateDraftCampaign } from './sending/campaigns';
 import { controlSend, startSend, type SendControl } from './sending/send-control';
 import { campaignStats } from './sending/campaign-stats';
@@ -30,21 +32,15 @@ import { getContact, importContacts, importContactsCsv, listContacts, type Conta
 import { lazyContactIds, resolveContactIds } from './contacts/contact-ids';
 import { memoised } from './common/memoised';
 import { eraseContact, exportContact } from './contacts/personal-data';
+import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './common/errors';
 import { notifySales } from './qualification/notify-sales';
-import { sendDueFollowUps } from './qualification/follow-up';
+import { sendDueFollowUps, type FollowUpDeps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
 import { backtestCriteria } from './qualification/backtest';
-import {
-  createCriteria,
-  editDraft,
-  getCriteria,
-  getCriteriaVersion,
-  listCriteriaVersions,
-  publishCriteria,
-} from './qualification/manage-criteria';
+import * as manage from './qualification/manage-criteria';
 import { recordEngagementEvent } from './qualification/record-engagement-event';
 import { getLead, leadFeedback } from './qualification/lead-feedback';
 import { qualificationRates } from './qualification/lead-rates';
@@ -91,6 +87,8 @@ export interface Adapters {
   reports: ReportStore;
   /** Large on-demand reports go to the report function through this. */
   reportJobs: ReportJobs;
+  /** Review emails sent (one per inbox, criteria set and period); the quarterly review needs it. */
+  reviewMail?: ReviewMailLog;
   clock: Clock;
 }
 
@@ -116,6 +114,7 @@ export function buildApp(a: Adapters, config: AppConfig) {
     ...criteriaUseCases(a, config),
     ...leadsUseCases(a, config, qualify),
     ...reportsUseCases(a, config),
+    ...reviewUseCases(a, config),
     /** Runs a creating request once per Idempotency-Key (lib/common/idempotency.ts); undefined where no store is wired. */
     idempotentRequest: a.idempotency
       ? (request: { scope: string; key: string; fingerprint: string }, run: () => Promise<StoredAnswer>) =>
@@ -138,6 +137,10 @@ function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: Reco
     importContacts: (rows: unknown[]) => importContacts(withIds, rows),
     importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(withIds, text, options),
     getContact: (contactId: string) => getContact(a, contactId),
+    /** Attributes and consent (consent false withdraws; never lifts a suppression). */
+    updateContact: (contactId: string, patch: unknown) => updateContact(withIds, contactId, patch),
+    /** A CRM's opt-out list: every address suppressed, known or not. */
+    importSuppressions: (rows: unknown[]) => importSuppressions(withIds, rows),
     listContacts: (query: ContactListQuery) => listContacts(withIds, query),
     exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
     eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
@@ -214,15 +217,7 @@ function engagementUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps
         events,
       ),
     /** Checks SES events against what was sent: accepted, set aside with a reason, or waiting for their send's outcome. */
-    verifyEvents: (events: IncomingEvent[]) =>
-      verifyEvents(
-        {
-          sent: a.sentRecords,
-          clock: a.clock,
-          rules: eventRules,
-        },
-        events,
-      ),
+    verifyEvents: (events: IncomingEvent[]) => verifyEvents({ sent: a.sentRecords, clock: a.clock, rules: eventRules }, events),
     /** Keeps events that can never be processed, with why, for diagnosis; they count nothing. */
     setAsideEvents: (events: EventToSetAside[]) => {
       const at = a.clock.now().toISOString();
@@ -239,13 +234,13 @@ function criteriaUseCases(a: Adapters, config: AppConfig) {
       if (!profile) throw new NotFoundError(`profile ${profileId} does not exist`);
       return profile;
     },
-    createCriteria: (input: unknown) => createCriteria(a, input),
-    getCriteria: (criteriaId: string) => getCriteria(a, criteriaId),
+    createCriteria: (input: unknown) => manage.createCriteria(a, input),
+    getCriteria: (criteriaId: string) => manage.getCriteria(a, criteriaId),
     listCriteria: (cursor?: string) => a.criteria.list(cursor),
-    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => editDraft(a, criteriaId, input, query),
-    publishCriteria: (criteriaId: string, input?: unknown) => publishCriteria(a, criteriaId, input),
-    listCriteriaVersions: (criteriaId: string) => listCriteriaVersions(a, criteriaId),
-    getCriteriaVersion: (criteriaId: string, version: number) => getCriteriaVersion(a, criteriaId, version),
+    editCriteriaDraft: (criteriaId: string, input: unknown, query?: unknown) => manage.editDraft(a, criteriaId, input, query),
+    publishCriteria: (criteriaId: string, input?: unknown) => manage.publishCriteria(a, criteriaId, input),
+    listCriteriaVersions: (criteriaId: string) => manage.listCriteriaVersions(a, criteriaId),
+    getCriteriaVersion: (criteriaId: string, version: number) => manage.getCriteriaVersion(a, criteriaId, version),
     backtestCriteria: (criteriaId: string, input: unknown) => backtestCriteria({ ...a, rules: config.machineRules }, criteriaId, input),
   };
 }
@@ -256,7 +251,8 @@ function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
     notifySales: (contactId: string, leadId?: string) =>
       notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
-    sendDueFollowUps: () => sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom }),
+    sendDueFollowUps: (onFailure?: FollowUpDeps['onFailure']) =>
+      sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom, onFailure }),
     getLead: (contactId: string) => getLead(a, contactId),
     /** Why a contact is not an MQL: fit, score against threshold, machine activity by rule. */
     explainLead: (contactId: string, campaignId?: string) => explainNoLead({ ...qualify, engagement: a.engagement }, contactId, campaignId),

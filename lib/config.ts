@@ -14,6 +14,8 @@ export const configSchema = z.object({
   configurationSetName: z.string().min(1),
   /** Where a new MQL's notification goes when no routing rule names an owner. */
   salesInbox: z.email(),
+  /** Marketing's inbox: the quarterly criteria review goes to it and to `salesInbox`. */
+  marketingInbox: z.email().optional(),
   /** Campaigns' From must be an address at this domain (the verified SES identity). @default the domain of `notificationFrom` */
   senderDomain: z.string().min(1).optional(),
   /** The From of notifications to sales. */
@@ -72,6 +74,7 @@ export const envNames = {
   projectBusName: 'PROJECT_BUS_NAME',
   configurationSetName: 'CONFIGURATION_SET',
   salesInbox: 'SALES_INBOX',
+  marketingInbox: 'MARKETING_INBOX',
   notificationFrom: 'NOTIFICATION_FROM',
   senderDomain: 'SENDER_DOMAIN',
   unsubscribeBaseUrl: 'UNSUBSCRIBE_BASE_URL',

@@ -1,8 +1,9 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import type { Contact, ContactFilter, SuppressionReason } from '../../lib/contacts/contact';
+import type { Contact, ContactFilter, ContactPatch, SuppressionReason } from '../../lib/contacts/contact';
 import { ConcurrentUpdateError, InvalidCursorError } from '../../lib/common/errors';
-import type { ContactStore } from '../../lib/contacts/ports';
+import type { ContactStore, ContactUpsert, UpsertResult } from '../../lib/contacts/ports';
+import { suppressEmail, toContact, updateContact, upsertContact } from './contact-writes';
 import type { Page } from '../../lib/common/ports';
 import { mapWithConcurrency } from '../../lib/common/concurrency';
 import {
@@ -15,33 +16,12 @@ import {
   keys,
   listQuery,
   lists,
-  recordOf,
   tableKeyNames,
 } from './keys';
 import { tableKeys } from './table-schema';
 import { batchGetItems } from './batch-get';
 
 const { gsi1 } = tableKeys;
-
-const profileFields = [
-  'email',
-  'firstName',
-  'lastName',
-  'company',
-  'industry',
-  'companySize',
-  'country',
-  'role',
-  'seniority',
-  'region',
-  'ageBand',
-  'incomeBand',
-  'interests',
-  'contactMe',
-  'owner',
-] as const;
-
-const toContact = (item: Record<string, unknown>): Contact => recordOf(item, 'softBounces') as unknown as Contact;
 
 /** Contacts an import writes at once; each is a conditional UpdateItem (see upsertMany). */
 const UPSERT_CONCURRENCY = 32;
@@ -98,60 +78,34 @@ function filterExpression(filter: ContactFilter) {
 
 export class DynamoContactStore implements ContactStore {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
+    readonly db: DynamoDBDocumentClient,
+    readonly table: string,
   ) {}
 
   /**
-   * One conditional UpdateItem per contact, many at once. Not BatchWriteItem: it can only replace
-   * whole items, which would clear a suppression or consent written meanwhile; an update sets only
-   * the fields given and keeps the rest, and its condition refuses an erased contact.
+   * One conditional UpdateItem per contact, many at once (contact-writes.ts). Not BatchWriteItem: it
+   * can only replace whole items, which would clear a suppression or a withdrawal written meanwhile;
+   * an update sets only the fields given and keeps the rest, and its condition refuses an erased contact.
    */
-  async upsertMany(contacts: Contact[]) {
-    let created = 0;
-    let updated = 0;
-    const erased: string[] = [];
+  async upsertMany(contacts: ContactUpsert[]): Promise<UpsertResult> {
+    const result: UpsertResult = { created: 0, updated: 0, erased: [], consentWithdrawn: [], consentNotRestored: [] };
     await mapWithConcurrency(contacts, UPSERT_CONCURRENCY, async (c) => {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = { ':now': c.updatedAt, ':created': c.createdAt, ':consent': c.consent };
-      const sets = [
-        'createdAt = if_not_exists(createdAt, :created)',
-        'updatedAt = :now',
-        'contactId = :id',
-        `${gsi1.partitionKey} = :shard`,
-        `${gsi1.sortKey} = :id`,
-      ];
-      values[':id'] = c.contactId;
-      values[':shard'] = keys.contactShard(c.contactId);
-      for (const field of profileFields) {
-        if (c[field] === undefined) continue;
-        names[`#${field}`] = field;
-        values[`:${field}`] = c[field];
-        sets.push(`#${field} = :${field}`);
-      }
-      // Consent once given is kept: an import that says nothing, or false, never clears it
-      // (withdrawal goes through unsubscribe, which suppresses).
-      sets.push(c.consent ? 'consent = :consent' : 'consent = if_not_exists(consent, :consent)');
-      try {
-        const result = await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: keys.contact(c.contactId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_not_exists(erasedAt)',
-            ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'UPDATED_OLD',
-          }),
-        );
-        if (result.Attributes?.createdAt) updated++;
-        else created++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        erased.push(c.contactId);
-      }
+      const o = await upsertContact(this, c);
+      if (o.erased) return void result.erased.push(c.contactId);
+      if (o.created) result.created++;
+      else result.updated++;
+      if (o.consentWithdrawn) result.consentWithdrawn.push(c.contactId);
+      if (o.consentNotRestored) result.consentNotRestored.push(c.contactId);
     });
-    return { created, updated, erased };
+    return result;
+  }
+
+  update(contactId: string, patch: ContactPatch, at: string) {
+    return updateContact(this, contactId, patch, at);
+  }
+
+  suppressEmail(contactId: string, email: string, reason: SuppressionReason, at: string) {
+    return suppressEmail(this, contactId, email, reason, at);
   }
 
   async get(contactId: string) {
@@ -159,13 +113,14 @@ export class DynamoContactStore implements ContactStore {
     return result.Item ? toContact(result.Item) : undefined;
   }
 
-  async getMany(contactIds: string[]) {
+  async getMany(contactIds: string[], options: { consistent?: boolean } = {}) {
     const unique = [...new Set(contactIds)];
     const out: Contact[] = [];
     for await (const item of batchGetItems(
       this.db,
       this.table,
       unique.map((id) => keys.contact(id)),
+      options.consistent ? { ConsistentRead: true } : {},
     ))
       out.push(toContact(item));
     return out;

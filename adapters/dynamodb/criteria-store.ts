@@ -1,10 +1,28 @@
-import { GetCommand, PutCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CriteriaStore } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/common/ports';
-import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
+import { approvalSides, type Approval, type CriteriaDraft, type CriteriaVersion } from '../../lib/qualification/criteria';
 import { cursorAfter, isConditionFailure, keys, listEntries, listQuery, lists, recordOf, startKeyOf } from './keys';
 
 const strip = <T>(item: Record<string, unknown>): T => recordOf(item) as T;
+/** Each side's approval is an attribute of its own (`approval_marketing`, `approval_sales`), so two reviewers never overwrite each other. */
+const approvalAttribute = (side: string) => `approval_${side}`;
+function draftOf(item: Record<string, unknown>): CriteriaDraft {
+  const draft = strip<CriteriaDraft & Record<string, unknown>>(item);
+  const approvals: CriteriaDraft['approvals'] = {};
+  for (const side of approvalSides) {
+    const a = draft[approvalAttribute(side)] as Approval | undefined;
+    delete draft[approvalAttribute(side)];
+    if (a) approvals[side] = a;
+  }
+  return Object.keys(approvals).length ? { ...draft, approvals } : draft;
+}
+/** A draft as written by a put: approvals are not part of it (an edit or a publication ends them). */
+const draftItem = ({ approvals: _approvals, ...draft }: CriteriaDraft) => ({
+  ...keys.criteriaDraft(draft.criteriaId),
+  ...listEntries.criteria(draft),
+  ...draft,
+});
 
 /**
  * Criteria sets: `CRITERIA#id / DRAFT` (edited under a revision check, in the listing index) and
@@ -40,7 +58,7 @@ export class DynamoCriteriaStore implements CriteriaStore {
   }
 
   createDraft(draft: CriteriaDraft) {
-    const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
+    const item = draftItem(draft);
     return this.conditionalPut(
       item,
       'attribute_not_exists(pk)',
@@ -51,11 +69,30 @@ export class DynamoCriteriaStore implements CriteriaStore {
 
   async getDraft(criteriaId: string) {
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.criteriaDraft(criteriaId), ConsistentRead: true }));
-    return r.Item ? strip<CriteriaDraft>(r.Item) : undefined;
+    return r.Item ? draftOf(r.Item) : undefined;
+  }
+
+  async recordApproval(criteriaId: string, approval: Approval) {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.criteriaDraft(criteriaId),
+          UpdateExpression: 'SET #a = :a',
+          ConditionExpression: 'revision = :r',
+          ExpressionAttributeNames: { '#a': approvalAttribute(approval.side) },
+          ExpressionAttributeValues: { ':a': approval, ':r': approval.revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return false;
+    }
   }
 
   saveDraft(draft: CriteriaDraft, expectedRevision: number) {
-    const item = { ...keys.criteriaDraft(draft.criteriaId), ...listEntries.criteria(draft), ...draft };
+    const item = draftItem(draft);
     return this.conditionalPut(
       item,
       'revision = :r',
@@ -115,7 +152,7 @@ export class DynamoCriteriaStore implements CriteriaStore {
         ExclusiveStartKey: startKeyOf(cursor, { list: lists.criteria }),
       }),
     );
-    return { items: (r.Items ?? []).map((i) => strip<CriteriaDraft>(i)), cursor: cursorAfter(r.LastEvaluatedKey) };
+    return { items: (r.Items ?? []).map(draftOf), cursor: cursorAfter(r.LastEvaluatedKey) };
   }
 
   async getDefault() {

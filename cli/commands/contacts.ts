@@ -2,12 +2,14 @@ import { Option, type Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { contactStatuses, companySizes, seniorities } from '../../lib/contacts/contact';
 import type { CommandContext } from './context';
+import { addConsentCommands } from './contact-consent';
 
-/** `mql contacts get|list|export|erase`. */
+/** `mql contacts get|list|update|suppress|export|erase`. */
 export function addContactCommands(program: Command, context: CommandContext): void {
-  const contacts = program.command('contacts').description('Look up, list, export and erase contacts');
+  const contacts = program.command('contacts').description('Look up, list, change, suppress, export and erase contacts');
   addGet(contacts, context);
   addList(contacts, context);
+  addConsentCommands(contacts, context);
   addExport(contacts, context);
   addErase(contacts, context);
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { listOf, type CommandContext } from './context';
+import { addCriteriaReviewCommands } from './criteria-review';
 
-/** `mql criteria create|list|get|edit|publish|versions|backtest`: docs/qualification.md. */
+/** `mql criteria create|list|get|edit|publish|versions|backtest|review|suggest|approve`: docs/qualification.md. */
 export function addCriteriaCommands(program: Command, context: CommandContext): void {
   const criteria = program
     .command('criteria')
@@ -9,6 +10,7 @@ export function addCriteriaCommands(program: Command, context: CommandContext): 
   addDrafts(criteria, context);
   addVersions(criteria, context);
   addBacktest(criteria, context);
+  addCriteriaReviewCommands(criteria, context);
 }
 
 const enc = encodeURIComponent;

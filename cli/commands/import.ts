@@ -11,7 +11,9 @@ import type { CliIo, CommandContext } from './context';
 export function addImportCommand(program: Command, context: CommandContext): void {
   program
     .command('import')
-    .description('Import contacts from a CSV, JSON or NDJSON file: upserts by email, never re-subscribes anyone, never clears consent')
+    .description(
+      'Import contacts from a CSV, JSON or NDJSON file: upserts by email, never re-subscribes anyone; consent no withdraws consent',
+    )
     .argument('<file>', 'contacts.csv (header row), contacts.json (a list, or { "contacts": [ … ] }) or contacts.ndjson')
     .addOption(delimiterOption())
     .option('--errors <file.csv>', 'write every rejected row (row, field, reason) to this CSV file')
@@ -32,8 +34,10 @@ CSV: a header row naming contact fields (email is required; "First Name", first_
 the same). Fields: email, firstName, lastName, company, industry, companySize, country (ISO-2), role,
 seniority, region, ageBand, incomeBand, interests (separated by ;), contactMe and consent (yes/no,
 true/false, 1/0), owner (an email). Quote values holding commas, quotes or line breaks ("Acme, Inc.").
-An empty cell changes nothing; an import never clears consent or re-subscribes an unsubscribed,
-bounced or complained contact. Row 1 is the first row after the header.
+An empty cell changes nothing. consent "no" withdraws consent an existing contact gave (listed in
+the summary); consent "yes" does not give back consent the person withdrew (a warning: use mql
+contacts update <contact> --consent true). An import never re-subscribes an unsubscribed, bounced
+or complained contact. Row 1 is the first row after the header.
 
 The file is checked as a whole first (nothing is written if it cannot be read), then sent in chunks;
 rows with problems are reported and the rest imported.`,
@@ -82,10 +86,20 @@ function summaryText(summary: ImportSummary, errorsFile: string | undefined): st
     summary.rejected > summary.firstErrors.length
       ? `  … ${errorsFile ? `every rejected row is in ${errorsFile}` : 'pass --errors rejected.csv to get every rejected row'}`
       : '',
+    summary.consentWithdrawn.length
+      ? `consent withdrawn: ${summary.consentWithdrawn.length} contact(s) (rows ${rowList(summary.consentWithdrawn)}): they are mailed no more`
+      : '',
+    ...summary.warnings.slice(0, 20).map((w) => `  warning, row ${w.row}: ${w.reason}`),
   ]
     .filter(Boolean)
     .join('\n');
 }
+
+const rowList = (rows: { row: number }[]) =>
+  rows
+    .slice(0, 20)
+    .map((r) => r.row)
+    .join(', ') + (rows.length > 20 ? ', …' : '');
 
 /**
  * The `--errors` file: every rejected row as `row,field,reason`, by csv-stringify. The reason is

@@ -101,8 +101,8 @@ async function dispatch(
 }
 
 /**
- * Idempotency-Key on every POST: routes that handle it themselves (the send) get it as a header;
- * every other POST runs once per key and body, and a repeat replays the first answer (with
+ * Idempotency-Key on every POST and PATCH: routes that handle it themselves (the send) get it as a
+ * header; every other such request runs once per key and body, and a repeat replays the first answer (with
  * `idempotent-replayed: true`). Never silently ignored: a malformed key, or a key where no store
  * is wired, is 400.
  */
@@ -114,7 +114,7 @@ async function idempotently(
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const key = event.headers?.['idempotency-key'];
   const ownHandling = route.headers && 'idempotency-key' in route.headers.shape;
-  if (key === undefined || route.method !== 'POST' || ownHandling) return run();
+  if (key === undefined || (route.method !== 'POST' && route.method !== 'PATCH') || ownHandling) return run();
   if (!idempotencyKeySchema.safeParse(key).success || !app.idempotentRequest) {
     const why = app.idempotentRequest ? 'must be 1–255 printable ASCII characters' : 'is not supported by this deployment';
     return errorResult(400, 'BAD_REQUEST', `Idempotency-Key ${why}`, [{ in: 'header', path: ['Idempotency-Key'], message: why }]);
@@ -123,7 +123,7 @@ async function idempotently(
     .update(`${event.headers?.['content-type'] ?? ''}\n${event.body ?? ''}`)
     .digest('base64url');
   try {
-    const answer = await app.idempotentRequest({ scope: `POST ${event.rawPath}`, key, fingerprint }, async () => {
+    const answer = await app.idempotentRequest({ scope: `${route.method} ${event.rawPath}`, key, fingerprint }, async () => {
       const result = await run();
       return { status: result.statusCode ?? 200, body: result.body, headers: result.headers as Record<string, string> };
     });

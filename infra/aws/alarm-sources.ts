@@ -10,6 +10,12 @@ import type { Construct } from 'constructs';
  */
 export const setAsideLog = { message: 'events set aside', countField: 'count' } as const;
 
+/**
+ * The notifier's log line after a follow-up run in which reminders or escalations failed
+ * (functions/notifier/handler.ts): `{"message":"follow-ups run with failures","outcomes":{"failed":n,…}}`.
+ */
+export const followUpFailuresLog = { message: 'follow-ups run with failures', countField: 'outcomes.failed' } as const;
+
 /** The sender's log line for a job that paused its campaign (functions/sender/handler.ts). */
 export const pausedLog = { message: 'send job done', status: 'paused' } as const;
 

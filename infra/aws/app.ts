@@ -47,6 +47,7 @@ const stack = new MqlPipelineStack(app, text('stackName') ?? 'MqlPipeline', {
     customTrackingRedirectDomain: text('trackingDomain'),
     reportSchedule:
       reportHour === undefined ? undefined : { hour: reportHour, minute: number('reportMinute') ?? 0, timeZone: text('reportTimeZone') },
+    followUpIntervalMinutes: number('followUpIntervalMinutes'),
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : undefined,
     apiAuthorization: text('jwtIssuer') ? { type: 'jwt', issuer: text('jwtIssuer')!, audience: list('jwtAudience') ?? [] } : undefined,
     createSenderIdentity: flag('createSenderIdentity') || hostedZoneId ? {} : undefined,

@@ -13,7 +13,8 @@ import { queueConsumers, type PipelineStatefulResources } from './stateful-resou
 
 /**
  * The DynamoDB operations each function's code performs, and whether it queries the listing index.
- * Nothing else is granted: no Scan, no DeleteItem, no stream or table-management actions.
+ * Nothing else is granted: no Scan, no stream or table-management actions, DeleteItem only to the
+ * notifier (a sent follow-up's due item).
  * test/cdk/permissions.test.ts runs a campaign through every handler and fails when a function
  * calls an operation missing here, or is granted one it never calls: add an operation here when a
  * use case starts to need it.
@@ -23,10 +24,12 @@ export const tableAccess: Record<FunctionName, { operations: string[]; queriesIn
   // Sending also records audience pages and job outcomes (conditional PutItem) and reads progress (Query).
   sender: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: true },
   engagement: { operations: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], queriesIndex: false },
-  // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item.
-  notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem'], queriesIndex: false },
-  // Reports read; they never write the table.
-  report: { operations: ['GetItem', 'BatchGetItem', 'Query'], queriesIndex: true },
+  // PutItem: a malformed Lead Qualified event is set aside as a dead-letter item. The follow-up
+  // schedule Queries the due index and deletes each follow-up item once sent or answered (its only
+  // DeleteItem: the due index holds only what is still to do).
+  notifier: { operations: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem'], queriesIndex: true },
+  // Reports read; the only write is the quarterly review's email record (conditional UpdateItem).
+  report: { operations: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem'], queriesIndex: true },
 };
 
 interface GrantContext {

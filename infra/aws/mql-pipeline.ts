@@ -11,6 +11,7 @@ import type { PipelineFunctions } from './pipeline-function';
 import { validatePipelineProps, type MqlPipelineProps } from './pipeline-props';
 import { PipelineStatefulResources } from './stateful-resources';
 import { PipelineStatelessResources } from './stateless-resources';
+import { CriteriaReviewSchedule } from './criteria-review-schedule';
 
 export type { FunctionName, MqlPipelineProps } from './pipeline-props';
 
@@ -67,5 +68,10 @@ export class MqlPipeline extends Construct {
     this.api = stateless.api;
     this.apiInvokePolicy = stateless.apiInvokePolicy;
     this.functions = stateless.functions;
+    new CriteriaReviewSchedule(this, 'CriteriaReview', {
+      pipeline: props,
+      functions: this.functions,
+      deadLetterQueue: stateful.ruleTargetsDlq,
+    });
   }
 }

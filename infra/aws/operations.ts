@@ -7,11 +7,11 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/observability';
-import { alarmTopicKey, pausedLog, setAsideLog } from './alarm-sources';
+import { alarmTopicKey, followUpFailuresLog, pausedLog, setAsideLog } from './alarm-sources';
 import { fiveMinutes, healthWidgets, sesMetric } from './dashboard';
 import type { MqlPipeline } from './mql-pipeline';
 
-export { pausedLog, setAsideLog } from './alarm-sources';
+export { followUpFailuresLog, pausedLog, setAsideLog } from './alarm-sources';
 
 export interface PipelineOperationsProps {
   pipeline: MqlPipeline;
@@ -54,6 +54,7 @@ export class PipelineOperations extends Construct {
     this.alarmOnFunctionsAndApi(pipeline);
     const setAside = this.alarmOnEventsSetAside(pipeline);
     this.alarmOnCampaignsPaused(pipeline);
+    this.alarmOnFollowUpFailures(pipeline);
     this.alarmOnSesReputation(props.reputationAlarms ?? { bounceRate: 0.04, complaintRate: 0.0008 });
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-${pipeline.node.id}-health`.replace(/[^A-Za-z0-9_-]/g, '-'),
@@ -62,6 +63,25 @@ export class PipelineOperations extends Construct {
   }
 
   /** An alarm above `threshold`, to the topic, linking its runbook section. */
+  /** A reminder or escalation SES refuses is retried every run and never arrives: sales's follow-up clock is silently broken. */
+  private alarmOnFollowUpFailures(pipeline: MqlPipeline) {
+    const failures = new MetricFilter(this, 'FollowUpsFailingFilter', {
+      logGroup: pipeline.functions.notifier.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', followUpFailuresLog.message),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: 'FollowUpsFailed',
+      metricValue: `$.${followUpFailuresLog.countField}`,
+      defaultValue: 0,
+    });
+    this.alarm(
+      'FollowUpsFailing',
+      failures.metric({ period: fiveMinutes, statistic: 'Sum' }),
+      0,
+      'Speed-to-lead reminders or escalations failed to send (each is retried by the next scheduled run); the notifier log says which contact and why.',
+      3,
+    );
+  }
+
   /** The sender pauses a campaign itself when SES refuses it or its template cannot be rendered: someone must look. */
   private alarmOnCampaignsPaused(pipeline: MqlPipeline) {
     const paused = new MetricFilter(this, 'CampaignsPausedFilter', {

@@ -10,8 +10,10 @@ export interface MqlPipelineProps {
    * (docs/deploy.md). Senders may use any address at this domain.
    */
   senderDomain: string;
-  /** Where MQL notifications go when no routing rule names an owner. */
+  /** Where MQL notifications go when no routing rule names an owner; also gets the quarterly criteria review. */
   salesInbox: string;
+  /** Marketing's inbox: gets the quarterly criteria review's link beside `salesInbox`. @default undefined: sales only */
+  marketingInbox?: string;
   /** From of MQL notifications. @default `MQL Pipeline <mql@${senderDomain}>` */
   notificationFrom?: string;
   /** Mailto address in List-Unsubscribe. @default `unsubscribe@${senderDomain}` */
@@ -49,6 +51,8 @@ export interface MqlPipelineProps {
   sandboxRecipients?: string[];
   /** Daily report time. @default { hour: 6, minute: 0, timeZone: 'Etc/UTC' } */
   reportSchedule?: { hour: number; minute: number /** IANA name, e.g. 'Europe/Berlin'. */; timeZone?: string };
+  /** How often speed-to-lead reminders and escalations are sent (the notifier, on a schedule). @default 5 minutes */
+  followUpIntervalMinutes?: number;
   /**
    * For the table, buckets and secret. RETAIN also turns on the table's deletion protection.
    * @default RemovalPolicy.RETAIN
@@ -88,6 +92,8 @@ export function validatePipelineProps(props: MqlPipelineProps) {
   }
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
   if (known(props.salesInbox) && !email.test(props.salesInbox)) problems.push(`salesInbox "${props.salesInbox}" is not an email address`);
+  if (props.marketingInbox !== undefined && known(props.marketingInbox) && !email.test(props.marketingInbox))
+    problems.push(`marketingInbox "${props.marketingInbox}" is not an email address`);
   for (const r of props.sandboxRecipients ?? [])
     if (known(r) && !email.test(r)) problems.push(`sandboxRecipients: "${r}" is not an email address`);
   if (props.maxSendRate !== undefined && !(props.maxSendRate > 0))
@@ -104,6 +110,10 @@ export function validatePipelineProps(props: MqlPipelineProps) {
     !(Number.isInteger(at.hour) && at.hour >= 0 && at.hour <= 23 && Number.isInteger(at.minute) && at.minute >= 0 && at.minute <= 59)
   ) {
     problems.push(`reportSchedule must be { hour: 0–23, minute: 0–59 }, got ${JSON.stringify(at)}`);
+  }
+  const every = props.followUpIntervalMinutes;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1 && every <= 60)) {
+    problems.push(`followUpIntervalMinutes must be a whole number of minutes from 1 to 60, got ${every}`);
   }
   if (props.reportRetentionDays !== undefined && !(Number.isInteger(props.reportRetentionDays) && props.reportRetentionDays >= 1)) {
     problems.push(`reportRetentionDays must be a whole number of days ≥ 1, got ${props.reportRetentionDays}`);

@@ -20,6 +20,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { envNames } from '../../lib/config';
+import { DEFAULT_FOLLOW_UP_INTERVAL_MINUTES, followUpRunInput } from '../../functions/notifier/follow-up-schedule';
 import { leadQualifiedPattern, publishedSesEventTypes, sesEventsPattern, type EventPattern } from '../event-patterns';
 import { grantFunctionAccess } from './function-grants';
 import { acknowledge, nagArnOf } from './nag-acknowledgements';
@@ -70,6 +71,7 @@ export class PipelineStatelessResources {
     addApiRoutes(this.api, this.functions.api);
     routeEvents(scope, props, { stateful, functions: this.functions, projectBus: this.projectBus });
     scheduleDailyReports(scope, props, this.functions, stateful.ruleTargetsDlq);
+    scheduleFollowUps(scope, props, this.functions, stateful.ruleTargetsDlq);
   }
 }
 
@@ -154,6 +156,36 @@ function scheduleDailyReports(scope: Construct, props: MqlPipelineProps, functio
   );
 }
 
+/**
+ * Speed-to-lead: every few minutes the notifier sends the reminders and escalations that are due
+ * (docs/qualification.md). Overlapping runs (a slow run, a retry) are safe: each follow-up is
+ * claimed on its lead before SES is called. A run that still fails after its retries is kept in the
+ * rule targets' DLQ; the next run sends what it left anyway.
+ */
+function scheduleFollowUps(scope: Construct, props: MqlPipelineProps, functions: PipelineFunctions, deadLetterQueue: IQueue) {
+  const minutes = props.followUpIntervalMinutes ?? DEFAULT_FOLLOW_UP_INTERVAL_MINUTES;
+  const role = new Role(scope, 'FollowUpsRole', {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+  });
+  new Schedule(scope, 'FollowUps', {
+    description: 'Speed-to-lead reminders and escalations',
+    schedule: ScheduleExpression.rate(Duration.minutes(minutes)),
+    target: new LambdaInvoke(functions.notifier, {
+      input: ScheduleTargetInput.fromObject(followUpRunInput),
+      deadLetterQueue,
+      retryAttempts: 2,
+      // A run older than its interval is superseded by the next one.
+      maxEventAge: Duration.minutes(Math.max(minutes, 1)),
+      role,
+    }),
+  });
+  acknowledge(
+    [role],
+    `AwsSolutions-IAM5[Resource::${nagArnOf(functions.notifier)}:*]`,
+    "The schedule may invoke the notifier's versions (how aws-scheduler-targets grants); the function itself is named.",
+  );
+}
+
 const entryOf = (name: FunctionName) => fileURLToPath(new URL(`../../functions/${name}/index.ts`, import.meta.url));
 
 type FunctionSettings = Partial<{
@@ -190,7 +222,8 @@ function createFunctions(scope: Construct, props: MqlPipelineProps, uses: Functi
       environment: { ...withUnsubscribeKey, ...(props.maxSendRate ? { [envNames.maxSendRate]: String(props.maxSendRate) } : {}) },
     }),
     engagement: fn('engagement', { timeout: queueConsumers.engagement.timeout }),
-    notifier: fn('notifier'),
+    // Also runs the follow-up schedule (scheduleFollowUps): a page of due follow-ups per Query.
+    notifier: fn('notifier', { timeout: Duration.minutes(2) }),
     report: fn('report', { timeout: Duration.minutes(5), memorySize: 1024 }),
   };
   return functions;

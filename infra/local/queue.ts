@@ -51,6 +51,10 @@ export class LocalQueue {
   delivered = 0;
   /** Deliveries the consumer failed (batch item failures and throws): each comes back or goes to the DLQ. */
   failedDeliveries = 0;
+  /** Wall time the consumer spent on its invocations, summed: what Lambda bills as duration. */
+  consumerMilliseconds = 0;
+  /** SendMessageBatch requests the producers made (up to 10 messages each, as SQS allows). */
+  sendRequests = 0;
 
   constructor(private readonly options: LocalQueueOptions) {}
 
@@ -70,6 +74,7 @@ export class LocalQueue {
   /** Like SendMessageBatch; `delaySeconds` keeps the messages invisible that long (SQS DelaySeconds). */
   async send(bodies: string[], options: { delaySeconds?: number } = {}): Promise<void> {
     const now = Date.now();
+    this.sendRequests += Math.ceil(bodies.length / 10);
     const messages = bodies.map((body) => ({ messageId: randomUUID(), body, receiveCount: 0, sentAt: now }));
     const delayMs = Math.min((options.delaySeconds ?? 0) * 1000, this.options.maxDelayMs ?? Infinity);
     if (delayMs <= 0) {
@@ -126,6 +131,7 @@ export class LocalQueue {
     const event: SQSEvent = { Records: batch.map((m) => this.record(m)) };
     let failedIds: Set<string>;
     let reason = 'reported as a batch item failure';
+    const started = performance.now();
     try {
       const response = await this.options.consumer(event);
       failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -133,6 +139,7 @@ export class LocalQueue {
       failedIds = new Set(batch.map((m) => m.messageId));
       reason = `the consumer threw: ${(error as Error)?.message ?? String(error)}`;
     }
+    this.consumerMilliseconds += performance.now() - started;
     const retry: Message[] = [];
     for (const m of batch) {
       if (!failedIds.has(m.messageId)) continue;

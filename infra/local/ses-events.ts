@@ -27,6 +27,13 @@ export interface EventFacts {
   linkTags?: Record<string, string[]>;
   bounceType?: 'Permanent' | 'Transient' | 'Undetermined';
   bounceSubType?: string;
+  /** A bounced recipient's DSN fields; by default those of a 5.1.1 "user unknown" (or, transient, a full mailbox). */
+  bounceStatus?: string;
+  diagnosticCode?: string;
+  reportingMTA?: string;
+  /** A bounce without a delivery status notification (an automatic reply): the recipient's address alone. */
+  withoutDsn?: boolean;
+  complaintFeedbackType?: string;
 }
 
 const detailTypes: Record<SesEventType, string> = {
@@ -73,20 +80,18 @@ function mailRecord(mail: MailFacts, region: string, account: string) {
 
 function bounceRecord(mail: MailFacts, facts: EventFacts, at: string) {
   const permanent = (facts.bounceType ?? 'Permanent') === 'Permanent';
+  const dsn = {
+    action: 'failed',
+    status: facts.bounceStatus ?? (permanent ? '5.1.1' : '4.2.2'),
+    diagnosticCode: facts.diagnosticCode ?? (permanent ? 'smtp; 550 5.1.1 user unknown' : 'smtp; 452 4.2.2 mailbox full'),
+  };
   return {
     bounceType: facts.bounceType ?? 'Permanent',
     bounceSubType: facts.bounceSubType ?? 'General',
-    bouncedRecipients: [
-      {
-        emailAddress: mail.to,
-        action: 'failed',
-        status: permanent ? '5.1.1' : '4.2.2',
-        diagnosticCode: permanent ? 'smtp; 550 5.1.1 user unknown' : 'smtp; 452 4.2.2 mailbox full',
-      },
-    ],
+    bouncedRecipients: [{ emailAddress: mail.to, ...(facts.withoutDsn ? {} : dsn) }],
     timestamp: at,
     feedbackId: randomUUID(),
-    reportingMTA: 'dsn; local.smtp-out.example',
+    ...(facts.withoutDsn ? {} : { reportingMTA: facts.reportingMTA ?? 'dsn; local.smtp-out.example' }),
   };
 }
 
@@ -113,12 +118,13 @@ const typeRecords: Record<SesEventType, (mail: MailFacts, facts: EventFacts, at:
     },
   }),
   Bounce: (mail, facts, at) => ({ bounce: bounceRecord(mail, facts, at) }),
-  Complaint: (mail, _facts, at) => ({
+  Complaint: (mail, facts, at) => ({
     complaint: {
       complainedRecipients: [{ emailAddress: mail.to }],
       timestamp: at,
       feedbackId: randomUUID(),
-      complaintFeedbackType: 'abuse',
+      ...(facts.userAgent ? { userAgent: facts.userAgent } : {}),
+      complaintFeedbackType: facts.complaintFeedbackType ?? 'abuse',
       arrivalDate: at,
     },
   }),

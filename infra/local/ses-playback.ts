@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CampaignMailSender, MailSender, OutgoingMessage, SendOutcome } from '../../lib/sending/ports';
 import type { Clock } from '../../lib/common/ports';
+import { type ScriptedEvent, simulatorEvents } from './mailbox-simulator';
 import { sesEvent } from './ses-events';
 
 /** What the local "mailbox provider" does with a message: SES would learn it from the receiving MTA. */
@@ -30,6 +31,12 @@ export function parseLinkTags(attribute: string): Record<string, string[]> {
   return tags;
 }
 
+/** What the local "mailbox provider" answers for an address that is not the simulator's: a Delivery, or a bounce. */
+function outcomeEvents(outcome: DeliveryOutcome): ScriptedEvent[] {
+  if (outcome === 'deliver') return [{ type: 'Delivery', afterMs: 1_500, facts: {} }];
+  return [{ type: 'Bounce', afterMs: 1_500, facts: { bounceType: outcome.bounce, bounceSubType: 'General' } }];
+}
+
 /** A campaign message rewritten for tracking, with what its tracked links are. */
 interface Tracked {
   message: OutgoingMessage;
@@ -55,7 +62,7 @@ const pixel = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBR
  * Plays SES's part locally, around the real SES v2 client talking to the SES stand-in (which emits
  * no events): like SES with open and click tracking on, it rewrites links through a tracking
  * endpoint and adds an open pixel, then publishes Send and Delivery (or Bounce) events in SES's
- * shapes; the tracking endpoints publish Open and Click when a person (or the demo audience) uses them.
+ * shapes (the mailbox simulator's addresses answer as on SES: mailbox-simulator.ts); the tracking endpoints publish Open and Click when a person (or the demo audience) uses them.
  */
 export class SesPlayback implements MailSender, CampaignMailSender {
   private readonly mails = new Map<string, TrackedMail>();
@@ -133,10 +140,9 @@ export class SesPlayback implements MailSender, CampaignMailSender {
     this.tokenOfRecipient.set(`${campaignId}|${contactId}`, tracked.token);
 
     await this.emit('Send', mail, { at: mail.sentAt });
-    const outcome = this.options.outcome?.(message.to) ?? 'deliver';
-    const after = new Date(Date.parse(mail.sentAt) + 1_500).toISOString();
-    if (outcome === 'deliver') await this.emit('Delivery', mail, { at: after });
-    else await this.emit('Bounce', mail, { at: after, bounceType: outcome.bounce, bounceSubType: 'General' });
+    // The mailbox simulator answers as SES documents, whatever `outcome` says of other addresses.
+    const events = simulatorEvents(message.to) ?? outcomeEvents(this.options.outcome?.(message.to) ?? 'deliver');
+    for (const e of events) await this.emit(e.type, mail, { ...e.facts, at: new Date(Date.parse(mail.sentAt) + e.afterMs).toISOString() });
   }
 
   /** The tracking token of a sent message (the demo audience uses it as a recipient's mail client would). */
@@ -201,7 +207,11 @@ export class SesPlayback implements MailSender, CampaignMailSender {
     return false;
   };
 
-  private async emit(type: 'Send' | 'Delivery' | 'Bounce' | 'Open' | 'Click', mail: TrackedMail, details: Parameters<typeof sesEvent>[2]) {
+  private async emit(
+    type: 'Send' | 'Delivery' | 'Bounce' | 'Complaint' | 'Open' | 'Click',
+    mail: TrackedMail,
+    details: Parameters<typeof sesEvent>[2],
+  ) {
     const envelope = sesEvent(
       type,
       {

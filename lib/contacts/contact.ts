@@ -36,6 +36,24 @@ export const contactInputSchema = z
   .strict();
 export type ContactInput = z.input<typeof contactInputSchema>;
 
+/**
+ * What `PATCH /contacts/{id}` may change: any attribute but the email (the id derives from it), and
+ * consent. Fields left out stay as they are; at least one must be given.
+ */
+export const contactPatchSchema = contactInputSchema
+  .omit({ email: true, consent: true })
+  .partial()
+  .extend({
+    consent: z.boolean().optional().meta({
+      description:
+        '`false` withdraws consent (the contact is excluded from every later send and from the rest of a send in progress); `true` records an opt-in, refused (409) for a suppressed contact.',
+    }),
+  })
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'give at least one field to change' })
+  .meta({ id: 'ContactPatch' });
+export type ContactPatch = z.output<typeof contactPatchSchema>;
+
 export interface Contact {
   contactId: string;
   email: string;
@@ -54,6 +72,10 @@ export interface Contact {
   contactMe?: boolean;
   owner?: string;
   consent: boolean;
+  /** When the person withdrew consent (import row or PATCH with consent false); only a PATCH with consent true clears it. */
+  consentWithdrawnAt?: string;
+  /** When consent was last given through PATCH (an explicit re-opt-in). */
+  consentGivenAt?: string;
   /** Set once a contact must not be mailed again; never cleared by an import. */
   suppressed?: SuppressionReason;
   suppressedAt?: string;

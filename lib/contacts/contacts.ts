@@ -6,7 +6,7 @@ import { normaliseEmail, type ContactIds } from '../common/ids';
 import { resolveContactIds } from './contact-ids';
 import { rowProblems } from './row-problems';
 import type { Clock, Page } from '../common/ports';
-import type { ContactStore } from './ports';
+import type { ContactStore, ContactUpsert } from './ports';
 
 export type { RowError } from './contact-import';
 
@@ -25,13 +25,27 @@ export interface ImportResult {
   errors: RowError[];
   /** True when more row errors exist than `errors` lists. */
   errorsTruncated?: boolean;
+  /** Rows whose `consent: false` withdrew the consent an existing contact had given (they are mailed no more). */
+  consentWithdrawn: { row: number; contactId: string }[];
+  /**
+   * Rows imported whose `consent: true` was not applied: the person withdrew consent earlier, and
+   * only an explicit opt-in (`PATCH /contacts/{id}` with consent true) gives it back.
+   */
+  warnings: RowError[];
+}
+
+/** What a row's own `consent` value asks for; an absent value asks nothing (a new contact starts without consent). */
+function consentChangeOf(fields: unknown): ContactUpsert['consentChange'] {
+  const consent = (fields as { consent?: unknown }).consent;
+  return consent === true ? 'give' : consent === false ? 'withdraw' : undefined;
 }
 
 /**
  * Imports contacts: each row is validated on its own; good rows are upserted by lower-cased email,
  * bad rows reported with row, field and reason. The store never re-subscribes a suppressed contact,
- * never clears consent or a value (an absent or empty field changes nothing), and refuses contacts
- * erased at the person's request. When an email repeats, its last valid row is imported and the
+ * never clears a value (an absent or empty field changes nothing), and refuses contacts erased at
+ * the person's request. A row's `consent: false` withdraws consent given earlier (listed in
+ * `consentWithdrawn`); `consent: true` does not give back consent the person withdrew (a warning). When an email repeats, its last valid row is imported and the
  * earlier ones are rejected, so the outcome is the same whether a file arrives in one request or many.
  */
 export async function importContactRows(
@@ -40,34 +54,37 @@ export async function importContactRows(
 ): Promise<ImportResult> {
   const now = deps.clock.now().toISOString();
   const errors: RowError[] = [];
-  const valid: { row: number; data: z.output<typeof contactInputSchema> }[] = [];
+  const valid: { row: number; data: z.output<typeof contactInputSchema>; consentChange: ContactUpsert['consentChange'] }[] = [];
   for (const item of rows) {
     if ('errors' in item) {
       errors.push(...item.errors);
       continue;
     }
     const parsed = contactInputSchema.safeParse(item.fields);
-    if (parsed.success) valid.push({ row: item.row, data: parsed.data });
+    if (parsed.success) valid.push({ row: item.row, data: parsed.data, consentChange: consentChangeOf(item.fields) });
     else errors.push(...rowProblems(item.row, item.fields, parsed.error.issues));
   }
   const idOf = await resolveContactIds(
     deps,
     valid.map((v) => v.data.email),
   );
-  const latest = new Map<string, { row: number; contact: Contact }>();
-  for (const { row, data } of valid) {
+  const latest = new Map<string, { row: number; contact: ContactUpsert }>();
+  for (const { row, data, consentChange } of valid) {
     const email = normaliseEmail(data.email);
     const contactId = idOf.get(email)!;
     const earlier = latest.get(contactId);
     if (earlier) {
       errors.push({ row: earlier.row, field: 'email', reason: `${email} appears again in row ${row}; the last occurrence is imported` });
     }
-    latest.set(contactId, { row, contact: { ...data, email, contactId, createdAt: now, updatedAt: now } });
+    latest.set(contactId, { row, contact: { ...data, email, contactId, createdAt: now, updatedAt: now, consentChange } });
   }
-  const { created, updated, erased } = await deps.contacts.upsertMany([...latest.values()].map((l) => l.contact));
+  const { created, updated, erased, consentWithdrawn, consentNotRestored } = await deps.contacts.upsertMany(
+    [...latest.values()].map((l) => l.contact),
+  );
+  const rowOf = (contactId: string) => latest.get(contactId)!.row;
   for (const contactId of erased) {
     errors.push({
-      row: latest.get(contactId)!.row,
+      row: rowOf(contactId),
       field: 'email',
       reason: 'this person asked for their data to be erased; they cannot be imported again',
     });
@@ -81,6 +98,15 @@ export async function importContactRows(
     rejected,
     errors: errors.slice(0, MAX_LISTED_ROW_ERRORS),
     ...(errors.length > MAX_LISTED_ROW_ERRORS ? { errorsTruncated: true } : {}),
+    consentWithdrawn: consentWithdrawn.map((contactId) => ({ row: rowOf(contactId), contactId })).sort((a, b) => a.row - b.row),
+    warnings: consentNotRestored
+      .map((contactId) => ({
+        row: rowOf(contactId),
+        field: 'consent',
+        reason:
+          'the person withdrew consent earlier; an import does not give it back (the rest of the row was imported) — record their new opt-in with PATCH /contacts/{id} or mql contacts update --consent true',
+      }))
+      .sort((a, b) => a.row - b.row),
   };
 }
 

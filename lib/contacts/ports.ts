@@ -2,18 +2,53 @@
  * What the contacts feature needs from storage. Each port speaks the domain; its AWS adapter lives in
  * adapters/, and the local runtime uses the same adapter pointed at the embedded stand-ins.
  */
-import type { Contact, ContactFilter, SuppressionReason } from './contact';
+import type { Contact, ContactFilter, ContactPatch, SuppressionReason } from './contact';
 import type { IdealCustomerProfile } from '../qualification/profile';
 import type { Page } from '../common/ports';
 
+/**
+ * A contact to upsert, with what its row said about consent: `give` (consent true) sets consent
+ * unless the person withdrew it earlier; `withdraw` (consent false) clears consent given earlier;
+ * none leaves consent as stored (false for a new contact), unless `consent` is true (then as `give`).
+ */
+export type ContactUpsert = Contact & { consentChange?: 'give' | 'withdraw' };
+
+export interface UpsertResult {
+  created: number;
+  updated: number;
+  /** Contacts erased at the person's request: not written. */
+  erased: string[];
+  /** Contacts whose consent this upsert withdrew (it was given before). */
+  consentWithdrawn: string[];
+  /** Contacts a `give` did not re-consent because they withdrew consent earlier (the rest of the row was written). */
+  consentNotRestored: string[];
+}
+
+/** What a PATCH of a contact found: `suppressed` refuses consent `true` (a suppression is never lifted). */
+export type ContactUpdate =
+  | { outcome: 'updated'; contact: Contact; consentWithdrawn: boolean }
+  | { outcome: 'not-found' | 'erased' }
+  | { outcome: 'suppressed'; contact: Contact };
+
+/** What recording a suppression by email did: `created` is a new contact record that exists only to stay unmailed. */
+export type EmailSuppression = 'suppressed' | 'created' | 'already-suppressed' | 'erased';
+
 export interface ContactStore {
   /**
-   * Upsert by contact id; never clears `suppressed`, consent given earlier, or a value the input
-   * leaves out. Erased contacts are not written: their ids come back in `erased`.
+   * Upsert by contact id; never clears `suppressed` or a value the input leaves out; consent
+   * changes only as `consentChange` says. Erased contacts are not written: their ids come back in `erased`.
    */
-  upsertMany(contacts: Contact[]): Promise<{ created: number; updated: number; erased: string[] }>;
+  upsertMany(contacts: ContactUpsert[]): Promise<UpsertResult>;
+  /** Changes the given attributes and consent of an existing contact, conditionally (never an erased one; consent `true` never on a suppressed one). */
+  update(contactId: string, patch: ContactPatch, at: string): Promise<ContactUpdate>;
+  /**
+   * Suppresses the contact of `email` for `reason`, creating a suppressed record when there is none,
+   * so that an address never imported is never mailed either. The first reason stays.
+   */
+  suppressEmail(contactId: string, email: string, reason: SuppressionReason, at: string): Promise<EmailSuppression>;
   get(contactId: string): Promise<Contact | undefined>;
-  getMany(contactIds: string[]): Promise<Contact[]>;
+  /** `consistent`: a strongly consistent read (the send-time check of consent and suppression). */
+  getMany(contactIds: string[], options?: { consistent?: boolean }): Promise<Contact[]>;
   /**
    * Contacts matching `filter` (every contact when absent), a page at a time, in a stable order,
    * from a sharded index (no table scan). Erased contacts are never listed. A page may hold fewer

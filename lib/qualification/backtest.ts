@@ -80,7 +80,7 @@ type BacktestTotals = BacktestResult['totals'];
 type StoredLead = NonNullable<Awaited<ReturnType<LeadStore['get']>>>;
 
 /** What the backtest reads of the campaigns' engagement. */
-interface RecordedEngagement {
+export interface RecordedEngagement {
   /** Each engaged recipient's activities in every backtested campaign, as the listener derives them. */
   perContact: Map<string, Activity[]>;
   /** Per campaign: recipients with a human open or click, and deliveries. */
@@ -89,7 +89,7 @@ interface RecordedEngagement {
 }
 
 /** Where a contact the criteria would qualify counts: the campaign of its qualifying moment. */
-type Outcome = { campaignId?: string; handRaiser: boolean };
+export type Outcome = { campaignId?: string; handRaiser: boolean };
 
 /** The draft's document, or the published version's the request names. */
 async function documentToTest(deps: BacktestDeps, criteriaId: string, version: BacktestRequest['version']): Promise<CriteriaDocument> {
@@ -113,7 +113,7 @@ async function campaignsToTest(deps: BacktestDeps, requested: string[]): Promise
   return campaigns as Campaign[];
 }
 
-async function recordedEngagement(deps: BacktestDeps, campaigns: Campaign[]): Promise<RecordedEngagement> {
+export async function recordedEngagement(deps: BacktestDeps, campaigns: Campaign[]): Promise<RecordedEngagement> {
   const recorded: RecordedEngagement = { perContact: new Map(), engaged: new Map(), delivered: new Map() };
   const { perContact } = recorded;
   for (const campaign of campaigns) {
@@ -137,7 +137,7 @@ async function recordedEngagement(deps: BacktestDeps, campaigns: Campaign[]): Pr
 }
 
 /** Evaluates every engaged contact with all it did (its ledger plus the campaigns' activities); answers those that qualify. */
-async function outcomesOf(
+export async function outcomesOf(
   deps: BacktestDeps,
   document: CriteriaDocument,
   perContact: Map<string, Activity[]>,

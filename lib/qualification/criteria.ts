@@ -165,12 +165,29 @@ export const criteriaDocumentSchema = z
       .default({ intents: ['contact-sales'], events: [], contactMe: false }),
     /** Days after sales rejected (or lost) a lead before the contact can qualify again. @default 90 */
     coolDownDays: z.number().int().min(0).max(3650).default(90),
+    /**
+     * Both sides sign: with `required`, a version publishes only once a marketing and a sales
+     * reviewer approved the draft's revision (docs/qualification.md, "Approval").
+     */
+    approval: z.object({ required: z.boolean() }).strict().optional(),
   })
   .strict();
 
 export type CriteriaDocument = z.infer<typeof criteriaDocumentSchema>;
 export type CriteriaInput = z.input<typeof criteriaDocumentSchema>;
 export type FitRule = CriteriaDocument['fit']['rules'][number];
+
+/** The two sides that sign a criteria definition. */
+export const approvalSides = ['marketing', 'sales'] as const;
+export type ApprovalSide = (typeof approvalSides)[number];
+/** One side's approval of one draft revision: who and when. */
+export interface Approval {
+  side: ApprovalSide;
+  by: string;
+  at: string;
+  /** The draft revision approved: an edit after it needs a new approval. */
+  revision: number;
+}
 
 /** A criteria set's editable draft. */
 export interface CriteriaDraft {
@@ -181,6 +198,8 @@ export interface CriteriaDraft {
   /** The draft revision the latest version was published from. */
   publishedRevision?: number;
   latestVersion?: number;
+  /** Approvals recorded on the draft, one per side (only those of the current revision count). */
+  approvals?: Partial<Record<ApprovalSide, Approval>>;
   createdAt: string;
   updatedAt: string;
 }
@@ -193,6 +212,8 @@ export interface CriteriaVersion {
   /** The draft revision it was published from (a retried publish finds it and does not publish twice). */
   fromRevision: number;
   publishedAt: string;
+  /** Who approved it and when, when the set required approval (or reviewers approved anyway). */
+  approvals?: Approval[];
 }
 
 /**

@@ -12,24 +12,44 @@ export interface FollowUpDeps {
   from: string;
   /** A claim older than this belongs to a sender that died; it may be taken over. @default 300000 */
   claimLeaseMs?: number;
+  /** Told of each follow-up that failed (the run goes on; the next run tries it again). */
+  onFailure?: (due: DueFollowUp, error: unknown) => void;
 }
 
-export type FollowUpOutcome = 'sent' | 'sent-unrecorded' | 'already-sent' | 'not-due' | 'answered';
+export type FollowUpOutcome = 'sent' | 'sent-unrecorded' | 'already-sent' | 'not-due' | 'answered' | 'failed';
 
 /**
  * Speed-to-lead, run on a schedule: every follow-up due by now (an index query per day bucket, no
  * scan) is sent once. A lead sales has answered (accepted, rejected, recycled) or that re-qualified
  * since is dropped from the index without mail. Each reminder and escalation is claimed on the lead
  * (with a token, like the MQL notification) before SES is called and marked after, so a replayed
- * clock, a duplicated run or a retry never sends it twice.
+ * clock, a duplicated run or a retry never sends it twice. A follow-up that fails is counted as
+ * `failed` (and given to `onFailure`) and the run goes on; its claim was released, so the next run
+ * tries it again.
  */
 export async function sendDueFollowUps(deps: FollowUpDeps): Promise<Record<FollowUpOutcome, number>> {
-  const counts: Record<FollowUpOutcome, number> = { sent: 0, 'sent-unrecorded': 0, 'already-sent': 0, 'not-due': 0, answered: 0 };
+  const counts: Record<FollowUpOutcome, number> = {
+    sent: 0,
+    'sent-unrecorded': 0,
+    'already-sent': 0,
+    'not-due': 0,
+    answered: 0,
+    failed: 0,
+  };
   const now = deps.clock.now();
   let cursor: string | undefined;
   do {
     const page = await deps.leads.listDueFollowUps(now.toISOString(), cursor);
-    for (const due of page.items) counts[await sendFollowUp(deps, due)]++;
+    // One follow-up failing (SES refusing its owner's address, throttling) must not hold back the
+    // others behind it on every scheduled run: it is counted, reported, and tried again next run.
+    for (const due of page.items) {
+      counts[
+        await sendFollowUp(deps, due).catch((error: unknown) => {
+          deps.onFailure?.(due, error);
+          return 'failed' as const;
+        })
+      ]++;
+    }
     cursor = page.cursor;
   } while (cursor);
   return counts;

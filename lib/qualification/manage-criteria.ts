@@ -4,6 +4,7 @@ import { newId } from '../common/ids';
 import type { Clock } from '../common/ports';
 import type { CriteriaStore } from './ports';
 import { criteriaDocumentSchema, type CriteriaDraft, type CriteriaVersion } from './criteria';
+import { assertApproved, currentApprovals } from './approvals';
 
 /** `POST /criteria`: the body is a criteria document (docs/qualification.md). */
 export const createCriteriaRequestSchema = criteriaDocumentSchema;
@@ -78,12 +79,15 @@ export async function publishCriteria(
   if (latest && latest.fromRevision === draft.revision) {
     version = latest;
   } else {
+    assertApproved(draft, latest);
+    const approvals = currentApprovals(draft);
     version = {
       criteriaId,
       version: (latest?.version ?? 0) + 1,
       document: draft.document,
       fromRevision: draft.revision,
       publishedAt: deps.clock.now().toISOString(),
+      ...(approvals.length ? { approvals } : {}),
     };
     if (!(await deps.criteria.putVersion(version)))
       throw new ConflictError(`version ${version.version} of ${criteriaId} was published concurrently; retry`);
@@ -110,9 +114,15 @@ export async function getCriteria(deps: Deps, criteriaId: string) {
       updatedAt: draft.updatedAt,
       unpublishedChanges: draft.publishedRevision !== draft.revision,
       document: draft.document,
+      approvals: currentApprovals(draft),
     },
     latestVersion: versions.at(-1)?.version ?? null,
-    versions: versions.map((v) => ({ version: v.version, publishedAt: v.publishedAt, name: v.document.name })),
+    versions: versions.map((v) => ({
+      version: v.version,
+      publishedAt: v.publishedAt,
+      name: v.document.name,
+      approvals: v.approvals ?? [],
+    })),
   };
 }
 

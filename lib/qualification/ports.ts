@@ -4,7 +4,7 @@
  * adapter pointed at the embedded stand-ins.
  */
 import type { Lead, LeadStage, RejectionReason, StageChange } from './lead';
-import type { CriteriaDraft, CriteriaVersion } from './criteria';
+import type { Approval, CriteriaDraft, CriteriaVersion } from './criteria';
 import type { Activity } from './evaluate';
 import type { RoutingRules } from './routing';
 import type { Page } from '../common/ports';
@@ -74,6 +74,8 @@ export interface CriteriaStore {
   getDraft(criteriaId: string): Promise<CriteriaDraft | undefined>;
   /** Writes only if the stored draft's revision is still `expectedRevision`. */
   saveDraft(draft: CriteriaDraft, expectedRevision: number): Promise<boolean>;
+  /** Records one side's approval on the draft, only if the draft is still at `approval.revision` (false otherwise). */
+  recordApproval(criteriaId: string, approval: Approval): Promise<boolean>;
   /** Writes a version only if that version number is free (versions are immutable). */
   putVersion(version: CriteriaVersion): Promise<boolean>;
   /** A version, or the latest published one when `version` is absent. */

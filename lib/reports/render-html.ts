@@ -116,7 +116,7 @@ function criteriaChart(rows: Report['mqls']['byCriteria']): string {
 <p class="legend"><span class="sw sql"></span>accepted by sales <span class="sw rej"></span>rejected <span class="sw open"></span>awaiting sales</p>`;
 }
 
-const css = `
+export const css = `
 :root{--ink:#1d2433;--muted:#5f6b7a;--line:#e4e7ec;--accent:#3b5bdb;--soft:#c5d0fa;--ok:#2f9e44;--warn:#c2410c;--rej:#e03131;--wait:#adb5bd}
 *{box-sizing:border-box}body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);margin:0 auto;max-width:980px;padding:24px 16px}
 h1{font-size:1.6rem;margin:.2em 0;overflow-wrap:anywhere}h2{font-size:1.15rem;margin:1.8em 0 .5em;border-bottom:1px solid var(--line);padding-bottom:.3em}
@@ -134,7 +134,7 @@ svg{width:100%;height:auto;display:block}.lbl,.val,.tick{font-size:12px;fill:var
 @media print{body{max-width:none;padding:0;font-size:11pt}h2{break-after:avoid}table,figure,.tiles,.chart{break-inside:avoid}.scroll,.chart{overflow:visible}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 `;
 
-const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const tile = (value: string, label: string) => `<div class="tile"><b>${value}</b><span>${label}</span></div>`;
 

@@ -115,11 +115,12 @@ async function recipientsToMail(deps: SendDeps, job: SendJobOf<'send'>, campaign
     else if (r?.state === 'failed') tally.failed++;
     return !r;
   });
-  const contacts = new Map((await deps.contacts.getMany(open)).map((c) => [c.contactId, c]));
+  // Strongly consistent: a withdrawal or suppression written a moment ago stops this send (docs/sending.md).
+  const contacts = new Map((await deps.contacts.getMany(open, { consistent: true })).map((c) => [c.contactId, c]));
   const recipients: Recipient[] = [];
   for (const id of open) {
     const contact = contacts.get(id);
-    // Checked again at send time: a contact may have unsubscribed since the fan-out.
+    // Checked again at send time: a contact may have unsubscribed, withdrawn consent or been suppressed since the fan-out.
     const reason = exclusionReason(contact);
     if (reason) tally.excluded[reason] = (tally.excluded[reason] ?? 0) + 1;
     else recipients.push({ contact: contact!, message: composeMessage(deps.unsubscribe, campaign, contact!) });

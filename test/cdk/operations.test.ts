@@ -7,7 +7,9 @@ import type { App as PipelineApp } from '../../lib/app';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { logger } from '../../functions/observability';
 import { MqlPipeline } from '../../infra/aws/mql-pipeline';
-import { PipelineOperations, pausedLog, setAsideLog } from '../../infra/aws/operations';
+import { PipelineOperations, followUpFailuresLog, pausedLog, setAsideLog } from '../../infra/aws/operations';
+import { makeNotifierHandler } from '../../functions/notifier/handler';
+import { followUpRunInput } from '../../functions/notifier/follow-up-schedule';
 import { makeSenderHandler } from '../../functions/sender/handler';
 
 let template: Template;
@@ -175,6 +177,43 @@ describe('alarms', () => {
     expect(logged).toContainEqual(expect.objectContaining({ message: pausedLog.message, status: pausedLog.status }));
   });
 
+  it('alarms when scheduled follow-ups keep failing, from the very log line the notifier writes', async () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: Match.stringLikeRegexp('^PipelineNotifierFunctionLogs') },
+      FilterPattern: `{ $.message = "${followUpFailuresLog.message}" }`,
+      MetricTransformations: [
+        {
+          MetricNamespace: 'MqlPipeline',
+          MetricName: 'FollowUpsFailed',
+          MetricValue: `$.${followUpFailuresLog.countField}`,
+          DefaultValue: 0,
+        },
+      ],
+    });
+    expect(named('FollowUpsFailing')).toMatchObject({ Namespace: 'MqlPipeline', MetricName: 'FollowUpsFailed', Threshold: 0 });
+    const lines: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+    }
+    logger.setLogLevel('INFO');
+    const app = {
+      sendDueFollowUps: async () => ({ sent: 1, 'sent-unrecorded': 0, 'already-sent': 0, 'not-due': 0, answered: 0, failed: 2 }),
+    } as unknown as PipelineApp;
+    await makeNotifierHandler(app)(followUpRunInput);
+    vi.restoreAllMocks();
+    logger.setLogLevel('WARN');
+    const logged = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const line = logged.find((l) => l.message === followUpFailuresLog.message);
+    expect(line).toBeDefined();
+    expect(followUpFailuresLog.countField.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], line)).toBe(2);
+  });
+
   it('links every alarm to its own section of the runbook', () => {
     const runbook = readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8');
     // GitHub's heading anchors: lower case, spaces to hyphens, punctuation dropped.
@@ -187,7 +226,7 @@ describe('alarms', () => {
           .replace(/ /g, '-'),
       ),
     );
-    expect(alarms()).toHaveLength(20);
+    expect(alarms()).toHaveLength(21);
     for (const a of alarms()) {
       const anchor = a.AlarmDescription.match(/Runbook: docs\/operations\.md#([a-z0-9-]+)$/)?.[1];
       expect({ alarm: a.AlarmName, anchor, documented: anchor !== undefined && anchors.has(anchor) }).toEqual({

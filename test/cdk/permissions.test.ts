@@ -17,6 +17,7 @@ import { demoProfile } from '../../demo/audience';
 import { makeApiHandler } from '../../functions/api/handler';
 import { makeEngagementHandler } from '../../functions/engagement/handler';
 import { makeNotifierHandler } from '../../functions/notifier/handler';
+import { followUpRunInput } from '../../functions/notifier/follow-up-schedule';
 import { logger } from '../../functions/observability';
 import { makeReportHandler } from '../../functions/report/handler';
 import { makeSenderHandler } from '../../functions/sender/handler';
@@ -245,9 +246,17 @@ beforeAll(async () => {
   for (const e of projectEvents) await notifier(e as never);
   // A malformed Lead Qualified event is set aside with its reason (a dead-letter item), not retried.
   await notifier({ id: 'evt-malformed', source: 'mql-pipeline', 'detail-type': 'Lead Qualified', detail: { lead: {} } } as never);
+  // The follow-up schedule runs on the notifier: two days on, the fresh MQLs' reminders and escalations are due.
+  const twoDaysOn = { now: () => new Date(Date.now() + 2 * 86_400_000) };
+  const scheduled = makeNotifierHandler(buildApp(buildAdapters(built.notifier.clients, config, { clock: twoDaysOn }), config));
+  const notifications = sentEmails.filter((s) => s.fn === 'notifier').length;
+  await scheduled(followUpRunInput);
+  expect(sentEmails.filter((s) => s.fn === 'notifier').length).toBeGreaterThan(notifications);
   const report = makeReportHandler(apps.report);
   await report({ campaignId: campaign.campaignId });
   await report({});
+  // The quarterly criteria review: written, and its link mailed once to each inbox (a claim per email).
+  await report({ review: 'quarterly' });
   const someone = mails[2]!;
   for (const path of [
     '/campaigns',
@@ -259,6 +268,8 @@ beforeAll(async () => {
   ]) {
     await call('GET', path);
   }
+  await call('PATCH', `/contacts/${mails[3]!.contactId}`, { consent: false, region: 'EMEA' });
+  await call('POST', '/contacts/suppressions', { suppressions: [{ email: 'crm-opt-out@northwind.example', reason: 'unsubscribed' }] });
   await call('POST', `/campaigns/${campaign.campaignId}/reports`);
   // A large on-demand report is handed to the report function (here every report counts as large).
   const handOff = await makeApiHandler(
@@ -326,6 +337,7 @@ describe('least privilege, checked against a campaign run through every handler'
     expect(built.notifier.stubbedActions()).toContain('ses:SendEmail');
     expect(built.engagement.stubbedActions()).toContain('events:PutEvents');
     expect(built.report.stubbedActions()).toContain('s3:PutObject');
+    expect(built.report.stubbedActions()).toContain('ses:SendEmail');
     expect(built.api.stubbedActions()).toContain('lambda:InvokeFunction');
   });
 });

@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { followUpRunInput } from '../../functions/notifier/follow-up-schedule';
 import { createTableInput, tableKeys } from '../../adapters/dynamodb/table-schema';
 import { MqlPipeline, type MqlPipelineProps } from '../../infra/aws/mql-pipeline';
 import { MqlPipelineStack } from '../../infra/aws/stack';
@@ -21,6 +22,7 @@ const synthWithNag = (app: App) => {
 };
 /** Every optional setting at once, in one more template (each synth costs seconds). */
 const variantProps: Partial<MqlPipelineProps> = {
+  followUpIntervalMinutes: 2,
   createSenderIdentity: {},
   maxSendRate: 14,
   senderConcurrency: 2,
@@ -177,6 +179,30 @@ describe('EventBridge', () => {
     });
   });
 
+  it('runs the follow-ups (reminders, escalations) every 5 minutes through the notifier, with a DLQ, retries and its own role', () => {
+    const schedules = resources('AWS::Scheduler::Schedule').filter(([id]) => id.startsWith('PipelineFollowUps'));
+    expect(schedules).toHaveLength(1);
+    const target = schedules[0]![1].Properties.Target as Record<string, unknown>;
+    expect(schedules[0]![1].Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(target).toMatchObject({
+      Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineNotifierFunction/), 'Arn'] },
+      Input: JSON.stringify(followUpRunInput),
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRuleTargetsDlq/), 'Arn'] } },
+      RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+      RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineFollowUpsRole/), 'Arn'] },
+    });
+    // The schedule's role may invoke the notifier and put a failed run in the DLQ, nothing else.
+    const rolePolicies = resources('AWS::IAM::Policy').filter(([id]) => id.startsWith('PipelineFollowUpsRole'));
+    const actions = rolePolicies
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .flatMap(actionsOfStatement);
+    expect([...new Set(actions)].sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    variant.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(2 minutes)' });
+    expect(() => new MqlPipelineStack(newApp(), 'Bad', { pipeline: { ...pipelineProps, followUpIntervalMinutes: 0.5 } })).toThrow(
+      /followUpIntervalMinutes/,
+    );
+  });
+
   it('runs the daily reports at the configured hour and time zone', () => {
     variant.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 7 * * ? *)',
@@ -323,13 +349,15 @@ describe('IAM, per function', () => {
     expect(statementsOf('SenderReadsSendQuota')).toEqual([{ Effect: 'Allow', Action: 'ses:GetAccount', Resource: '*' }]);
   });
 
-  it('lets only the sender and the notifier send email, from the sender identity; only the sender with the configuration set', () => {
-    for (const fn of ['ApiFunction', 'EngagementFunction', 'ReportFunction'])
-      expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
+  it('lets only the sender, the notifier and the report function (the quarterly review) send email, from the sender identity; only the sender with the configuration set', () => {
+    for (const fn of ['ApiFunction', 'EngagementFunction']) expect(actionsOf(fn).filter((a) => a.startsWith('ses:'))).toEqual([]);
     const sesResources = (fn: string) => JSON.stringify(statementsOf(fn).find((s) => s.Action === 'ses:SendEmail')!.Resource);
     expect(sesResources('SenderFunction')).toMatch(/:identity\/acme\.example".*:configuration-set\/mql-pipeline-events"/);
     expect(sesResources('NotifierFunction')).toMatch(/:identity\/acme\.example"/);
     expect(sesResources('NotifierFunction')).not.toMatch(/configuration-set/);
+    expect(sesResources('ReportFunction')).toMatch(/:identity\/acme\.example"/);
+    expect(sesResources('ReportFunction')).not.toMatch(/configuration-set/);
+    expect(actionsOf('ReportFunction').filter((a) => a.startsWith('ses:'))).toEqual(['ses:SendEmail']);
     // Campaigns go out through SendBulkEmail: the sender alone, on the same resources as SendEmail.
     const bulk = (fn: string) => statementsOf(fn).find((s) => s.Action === 'ses:SendBulkEmail');
     expect(JSON.stringify(bulk('SenderFunction')!.Resource)).toBe(sesResources('SenderFunction'));
@@ -383,12 +411,13 @@ describe('IAM, per function', () => {
     }
   });
 
-  it('never grants a scan, a delete, or table management', () => {
+  it('never grants a scan, a delete (but the notifier deleting a sent follow-up), or table management', () => {
     for (const fn of functions) {
       const dynamo = actionsOf(fn).filter((a) => a.startsWith('dynamodb:'));
-      expect(dynamo.filter((a) => /Scan|Delete|BatchWrite|Describe|Stream|Records|Shard|Create|Update(Table|TimeToLive)/.test(a))).toEqual(
-        [],
-      );
+      const refused = /Scan|Delete|BatchWrite|Describe|Stream|Records|Shard|Create|Update(Table|TimeToLive)/;
+      // The follow-up schedule deletes each due item once its reminder or escalation is sent or answered.
+      const allowed = fn === 'NotifierFunction' ? ['dynamodb:DeleteItem'] : [];
+      expect({ fn, refused: dynamo.filter((a) => refused.test(a)) }).toEqual({ fn, refused: allowed });
     }
   });
 });

@@ -7,6 +7,9 @@ import { buildReport } from '../../lib/reports/build-report';
 import { renderReportHtml } from '../../lib/reports/render-html';
 import type { WrittenReport } from '../../lib/reports/write-reports';
 import { callApi, giveFeedback, makeLead } from '../support/reports';
+import { reviewCriteria } from '../../lib/review/review';
+import { renderReviewHtml } from '../../lib/review/render-review';
+import { CRITERIA_ID, Q1, syntheticHistory } from '../support/review-history';
 
 logger.setLogLevel('ERROR');
 
@@ -178,6 +181,64 @@ describe('the HTML report in headless Chromium', () => {
     expect(await page.textContent('h1')).toBe(evil);
     expect(await page.$$('body script, body img')).toHaveLength(0);
     writeFileSync(`${OUT}/report-hostile.png`, await page.screenshot({ fullPage: true }));
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.requests).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    await close();
+  });
+});
+
+describe('the HTML criteria review in headless Chromium', () => {
+  it('loads from S3 with no console error and no request but its own, with the version and its groups', async () => {
+    const campaign = (
+      await callApi<{ criteriaId?: string; profileId: string }>(demo.runtime, 'GET', `/campaigns/${demo.summary.campaignId}`)
+    ).body;
+    const criteriaId = campaign.criteriaId ?? campaign.profileId;
+    const today = new Date().toISOString().slice(0, 10);
+    const written = await callApi<{ urls: { html: string } }>(demo.runtime, 'POST', `/criteria/${criteriaId}/reviews`, {
+      from: today,
+      to: today,
+    });
+    expect(written.status).toBe(201);
+    const { page, seen, close } = await open({ width: 1280, height: 800 });
+    const response = await page.goto(written.body.urls.html, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(await page.textContent('h2#versions')).toBe('Criteria versions in use');
+    const versionRows = await page.$$eval('#versions + .scroll tr', (rows) => rows.length);
+    expect(versionRows).toBe(2); // the header and v1
+    expect(await page.$$('table[data-groups="v1"] tr')).not.toHaveLength(0);
+    writeFileSync(`${OUT}/review-demo.png`, await page.screenshot({ fullPage: true }));
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([written.body.urls.html]);
+    await close();
+  });
+
+  it('draws the lift chart and the backtested suggestions of the synthetic history, fits a phone, and shows hostile values as text', async () => {
+    const { deps, contacts } = await syntheticHistory(400);
+    const evil = `<script>alert(1)</script><img src="http://127.0.0.1:9/x.png" onerror="alert(2)">`;
+    for (const id of ['ct_1', 'ct_3', 'ct_7']) contacts.get(id)!.country = evil;
+    const review = await reviewCriteria(deps, CRITERIA_ID, Q1);
+    const { page, seen, close } = await open({ width: 390, height: 844 }, true);
+    await page.setContent(renderReviewHtml(review), { waitUntil: 'load' });
+    const lift = await page.$eval('svg[data-lift="v1"]', (svg) => ({
+      w: svg.getBoundingClientRect().width,
+      bars: svg.querySelectorAll('rect').length,
+      ok: svg.querySelectorAll('rect.okbar').length,
+      warn: svg.querySelectorAll('rect.warnbar').length,
+    }));
+    expect(lift.w).toBeGreaterThan(200);
+    expect(lift.ok).toBeGreaterThan(0); // pricing: accepted more
+    expect(lift.warn).toBeGreaterThan(0); // Retail: accepted less
+    const suggestions = await page.$$eval('table[data-suggestions] tr', (rows) => rows.slice(1).map((r) => r.textContent ?? ''));
+    expect(suggestions.some((t) => t.includes('Exclude industry Retail'))).toBe(true);
+    expect(suggestions.some((t) => t.includes('intent:pricing'))).toBe(true);
+    const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+      '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+    );
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    expect(await page.$$('body script, body img')).toHaveLength(0);
+    expect(await page.textContent('table[data-groups="v1"]')).toContain(evil);
+    writeFileSync(`${OUT}/review-phone.png`, await page.screenshot({ fullPage: true }));
     expect(seen.dialogs).toEqual([]);
     expect(seen.requests).toEqual([]);
     expect(seen.errors).toEqual([]);

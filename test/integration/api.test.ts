@@ -247,17 +247,18 @@ describe('importing contacts', () => {
     expect(semicolon.body).toMatchObject({ created: 1, rejected: 0 });
   });
 
-  it('is non-destructive: never re-subscribes, never clears consent, never clears a value left out', async () => {
+  it('is non-destructive: never re-subscribes, never clears a value left out; consent false withdraws consent', async () => {
     const email = 'una.sub@northwind.example';
     await call('POST', '/contacts/import', { contacts: [{ email, firstName: 'Una', company: 'Northwind', consent: true }] });
     const contactId = contactIdFor(email);
     await runtime.app.adapters.contacts.suppress(contactId, 'unsubscribed', new Date().toISOString());
     const again = await call('POST', '/contacts/import', { contacts: [{ email, consent: false, role: 'CTO' }] });
-    expect(again.body).toMatchObject({ created: 0, updated: 1 });
-    await csv(`email,company,consent\n${email},,no\n`);
+    expect(again.body).toMatchObject({ created: 0, updated: 1, consentWithdrawn: [{ row: 1, contactId }] });
+    const yes = await csv(`email,company,consent\n${email},,yes\n`);
+    expect(yes.body).toMatchObject({ updated: 1, warnings: [{ row: 1, field: 'consent' }] });
     expect((await call('GET', `/contacts/${contactId}`)).body).toMatchObject({
       suppressed: 'unsubscribed',
-      consent: true,
+      consent: false,
       company: 'Northwind',
       role: 'CTO',
       firstName: 'Una',

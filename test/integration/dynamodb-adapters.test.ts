@@ -37,9 +37,10 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('upserts contacts without clearing consent or suppression, and lists every one through the shards', async () => {
     const store = new DynamoContactStore(dynamo.db, dynamo.tableName);
     const many = Array.from({ length: 120 }, (_, i) => contact(`p${i}@list.example`));
-    expect(await store.upsertMany(many)).toEqual({ created: 120, updated: 0, erased: [] });
+    const none = { erased: [], consentWithdrawn: [], consentNotRestored: [] };
+    expect(await store.upsertMany(many)).toEqual({ created: 120, updated: 0, ...none });
     await store.suppress(many[0]!.contactId, 'unsubscribed', '2026-01-02T00:00:00.000Z');
-    expect(await store.upsertMany([{ ...many[0]!, consent: false, firstName: 'Again' }])).toEqual({ created: 0, updated: 1, erased: [] });
+    expect(await store.upsertMany([{ ...many[0]!, consent: false, firstName: 'Again' }])).toEqual({ created: 0, updated: 1, ...none });
     const again = await store.get(many[0]!.contactId);
     expect(again).toMatchObject({ consent: true, suppressed: 'unsubscribed', firstName: 'Again' });
 
@@ -71,7 +72,13 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
       createdAt: gone.createdAt,
       updatedAt: '2026-02-01T00:00:00.000Z',
     });
-    expect(await store.upsertMany([gone, { ...kept, firstName: 'Still' }])).toEqual({ created: 0, updated: 1, erased: [gone.contactId] });
+    expect(await store.upsertMany([gone, { ...kept, firstName: 'Still' }])).toEqual({
+      created: 0,
+      updated: 1,
+      erased: [gone.contactId],
+      consentWithdrawn: [],
+      consentNotRestored: [],
+    });
     expect((await store.get(gone.contactId))?.email).toBeUndefined();
     const listed: string[] = [];
     let cursor: string | undefined;

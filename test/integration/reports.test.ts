@@ -290,7 +290,7 @@ describe('bad report requests', () => {
   it('makes the report function fail with a clear message on an event it does not understand', async () => {
     const handler = makeReportHandler(demo.runtime.app);
     await expect(handler({ campaign: 'x' })).rejects.toThrow(
-      /report request must be \{\} \(daily run\), \{ "campaignId": "…" \} or \{ "from"/,
+      /report request must be \{\} \(daily run\), \{ "review": "quarterly" \} \(criteria reviews\), \{ "campaignId": "…" \} or \{ "from"/,
     );
     await expect(handler({ from: 'yesterday', to: 'today' })).rejects.toThrow(/invalid period/);
   });

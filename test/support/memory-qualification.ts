@@ -1,7 +1,7 @@
 import { anonymisedLead, type Lead, type LeadStage, type RejectionReason, type StageChange } from '../../lib/qualification/lead';
 import type { ActivityStore, CriteriaStore, DueFollowUp, LeadStore, RoutingStore, StoredRouting } from '../../lib/qualification/ports';
 import type { Page } from '../../lib/common/ports';
-import type { CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
+import type { Approval, CriteriaDraft, CriteriaVersion } from '../../lib/qualification/criteria';
 import { sealedActivity, type Activity } from '../../lib/qualification/evaluate';
 
 /** In-memory stores with the same conditional semantics as the DynamoDB adapters, for unit tests. */
@@ -162,9 +162,15 @@ export class MemoryCriteria implements CriteriaStore {
     const d = this.drafts.get(id);
     return d && structuredClone(d);
   }
-  async saveDraft(d: CriteriaDraft, expected: number) {
+  async saveDraft({ approvals: _approvals, ...d }: CriteriaDraft, expected: number) {
     if (this.drafts.get(d.criteriaId)?.revision !== expected) return false;
     this.drafts.set(d.criteriaId, structuredClone(d));
+    return true;
+  }
+  async recordApproval(id: string, a: Approval) {
+    const d = this.drafts.get(id);
+    if (!d || d.revision !== a.revision) return false;
+    d.approvals = { ...d.approvals, [a.side]: structuredClone(a) };
     return true;
   }
   async putVersion(v: CriteriaVersion) {

@@ -865,7 +865,17 @@ describe('speed to lead: a reminder at the first mark, an escalation at the targ
     await x.record([click('ct_fit', 600)]);
     x.clock.ms += 2 * 3_600_000; // reminder and escalation both due
     const failing: MailSender = { send: async () => Promise.reject(new Error('throttled')) };
-    await expect(sendDueFollowUps({ leads: x.leads, mail: failing, clock: x.clock, from: 'x' })).rejects.toThrow('throttled');
+    const failed: string[] = [];
+    // Each failure is reported and the run goes on to the next follow-up.
+    const run = await sendDueFollowUps({
+      leads: x.leads,
+      mail: failing,
+      clock: x.clock,
+      from: 'x',
+      onFailure: (due, error) => failed.push(`${due.kind}: ${(error as Error).message}`),
+    });
+    expect(run).toMatchObject({ failed: 2, sent: 0 });
+    expect(failed.sort()).toEqual(['escalation: throttled', 'reminder: throttled']);
     await x.run();
     await x.run();
     expect(x.followUps.map((m) => m.to).sort()).toEqual(['boss@acme.example', 'sales@acme.example']);

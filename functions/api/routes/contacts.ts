@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { contactInputSchema, suppressionReasons } from '../../../lib/contacts/contact';
+import { contactInputSchema, contactPatchSchema, suppressionReasons } from '../../../lib/contacts/contact';
+import { importedSuppressionReasons, MAX_SUPPRESSION_ROWS, suppressionImportSchema } from '../../../lib/contacts/consent';
 import { delimiterNames, INTEREST_SEPARATOR, type DelimiterName } from '../../../lib/contacts/contact-import';
 import { contactListQuerySchema, importRequestSchema, MAX_IMPORT_ROWS } from '../../../lib/contacts/contacts';
 import { defineRoute, type Route } from '../contract';
@@ -19,6 +20,10 @@ export const contactSchema = z
       .optional()
       .meta({ description: 'Why the contact is no longer mailed; only an explicit re-subscription clears it.' }),
     suppressedAt: isoTime.optional(),
+    consentWithdrawnAt: isoTime
+      .optional()
+      .meta({ description: 'When the person withdrew consent (import or PATCH); an import never gives consent back after it.' }),
+    consentGivenAt: isoTime.optional().meta({ description: 'When consent was last given through PATCH (an explicit opt-in).' }),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -26,18 +31,41 @@ export const contactSchema = z
 
 export const contactPageSchema = page(contactSchema, 'ContactPage');
 
+const rowErrorSchema = z.object({ row: z.number().int(), field: z.string(), reason: z.string() });
+
 export const importResultSchema = z
   .object({
     received: z.number().int().meta({ description: 'Rows read.' }),
     created: z.number().int().meta({ description: 'New contacts.' }),
-    updated: z.number().int().meta({ description: 'Existing contacts updated (never re-subscribed, consent never cleared).' }),
+    updated: z.number().int().meta({ description: 'Existing contacts updated (never re-subscribed).' }),
     rejected: z.number().int().meta({ description: 'Rows not imported; each has at least one entry in `errors`.' }),
-    errors: z.array(z.object({ row: z.number().int(), field: z.string(), reason: z.string() })).meta({
+    errors: z.array(rowErrorSchema).meta({
       description: 'Row-level problems, by row (1 = the first data row; CSV header not counted). At most 1,000 listed.',
     }),
     errorsTruncated: z.boolean().optional(),
+    consentWithdrawn: z.array(z.object({ row: z.number().int(), contactId: z.string() })).meta({
+      description: 'Rows whose `consent: false` withdrew the consent an existing contact had given: they are mailed no more.',
+    }),
+    warnings: z.array(rowErrorSchema).meta({
+      description:
+        'Rows imported with a value not applied: `consent: true` for a person who withdrew consent earlier (only `PATCH /contacts/{id}` gives it back).',
+    }),
   })
   .meta({ id: 'ImportResult' });
+
+export const suppressionImportResultSchema = z
+  .object({
+    received: z.number().int(),
+    suppressed: z.number().int().meta({ description: 'Existing contacts suppressed now.' }),
+    created: z
+      .number()
+      .int()
+      .meta({ description: 'Addresses never imported: a suppressed contact was created, so they are never mailed.' }),
+    alreadySuppressed: z.number().int().meta({ description: 'Already suppressed (the first reason stays) or erased.' }),
+    rejected: z.number().int(),
+    errors: z.array(rowErrorSchema).meta({ description: 'Row-level problems (1 = the first row).' }),
+  })
+  .meta({ id: 'SuppressionImportResult' });
 
 const erasedContactSchema = z
   .object({
@@ -139,7 +167,7 @@ export const contactRoutes: Route[] = [
     operationId: 'importContacts',
     summary: 'Import contacts (upsert by email; non-destructive; row-level errors)',
     description:
-      'Each row is validated on its own: good rows are imported, bad ones listed in `errors` with row, field and reason. Upserts by lower-cased email. Never re-subscribes an unsubscribed, bounced or complained contact, never clears consent, never clears a value the row leaves out, and refuses contacts erased at their request. When an email repeats, its last valid row is imported and the earlier ones are rejected. A file-level problem (unreadable CSV, unknown column, no data rows) rejects the whole request and writes nothing.',
+      'Each row is validated on its own: good rows are imported, bad ones listed in `errors` with row, field and reason. Upserts by lower-cased email. Never re-subscribes an unsubscribed, bounced or complained contact, never clears a value the row leaves out, and refuses contacts erased at their request. `consent: false` withdraws consent an existing contact gave (listed in `consentWithdrawn`); `consent: true` does not give back consent the person withdrew (listed in `warnings`); no `consent` leaves it as it is. When an email repeats, its last valid row is imported and the earlier ones are rejected. A file-level problem (unreadable CSV, unknown column, no data rows) rejects the whole request and writes nothing.',
     tags: ['contacts'],
     query: importQuery,
     body: {
@@ -167,6 +195,19 @@ export const contactRoutes: Route[] = [
     }),
   }),
   defineRoute({
+    method: 'POST',
+    path: '/contacts/suppressions',
+    operationId: 'importSuppressions',
+    summary: "Import a suppression list (a CRM's opt-outs): these addresses are never mailed",
+    description: `Each row \`{ "email", "reason" }\` (reason: ${importedSuppressionReasons.join(', ')}; default unsubscribed) suppresses the address, whether or not it was imported as a contact: an unknown address gets a suppressed contact record, so no later import or send mails it. The first suppression reason of a contact stays; nothing lifts a suppression. A suppressed contact is excluded from the rest of a send in progress. Idempotent. At most ${MAX_SUPPRESSION_ROWS} rows per request.`,
+    tags: ['contacts'],
+    body: { json: suppressionImportSchema },
+    responses: {
+      200: { description: 'What was suppressed, created, already suppressed and rejected.', schema: suppressionImportResultSchema },
+    },
+    handle: async ({ app, body }) => ({ status: 200, body: await app.importSuppressions(body.suppressions) }),
+  }),
+  defineRoute({
     method: 'GET',
     path: '/contacts',
     operationId: 'listContacts',
@@ -188,6 +229,20 @@ export const contactRoutes: Route[] = [
     responses: { 200: { description: 'The contact.', schema: contactSchema } },
     errors: [404],
     handle: async ({ app, params }) => ({ status: 200, body: await app.getContact(params.contactId) }),
+  }),
+  defineRoute({
+    method: 'PATCH',
+    path: '/contacts/{contactId}',
+    operationId: 'updateContact',
+    summary: 'Change a contact: attributes and consent',
+    description:
+      'The fields given replace the stored ones; the others stay. `consent: false` withdraws consent: the contact is excluded from every later send and from the pages of a send in progress not yet mailed. `consent: true` records an explicit opt-in (and clears an earlier withdrawal), but never lifts a suppression: for an unsubscribed, bounced, complained or suppressed-by-list contact it is 409 and nothing changes. 404 for an unknown or erased contact. With an `Idempotency-Key`, a repeat of the request gets the first answer.',
+    tags: ['contacts'],
+    params: contactIdParams,
+    body: { json: contactPatchSchema },
+    responses: { 200: { description: 'The contact as changed.', schema: contactSchema } },
+    errors: [404, 409],
+    handle: async ({ app, params, body }) => ({ status: 200, body: await app.updateContact(params.contactId, body) }),
   }),
   defineRoute({
     method: 'GET',

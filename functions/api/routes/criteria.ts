@@ -148,7 +148,7 @@ export const criteriaRoutes: Route[] = [
     operationId: 'publishCriteria',
     summary: 'Publish the draft as the next immutable version',
     description:
-      'A draft unchanged since its last publication answers that version (200, `published: false`): a retried publish never makes two. The first set published becomes the default (it evaluates engagement events posted with no campaign); `makeDefault=true` moves the default here.',
+      'A draft unchanged since its last publication answers that version (200, `published: false`): a retried publish never makes two. The first set published becomes the default (it evaluates engagement events posted with no campaign); `makeDefault=true` moves the default here. When the set requires approval (`approval.required` on the draft or the latest version), 409 until a marketing and a sales reviewer approved the current revision (`POST /criteria/{criteriaId}/approvals`).',
     tags: ['qualification'],
     params: criteriaIdParams,
     query: z

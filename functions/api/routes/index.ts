@@ -2,6 +2,7 @@ import type { Route } from '../contract';
 import { campaignRoutes } from './campaigns';
 import { contactComponentSchemas, contactRoutes } from './contacts';
 import { criteriaRoutes } from './criteria';
+import { criteriaReviewRoutes } from './criteria-review';
 import { engagementEventRoutes } from './engagement-events';
 import { leadExplanationRoutes } from './lead-explanation';
 import { leadRoutes } from './leads';
@@ -26,6 +27,7 @@ export const routes: Route[] = [
   // Qualification (docs/qualification.md): criteria drafts and immutable versions, backtests,
   // engagement events from outside email, sales feedback, MQL → SQL rates, routing.
   ...criteriaRoutes,
+  ...criteriaReviewRoutes,
   ...engagementEventRoutes,
   ...leadRoutes,
   ...leadExplanationRoutes,
