@@ -68,7 +68,7 @@ describe('consent from the CLI', () => {
       'contactMe=yes',
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^updated ct_\S+: no consent, consent withdrawn \d{4}-/);
+    expect(r.out).toMatch(/^updated ct2_\S+: no consent, consent withdrawn \d{4}-/);
     expect(await contact('upd@tailspin.example')).toMatchObject({
       firstName: 'Uma',
       company: 'Tailspin, Inc.',

@@ -48,7 +48,10 @@ async function setup(campaignId: string, emails: string[], notImported: string[]
     profileVersion: 1,
     createdAt: new Date().toISOString(),
     links: {},
-    audience: normaliseAudience(audienceSchema.parse({ kind: 'list', emails: [...emails, ...notImported] })),
+    audience: normaliseAudience(
+      audienceSchema.parse({ kind: 'list', emails: [...emails, ...notImported] }),
+      new Map([...emails, ...notImported].map((e) => [e, ids.idFor(e)])),
+    ),
     fallbacks: {},
   };
   await campaigns.create(campaign);
