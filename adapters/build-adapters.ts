@@ -52,6 +52,8 @@ export function buildAdapters(
     campaignMail: CampaignMailSender;
     clock: Clock;
     reportPublicBaseUrl: string;
+    /** False where the report bucket keeps no versions (s3rver). @default true, as the stack's bucket */
+    reportsVersioned: boolean;
     reportJobs: ReportJobs;
   }> = {},
 ): Adapters {
@@ -80,7 +82,10 @@ export function buildAdapters(
     // Notifications to sales are not campaign mail: no configuration set, so they are not tracked.
     salesMail: new SesMailSender(clients.ses, undefined),
     events: new EventBridgePublisher(clients.eventBridge, config.projectBusName),
-    reports: new S3ReportStore(clients.s3, config.reportBucket, { publicBaseUrl: overrides.reportPublicBaseUrl }),
+    reports: new S3ReportStore(clients.s3, config.reportBucket, {
+      publicBaseUrl: overrides.reportPublicBaseUrl,
+      versioned: overrides.reportsVersioned,
+    }),
     clock: overrides.clock ?? systemClock,
     reportJobs:
       overrides.reportJobs ??

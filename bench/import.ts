@@ -8,7 +8,6 @@ import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { mapWithConcurrency } from '../lib/common/concurrency';
 import { companySizes, seniorities } from '../lib/contacts/contact';
-import { contactIdFor } from '../lib/common/ids';
 import type { ImportSummary } from '../cli/import';
 
 /**
@@ -85,7 +84,7 @@ async function rawConditionalUpdates(runtime: LocalRuntime, rows: number): Promi
     Array.from({ length: count }, (_, i) => i),
     32,
     (i) => {
-      const id = contactIdFor(`raw${i}@raw.example`);
+      const id = runtime.app.contactIds.idFor(`raw${i}@raw.example`);
       return db.send(
         new UpdateCommand({
           TableName: 'mql-pipeline',

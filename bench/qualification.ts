@@ -2,7 +2,7 @@ import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacit
 import { sesEventsPattern, leadQualifiedPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { contactIdFor, shortHash } from '../lib/common/ids';
+import { shortHash } from '../lib/common/ids';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import type { Campaign } from '../lib/sending/campaign';
 import type { OutgoingMessage } from '../lib/sending/ports';
@@ -144,7 +144,7 @@ export async function benchQualification(options: {
     const delivered = tapDeliveries(runtime);
     const { sends, firstAccepted } = watchSalesEmails(runtime);
     const click = async (i: number) => {
-      const contactId = contactIdFor(contacts[i]!.email);
+      const contactId = runtime.app.contactIds.idFor(contacts[i]!.email);
       const message = runtime.sesPlayback.messageFor(campaign.campaignId, contactId)!;
       const accepted = firstAccepted(contactId);
       const started = performance.now();

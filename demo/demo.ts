@@ -1,6 +1,5 @@
 import { sleepBackoff } from '../lib/common/backoff';
 import { saveReportFiles } from './save-report';
-import { contactIdFor } from '../lib/common/ids';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
@@ -111,6 +110,9 @@ type DemoCampaign = { campaignId: string; links: Record<string, string> };
 /** The local runtime, its SES answering each address as the audience's member would (some bounce). */
 function startDemoRuntime(options: DemoOptions, members: Map<string, AudienceMember>, seed: number): Promise<LocalRuntime> {
   return startLocalRuntime({
+    // Contact ids are keyed with this secret: fixed per seed, so a seed gives the same ids, hence
+    // the same audience order and figures, on every run. A laptop demo's key, guarding nothing.
+    unsubscribeSecret: `mql-pipeline-demo-key-for-seed-${seed}`.padEnd(32, '.'),
     ...options.runtime,
     outcome: (to) => {
       const member = members.get(to.toLowerCase());
@@ -243,10 +245,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const seed = options.seed ?? 42;
   const say = options.progress ?? (() => {});
   const audience = generateAudience({ size: options.size ?? 2000, seed });
-  const members = new Map<string, AudienceMember>(
-    audience.map((c) => [c.email, { contactId: contactIdFor(c.email), email: c.email, industry: c.industry, seniority: c.seniority }]),
-  );
+  // Filled once the runtime is up: contact ids are keyed with its secret (read only when mail goes out).
+  const members = new Map<string, AudienceMember>();
   const runtime = await startDemoRuntime(options, members, seed);
+  for (const c of audience) {
+    const contactId = runtime.app.contactIds.idFor(c.email);
+    members.set(c.email, { contactId, email: c.email, industry: c.industry, seniority: c.seniority });
+  }
   const published = tapSesEvents(runtime);
 
   const campaign = await prepareCampaign(runtime, audience, say);

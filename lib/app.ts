@@ -29,6 +29,8 @@ import { campaignStats } from './sending/campaign-stats';
 import { compactionCutoff, CountedDeltas } from './engagement/deltas';
 import { pipelineLinks } from './common/own-links';
 import { getContact, importContacts, importContactsCsv, listContacts, type ContactListQuery } from './contacts/contacts';
+import { lazyContactIds, resolveContactIds } from './contacts/contact-ids';
+import { memoised } from './common/memoised';
 import { eraseContact, exportContact } from './contacts/personal-data';
 import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
@@ -128,15 +130,18 @@ export type EventToSetAside = Omit<DeadLetter, 'at'>;
 type RecordEngagement = ReturnType<typeof engagementUseCases>['recordEngagement'];
 
 function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: RecordEngagement) {
+  const withIds = { ...a, ids: lazyContactIds(() => unsubscribeKey(config)) };
   return {
-    importContacts: (rows: unknown[]) => importContacts(a, rows),
-    importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(a, text, options),
+    /** How emails become contact ids here (keyed; docs/decisions.md). */
+    contactIds: withIds.ids,
+    importContacts: (rows: unknown[]) => importContacts(withIds, rows),
+    importContactsCsv: (text: string, options: { delimiter?: CsvDelimiter } = {}) => importContactsCsv(withIds, text, options),
     getContact: (contactId: string) => getContact(a, contactId),
     /** Attributes and consent (consent false withdraws; never lifts a suppression). */
-    updateContact: (contactId: string, patch: unknown) => updateContact(a, contactId, patch),
+    updateContact: (contactId: string, patch: unknown) => updateContact(withIds, contactId, patch),
     /** A CRM's opt-out list: every address suppressed, known or not. */
-    importSuppressions: (rows: unknown[]) => importSuppressions(a, rows),
-    listContacts: (query: ContactListQuery) => listContacts(a, query),
+    importSuppressions: (rows: unknown[]) => importSuppressions(withIds, rows),
+    listContacts: (query: ContactListQuery) => listContacts(withIds, query),
     exportContact: (contactId: string) => exportContact({ ...a, rules: config.machineRules }, contactId),
     eraseContact: (contactId: string) => eraseContact({ ...a, rules: config.machineRules }, contactId),
     unsubscribe: (token: string) =>
@@ -158,12 +163,13 @@ function sendingUseCases(a: Adapters, config: AppConfig) {
     if (!rate) throw new TransientDependencyError('cannot read the SES send rate (GetAccount); set MAX_SEND_RATE to pace without it');
     return rate;
   });
+  const emailIds = (emails: string[]) => resolveContactIds({ ...a, ids: lazyContactIds(() => unsubscribeKey(config)) }, emails);
   return {
-    createCampaign: (input: unknown) => createCampaign({ ...a, senderDomain: senderDomainOf(config) }, input),
+    createCampaign: (input: unknown) => createCampaign({ ...a, senderDomain: senderDomainOf(config), emailIds }, input),
     getCampaign: (campaignId: string) => getCampaign(a, campaignId),
     listCampaigns: (cursor?: string, limit?: number) => a.campaigns.list(cursor, limit),
     updateDraftCampaign: (campaignId: string, patch: unknown) =>
-      updateDraftCampaign({ ...a, senderDomain: senderDomainOf(config) }, campaignId, patch),
+      updateDraftCampaign({ ...a, senderDomain: senderDomainOf(config), emailIds }, campaignId, patch),
     startSend: (campaignId: string, idempotencyKey?: string) => startSend(a, campaignId, idempotencyKey),
     controlSend: (campaignId: string, action: SendControl) => controlSend(a, campaignId, action),
     /** What happened to each recipient, a page at a time (the drill-down behind the counts). */
@@ -290,16 +296,4 @@ function senderDomainOf(config: AppConfig): string {
 /** The account's rate is read again after this long (a quota increase applies without a cold start). */
 const SEND_RATE_TTL_MS = 10 * 60_000;
 
-/** Caches a successful answer for `ttlMs`; a failure is not cached. */
-function memoised<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
-  let cached: { value: Promise<T>; at: number } | undefined;
-  return () => {
-    if (!cached || Date.now() - cached.at > ttlMs) {
-      const value = load();
-      cached = { value, at: Date.now() };
-      value.catch(() => (cached = undefined));
-    }
-    return cached.value;
-  };
-}
 export type { EngagementEvent };

@@ -110,6 +110,26 @@ export class DynamoLeadStore implements LeadStore {
     return out;
   }
 
+  async rewriteNotes(lead: Lead, history: StageChange[]) {
+    const current = await this.get(lead.contactId);
+    const key = current?.leadId === lead.leadId ? keys.lead(lead.contactId) : keys.archivedLead(lead.contactId, lead.lifecycle ?? 1);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET stageHistory = :history',
+          ConditionExpression: 'leadId = :id AND size(stageHistory) = :n',
+          ExpressionAttributeValues: { ':history': history, ':id': lead.leadId, ':n': lead.stageHistory?.length ?? 0 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async updateStage(
     contactId: string,
     expected: { leadId: string; stage: LeadStage },

@@ -18,7 +18,7 @@ function addGet(contacts: Command, { client, print, contactIdOf }: CommandContex
   contacts
     .command('get')
     .description('Show one contact')
-    .argument('<contact>', 'contact id (ct_…) or email')
+    .argument('<contact>', 'contact id (ct2_…) or email')
     .action(async (contact: string) => {
       const c = await client().request<Record<string, unknown>>('GET', `/contacts/${encodeURIComponent(await contactIdOf(contact))}`);
       print(c, () =>
@@ -87,7 +87,7 @@ function addExport(contacts: Command, { client, io, contactIdOf }: CommandContex
   contacts
     .command('export')
     .description('Export everything held about a contact, its engagement included (a subject access request), as JSON')
-    .argument('<contact>', 'contact id (ct_…) or email')
+    .argument('<contact>', 'contact id (ct2_…) or email')
     .option('--out <file.json>', 'write to this file instead of standard output')
     .action(async (contact: string, o: { out?: string }) => {
       const data = await client().request('GET', `/contacts/${encodeURIComponent(await contactIdOf(contact))}/export`);
@@ -104,17 +104,26 @@ function addErase(contacts: Command, { client, print, contactIdOf }: CommandCont
     .description(
       "Erase a contact's data (right to erasure): the contact is never mailed or imported again; campaign figures stay as they were",
     )
-    .argument('<contact>', 'contact id (ct_…) or email')
+    .argument('<contact>', 'contact id (ct2_…) or email')
     .requiredOption('--yes', 'confirm: this cannot be undone')
     .action(async (contact: string) => {
-      const r = await client().request<{ contactId: string; campaigns: number; leadAnonymised: boolean; firstErasure: boolean }>(
-        'DELETE',
-        `/contacts/${encodeURIComponent(await contactIdOf(contact))}`,
-      );
+      const r = await client().request<{
+        contactId: string;
+        campaigns: number;
+        leadAnonymised: boolean;
+        firstErasure: boolean;
+        reportObjectsRewritten?: number;
+        notesRedacted?: number;
+      }>('DELETE', `/contacts/${encodeURIComponent(await contactIdOf(contact))}`);
+      const also = [
+        r.leadAnonymised ? 'lead anonymised' : '',
+        r.reportObjectsRewritten ? `${r.reportObjectsRewritten} report file(s) rewritten` : '',
+        r.notesRedacted ? `${r.notesRedacted} sales note(s) redacted` : '',
+      ].filter(Boolean);
       print(
         r,
         () =>
-          `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${r.leadAnonymised ? ', lead anonymised' : ''}`,
+          `erased ${r.contactId}${r.firstErasure ? '' : ' (already erased; completed)'}: records emptied in ${r.campaigns} campaign(s)${also.map((a) => `, ${a}`).join('')}`,
       );
     });
 }

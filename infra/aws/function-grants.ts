@@ -53,6 +53,7 @@ export function grantFunctionAccess(context: GrantContext) {
   grantTable(context, 'api');
   api.addToRolePolicy(statements.enqueueSendJobs);
   api.addToRolePolicy(statements.reportObjects);
+  api.addToRolePolicy(statements.reportListing);
   readUnsubscribeKey(context, api);
   // Engagement events posted through the API can qualify a contact: the api publishes Lead Qualified.
   context.projectBus.grantPutEventsTo(api);
@@ -78,13 +79,14 @@ export function grantFunctionAccess(context: GrantContext) {
 
   grantTable(context, 'report');
   report.addToRolePolicy(statements.reportObjects);
+  report.addToRolePolicy(statements.reportListing);
   // Large on-demand reports: the api function invokes the report function asynchronously.
   api.addEnvironment(envNames.reportFunctionName, report.functionName);
   api.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [report.functionArn] }));
   acknowledge(
     [api.role!, report.role!].map((r) => r.node.findChild('DefaultPolicy')),
     `AwsSolutions-IAM5[Resource::${nagArnOf(stateful.reportBucket)}/reports/*]`,
-    'Report objects are date-stamped keys under reports/: put and get, nothing else, on that prefix only.',
+    'Report objects are date-stamped keys under reports/: written, read, and deleted whole (a failed report, erasure), on that prefix only.',
   );
 }
 
@@ -100,12 +102,21 @@ function sharedStatements({ props, stateful }: GrantContext) {
     sandboxRecipientArns: (props.sandboxRecipients ?? []).map((address) => sesArn(`identity/${address}`)),
     // SendMessageBatch is authorized as sqs:SendMessage; queue attributes and URL are never read.
     enqueueSendJobs: new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [stateful.sendQueue.queueArn] }),
-    // On-demand reports are written by the api function: put and get under reports/, nothing else.
-    // (GetObject is what the presigned report links are signed with; AbortMultipartUpload: a streamed
-    // CSV upload that fails is aborted, never left half-written.)
+    // On-demand reports are written by the api function: objects under reports/, nothing else.
+    // (GetObject is what the presigned report links are signed with, and erasure reads reports to
+    // rewrite them; AbortMultipartUpload: a streamed CSV upload that fails is aborted; DeleteObject
+    // and DeleteObjectVersion: a report that fails part-way is removed whole, and erasure deletes
+    // the noncurrent versions of what it rewrote, in the versioned bucket.)
     reportObjects: new PolicyStatement({
-      actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+      actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:DeleteObjectVersion'],
       resources: [stateful.reportBucket.arnForObjects('reports/*')],
+    }),
+    // Listing keys and versions under reports/ only: erasure finds the reports that may name the
+    // person, and the versions of an object it rewrote or removed.
+    reportListing: new PolicyStatement({
+      actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+      resources: [stateful.reportBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': 'reports/*' } },
     }),
   };
 }

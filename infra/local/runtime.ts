@@ -11,18 +11,13 @@ import { buildApp, type Adapters, type App } from '../../lib/app';
 import { configSchema, type AppConfig } from '../../lib/config';
 import { systemClock, type Clock } from '../../lib/common/ports';
 import { makeApiHandler } from '../../functions/api/handler';
-import { makeEngagementHandler } from '../../functions/engagement/handler';
-import { makeNotifierHandler } from '../../functions/notifier/handler';
-import { followUpRunInput } from '../../functions/notifier/follow-up-schedule';
-import { LocalSchedule } from './schedule';
 import { makeReportHandler } from '../../functions/report/handler';
-import { makeSenderHandler } from '../../functions/sender/handler';
-import { leadQualifiedPattern, sesEventsPattern } from '../event-patterns';
-import { engagementBatchSize, eventsMaxReceiveCount } from '../queue-settings';
 import { LocalEventBus, startEventBridgeEndpoint } from './event-bus';
 import { startHttpApi } from './http-api';
-import { LocalQueue } from './queue';
+import type { LocalQueue } from './queue';
 import { LocalReportJobs } from './report-jobs';
+import type { LocalSchedule } from './schedule';
+import { addRules, localQueues, settle, startFollowUps } from './runtime-wiring';
 import { SesPlayback, type DeliveryOutcome } from './ses-playback';
 import { startFaultyDynamoEndpoint, type DynamoFaults, type FaultyDynamoEndpoint } from './dynamodb-faults';
 import { startSesThrottleStandIn, type SesTraffic } from './ses-throttle-stand-in';
@@ -56,6 +51,11 @@ export interface LocalRuntimeOptions {
   dynamodbFaults?: DynamoFaults;
   /** On-demand reports above this many recipients run as a background job. @default 25000 */
   syncReportRecipients?: number;
+  /**
+   * The HMAC secret of unsubscribe tokens and root of the contact-id key. A fixed one makes contact
+   * ids repeat from run to run (the demo's figures for a seed). @default MQL_UNSUBSCRIBE_SECRET, else random
+   */
+  unsubscribeSecret?: string;
   /** Run the follow-up schedule (reminders, escalations) through the notifier this often. @default off (`npm start` turns it on) */
   followUpIntervalMs?: number;
 }
@@ -128,20 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   lazy.playback = playback;
   const queues = localQueues(() => lazy.app!);
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
-  const dynamodb = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  const adapters = buildAdapters({ ...clients, dynamodb }, config, {
-    queue: {
-      enqueue: (jobs, enqueueOptions) =>
-        queues.send.send(
-          jobs.map((j) => JSON.stringify(j)),
-          enqueueOptions,
-        ),
-    },
-    campaignMail: options.playSesEvents === false ? new SesMailSender(clients.ses, config.configurationSetName) : playback,
-    clock,
-    reportPublicBaseUrl: aws.endpoints.s3,
-    reportJobs,
-  });
+  const adapters = localAdapters(aws, config, { queues, playback, reportJobs, clock, playSesEvents: options.playSesEvents });
   const app = { ...buildApp(adapters, config), adapters };
   lazy.app = app;
   addRules(buses, queues, app);
@@ -246,7 +233,7 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
     notificationFrom: 'MQL Pipeline <mql@acme.example>',
     unsubscribeBaseUrl: `${apiUrl}/u`,
     unsubscribeMailto: 'unsubscribe@acme.example',
-    unsubscribeSecret: process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
+    unsubscribeSecret: options.unsubscribeSecret ?? process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
     maxSendRate: options.maxSendRate ?? (options.sesMaxSendRate ? undefined : 200),
     sending: options.sending,
     // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
@@ -255,50 +242,27 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
   });
 }
 
-/** The send and events queues, consumed by the sender and engagement handlers as on AWS. */
-function localQueues(app: () => App) {
-  return {
-    // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
-    send: new LocalQueue({
-      name: 'mql-send',
-      batchSize: 10,
-      concurrency: 2,
-      maxDelayMs: 1_000,
-      consumer: (e) => makeSenderHandler(app())(e),
-    }),
-    events: new LocalQueue({
-      name: 'mql-events',
-      batchSize: engagementBatchSize,
-      maxReceiveCount: eventsMaxReceiveCount,
-      batchWindowMs: 25,
-      consumer: (e) => makeEngagementHandler(app())(e),
-    }),
-  };
-}
-
-/** The stack's two rules, with the same patterns: SES events → events queue, Lead Qualified → notifier. */
-function addRules(buses: LocalRuntime['buses'], queues: LocalRuntime['queues'], app: App) {
-  buses.default.addRule('ses-events-to-queue', sesEventsPattern(app.config.configurationSetName), async (event) => {
-    await queues.events.send([JSON.stringify(event)]);
+/** The same adapters as on AWS, on the stand-ins' clients, with the in-process queue, SES playback and report jobs. */
+function localAdapters(
+  aws: Awaited<ReturnType<typeof startLocalAws>>,
+  config: ReturnType<typeof localConfig>,
+  parts: { queues: LocalRuntime['queues']; playback: SesPlayback; reportJobs: LocalReportJobs; clock: Clock; playSesEvents?: boolean },
+) {
+  const { clients } = aws;
+  const dynamodb = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  return buildAdapters({ ...clients, dynamodb }, config, {
+    queue: {
+      enqueue: (jobs, enqueueOptions) =>
+        parts.queues.send.send(
+          jobs.map((j) => JSON.stringify(j)),
+          enqueueOptions,
+        ),
+    },
+    campaignMail: parts.playSesEvents === false ? new SesMailSender(clients.ses, config.configurationSetName) : parts.playback,
+    clock: parts.clock,
+    reportPublicBaseUrl: aws.endpoints.s3,
+    // s3rver keeps no versions (docs/infrastructure.md): nothing noncurrent to delete.
+    reportsVersioned: false,
+    reportJobs: parts.reportJobs,
   });
-  const notifier = makeNotifierHandler(app);
-  buses.project.addRule('lead-qualified-to-notifier', leadQualifiedPattern, async (event) => notifier(event as never));
-}
-
-/** As the stack's follow-up schedule does on AWS: the notifier, given the schedule's input, every `intervalMs`. */
-function startFollowUps(app: App, intervalMs: number | undefined): LocalSchedule | undefined {
-  if (!intervalMs) return undefined;
-  const notifier = makeNotifierHandler(app);
-  return new LocalSchedule('follow-ups', intervalMs, () => notifier(followUpRunInput)).start();
-}
-
-/** Drains queues, the project bus and report jobs until nothing is left to do. */
-async function settle(queues: LocalRuntime['queues'], buses: LocalRuntime['buses'], reportJobs: LocalReportJobs) {
-  for (let i = 0; i < 1000; i++) {
-    await queues.send.drain();
-    await queues.events.drain();
-    await buses.project.drain();
-    await reportJobs.drain();
-    if (!queues.send.depth && !queues.events.depth) return;
-  }
 }

@@ -25,6 +25,11 @@ export interface IdempotencyStore {
   reserve(scope: string, key: string, fingerprint: string, expiresAt: number): Promise<Reservation>;
   complete(scope: string, key: string, answer: StoredAnswer): Promise<void>;
   release(scope: string, key: string): Promise<void>;
+  /**
+   * Right to erasure: rewrites every kept answer (expired ones included, until DynamoDB's TTL has
+   * deleted them) whose JSON text `redact` changes; answers how many.
+   */
+  redactAnswers(redact: (json: string) => string | undefined): Promise<number>;
 }
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;

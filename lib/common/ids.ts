@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** Short, URL- and SES-tag-safe hash (base64url of SHA-256, truncated). */
 export function shortHash(input: string, length = 16): string {
@@ -10,10 +10,41 @@ export function shortHash(input: string, length = 16): string {
 }
 
 /**
- * A contact's id is derived from its lower-cased email, so that an import is an upsert by email
- * without a second look-up item, and the id is safe as an SES tag value (letters, digits, `_`, `-`).
+ * How contacts are identified (docs/decisions.md, "Keyed contact ids"). A contact's id is derived
+ * from its lower-cased email, so an import is an upsert by email without a look-up item, and the id
+ * is safe as an SES tag value (letters, digits, `_`, `-`). It is an HMAC under a secret key
+ * (`ct2_`), so an id, a tombstone's included, cannot be matched to a guessed address without the
+ * key. Contacts stored before keyed ids have `ct_` + an unsalted SHA-256 (legacy ids): they keep
+ * them, and an email resolves to the legacy id while such a contact exists (lib/contacts/contact-ids.ts).
  */
-export function contactIdFor(email: string): string {
+export interface ContactIds {
+  /** The keyed id of this email: `ct2_` + 27 base64url characters of HMAC-SHA-256 (162 bits). */
+  idFor(email: string): string;
+  /** The legacy id this email had before keyed ids: `ct_` + 20 characters of unsalted SHA-256. */
+  legacyIdFor(email: string): string;
+}
+
+/** Prefix of keyed contact ids. */
+export const KEYED_CONTACT_ID_PREFIX = 'ct2_';
+/** HKDF's context for the contact-id key: a subkey of its own, never the secret itself. */
+const CONTACT_ID_INFO = 'mql-pipeline contact id v2';
+
+/**
+ * Contact ids keyed with a subkey derived from `secret` by HKDF-SHA-256 (RFC 5869). The secret is
+ * the pipeline's HMAC secret (Secrets Manager on AWS): deriving keeps one secret to guard while the
+ * two uses cannot be confused — a contact-id HMAC is never a valid unsubscribe signature.
+ */
+export function contactIds(secret: string): ContactIds {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'mql-pipeline', CONTACT_ID_INFO, 32));
+  return {
+    idFor: (email) =>
+      `${KEYED_CONTACT_ID_PREFIX}${createHmac('sha256', key).update(normaliseEmail(email)).digest('base64url').slice(0, 27)}`,
+    legacyIdFor,
+  };
+}
+
+/** The unkeyed id of contacts stored before keyed ids (`ct_` + unsalted SHA-256): only to find them. */
+export function legacyIdFor(email: string): string {
   return `ct_${shortHash(normaliseEmail(email), 20)}`;
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { contactPatchSchema, suppressionReasons, type Contact } from './contact';
 import { ConflictError, NotFoundError, ValidationError } from '../common/errors';
-import { contactIdFor, normaliseEmail } from '../common/ids';
+import { type ContactIds, normaliseEmail } from '../common/ids';
+import { resolveContactIds } from './contact-ids';
 import type { Clock } from '../common/ports';
 import type { ContactStore, EmailSuppression } from './ports';
 import type { RowError } from './contact-import';
@@ -18,7 +19,7 @@ const SUPPRESS_CONCURRENCY = 32;
  * pipeline has no such path.
  */
 
-type Deps = { contacts: ContactStore; clock: Clock };
+type Deps = { contacts: ContactStore; clock: Clock; ids: ContactIds };
 
 /**
  * Changes the attributes and consent of a contact. 404 for an unknown or erased contact, 422 for a
@@ -106,8 +107,10 @@ export async function importSuppressions(deps: Deps, rows: unknown[]): Promise<S
     }
   });
   const counts: Record<EmailSuppression, number> = { suppressed: 0, created: 0, 'already-suppressed': 0, erased: 0 };
+  // A contact stored under its first, unkeyed id is suppressed there (docs/decisions.md, "Keyed contact ids").
+  const idOf = await resolveContactIds(deps, [...wanted.keys()]);
   await mapWithConcurrency([...wanted.values()], SUPPRESS_CONCURRENCY, async ({ email, reason }) => {
-    counts[await deps.contacts.suppressEmail(contactIdFor(email), email, reason, at)]++;
+    counts[await deps.contacts.suppressEmail(idOf.get(email)!, email, reason, at)]++;
   });
   return {
     received: rows.length,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { companySizes, contactInputSchema, contactStatuses, matchesFilter, seniorities, type Contact, type ContactFilter } from './contact';
 import { readContactsCsv, rowsFromJson, type CsvDelimiter, type ImportRow, type RowError } from './contact-import';
 import { NotFoundError, ValidationError } from '../common/errors';
-import { contactIdFor, normaliseEmail } from '../common/ids';
+import { normaliseEmail, type ContactIds } from '../common/ids';
+import { resolveContactIds } from './contact-ids';
 import { rowProblems } from './row-problems';
 import type { Clock, Page } from '../common/ports';
 import type { ContactStore, ContactUpsert } from './ports';
@@ -47,32 +48,35 @@ function consentChangeOf(fields: unknown): ContactUpsert['consentChange'] {
  * `consentWithdrawn`); `consent: true` does not give back consent the person withdrew (a warning). When an email repeats, its last valid row is imported and the
  * earlier ones are rejected, so the outcome is the same whether a file arrives in one request or many.
  */
-export async function importContactRows(deps: { contacts: ContactStore; clock: Clock }, rows: ImportRow[]): Promise<ImportResult> {
+export async function importContactRows(
+  deps: { contacts: ContactStore; clock: Clock; ids: ContactIds },
+  rows: ImportRow[],
+): Promise<ImportResult> {
   const now = deps.clock.now().toISOString();
   const errors: RowError[] = [];
-  const latest = new Map<string, { row: number; contact: ContactUpsert }>();
+  const valid: { row: number; data: z.output<typeof contactInputSchema>; consentChange: ContactUpsert['consentChange'] }[] = [];
   for (const item of rows) {
     if ('errors' in item) {
       errors.push(...item.errors);
       continue;
     }
     const parsed = contactInputSchema.safeParse(item.fields);
-    if (!parsed.success) {
-      errors.push(...rowProblems(item.row, item.fields, parsed.error.issues));
-      continue;
-    }
-    const email = normaliseEmail(parsed.data.email);
-    const contactId = contactIdFor(email);
+    if (parsed.success) valid.push({ row: item.row, data: parsed.data, consentChange: consentChangeOf(item.fields) });
+    else errors.push(...rowProblems(item.row, item.fields, parsed.error.issues));
+  }
+  const idOf = await resolveContactIds(
+    deps,
+    valid.map((v) => v.data.email),
+  );
+  const latest = new Map<string, { row: number; contact: ContactUpsert }>();
+  for (const { row, data, consentChange } of valid) {
+    const email = normaliseEmail(data.email);
+    const contactId = idOf.get(email)!;
     const earlier = latest.get(contactId);
     if (earlier) {
-      errors.push({
-        row: earlier.row,
-        field: 'email',
-        reason: `${email} appears again in row ${item.row}; the last occurrence is imported`,
-      });
+      errors.push({ row: earlier.row, field: 'email', reason: `${email} appears again in row ${row}; the last occurrence is imported` });
     }
-    const contact = { ...parsed.data, email, contactId, createdAt: now, updatedAt: now, consentChange: consentChangeOf(item.fields) };
-    latest.set(contactId, { row: item.row, contact });
+    latest.set(contactId, { row, contact: { ...data, email, contactId, createdAt: now, updatedAt: now, consentChange } });
   }
   const { created, updated, erased, consentWithdrawn, consentNotRestored } = await deps.contacts.upsertMany(
     [...latest.values()].map((l) => l.contact),
@@ -107,13 +111,13 @@ export async function importContactRows(deps: { contacts: ContactStore; clock: C
 }
 
 /** Imports a JSON list of contacts (see importContactRows). */
-export function importContacts(deps: { contacts: ContactStore; clock: Clock }, rows: unknown[]): Promise<ImportResult> {
+export function importContacts(deps: { contacts: ContactStore; clock: Clock; ids: ContactIds }, rows: unknown[]): Promise<ImportResult> {
   return importContactRows(deps, rowsFromJson(rows));
 }
 
 /** Imports a CSV document (see readContactsCsv for the format and importContactRows for the rules). */
 export async function importContactsCsv(
-  deps: { contacts: ContactStore; clock: Clock },
+  deps: { contacts: ContactStore; clock: Clock; ids: ContactIds },
   text: string,
   options: { delimiter?: CsvDelimiter } = {},
 ): Promise<ImportResult> {
@@ -166,11 +170,11 @@ export type ContactListQuery = z.output<typeof contactListQuerySchema>;
  * its contact index with the filters applied there (never a table scan), reading a bounded number
  * of contacts per page: a page may hold fewer than `limit` contacts and still have a cursor.
  */
-export async function listContacts(deps: { contacts: ContactStore }, query: ContactListQuery): Promise<Page<Contact>> {
+export async function listContacts(deps: { contacts: ContactStore; ids: ContactIds }, query: ContactListQuery): Promise<Page<Contact>> {
   const { limit, cursor, email, ...rest } = query;
   const filter: ContactFilter = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   if (email) {
-    const contact = await deps.contacts.get(contactIdFor(email));
+    const contact = await deps.contacts.get((await resolveContactIds(deps, [email])).get(normaliseEmail(email))!);
     return { items: contact && !contact.erasedAt && matchesFilter(contact, filter) ? [contact] : [] };
   }
   return deps.contacts.list(cursor, limit, filter);

@@ -10,6 +10,12 @@ import type { Clock } from '../common/ports';
 import type { ContactStore } from './ports';
 import type { EngagementStore, StoredRecipient } from '../engagement/ports';
 import type { Activity } from '../qualification/evaluate';
+import type { DeadLetterSink } from '../engagement/ports';
+import type { ReportStore } from '../reports/ports';
+import type { IdempotencyStore } from '../common/idempotency';
+import { eraseFromReports } from '../reports/erase-from-reports';
+import { redactNotesMentioning } from '../qualification/redact-notes';
+import { mentionPattern, redactMentions } from '../common/mentions';
 
 /**
  * Data-subject requests: export everything held about a contact, and erase it.
@@ -29,6 +35,12 @@ export interface PersonalDataDeps {
   activities: ActivityStore;
   clock: Clock;
   rules: MachineRules;
+  /** Written reports: rewritten without the person on erasure (lib/reports/erase-from-reports.ts). */
+  reports: ReportStore;
+  /** Set-aside SES events: their bodies name recipients. */
+  deadLetters: DeadLetterSink;
+  /** Answers kept for Idempotency-Key replays (an import's row errors, a lead with its notes). */
+  idempotency?: IdempotencyStore;
 }
 
 const PAGE = 100;
@@ -123,6 +135,42 @@ export async function exportContact(deps: PersonalDataDeps, contactId: string): 
   };
 }
 
+/** What is left of a set-aside event addressed to an erased person. */
+export const ERASED_EVENT_BODY = '[erased: this event was addressed to a contact whose data was erased]';
+
+/** Every campaign id, a page at a time. */
+async function* allCampaignIds(deps: Pick<PersonalDataDeps, 'campaigns'>): AsyncGenerator<string> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.campaigns.list(cursor, PAGE);
+    for (const c of page.items) yield c.campaignId;
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+/**
+ * Mentions of the person in free text held about others: sales's notes on other leads, the bodies
+ * of set-aside SES events (which carry recipients' addresses), and answers kept for Idempotency-Key
+ * replays. Done before the tombstone,
+ * while the email and name are still known: a request that fails later is repeated, and repeats
+ * this, with them.
+ */
+async function redactMentionsOf(deps: PersonalDataDeps, contact: Contact) {
+  const pattern = contact.erasedAt ? undefined : mentionPattern(contact);
+  if (!pattern) return { notesRedacted: 0, deadLettersRedacted: 0, answersRedacted: 0 };
+  const notesRedacted = await redactNotesMentioning({ leads: deps.leads, campaignIds: () => allCampaignIds(deps) }, pattern);
+  // An event addressed to the person holds more than their address (a personalised subject, a
+  // display name): its body goes whole. Elsewhere each mention is replaced.
+  const address = contact.email?.toLowerCase();
+  const deadLettersRedacted = await deps.deadLetters.redactBodies((body) =>
+    body.includes(contact.contactId) || (address && body.toLowerCase().includes(address))
+      ? ERASED_EVENT_BODY
+      : redactMentions(body, pattern),
+  );
+  const answersRedacted = (await deps.idempotency?.redactAnswers((json) => redactMentions(json, pattern))) ?? 0;
+  return { notesRedacted, deadLettersRedacted, answersRedacted };
+}
+
 export interface ErasureResult {
   contactId: string;
   erasedAt: string;
@@ -133,6 +181,14 @@ export interface ErasureResult {
   leadAnonymised: boolean;
   /** Activities of the contact's ledger sealed (docs/qualification.md). */
   activitiesSealed: number;
+  /** Report objects (CSV, JSON, HTML) rewritten without the person, earlier versions deleted. */
+  reportObjectsRewritten: number;
+  /** Sales notes on other leads in which the person's email or full name was replaced by `[erased]`. */
+  notesRedacted: number;
+  /** Set-aside SES events whose bodies named the person. */
+  deadLettersRedacted: number;
+  /** Answers kept for Idempotency-Key replays in which the person's email or full name was replaced. */
+  answersRedacted: number;
 }
 
 const MAX_SEAL_ATTEMPTS = 8;
@@ -165,23 +221,39 @@ async function sealRecipient(
 }
 
 /**
- * Right to erasure. The contact becomes a tombstone first (nothing mails or imports them from then
- * on), then each campaign's records of them are emptied, then the lead is anonymised. Every step is
+ * Right to erasure. Mentions of the person in others' records are redacted first (sales notes,
+ * set-aside events), then the contact becomes a tombstone (nothing mails or imports them from then
+ * on), each campaign's records of them are emptied, the lead is anonymised, and every report
+ * already written is rewritten without them (docs/api.md, "Erasure"). Every step is
  * idempotent, so a request that fails half-way is completed by repeating it. Campaign figures do not
  * change: they are sums already made, and the seals stop any later event from counting.
  */
 export async function eraseContact(deps: PersonalDataDeps, contactId: string): Promise<ErasureResult> {
   const at = deps.clock.now().toISOString();
+  const before = await deps.contacts.get(contactId);
+  if (!before) throw new NotFoundError(`contact ${contactId} does not exist`);
+  const mentions = await redactMentionsOf(deps, before);
   const outcome = await deps.contacts.erase(contactId, at);
   if (outcome === 'not-found') throw new NotFoundError(`contact ${contactId} does not exist`);
-  let campaigns = 0;
+  const inCampaigns: Campaign[] = [];
   for await (const { campaign, recipient, send } of footprint(deps, contactId)) {
     await sealRecipient(deps, campaign.campaignId, contactId, recipient, at);
     if (send) await deps.ledger.forget(campaign.campaignId, contactId);
-    campaigns++;
+    inCampaigns.push(campaign);
   }
   const leadAnonymised = await deps.leads.anonymise(contactId, at);
   const activitiesSealed = await deps.activities.erase(contactId, at);
+  // Last: a report written while this request ran may have read the person before the tombstone.
+  const reportObjectsRewritten = await eraseFromReports(deps, contactId, inCampaigns);
   const contact = await deps.contacts.get(contactId);
-  return { contactId, erasedAt: contact?.erasedAt ?? at, firstErasure: outcome === 'erased', campaigns, leadAnonymised, activitiesSealed };
+  return {
+    contactId,
+    erasedAt: contact?.erasedAt ?? at,
+    firstErasure: outcome === 'erased',
+    campaigns: inCampaigns.length,
+    leadAnonymised,
+    activitiesSealed,
+    reportObjectsRewritten,
+    ...mentions,
+  };
 }

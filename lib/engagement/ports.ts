@@ -61,6 +61,11 @@ export interface DeadLetter {
 
 export interface DeadLetterSink {
   put(letters: DeadLetter[]): Promise<void>;
+  /**
+   * Right to erasure: rewrites the body and reason of every dead letter still stored (expired ones
+   * included, until DynamoDB's TTL has deleted them) where `redact` answers new text; answers how many.
+   */
+  redactBodies(redact: (body: string) => string | undefined): Promise<number>;
 }
 
 /** What was sent, as the sender recorded it: what every SES event is checked against. */

@@ -52,6 +52,13 @@ export interface LeadStore {
    */
   replaceClosed(lead: Lead, previous: Lead): Promise<boolean>;
   getMany(contactIds: string[]): Promise<Lead[]>;
+  /**
+   * Replaces the stage history of this lead (the current lead or an earlier lifecycle, whichever has
+   * its `leadId`) with `history`, only while the stored history still has as many entries as the
+   * lead read; false when it changed meanwhile or the lead is gone. For the right to erasure: sales's
+   * notes that name an erased person.
+   */
+  rewriteNotes(lead: Lead, history: StageChange[]): Promise<boolean>;
   /** Moves the stage only if the lead is still `expected`; false when it is not (a concurrent change). */
   updateStage(
     contactId: string,

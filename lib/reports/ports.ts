@@ -13,6 +13,17 @@ export interface ReportStore {
   urlFor(key: string): Promise<string>;
   /** How long `urlFor`'s URLs work, in seconds; undefined when they do not expire (local). */
   readonly urlLifetimeSeconds?: number;
+  /** Every key under `prefix`, in key order. */
+  list(prefix: string): Promise<string[]>;
+  /** The object's text; undefined when there is none. */
+  get(key: string): Promise<string | undefined>;
+  /** Deletes the objects and, in a versioned bucket, every version of them: nothing is left to restore. */
+  remove(keys: string[]): Promise<void>;
+  /**
+   * Deletes every version of the key but the current one (a versioned bucket keeps overwritten
+   * objects as noncurrent versions: copies of what a rewrite meant to remove). Nothing to do unversioned.
+   */
+  removeEarlierVersions(key: string): Promise<void>;
 }
 
 /** Hands a report to the report function, which writes it in the background (large reports on demand). */

@@ -27,6 +27,11 @@ export async function* csvChunks(
   for await (const rows of pages) if (rows.length) yield stringify(rows, options);
 }
 
+/** A whole CSV at once, exactly as `csvChunks` writes it (header with the BOM, then the rows). */
+export function csvDocument(columns: readonly string[], rows: CsvCell[][]): string {
+  return stringify([columns as string[]], { ...options, bom: true }) + (rows.length ? stringify(rows, options) : '');
+}
+
 export const recipientColumns = [
   'campaignId',
   'contactId',

@@ -16,6 +16,7 @@ import { buildReport } from './build-report';
 import type { BenchmarkBands, LeadContact, Report, ReportCampaignInput, ReportScope } from './report';
 import { csvChunks, leadColumns, leadRow, recipientColumns, recipientRow, type CsvCell } from './render-csv';
 import { renderReportHtml } from './render-html';
+import { allOrNothing } from './all-or-nothing';
 
 export interface ReportDeps {
   campaigns: CampaignStore;
@@ -162,11 +163,14 @@ async function writeReport(deps: ReportDeps, scope: ReportScope, campaigns: Camp
   const leadRows = report.mqls.leads.map((l) =>
     leadRow({ ...leadOf.get(l.leadId)!, campaignId: l.campaignId }, { email: contacts.get(l.contactId)?.email, ...shown.get(l.contactId) }),
   );
-  await Promise.all([
-    deps.reports.put(keys.json, `${JSON.stringify(report, null, 2)}\n`, 'application/json'),
-    deps.reports.put(keys.html, renderReportHtml(report), 'text/html'),
-    deps.reports.putStream(keys.recipientsCsv, csvChunks(recipientColumns, recipientPages(deps, inputs)), 'text/csv'),
-    deps.reports.putStream(keys.leadsCsv, csvChunks(leadColumns, [leadRows]), 'text/csv'),
+  // Everything rendered before anything is written: a renderer that throws writes nothing.
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const html = renderReportHtml(report);
+  await allOrNothing(deps.reports, keys, [
+    () => deps.reports.put(keys.json, json, 'application/json'),
+    () => deps.reports.put(keys.html, html, 'text/html'),
+    () => deps.reports.putStream(keys.recipientsCsv, csvChunks(recipientColumns, recipientPages(deps, inputs)), 'text/csv'),
+    () => deps.reports.putStream(keys.leadsCsv, csvChunks(leadColumns, [leadRows]), 'text/csv'),
   ]);
   // Last, so it never points at a report that is not all there.
   await deps.reports.put(keys.latest, `${JSON.stringify({ generatedAt, scope, ...keys }, null, 2)}\n`, 'application/json');

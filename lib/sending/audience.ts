@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { emailDomainOf, type Contact, type SuppressionReason } from '../contacts/contact';
-import { contactIdFor } from '../common/ids';
+import { normaliseEmail } from '../common/ids';
 
 /**
  * Who a campaign is for. Resolved at send time, page by page, never stored as a copy of the
@@ -73,9 +73,15 @@ export type Audience =
   | { kind: 'segment'; match: 'all' | 'any'; conditions: SegmentCondition[] }
   | { kind: 'list'; contactIds: string[] };
 
-export function normaliseAudience(input: z.output<typeof audienceSchema>): Audience {
+/** `idOf` maps each (normalised) email of a list to its contact id (lib/contacts/contact-ids.ts). */
+export function normaliseAudience(input: z.output<typeof audienceSchema>, idOf: Map<string, string> = new Map()): Audience {
   if (input.kind !== 'list') return input;
-  const ids = [...(input.contactIds ?? []), ...(input.emails ?? []).map(contactIdFor)];
+  const idFor = (email: string) => {
+    const id = idOf.get(normaliseEmail(email));
+    if (!id) throw new Error(`no contact id resolved for an email of the list`);
+    return id;
+  };
+  const ids = [...(input.contactIds ?? []), ...(input.emails ?? []).map(idFor)];
   return { kind: 'list', contactIds: [...new Set(ids)] };
 }
 

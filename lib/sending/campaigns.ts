@@ -58,12 +58,18 @@ function rejectBadTemplates(data: TemplateFields) {
   throw new ValidationError(message, issues);
 }
 
+/** Resolves the emails of a list audience to contact ids (keyed, or legacy while stored: lib/contacts/contact-ids.ts). */
+export type EmailIds = (emails: string[]) => Promise<Map<string, string>>;
+
 /** The stored audience: `audience` normalised, `contactIds` as a list, else everyone. */
-function audienceOf(data: Pick<CampaignInput, 'audience' | 'contactIds'>): Audience | undefined {
+async function audienceOf(data: Pick<CampaignInput, 'audience' | 'contactIds'>, emailIds: EmailIds): Promise<Audience | undefined> {
   if (data.audience && data.contactIds) {
     throw new ValidationError('give either contactIds or audience, not both', [{ path: ['audience'], message: 'not with contactIds' }]);
   }
-  if (data.audience) return normaliseAudience(data.audience);
+  if (data.audience) {
+    const emails = data.audience.kind === 'list' ? (data.audience.emails ?? []) : [];
+    return normaliseAudience(data.audience, emails.length ? await emailIds(emails) : new Map());
+  }
   if (data.contactIds) return normaliseAudience({ kind: 'list', contactIds: data.contactIds });
   return undefined;
 }
@@ -87,7 +93,14 @@ async function requirePublishedCriteria(criteria: CriteriaStore, criteriaId: str
 const linksOf = (htmlTemplate: string) => Object.fromEntries(extractLinks(htmlTemplate).map((url) => [linkIdFor(url), url]));
 
 export async function createCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; clock: Clock; senderDomain: string },
+  deps: {
+    campaigns: CampaignStore;
+    profiles: ProfileStore;
+    criteria: CriteriaStore;
+    clock: Clock;
+    senderDomain: string;
+    emailIds: EmailIds;
+  },
   input: unknown,
 ): Promise<Campaign> {
   const parsed = campaignInputSchema.safeParse(input);
@@ -95,7 +108,7 @@ export async function createCampaign(
   const { contactIds, audience: audienceInput, ...data } = parsed.data;
   rejectForeignSender(data.fromAddress, deps.senderDomain);
   rejectBadTemplates(data);
-  const audience = audienceOf({ audience: audienceInput, contactIds }) ?? { kind: 'all' };
+  const audience = (await audienceOf({ audience: audienceInput, contactIds }, deps.emailIds)) ?? { kind: 'all' };
   if (!data.profileId && !data.criteriaId)
     throw new ValidationError('name a profileId or a criteriaId', [{ path: ['criteriaId'], message: 'give a profileId or a criteriaId' }]);
   const profileVersion = data.profileId ? await frozenProfileVersion(deps.profiles, data.profileId) : undefined;
@@ -133,7 +146,7 @@ export const campaignPatchSchema = campaignInputSchema
  * racing a send request either lands before the send or is refused.
  */
 export async function updateDraftCampaign(
-  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; senderDomain: string },
+  deps: { campaigns: CampaignStore; profiles: ProfileStore; criteria: CriteriaStore; senderDomain: string; emailIds: EmailIds },
   campaignId: string,
   patch: unknown,
 ): Promise<Campaign> {
@@ -151,7 +164,7 @@ export async function updateDraftCampaign(
   rejectBadTemplates(merged.data);
   const { contactIds, audience: audienceInput, ...rest } = parsedPatch.data;
   const changes: Partial<Campaign> = { ...rest };
-  const audience = audienceOf({ audience: audienceInput, contactIds });
+  const audience = await audienceOf({ audience: audienceInput, contactIds }, deps.emailIds);
   if (audience) changes.audience = audience;
   if (parsedPatch.data.profileId) changes.profileVersion = await frozenProfileVersion(deps.profiles, parsedPatch.data.profileId);
   if (parsedPatch.data.criteriaId) await requirePublishedCriteria(deps.criteria, parsedPatch.data.criteriaId);

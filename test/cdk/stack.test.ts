@@ -313,7 +313,9 @@ describe('functions', () => {
 describe('IAM, per function', () => {
   it('lets the report writers stream CSVs (multipart, aborted on failure) under reports/ only, and cleans up abandoned parts', () => {
     for (const fn of ['ApiFunction', 'ReportFunction']) {
-      expect(actionsOf(fn)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload']));
+      expect(actionsOf(fn)).toEqual(
+        expect.arrayContaining(['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:DeleteObjectVersion']),
+      );
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
@@ -395,8 +397,13 @@ describe('IAM, per function', () => {
         ['ApiFunction', 'ReportFunction'].includes(fn)
           ? [
               [
-                ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+                ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:DeleteObject', 's3:DeleteObjectVersion'],
                 expect.stringMatching(/PipelineReports[0-9A-F]+","Arn"\]\},"\/reports\/\*"/),
+              ],
+              // Listing, for erasure and for removing a failed report's versions: under reports/ only.
+              [
+                ['s3:ListBucket', 's3:ListBucketVersions'],
+                expect.stringMatching(/^\{"Fn::GetAtt":\["PipelineReports[0-9A-F]+","Arn"\]\}$/),
               ],
             ]
           : [],

@@ -77,6 +77,6 @@ describe('the demo path end to end on the embedded stand-ins', () => {
     const send = first.published.find((e) => e['detail-type'] === 'Email Sent')!;
     const tags = (send.detail as { mail: { tags: Record<string, string[]> } }).mail.tags;
     expect(tags.campaignId).toEqual([first.summary.campaignId]);
-    expect(tags.contactId?.[0]).toMatch(/^ct_/);
+    expect(tags.contactId?.[0]).toMatch(/^ct2_/);
   });
 });

@@ -4,7 +4,6 @@ import { logger } from '../../functions/observability';
 import { sesEventsPattern } from '../../infra/event-patterns';
 import type { EventEnvelope } from '../../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/common/ids';
 import { TransientDependencyError } from '../../lib/common/errors';
 import { expectDocumented } from '../support/openapi-responses';
 
@@ -14,6 +13,8 @@ import { expectDocumented } from '../support/openapi-responses';
  */
 logger.setLogLevel('CRITICAL');
 let runtime: LocalRuntime;
+/** The contact id of an email, as the runtime's API makes it (keyed). */
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 const published: EventEnvelope[] = [];
 
 beforeAll(async () => {

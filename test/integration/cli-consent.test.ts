@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
 import { logger } from '../../functions/observability';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/common/ids';
 
 /** `mql contacts update|suppress` and the import's consent lines, against the local runtime (issue 15). */
 logger.setLogLevel('CRITICAL');
 let runtime: LocalRuntime;
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 const dir = mkdtempSync(join(tmpdir(), 'mql-consent-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);
@@ -68,7 +68,7 @@ describe('consent from the CLI', () => {
       'contactMe=yes',
     );
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^updated ct_\S+: no consent, consent withdrawn \d{4}-/);
+    expect(r.out).toMatch(/^updated ct2_\S+: no consent, consent withdrawn \d{4}-/);
     expect(await contact('upd@tailspin.example')).toMatchObject({
       firstName: 'Uma',
       company: 'Tailspin, Inc.',

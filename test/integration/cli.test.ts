@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram, runCli } from '../../cli/program';
 import { logger } from '../../functions/observability';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/common/ids';
 
 /** The `mql` CLI against the local runtime, run in-process (and once as the real bin). */
 logger.setLogLevel('CRITICAL');
 let runtime: LocalRuntime;
+/** The contact id of an email, as the runtime's API makes it (keyed). */
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 const dir = mkdtempSync(join(tmpdir(), 'mql-cli-'));
 const file = (name: string, text: string) => {
   const path = join(dir, name);

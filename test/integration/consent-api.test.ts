@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../functions/observability';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
-import { contactIdFor } from '../../lib/common/ids';
 import { expectDocumented } from '../support/openapi-responses';
 
 /**
@@ -10,6 +9,7 @@ import { expectDocumented } from '../support/openapi-responses';
  */
 logger.setLogLevel('CRITICAL');
 let runtime: LocalRuntime;
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 beforeAll(async () => {
   runtime = await startLocalRuntime();
 });

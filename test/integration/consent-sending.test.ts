@@ -3,7 +3,7 @@ import { DynamoCampaignStore } from '../../adapters/dynamodb/campaign-store';
 import { DynamoContactStore } from '../../adapters/dynamodb/contact-store';
 import { DynamoSendLedger } from '../../adapters/dynamodb/send-ledger';
 import { DynamoSendProgressStore } from '../../adapters/dynamodb/send-progress-store';
-import { contactIdFor } from '../../lib/common/ids';
+import { contactIds } from '../../lib/common/ids';
 import { importSuppressions, updateContact } from '../../lib/contacts/consent';
 import { importContacts } from '../../lib/contacts/contacts';
 import { audienceSchema, normaliseAudience } from '../../lib/sending/audience';
@@ -14,6 +14,9 @@ import type { SendDeps } from '../../lib/sending/send-deps';
 import { startSend } from '../../lib/sending/send-control';
 import { handleSendJob } from '../../lib/sending/send-job';
 import { startDynamo } from '../support/dynamo';
+
+const ids = contactIds('a-test-secret-of-at-least-32-characters');
+const contactIdFor = (email: string) => ids.idFor(email);
 
 /**
  * Consent withdrawn while a campaign is sending (issue 15): by import, by PATCH (the use case the
@@ -32,7 +35,7 @@ async function setup(campaignId: string, emails: string[], notImported: string[]
   const clock = { now: () => new Date() };
   const contacts = new DynamoContactStore(dynamo.db, dynamo.tableName);
   const campaigns = new DynamoCampaignStore(dynamo.db, dynamo.tableName);
-  await importContacts({ contacts, clock }, [...emails.map((email) => ({ email, firstName: 'Ann', consent: true }))]);
+  await importContacts({ contacts, clock, ids }, [...emails.map((email) => ({ email, firstName: 'Ann', consent: true }))]);
   const campaign: Campaign = {
     campaignId,
     name: 'consent',
@@ -45,7 +48,10 @@ async function setup(campaignId: string, emails: string[], notImported: string[]
     profileVersion: 1,
     createdAt: new Date().toISOString(),
     links: {},
-    audience: normaliseAudience(audienceSchema.parse({ kind: 'list', emails: [...emails, ...notImported] })),
+    audience: normaliseAudience(
+      audienceSchema.parse({ kind: 'list', emails: [...emails, ...notImported] }),
+      new Map([...emails, ...notImported].map((e) => [e, ids.idFor(e)])),
+    ),
     fallbacks: {},
   };
   await campaigns.create(campaign);
@@ -98,11 +104,11 @@ describe('consent withdrawn during a send', () => {
     for (let i = 0; i < 2; i++) await s.runNext('send');
     expect(s.accepted.map((m) => m.to).sort()).toEqual(emails.slice(0, 4).sort());
 
-    const byImport = await importContacts({ contacts: s.contacts, clock: s.clock }, [{ email: emails[5], consent: false }]);
+    const byImport = await importContacts({ contacts: s.contacts, clock: s.clock, ids }, [{ email: emails[5], consent: false }]);
     expect(byImport).toMatchObject({ updated: 1, consentWithdrawn: [{ row: 1, contactId: contactIdFor(emails[5]!) }] });
-    const byPatch = await updateContact({ contacts: s.contacts, clock: s.clock }, contactIdFor(emails[9]!), { consent: false });
+    const byPatch = await updateContact({ contacts: s.contacts, clock: s.clock, ids }, contactIdFor(emails[9]!), { consent: false });
     expect(byPatch).toMatchObject({ consent: false, consentWithdrawnAt: expect.any(String) });
-    await importSuppressions({ contacts: s.contacts, clock: s.clock }, [{ email: emails[10], reason: 'complained' }]);
+    await importSuppressions({ contacts: s.contacts, clock: s.clock, ids }, [{ email: emails[10], reason: 'complained' }]);
     // Each send job reads its recipients strongly consistently (on AWS a read a moment after the write must see it).
     const reads: ({ consistent?: boolean } | undefined)[] = [];
     const getMany = s.contacts.getMany.bind(s.contacts);
@@ -130,8 +136,8 @@ describe('consent withdrawn during a send', () => {
     const s = await setup('cmp_consent_before_page', emails);
     await s.start();
     await s.runNext('fanout'); // page 1 resolved; page 2 not yet
-    await importContacts({ contacts: s.contacts, clock: s.clock }, [{ email: emails[6], consent: false }]);
-    await updateContact({ contacts: s.contacts, clock: s.clock }, contactIdFor(emails[1]!), { consent: false });
+    await importContacts({ contacts: s.contacts, clock: s.clock, ids }, [{ email: emails[6], consent: false }]);
+    await updateContact({ contacts: s.contacts, clock: s.clock, ids }, contactIdFor(emails[1]!), { consent: false });
     await s.drain();
     expect(s.accepted.map((m) => m.to).sort()).toEqual(emails.filter((_, i) => i !== 1 && i !== 6).sort());
     const campaign = (await s.campaigns.get('cmp_consent_before_page'))!;
@@ -145,8 +151,8 @@ describe('consent withdrawn during a send', () => {
     await s.start();
     while (await s.runNext('fanout'));
     const row = [{ email: emails[3], consent: false }];
-    const first = await importContacts({ contacts: s.contacts, clock: s.clock }, row);
-    const again = await importContacts({ contacts: s.contacts, clock: s.clock }, row);
+    const first = await importContacts({ contacts: s.contacts, clock: s.clock, ids }, row);
+    const again = await importContacts({ contacts: s.contacts, clock: s.clock, ids }, row);
     expect(first.consentWithdrawn).toHaveLength(1);
     expect(again.consentWithdrawn).toEqual([]); // nothing left to withdraw
     const copies = [...s.queue];
@@ -163,10 +169,12 @@ describe('consent withdrawn during a send', () => {
     const emails = emailsOf('listed', 3);
     const crmOnly = 'crm.only@northwind.example';
     const s = await setup('cmp_consent_crm_only', emails, [crmOnly]);
-    expect(await importSuppressions({ contacts: s.contacts, clock: s.clock }, [{ email: crmOnly, reason: 'unsubscribed' }])).toMatchObject({
+    expect(
+      await importSuppressions({ contacts: s.contacts, clock: s.clock, ids }, [{ email: crmOnly, reason: 'unsubscribed' }]),
+    ).toMatchObject({
       created: 1,
     });
-    await importContacts({ contacts: s.contacts, clock: s.clock }, [{ email: crmOnly, firstName: 'Crm', consent: true }]);
+    await importContacts({ contacts: s.contacts, clock: s.clock, ids }, [{ email: crmOnly, firstName: 'Crm', consent: true }]);
     await s.start();
     await s.drain();
     expect(s.accepted.map((m) => m.to).sort()).toEqual([...emails].sort());

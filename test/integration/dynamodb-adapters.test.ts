@@ -8,7 +8,9 @@ import { DynamoSendProgressStore } from '../../adapters/dynamodb/send-progress-s
 import type { Contact } from '../../lib/contacts/contact';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { computeMetrics } from '../../lib/engagement/metrics';
-import { contactIdFor } from '../../lib/common/ids';
+import { contactIds } from '../../lib/common/ids';
+
+const contactIdFor = contactIds('a-test-secret-of-at-least-32-characters').idFor;
 import { InvalidCursorError } from '../../lib/common/errors';
 import type { Lead } from '../../lib/qualification/lead';
 import { recordEngagement } from '../../lib/engagement/record-engagement';

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../functions/observability';
 import { computeMetrics } from '../../lib/engagement/metrics';
-import { contactIdFor } from '../../lib/common/ids';
 import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
@@ -15,6 +14,8 @@ import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime'
 logger.setLogLevel('ERROR');
 const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
 let runtime: LocalRuntime;
+/** The contact id of an email, as the runtime's API makes it (keyed). */
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 let eventBridge: EventBridgeClient;
 
 beforeAll(async () => {

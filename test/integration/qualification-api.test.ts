@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClientConfig } from '../../infra/local/stand-ins';
 import { logger } from '../../functions/observability';
 import { leadQualifiedDetailType, leadQualifiedDetailSchema, projectEventSource } from '../../lib/qualification/lead';
-import { contactIdFor } from '../../lib/common/ids';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import type { EventEnvelope } from '../../infra/local/event-bus';
 
 logger.setLogLevel('ERROR');
 let runtime: LocalRuntime;
+/** The contact id of an email, as the runtime's API makes it (keyed). */
+const contactIdFor = (email: string) => runtime.app.contactIds.idFor(email);
 beforeAll(async () => {
   runtime = await startLocalRuntime();
 });

@@ -18,7 +18,8 @@ import {
   SendingBlockedError,
   TransientDependencyError,
 } from '../../lib/common/errors';
-import { contactIdFor } from '../../lib/common/ids';
+import { contactIds } from '../../lib/common/ids';
+import { resolveContactIds } from '../../lib/contacts/contact-ids';
 import type { OutgoingMessage, SendJob, SendLedger, SendOutcome } from '../../lib/sending/ports';
 import type { StoredRecipient } from '../../lib/engagement/ports';
 import { controlSend, startSend } from '../../lib/sending/send-control';
@@ -66,6 +67,9 @@ function fakeMail(behaviour: Behaviour = () => ({ ok: true, messageId: '' })) {
   };
 }
 
+/** Contact ids as the API makes them, under a test key. */
+const ids = contactIds('a-test-secret-of-at-least-32-characters');
+const contactIdFor = (email: string) => ids.idFor(email);
 const emails = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@northwind.example`);
 
 async function setup(
@@ -77,11 +81,12 @@ async function setup(
   const db = options.db ?? dynamo.db;
   const contacts = new DynamoContactStore(db, dynamo.tableName);
   const campaigns = new DynamoCampaignStore(db, dynamo.tableName);
-  await importContacts({ contacts, clock }, [
+  await importContacts({ contacts, clock, ids }, [
     ...mailable.map((email) => ({ email, firstName: 'Zoë <script>', industry: 'Software', consent: true })),
     ...(options.extraContacts ?? []),
   ]);
-  const audience = normaliseAudience(audienceSchema.parse(options.audience ?? { kind: 'list', emails: mailable }));
+  const input = audienceSchema.parse(options.audience ?? { kind: 'list', emails: mailable });
+  const audience = normaliseAudience(input, await resolveContactIds({ contacts, ids }, input.kind === 'list' ? (input.emails ?? []) : []));
   const campaign: Campaign = {
     campaignId,
     name: 'c',

@@ -116,6 +116,13 @@ export class MemoryLeads implements LeadStore {
     if (change.closedAt === null) delete l.closedAt;
     return true;
   }
+  async rewriteNotes(lead: Lead, history: StageChange[]) {
+    const current = this.leads.get(lead.contactId);
+    const stored = current?.leadId === lead.leadId ? current : this.archived.find((a) => a.leadId === lead.leadId);
+    if (!stored || (stored.stageHistory?.length ?? 0) !== (lead.stageHistory?.length ?? 0)) return false;
+    stored.stageHistory = structuredClone(history);
+    return true;
+  }
 }
 
 export class MemoryActivities implements ActivityStore {

@@ -8,7 +8,9 @@ import {
   normaliseAudience,
 } from '../../lib/sending/audience';
 import type { Contact } from '../../lib/contacts/contact';
-import { contactIdFor } from '../../lib/common/ids';
+import { contactIds } from '../../lib/common/ids';
+
+const ids = contactIds('a-test-secret-of-at-least-32-characters');
 
 const contact = (over: Partial<Contact> = {}): Contact => ({
   contactId: 'ct_1',
@@ -49,10 +51,9 @@ describe('campaign audiences', () => {
   });
 
   it('turns a list of emails and ids into unique contact ids, in order', () => {
-    expect(segment({ kind: 'list', contactIds: ['ct_a', 'ct_a'], emails: ['Dana@Northwind.example'] })).toEqual({
-      kind: 'list',
-      contactIds: ['ct_a', contactIdFor('dana@northwind.example')],
-    });
+    const idOf = new Map([['dana@northwind.example', ids.idFor('dana@northwind.example')]]);
+    const list = audienceSchema.parse({ kind: 'list', contactIds: ['ct_a', 'ct_a'], emails: ['Dana@Northwind.example'] });
+    expect(normaliseAudience(list, idOf)).toEqual({ kind: 'list', contactIds: ['ct_a', ids.idFor('dana@northwind.example')] });
   });
 
   it('refuses an empty list, a list too long, an unknown attribute and an unknown field, saying which', () => {

@@ -118,6 +118,12 @@ describe('the written review and its email', () => {
       },
       urlFor: async (key: string) => `https://reports.example/${key}`,
       urlLifetimeSeconds: 900,
+      list: async (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort(),
+      get: async (key: string) => objects.get(key),
+      remove: async (keys: string[]) => {
+        for (const k of keys) objects.delete(k);
+      },
+      removeEarlierVersions: async () => {},
     };
     const sent: { to: string; subject: string; text: string }[] = [];
     let failNext = true;

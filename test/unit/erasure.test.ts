@@ -7,6 +7,7 @@ import type { CampaignStore, SendLedger } from '../../lib/sending/ports';
 import type { ContactStore } from '../../lib/contacts/ports';
 import type { EngagementStore } from '../../lib/engagement/ports';
 import type { LeadStore } from '../../lib/qualification/ports';
+import type { ReportStore } from '../../lib/reports/ports';
 import { eraseContact } from '../../lib/contacts/personal-data';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
@@ -65,14 +66,19 @@ function setup() {
   const erase = (contactId: string) =>
     eraseContact(
       {
-        contacts: { erase: async () => 'erased', get: async () => undefined } as unknown as ContactStore,
+        contacts: {
+          erase: async () => 'erased',
+          get: async (id: string) => ({ contactId: id, email: `${id}@northwind.example` }),
+        } as unknown as ContactStore,
         campaigns: { list: async () => ({ items: [campaign] }) } as unknown as CampaignStore,
         engagement: store,
         ledger: { records: async () => new Map(), forget: async () => {} } as unknown as SendLedger,
-        leads: { anonymise: async () => false } as unknown as LeadStore,
+        leads: { anonymise: async () => false, listByCampaign: async () => ({ items: [] }) } as unknown as LeadStore,
         activities: new MemoryActivities(),
         clock,
         rules: defaultMachineRules,
+        reports: { list: async () => [] } as unknown as ReportStore,
+        deadLetters: { put: async () => {}, redactBodies: async () => 0 },
       },
       contactId,
     );

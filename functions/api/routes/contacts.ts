@@ -130,6 +130,19 @@ export const erasureSchema = z
       .number()
       .int()
       .meta({ description: 'Activities of the qualification ledger reduced to key, kind, time and campaign.' }),
+    reportObjectsRewritten: z
+      .number()
+      .int()
+      .meta({ description: 'Report objects (CSV, JSON, HTML) already written that named the contact, rewritten without them.' }),
+    notesRedacted: z
+      .number()
+      .int()
+      .meta({ description: "Sales notes on other leads in which the contact's email or full name was replaced by `[erased]`." }),
+    deadLettersRedacted: z.number().int().meta({ description: 'Set-aside SES events whose stored body named the contact.' }),
+    answersRedacted: z
+      .number()
+      .int()
+      .meta({ description: "Answers kept for Idempotency-Key replays in which the contact's email or full name was replaced." }),
   })
   .meta({ id: 'Erasure' });
 
@@ -250,7 +263,7 @@ export const contactRoutes: Route[] = [
     operationId: 'eraseContact',
     summary: "Erase a contact's data (right to erasure); campaign figures stay as they were",
     description:
-      'The contact becomes a tombstone holding only its id (it is never listed, mailed or imported again), its engagement in every campaign is emptied, and its lead is stripped of reasons and clicked link. Counters already made are kept, and later SES events for it count nothing. Idempotent: repeating the request completes an erasure that failed half-way.',
+      'The contact becomes a tombstone holding only its id (it is never listed, mailed or imported again), its engagement in every campaign is emptied, and its lead is stripped of reasons and clicked link. Every report already written that names the contact is rewritten without them (earlier object versions deleted); sales notes on other leads and set-aside SES events that name them (email or full name) are redacted. Counters already made are kept, and later SES events for it count nothing. Idempotent: repeating the request completes an erasure that failed half-way.',
     tags: ['contacts'],
     params: contactIdParams,
     responses: { 200: { description: 'What was erased.', schema: erasureSchema } },
