@@ -1,6 +1,5 @@
-import { shortHash } from '../lib/common/ids';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
-import { prng } from '../test/support/event-log';
+import { eventAppender, prng } from '../test/support/event-log';
 import { assumptions } from './assumptions';
 
 const links = ['https://acme.example/pricing', 'https://acme.example/blog/q3'];
@@ -25,12 +24,7 @@ export function generateMixLog(options: { emails: number; campaignId?: string; s
     const contactId = `ct_${i}`;
     const messageId = `mix-${i}`;
     const sentAt = new Date(base + i * 10).toISOString();
-    const ev = (type: EngagementEvent['type'], offsetMs: number, extra: Partial<EngagementEvent> = {}) => {
-      const at = new Date(Date.parse(sentAt) + offsetMs).toISOString();
-      const e: EngagementEvent = { key: '', type, campaignId, contactId, messageId, sentAt, at, ...extra };
-      e.key = shortHash([type, messageId, at, e.link ?? '', e.userAgent ?? ''].join('|'), 16);
-      events.push(e);
-    };
+    const ev = eventAppender(events, { campaignId, contactId, messageId, sentAt });
     ev('send', 0);
     if (random() < mix.bounce / (mix.bounce + mix.delivery)) {
       ev('bounce', 2_000, { bounceType: 'Permanent' });

@@ -36,7 +36,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  demo = await runDemo({ size: 300, seed: 7, keepRunning: true });
+  // Seed 3 gives 7 MQLs at this size (seed 7 gives 1 since contact ids are keyed: who engages follows the ids).
+  demo = await runDemo({ size: 300, seed: 3, keepRunning: true });
   // Sales answers two MQLs: one accepted (SAL), one accepted and qualified (SQL).
   const leads = (await callApi<{ items: { contactId: string }[] }>(demo.runtime, 'GET', `/campaigns/${demo.summary.campaignId}/leads`)).body
     .items;

@@ -48,7 +48,8 @@ async function read(w: Pick<WrittenReport, 'urls'>) {
 }
 
 beforeAll(async () => {
-  demo = await runDemo({ size: 300, seed: 7, keepRunning: true });
+  // Seed 3 gives 7 MQLs at this size (seed 7 gives 1 since contact ids are keyed: who engages follows the ids).
+  demo = await runDemo({ size: 300, seed: 3, keepRunning: true });
   campaignId = demo.summary.campaignId;
   const runtime = demo.runtime;
   // Sales feedback on the first leads: one accepted and on to a meeting, one rejected.

@@ -20,6 +20,19 @@ const links = ['https://acme.example/pricing', 'https://acme.example/blog/q3', '
 export const LOG_UNSUBSCRIBE_BASE_URL = 'https://acme.example/u';
 
 /**
+ * Appends one recipient's events to `events`, each `offsetMs` after its send, with the content-derived
+ * key the pipeline gives an SES event (the same event twice has the same key).
+ */
+export function eventAppender(events: EngagementEvent[], mail: Pick<EngagementEvent, 'campaignId' | 'contactId' | 'messageId' | 'sentAt'>) {
+  return (type: EngagementEvent['type'], offsetMs: number, extra: Partial<EngagementEvent> = {}) => {
+    const at = new Date(Date.parse(mail.sentAt) + offsetMs).toISOString();
+    const e: EngagementEvent = { key: '', type, ...mail, at, ...extra };
+    e.key = shortHash([type, mail.messageId, at, e.link ?? '', e.userAgent ?? ''].join('|'), 16);
+    events.push(e);
+  };
+}
+
+/**
  * A recorded-looking log of engagement events over `recipients` recipients of `campaigns`
  * campaigns: sends, deliveries, bounces, human and machine opens, clicks, scanner bursts. With
  * `ownLinkClicks`, also what SES reports when the unsubscribe link is tracked: Click events on each
@@ -41,12 +54,7 @@ export function generateEventLog(options: {
     const contactId = `ct_${i}`;
     const messageId = `msg-${i}`;
     const sentAt = new Date(base + i * 10).toISOString();
-    const ev = (type: EngagementEvent['type'], offsetMs: number, extra: Partial<EngagementEvent> = {}) => {
-      const at = new Date(Date.parse(sentAt) + offsetMs).toISOString();
-      const e: EngagementEvent = { key: '', type, campaignId, contactId, messageId, sentAt, at, ...extra };
-      e.key = shortHash([type, messageId, at, e.link ?? '', e.userAgent ?? ''].join('|'), 16);
-      events.push(e);
-    };
+    const ev = eventAppender(events, { campaignId, contactId, messageId, sentAt });
     ev('send', 0);
     const r = random();
     if (r < 0.03) {
