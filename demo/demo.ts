@@ -2,6 +2,7 @@ import { sleepBackoff } from '../lib/common/backoff';
 import { saveReportFiles } from './save-report';
 import { sesEventsPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
+import { DemoClock } from './demo-clock';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../infra/local/runtime';
 import type { CampaignMetrics } from '../lib/engagement/metrics';
 import { demoProfile, generateAudience } from './audience';
@@ -108,8 +109,14 @@ type Say = (message: string) => void;
 type DemoCampaign = { campaignId: string; links: Record<string, string> };
 
 /** The local runtime, its SES answering each address as the audience's member would (some bounce). */
-function startDemoRuntime(options: DemoOptions, members: Map<string, AudienceMember>, seed: number): Promise<LocalRuntime> {
+function startDemoRuntime(
+  options: DemoOptions,
+  members: Map<string, AudienceMember>,
+  seed: number,
+  clock: DemoClock,
+): Promise<LocalRuntime> {
   return startLocalRuntime({
+    clock,
     // Contact ids are keyed with this secret: fixed per seed, so a seed gives the same ids, hence
     // the same audience order and figures, on every run. A laptop demo's key, guarding nothing.
     unsubscribeSecret: `mql-pipeline-demo-key-for-seed-${seed}`.padEnd(32, '.'),
@@ -168,6 +175,7 @@ async function playEngagement(
   actions: ReturnType<typeof simulateEngagement>,
   base: Date,
   say: Say,
+  clock: DemoClock,
 ) {
   say(`audience engaging: ${actions.length} opens and clicks`);
   let done = 0;
@@ -175,6 +183,7 @@ async function playEngagement(
     if (action.kind === 'bounce') continue;
     const message = runtime.sesPlayback.messageFor(campaignId, action.contactId)!;
     const at = new Date(Date.parse(message.sentAt) + (Date.parse(action.at) - base.getTime())).toISOString();
+    clock.advanceTo(at);
     if (action.kind === 'open') await runtime.sesPlayback.open(message.token, { ...action, at });
     else await runtime.sesPlayback.click(message.token, action.link, { ...action, at });
     if (++done % 500 === 0) say(`  ${done}/${actions.length}`);
@@ -247,7 +256,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const audience = generateAudience({ size: options.size ?? 2000, seed });
   // Filled once the runtime is up: contact ids are keyed with its secret (read only when mail goes out).
   const members = new Map<string, AudienceMember>();
-  const runtime = await startDemoRuntime(options, members, seed);
+  const clock = new DemoClock();
+  const runtime = await startDemoRuntime(options, members, seed, clock);
   for (const c of audience) {
     const contactId = runtime.app.contactIds.idFor(c.email);
     members.set(c.email, { contactId, email: c.email, industry: c.industry, seniority: c.seniority });
@@ -261,7 +271,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const base = new Date('2026-01-01T00:00:00.000Z');
   const actions = audienceActions(runtime, members, campaign, seed, base);
   await options.onPhase?.('engage', runtime);
-  await playEngagement(runtime, campaign.campaignId, actions, base, say);
+  await playEngagement(runtime, campaign.campaignId, actions, base, say, clock);
 
   await options.onPhase?.('read-back', runtime);
   say('writing the report');
