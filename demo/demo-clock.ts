@@ -10,12 +10,16 @@ import type { Clock } from '../lib/common/ports';
 export class DemoClock implements Clock {
   private aheadMs = 0;
 
+  /** `passes` false: the wall clock, never moved. */
+  constructor(private readonly passes: boolean) {}
+
   now(): Date {
     return new Date(Date.now() + this.aheadMs);
   }
 
   /** Moves the present forward to `at` when `at` is later; never back. */
   advanceTo(at: string): void {
+    if (!this.passes) return;
     const gap = Date.parse(at) - this.now().getTime();
     if (gap > 0) this.aheadMs += gap;
   }

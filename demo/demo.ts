@@ -96,6 +96,11 @@ export interface DemoOptions {
   keepRunning?: boolean;
   /** Copy the report's files into this folder (they outlive the stand-ins); their paths are in `summary.report.files`. */
   saveReportTo?: string;
+  /**
+   * Let the demo's time pass as its audience reads (demo/demo-clock.ts), as `npm run demo` does.
+   * Off, everything runs on the wall clock: tests that read the campaign back by today's date.
+   */
+  passTime?: boolean;
   /** Extra runtime options (the fault suite injects DynamoDB faults). */
   runtime?: Pick<LocalRuntimeOptions, 'dynamodbFaults'>;
   /**
@@ -256,7 +261,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const audience = generateAudience({ size: options.size ?? 2000, seed });
   // Filled once the runtime is up: contact ids are keyed with its secret (read only when mail goes out).
   const members = new Map<string, AudienceMember>();
-  const clock = new DemoClock();
+  const clock = new DemoClock(options.passTime ?? false);
   const runtime = await startDemoRuntime(options, members, seed, clock);
   for (const c of audience) {
     const contactId = runtime.app.contactIds.idFor(c.email);

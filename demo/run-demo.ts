@@ -53,6 +53,7 @@ const started = Date.now();
 // The report's files are copied here (git-ignored) so they open after the demo's stand-ins stopped.
 const reportFolder = value('out') ?? 'demo-output';
 const result = await runDemo({
+  passTime: true,
   size,
   seed,
   keepRunning: flag('keep-running'),
