@@ -90,6 +90,10 @@ export class DynamoContactRekeyStore implements ContactRekeyStore {
     return pass;
   }
 
+  async forward(forwardingKey: string, contactId: string) {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...keys.rekeyed(forwardingKey), contactId } }));
+  }
+
   private async *scan(): AsyncGenerator<Item> {
     let start: Item | undefined;
     do {

@@ -63,6 +63,11 @@ export interface ContactStore {
   erase(contactId: string, at: string): Promise<'erased' | 'already-erased' | 'not-found'>;
   suppress(contactId: string, reason: SuppressionReason, at: string): Promise<void>;
   /**
+   * The keyed id a legacy contact was re-keyed to, from the forwarding record the migration left
+   * under `forwardingKey` (`ids.idForLegacy(legacyId)`); undefined when there is none.
+   */
+  rekeyedTo(forwardingKey: string): Promise<string | undefined>;
+  /**
    * Records a transient bounce of one message (idempotent per message id) and answers how many
    * distinct messages have bounced transiently for this contact so far.
    */
@@ -105,4 +110,6 @@ export interface ContactRekeyStore {
    * only the contacts' own records (true), or every other record (false).
    */
   rewrite(mapping: ReadonlyMap<string, string>, options: { profiles: boolean; dryRun: boolean }): Promise<RekeyPass>;
+  /** Records where a live legacy contact goes (ContactStore.rekeyedTo reads it); idempotent. */
+  forward(forwardingKey: string, contactId: string): Promise<void>;
 }

@@ -13,7 +13,9 @@ import type { ContactRekeyStore, RekeyPass } from './ports';
  *
  * A live contact moves to `ids.idFor(email)`, where an import or a look-up by email finds it once
  * its legacy id is gone; a tombstone (erased before, no email left) to `ids.idForLegacy(legacyId)`,
- * which resolveContactIds also reads, so the erased person still cannot be imported again.
+ * which resolveContactIds also reads, so the erased person still cannot be imported again. A live
+ * contact also gets a forwarding record under `idForLegacy(legacyId)`, since the unsubscribe links in
+ * mail sent before name the legacy id (lib/contacts/unsubscribe.ts follows it).
  *
  * Order, so that a run stopped anywhere is finished by running it again: every record but the
  * contacts' own first, then the reports, then the contacts themselves (the mapping is read from
@@ -90,6 +92,11 @@ export async function rekeyLegacyContacts(deps: RekeyDeps, options: { dryRun?: b
   add(await deps.rekey.rewrite(mapping, { profiles: false, dryRun }), 'records');
   summary.reportObjectsRewritten = await rekeyReports(deps, mapping, { dryRun });
   say(`reports: ${summary.reportObjectsRewritten} objects ${dryRun ? 'to rewrite' : 'rewritten'}`);
+  if (!dryRun) {
+    // Before the contacts move (the mapping is read from them): links mailed before name legacy ids.
+    for (const [legacyId, to] of mapping)
+      if (to !== deps.ids.idForLegacy(legacyId)) await deps.rekey.forward(deps.ids.idForLegacy(legacyId), to);
+  }
   add(await deps.rekey.rewrite(mapping, { profiles: true, dryRun }), 'contacts');
   if (!dryRun) add(await deps.rekey.rewrite(mapping, { profiles: false, dryRun }), 'records written meanwhile');
   return summary;

@@ -12,6 +12,7 @@ import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime'
 import { localS3Config } from '../../infra/local/stand-ins';
 import { contactIds, legacyIdFor, replaceLegacyIds } from '../../lib/common/ids';
 import { rekeyLegacyContacts } from '../../lib/contacts/rekey-contacts';
+import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 import { callApi } from '../support/reports';
 
 /**
@@ -236,8 +237,21 @@ describe('re-keying legacy contact ids (#16 row 1, migration path)', () => {
     expect(run).toMatchObject({ dryRun: false, contacts: 3, erasedContacts: 1 });
     const after = await items();
     expect(after.map(json).filter((t) => legacyIn(t).length)).toEqual([]);
-    // Exactly the records there were, with the new ids (a contact's listing shard follows its id).
-    expect(after.map((i) => withoutShard(json(i))).sort()).toEqual(before.items.map((i) => withoutShard(expectedItem(i))).sort());
+    // Exactly the records there were, with the new ids (a contact's listing shard follows its id),
+    // and where each live contact went, under a key only the secret makes.
+    const forwardings = after.filter((i) => i.sk === 'REKEYED');
+    expect(forwardings.map(({ pk, contactId }) => ({ pk, contactId }))).toEqual(
+      expect.arrayContaining(
+        (['lee', 'ola'] as const).map((p) => ({ pk: `CONTACT#${ids.idForLegacy(legacy[p])}`, contactId: ids.idFor(people[p].email) })),
+      ),
+    );
+    expect(forwardings).toHaveLength(2);
+    expect(
+      after
+        .filter((i) => i.sk !== 'REKEYED')
+        .map((i) => withoutShard(json(i)))
+        .sort(),
+    ).toEqual(before.items.map((i) => withoutShard(expectedItem(i))).sort());
     const files = await objects();
     expect([...files].filter(([, t]) => legacyIn(t).length)).toEqual([]);
     expect(files).toEqual(new Map([...before.objects].map(([k, t]) => [k, replaceLegacyIds(t, mapping) ?? t])));
@@ -299,5 +313,20 @@ describe('re-keying legacy contact ids (#16 row 1, migration path)', () => {
     );
     expect(stdout).toContain('0 legacy contacts');
     expect(stdout).toMatch(/contacts to re-key: +0/);
+  });
+
+  it('follows an unsubscribe link mailed before the migration to the re-keyed contact, counted once', async () => {
+    const [both] = before.campaigns as [string];
+    const link = signUnsubscribeToken({ campaignId: both, contactId: legacy.ola }, secret);
+    const olaNow = ids.idFor(people.ola.email);
+    for (let click = 0; click < 2; click++) expect((await call('POST', `/u/${link}`)).status).toBe(200);
+    expect((await call('GET', `/contacts/${olaNow}`)).body).toMatchObject({ suppressed: 'unsubscribed' });
+    const stats = (await call('GET', `/campaigns/${both}/stats`)).body;
+    expect(stats.metrics.unsubscribed).toBe((before.stats[0] as { metrics: { unsubscribed: number } }).metrics.unsubscribed + 1);
+    // The erased person's old link reaches the re-keyed tombstone and changes nothing.
+    const theirs = signUnsubscribeToken({ campaignId: both, contactId: legacy.gone }, secret);
+    expect((await call('POST', `/u/${theirs}`)).status).toBe(200);
+    expect((await call('GET', `/campaigns/${both}/stats`)).body.metrics.unsubscribed).toBe(stats.metrics.unsubscribed);
+    expect((await items()).filter((i) => legacyIn(json(i)).length)).toEqual([]);
   });
 });
