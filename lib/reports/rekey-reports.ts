@@ -1,4 +1,5 @@
 import { replaceLegacyIds } from '../common/ids';
+import { rewrite } from './erase-from-reports';
 import type { ReportStore } from './ports';
 
 /** Content types the report writer gives each kind of object (lib/reports/write-reports.ts). */
@@ -27,8 +28,7 @@ export async function rekeyReports(
     if (rekeyed === undefined) continue;
     rewritten++;
     if (options.dryRun) continue;
-    await deps.reports.put(key, rekeyed, type);
-    await deps.reports.removeEarlierVersions(key);
+    await rewrite(deps, key, rekeyed, type);
   }
   return rewritten;
 }
