@@ -35,6 +35,8 @@ const published: EventEnvelope[] = [];
 beforeAll(async () => {
   runtime = await startLocalRuntime({
     unsubscribeSecret: secret,
+    // The fault proxy, quiet until the re-run of the crashed migration.
+    dynamodbFaults: {},
     port: base,
     standInPorts: { ses: base + 1, dynamodb: base + 2, s3: base + 3, eventBridge: base + 4 },
   });
@@ -233,8 +235,13 @@ describe('re-keying legacy contact ids (#16 row 1, migration path)', () => {
     expect(half.filter((t) => [...mapping.values()].some((id) => t.includes(id))).length).toBeGreaterThan(0);
     expect(half.length).toBe(before.items.length + 1);
 
-    const run = await migrate();
+    // The re-run meets throttling and lost responses (a write applied, its answer lost, the SDK retrying it).
+    runtime.dynamodbFaults!.set({ throttleRate: 0.1, lostResponseRate: 0.15, seed: 11 });
+    const run = await migrate().finally(() => runtime.dynamodbFaults!.set({}));
+    const lost = runtime.dynamodbFaults!.injected.lostResponses;
+    expect((lost.PutItem ?? 0) + (lost.DeleteItem ?? 0)).toBeGreaterThan(0);
     expect(run).toMatchObject({ dryRun: false, contacts: 3, erasedContacts: 1 });
+    expect(run.alreadyDone).toBeGreaterThan(0);
     const after = await items();
     expect(after.map(json).filter((t) => legacyIn(t).length)).toEqual([]);
     // Exactly the records there were, with the new ids (a contact's listing shard follows its id),
