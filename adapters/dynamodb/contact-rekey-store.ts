@@ -108,22 +108,23 @@ export class DynamoContactRekeyStore implements ContactRekeyStore {
    * Without a transaction (the project keeps to single-item writes: docs/engagement.md; dynalite has
    * none either): the new item is written first, then the old one deleted on condition that it is
    * unchanged. A crash between the two leaves both, the same record under its old and new key, and
-   * the next run — which still maps the old id, the contact moving last — writes the new one again
-   * and deletes the old. A concurrent change of the old item fails the delete: it is read again, and
-   * the new item rewritten from it. Nothing is lost; nothing stays doubled after a complete run.
+   * the next run — which still maps the old id, the contact moving last — finds the new one as it
+   * would write it and deletes the old. A concurrent change of the old item fails the delete: it is
+   * read again, and the new item rewritten from it. Nothing is lost; nothing stays doubled after a
+   * complete run.
    */
   private async move(old: Item, next: Item, mapping: Mapping): Promise<'rewritten' | 'already-done'> {
     const TableName = this.table;
-    const sameKey = old.pk === next.pk && old.sk === next.sk;
+    let ours: Item | undefined;
     let begunBefore = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       try {
-        if (sameKey) {
+        if (old.pk === next.pk && old.sk === next.sk) {
           await this.db.send(new PutCommand({ TableName, Item: next, ...unchanged(old) }));
           return 'rewritten';
         }
-        const put = await this.db.send(new PutCommand({ TableName, Item: next, ReturnValues: 'ALL_OLD' }));
-        if (attempt === 0 && put.Attributes && json(put.Attributes) === json(next)) begunBefore = true;
+        begunBefore = (await this.placeNew(old, next, ours)) === 'found' && !ours;
+        ours = next;
         await this.db.send(new DeleteCommand({ TableName, Key: { pk: old.pk, sk: old.sk }, ...unchanged(old) }));
         return begunBefore ? 'already-done' : 'rewritten';
       } catch (error) {
@@ -135,5 +136,30 @@ export class DynamoContactRekeyStore implements ContactRekeyStore {
       [old, next] = [current, again];
     }
     throw new ConcurrentUpdateError(`item ${String(old.pk)} / ${String(old.sk)} kept changing; run the migration again`);
+  }
+
+  /**
+   * Writes the moved item under its new key, never over another record: the key is free, or holds
+   * this very item (an earlier run's write, or a lost answer retried), or what this move wrote a
+   * moment ago (`ours`, from a version of the old item that has changed since).
+   */
+  private async placeNew(old: Item, next: Item, ours: Item | undefined): Promise<'written' | 'found'> {
+    const TableName = this.table;
+    try {
+      await this.db.send(new PutCommand({ TableName, Item: next, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return 'written';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const key = { pk: next.pk, sk: next.sk };
+    const there = (await this.db.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))).Item;
+    if (there && json(there) === json(next)) return 'found';
+    if (there && ours && json(there) === json(ours)) {
+      await this.db.send(new PutCommand({ TableName, Item: next, ...unchanged(ours) }));
+      return 'written';
+    }
+    throw new Error(
+      `${String(next.pk)} / ${String(next.sk)} holds another record than ${String(old.pk)} / ${String(old.sk)} re-keyed: nothing was overwritten; compare the two and delete the one that is wrong, then run the migration again`,
+    );
   }
 }

@@ -336,4 +336,19 @@ describe('re-keying legacy contact ids (#16 row 1, migration path)', () => {
     expect((await call('GET', `/campaigns/${both}/stats`)).body.metrics.unsubscribed).toBe(stats.metrics.unsubscribed);
     expect((await items()).filter((i) => legacyIn(json(i)).length)).toEqual([]);
   });
+
+  it('never writes over another record under the new key: it stops naming both, and finishes once one is gone', async () => {
+    const email = 'cora.clash@northwind.example';
+    const at = new Date().toISOString();
+    const [old, clash] = [legacyIdFor(email), ids.idFor(email)];
+    await runtime.app.adapters.contacts.upsertMany([
+      { contactId: old, email, firstName: 'Cora', consent: true, createdAt: at, updatedAt: at },
+      { contactId: clash, email, firstName: 'Someone else', consent: false, createdAt: at, updatedAt: at },
+    ]);
+    await expect(migrate()).rejects.toThrow(`CONTACT#${clash} / PROFILE holds another record than CONTACT#${old} / PROFILE`);
+    expect((await runtime.app.adapters.contacts.getMany([old, clash])).map((c) => c.firstName).sort()).toEqual(['Cora', 'Someone else']);
+    await db.send(new DeleteCommand({ TableName: runtime.app.config.tableName, Key: { pk: `CONTACT#${clash}`, sk: 'PROFILE' } }));
+    expect(await migrate()).toMatchObject({ contacts: 1, erasedContacts: 0 });
+    expect(await runtime.app.adapters.contacts.getMany([old, clash])).toMatchObject([{ contactId: clash, firstName: 'Cora' }]);
+  });
 });
