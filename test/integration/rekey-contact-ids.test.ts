@@ -199,6 +199,8 @@ describe('re-keying legacy contact ids (#16 row 1, migration path)', () => {
       'CONTACT PROFILE',
       'CONTACT LEAD',
       'CONTACT ACT',
+      'CONTACT FOLLOWUP',
+      'CAMPAIGN AUDIENCE',
       'CAMPAIGN RCPT',
       'CAMPAIGN SEND',
       'CAMPAIGN META',
