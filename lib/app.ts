@@ -147,13 +147,13 @@ function contactsUseCases(a: Adapters, config: AppConfig, recordEngagement: Reco
     unsubscribe: (token: string) =>
       unsubscribe(
         {
-          ...a,
+          ...withIds,
           secret: unsubscribeKey(config),
           record: async (event) => ({ counted: !(await recordEngagement([{ messageId: 'unsubscribe', event }])).failedMessageIds.length }),
         },
         token,
       ),
-    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...a, secret: unsubscribeKey(config) }, token),
+    unsubscribeStatus: (token: string) => unsubscribeStatus({ ...withIds, secret: unsubscribeKey(config) }, token),
   };
 }
 

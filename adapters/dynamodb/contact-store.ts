@@ -237,6 +237,11 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
+  async rekeyedTo(forwardingKey: string) {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.rekeyed(forwardingKey) }));
+    return typeof Item?.contactId === 'string' ? Item.contactId : undefined;
+  }
+
   async suppress(contactId: string, reason: SuppressionReason, at: string) {
     // The first reason wins and is never overwritten: an unsubscribed contact who later bounces
     // stays "unsubscribed" (both stop sends; the first is what the person did).

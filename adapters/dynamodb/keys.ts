@@ -43,6 +43,12 @@ export const keys = {
     pk: `CONTACT#${contactId}`,
     sk: `LEAD#${String(lifecycle).padStart(4, '0')}`,
   }),
+  /**
+   * Where a legacy contact went when the re-keying migration moved it, keyed by
+   * `ids.idForLegacy(legacyId)` (so a guessed address does not find it): unsubscribe links mailed
+   * before the migration name the legacy id.
+   */
+  rekeyed: (forwardingKey: string) => ({ pk: `CONTACT#${forwardingKey}`, sk: 'REKEYED' }),
   /** One scored activity in the contact's ledger. */
   activity: (contactId: string, key: string) => ({ pk: `CONTACT#${contactId}`, sk: `ACT#${key}` }),
   criteriaDraft: (criteriaId: string) => ({ pk: `CRITERIA#${criteriaId}`, sk: 'DRAFT' }),

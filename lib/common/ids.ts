@@ -22,6 +22,12 @@ export interface ContactIds {
   idFor(email: string): string;
   /** The legacy id this email had before keyed ids: `ct_` + 20 characters of unsalted SHA-256. */
   legacyIdFor(email: string): string;
+  /**
+   * The keyed id a legacy contact erased before the re-keying migration moves to: it has no email
+   * left, so `ct2_` + HMAC-SHA-256 of `legacy:` + its legacy id (docs/decisions.md, "Re-keying legacy
+   * contact ids"). An email finds it through `idForLegacy(legacyIdFor(email))`, with the key only.
+   */
+  idForLegacy(legacyId: string): string;
 }
 
 /** Prefix of keyed contact ids. */
@@ -36,11 +42,28 @@ const CONTACT_ID_INFO = 'mql-pipeline contact id v2';
  */
 export function contactIds(secret: string): ContactIds {
   const key = Buffer.from(hkdfSync('sha256', secret, 'mql-pipeline', CONTACT_ID_INFO, 32));
+  const keyed = (input: string) => `${KEYED_CONTACT_ID_PREFIX}${createHmac('sha256', key).update(input).digest('base64url').slice(0, 27)}`;
   return {
-    idFor: (email) =>
-      `${KEYED_CONTACT_ID_PREFIX}${createHmac('sha256', key).update(normaliseEmail(email)).digest('base64url').slice(0, 27)}`,
+    idFor: (email) => keyed(normaliseEmail(email)),
     legacyIdFor,
+    // `legacy:` cannot begin a normalised email that is a valid address, so the two never collide.
+    idForLegacy: (legacyId) => keyed(`legacy:${legacyId}`),
   };
+}
+
+/** A legacy contact id as stored (`ct_` + 20 base64url characters), anywhere in a text. */
+export const LEGACY_CONTACT_ID = /ct_[A-Za-z0-9_-]{20}/g;
+
+/** The text with every legacy contact id `mapping` knows replaced by its new id; undefined when it holds none. */
+export function replaceLegacyIds(text: string, mapping: ReadonlyMap<string, string>): string | undefined {
+  let changed = false;
+  const out = text.replace(LEGACY_CONTACT_ID, (id) => {
+    const to = mapping.get(id);
+    if (!to) return id;
+    changed = true;
+    return to;
+  });
+  return changed ? out : undefined;
 }
 
 /** The unkeyed id of contacts stored before keyed ids (`ct_` + unsalted SHA-256): only to find them. */

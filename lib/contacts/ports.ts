@@ -63,6 +63,11 @@ export interface ContactStore {
   erase(contactId: string, at: string): Promise<'erased' | 'already-erased' | 'not-found'>;
   suppress(contactId: string, reason: SuppressionReason, at: string): Promise<void>;
   /**
+   * The keyed id a legacy contact was re-keyed to, from the forwarding record the migration left
+   * under `forwardingKey` (`ids.idForLegacy(legacyId)`); undefined when there is none.
+   */
+  rekeyedTo(forwardingKey: string): Promise<string | undefined>;
+  /**
    * Records a transient bounce of one message (idempotent per message id) and answers how many
    * distinct messages have bounced transiently for this contact so far.
    */
@@ -72,4 +77,39 @@ export interface ContactStore {
 export interface ProfileStore {
   put(profile: IdealCustomerProfile): Promise<void>;
   get(profileId: string, version?: number): Promise<IdealCustomerProfile | undefined>;
+}
+
+/** A contact stored under a legacy (`ct_`) id: `email` is absent when it was erased before keyed ids. */
+export interface LegacyContact {
+  contactId: string;
+  email?: string;
+}
+
+/** What one pass of the re-keying migration did (or, in a dry run, would do). */
+export interface RekeyPass {
+  /** Items read. */
+  scanned: number;
+  /** Items written under new ids or with new ids in them (a moved item counts once). */
+  rewritten: number;
+  /** Items an earlier (crashed) or concurrent run had moved, or begun to, when this one came to them. */
+  alreadyDone: number;
+}
+
+/**
+ * The storage side of re-keying legacy contact ids (lib/contacts/rekey-contacts.ts): every stored
+ * record that holds a legacy id, in a key or anywhere in a value, is rewritten with the mapped id.
+ */
+export interface ContactRekeyStore {
+  /** Every contact stored under a legacy id, tombstones included. */
+  legacyContacts(): AsyncIterable<LegacyContact>;
+  /**
+   * Rewrites every record holding a mapped legacy id with the new one. Where the record's key
+   * changes, the new record is written, then the old one deleted on condition that it is unchanged
+   * since it was read, so a concurrent write is never lost (the record is read again and retried)
+   * and a crash leaves at most the record in hand doubled, which the next run finishes. `profiles`:
+   * only the contacts' own records (true), or every other record (false).
+   */
+  rewrite(mapping: ReadonlyMap<string, string>, options: { profiles: boolean; dryRun: boolean }): Promise<RekeyPass>;
+  /** Records where a live legacy contact goes (ContactStore.rekeyedTo reads it); idempotent. */
+  forward(forwardingKey: string, contactId: string): Promise<void>;
 }

@@ -75,7 +75,8 @@ export function redactReport(report: Report, contactId: string): Report | undefi
   return changed ? { ...report, mqls: { ...report.mqls, leads } } : undefined;
 }
 
-async function rewrite(deps: ReportErasureDeps, key: string, body: string, contentType: string) {
+/** Writes the object again and deletes its earlier versions (copies of what the rewrite removes); also the re-keying's (rekey-reports.ts). */
+export async function rewrite(deps: ReportErasureDeps, key: string, body: string, contentType: string) {
   await deps.reports.put(key, body, contentType);
   await deps.reports.removeEarlierVersions(key);
 }

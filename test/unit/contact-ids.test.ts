@@ -53,4 +53,30 @@ describe('the migration rule: an email resolves to its legacy id while a contact
       'new@northwind.example': ids.idFor('new@northwind.example'),
     });
   });
+
+  it('resolves the email of a tombstone the re-keying migration moved to that tombstone, in the same batch read', async () => {
+    const gone = legacyIdFor('gone@northwind.example');
+    const rekeyedTombstone = { contactId: ids.idForLegacy(gone), erasedAt: '2026-01-01T00:00:00.000Z' };
+    const reads: string[][] = [];
+    const contacts = {
+      getMany: async (wanted: string[]) => {
+        reads.push(wanted);
+        return [rekeyedTombstone].filter((c) => wanted.includes(c.contactId)) as Contact[];
+      },
+    } as unknown as ContactStore;
+    const emails = Array.from({ length: 50 }, (_, i) => `p${i}@northwind.example`);
+    const resolved = await resolveContactIds({ contacts, ids }, ['gone@northwind.example', ...emails]);
+    expect(resolved.get('gone@northwind.example')).toBe(rekeyedTombstone.contactId);
+    expect(resolved.get('p0@northwind.example')).toBe(ids.idFor('p0@northwind.example'));
+    // Two keys per email (the legacy id and its re-keyed form), 100 keys per batch read.
+    expect(reads.map((r) => r.length)).toEqual([100, 2]);
+  });
+
+  it("keys a legacy id apart from any email: idForLegacy is neither the legacy id nor an email's keyed id", () => {
+    const legacy = legacyIdFor('gone@northwind.example');
+    expect(ids.idForLegacy(legacy)).toMatch(/^ct2_[A-Za-z0-9_-]{27}$/);
+    expect(ids.idForLegacy(legacy)).not.toBe(ids.idFor('gone@northwind.example'));
+    expect(ids.idForLegacy(legacy)).not.toBe(ids.idFor(legacy));
+    expect(contactIds(`${secret}!`).idForLegacy(legacy)).not.toBe(ids.idForLegacy(legacy));
+  });
 });

@@ -11,7 +11,10 @@ export const contactIdParams = z.object({
       /^ct2?_[A-Za-z0-9_-]{1,64}$/,
       'must be a contact id such as ct2_q8Zr0bK3nT5wVx1yA4cD7eF9gH2; to find a contact by email, use GET /contacts?email=…',
     )
-    .meta({ description: 'The contact id (`ct2_…`, keyed; contacts stored before keyed ids keep their `ct_…` id).' }),
+    .meta({
+      description:
+        'The contact id (`ct2_…`, keyed; a contact stored before keyed ids has its `ct_…` id until the re-keying migration runs).',
+    }),
 });
 export const campaignIdParams = z.object({
   campaignId: z.string().regex(idPattern, 'must be a campaign id such as cmp_…').meta({ description: 'The campaign id (`cmp_…`).' }),
