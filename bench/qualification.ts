@@ -80,7 +80,8 @@ function watchSalesEmails(runtime: LocalRuntime) {
   runtime.app.adapters.salesMail = {
     async send(message: OutgoingMessage) {
       const result = await inner.send(message);
-      const id = message.tags.contactId!;
+      // The sales email names its lead in its own tags (never `contactId`: it must not count as campaign mail).
+      const id = message.tags.leadContactId!;
       sends.set(id, (sends.get(id) ?? 0) + 1);
       if (!accepted.has(id)) accepted.set(id, performance.now());
       waiting.get(id)?.();
