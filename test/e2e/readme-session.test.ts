@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
+import { type NpmStart, startNpmStart } from '../support/npm-start';
 
 /**
  * README's "Run it and click around" session, run as written: the fenced block after the
@@ -46,34 +46,17 @@ const steps = block
   .filter(Boolean)
   .map(stepOf);
 
-let server: ChildProcess;
+let server: NpmStart;
 let inboxUrl = '';
 const port = 20_000 + Math.floor(Math.random() * 4_000) * 5;
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
-    cwd: root,
-    env: { ...process.env, MQL_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let printed = '';
-  await new Promise<void>((resolve, reject) => {
-    server.stdout!.on('data', (chunk: Buffer) => {
-      printed += chunk.toString();
-      if (printed.includes('Replay a captured SES event')) resolve();
-    });
-    server.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    server.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${printed}`)));
-  });
+  server = await startNpmStart(port);
+  const printed = server.printed;
   inboxUrl = /SES inbox\s+(http:\/\/\S+?)\/?\s/.exec(printed)![1]!;
 }, 120_000);
 
-afterAll(async () => {
-  if (server.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  await exited;
-});
+afterAll(async () => server?.stop());
 
 type InboxMail = { destination: { to: string[] }; subject: string; body: { html?: string; text?: string }; at: number };
 const inbox = async () => ((await (await fetch(`${inboxUrl}/store`)).json()) as { emails: InboxMail[] }).emails;

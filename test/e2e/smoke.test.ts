@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program';
 import { logger } from '../../functions/observability';
+import { type NpmStart, startNpmStart } from '../support/npm-start';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime';
 
 /**
@@ -10,7 +9,6 @@ import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime'
  * a person starts it), every step passes; against a stack whose SES publishes no events, or with a
  * From outside the sender domain, it exits non-zero naming the steps that failed.
  */
-const root = join(__dirname, '../..');
 logger.setLogLevel('ERROR');
 
 async function mql(args: string[]) {
@@ -27,34 +25,17 @@ const stepLines = (out: string) =>
     .map((l) => l.trim());
 
 describe('mql smoke against npm start', () => {
-  let server: ChildProcess;
+  let server: NpmStart;
   let apiUrl = '';
   const port = 24_000 + Math.floor(Math.random() * 4_000) * 5;
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
-      cwd: root,
-      env: { ...process.env, MQL_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let printed = '';
-    await new Promise<void>((resolve, reject) => {
-      server.stdout!.on('data', (chunk: Buffer) => {
-        printed += chunk.toString();
-        if (printed.includes('Replay a captured SES event')) resolve();
-      });
-      server.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-      server.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${printed}`)));
-    });
+    server = await startNpmStart(port);
+    const printed = server.printed;
     apiUrl = /API\s+(http:\/\/\S+)/.exec(printed)![1]!;
   }, 120_000);
 
-  afterAll(async () => {
-    if (server.exitCode !== null) return;
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(async () => server?.stop());
 
   it('passes every step: import, campaign, send, Delivery, Bounce, Complaint, stats and suppressions', async () => {
     const r = await mql(['--endpoint', apiUrl, 'smoke', '--run-id', 'e2e-pass', '--timeout', '60', '--interval', '0.5']);

@@ -7,6 +7,7 @@ import type { EventEnvelope } from '../../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 import { localS3Config } from '../../infra/local/stand-ins';
 import { callApi } from '../support/reports';
+import { openAndClickPricing, sendCampaignTo } from '../support/campaign-flow';
 import { legacyIdFor } from '../../lib/common/ids';
 
 /**
@@ -37,31 +38,8 @@ const other = { email: 'ola.berg@contoso.example', firstName: 'Ola', lastName: '
 /** What must be found nowhere after the erasure (case-insensitive): the address and each part of the name. */
 const traces = [person.email, person.firstName, person.lastName].map((t) => t.toLowerCase());
 
-async function campaign(name: string, contactIds: string[]): Promise<string> {
-  const profileId = (await call('POST', '/profiles', { name: 'Anyone' })).body.profileId;
-  const created = await call('POST', '/campaigns', {
-    name,
-    subject: 'Hello {{default firstName "there"}}',
-    fromAddress: 'Acme <news@acme.example>',
-    htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/pricing">Pricing</a> <a href="{{unsubscribeUrl}}">Unsubscribe</a>',
-    textTemplate: 'Hi {{firstName}} — https://acme.example/pricing — {{unsubscribeUrl}}',
-    fallbacks: { firstName: 'there' },
-    profileId,
-    contactIds,
-  });
-  expect(created.status).toBe(201);
-  const id = created.body.campaignId as string;
-  expect((await call('POST', `/campaigns/${id}/send`)).status).toBe(202);
-  return id;
-}
-
-async function engage(campaignId: string, contactId: string) {
-  const { token, sentAt } = runtime.sesPlayback.messageFor(campaignId, contactId)!;
-  const later = (s: number) => new Date(Date.parse(sentAt) + s * 1000).toISOString();
-  const reader = { userAgent: 'Mozilla/5.0 (Macintosh) Safari/605.1.15', ipAddress: '198.51.100.7' };
-  await runtime.sesPlayback.open(token, { ...reader, at: later(600) });
-  await runtime.sesPlayback.click(token, 'https://acme.example/pricing', { ...reader, at: later(620) });
-}
+const campaign = (name: string, contactIds: string[]) => sendCampaignTo(runtime, name, contactIds);
+const engage = (campaignId: string, contactId: string) => openAndClickPricing(runtime, campaignId, contactId);
 
 /** Every item of the table and every object of every bucket, as text, with where it is. */
 async function everything(): Promise<{ where: string; text: string }[]> {

@@ -14,6 +14,7 @@ import { contactIds, legacyIdFor, replaceLegacyIds } from '../../lib/common/ids'
 import { rekeyLegacyContacts } from '../../lib/contacts/rekey-contacts';
 import { signUnsubscribeToken } from '../../lib/contacts/unsubscribe-token';
 import { callApi } from '../support/reports';
+import { openAndClickPricing, sendCampaignTo } from '../support/campaign-flow';
 
 /**
  * Issue #16 row 1, the migration path: data stored before keyed ids (contacts under `ct_` ids, the
@@ -72,31 +73,8 @@ async function legacyContacts() {
   );
 }
 
-async function campaign(name: string, contactIds: string[]): Promise<string> {
-  const profileId = (await call('POST', '/profiles', { name: 'Anyone' })).body.profileId;
-  const created = await call('POST', '/campaigns', {
-    name,
-    subject: 'Hello {{default firstName "there"}}',
-    fromAddress: 'Acme <news@acme.example>',
-    htmlTemplate: '<p>Hi {{firstName}}</p><a href="https://acme.example/pricing">Pricing</a> <a href="{{unsubscribeUrl}}">Unsubscribe</a>',
-    textTemplate: 'Hi {{firstName}} — https://acme.example/pricing — {{unsubscribeUrl}}',
-    fallbacks: { firstName: 'there' },
-    profileId,
-    contactIds,
-  });
-  expect(created.status).toBe(201);
-  const id = created.body.campaignId as string;
-  expect((await call('POST', `/campaigns/${id}/send`)).status).toBe(202);
-  return id;
-}
-
-async function engage(campaignId: string, contactId: string) {
-  const { token, sentAt } = runtime.sesPlayback.messageFor(campaignId, contactId)!;
-  const later = (s: number) => new Date(Date.parse(sentAt) + s * 1000).toISOString();
-  const reader = { userAgent: 'Mozilla/5.0 (Macintosh) Safari/605.1.15', ipAddress: '198.51.100.7' };
-  await runtime.sesPlayback.open(token, { ...reader, at: later(600) });
-  await runtime.sesPlayback.click(token, 'https://acme.example/pricing', { ...reader, at: later(620) });
-}
+const campaign = (name: string, contactIds: string[]) => sendCampaignTo(runtime, name, contactIds);
+const engage = (campaignId: string, contactId: string) => openAndClickPricing(runtime, campaignId, contactId);
 
 type Item = Record<string, unknown>;
 async function items(): Promise<Item[]> {
