@@ -4,13 +4,16 @@ import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/
 import type { Page } from '../../lib/common/ports';
 import { randomBytes } from 'node:crypto';
 import { batchGetItems } from './batch-get';
-import { cursorAfter, isConditionFailure, keys, startKeyOf } from './keys';
+import { encodePageCursor, isConditionFailure, keys, startKeyOf } from './keys';
 
 /**
  * Recipient items hold the engagement state as compact JSON (`st`), a version (`v`) for optimistic
  * concurrency, and the deltas not yet known counted (`pd`). Campaign deltas are items of their own
  * in the campaign's partition; a campaign's counters are their sum (docs/engagement.md).
  */
+/** Recipients listed per page (each range is read this many at a time). */
+const LIST_PAGE = 500;
+
 /** Fold deltas into the checkpoint once this many can be. */
 const CHECKPOINT_EVERY = 100;
 
@@ -25,11 +28,11 @@ export class DynamoEngagementStore implements EngagementStore {
     private readonly table: string,
   ) {}
 
-  async getRecipients(refs: { campaignId: string; contactId: string }[]) {
+  async getRecipients(refs: { campaignId: string; contactId: string }[], options: { consistent?: boolean } = {}) {
     const out = new Map<string, StoredRecipient>();
     const unique = [...new Map(refs.map((r) => [recipientKey(r.campaignId, r.contactId), r])).values()];
     const recipientKeys = unique.map((r) => keys.recipient(r.campaignId, r.contactId));
-    for await (const item of batchGetItems(this.db, this.table, recipientKeys, { ConsistentRead: true })) {
+    for await (const item of batchGetItems(this.db, this.table, recipientKeys, { ConsistentRead: options.consistent ?? true })) {
       const stored = fromItem(item);
       out.set(recipientKey(stored.state.campaignId, stored.state.contactId), stored);
     }
@@ -171,17 +174,50 @@ export class DynamoEngagementStore implements EngagementStore {
       });
   }
 
+  /**
+   * Every recipient the campaign was sent to, in contact-id order: the recipient items merged with
+   * the sender's records (`SEND#`). A recipient whose only event so far is its Send has no recipient
+   * item (its Send event was acknowledged without a write: docs/engagement.md), so it is listed from
+   * its send record, as sent. Both ranges are read a page at a time in step; the cursor is the last
+   * contact id listed.
+   */
   async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {
-    const recipients = { partition: `CAMPAIGN#${campaignId}`, sortPrefix: 'RCPT#' };
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-        ExpressionAttributeValues: { ':pk': recipients.partition, ':r': recipients.sortPrefix },
-        ExclusiveStartKey: startKeyOf(cursor, recipients),
-      }),
-    );
-    return { items: (result.Items ?? []).map((i) => fromItem(i).state), cursor: cursorAfter(result.LastEvaluatedKey) };
+    const partition = `CAMPAIGN#${campaignId}`;
+    const after = startKeyOf(cursor, { partition, sortPrefix: 'RCPT#' })?.sk?.slice('RCPT#'.length);
+    const range = async (prefix: string, projection?: string) => {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          // Strictly after the cursor's contact id: "\u0000" sorts before any character an id holds.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': partition, ':from': `${prefix}${after === undefined ? '' : `${after}\u0000`}`, ':to': `${prefix}\uffff` },
+          Limit: LIST_PAGE,
+          ...(projection ? { ProjectionExpression: projection } : {}),
+        }),
+      );
+      const items = result.Items ?? [];
+      const last = items.length ? String(items[items.length - 1]!.sk).slice(prefix.length) : undefined;
+      return { items, more: Boolean(result.LastEvaluatedKey), last };
+    };
+    const [recipients, sends] = await Promise.all([range('RCPT#'), range('SEND#', 'sk, sentAt')]);
+    // Everything up to the smaller of the two pages' ends is known from both ranges.
+    const ends = [recipients, sends].filter((r) => r.more && r.last !== undefined).map((r) => r.last!);
+    const bound = ends.length ? ends.sort()[0] : undefined;
+    const within = (id: string) => bound === undefined || id <= bound;
+    const byContact = new Map<string, RecipientEngagement>();
+    for (const item of sends.items) {
+      const contactId = String(item.sk).slice('SEND#'.length);
+      if (item.sentAt && within(contactId)) byContact.set(contactId, { campaignId, contactId, seen: [], opens: [], clicks: [], sentAt: String(item.sentAt) });
+    }
+    for (const item of recipients.items) {
+      const state = fromItem(item).state;
+      if (!within(state.contactId)) continue;
+      const recorded = byContact.get(state.contactId);
+      byContact.set(state.contactId, { ...state, sentAt: state.sentAt ?? recorded?.sentAt });
+    }
+    const items = [...byContact.values()].sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
+    for (const item of items) if (item.sentAt === undefined) delete item.sentAt;
+    return { items, cursor: bound === undefined ? undefined : encodePageCursor({ pk: partition, sk: `RCPT#${bound}` }) };
   }
 }
 

@@ -8,12 +8,13 @@ import { logger } from '../observability';
  * Consumes the events queue (SES events routed by EventBridge). Events we cannot understand or that
  * do not match what was sent (lib/engagement/verify-events.ts) are set aside with their reason and
  * acknowledged: they never count and never fail the batch. Events whose send has no outcome recorded
- * yet, and those whose recording failed, come back (partial batch response).
+ * yet, and those whose recording failed, come back (partial batch response). Send events that only
+ * confirm the sender's record are acknowledged without a write: the recipient's next event records them.
  */
 export function makeEngagementHandler(app: App) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const { incoming, letters, bodies } = parseRecords(event);
-    const verified = incoming.length ? await app.verifyEvents(incoming) : { accepted: [], setAside: [], waiting: [] };
+    const verified = incoming.length ? await app.verifyEvents(incoming) : { accepted: [], confirmed: [], setAside: [], waiting: [] };
     for (const { messageId, reason } of verified.setAside) {
       const body = bodies.get(messageId) ?? '';
       letters.push({ messageId, reason, source: 'events-queue', eventId: eventIdOf(body) ?? messageId, body });

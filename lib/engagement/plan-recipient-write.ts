@@ -1,4 +1,4 @@
-import type { EngagementEvent } from './ses-event';
+import { impliedSendOf, type EngagementEvent } from './ses-event';
 import {
   addCounters,
   applyEvent,
@@ -85,12 +85,23 @@ function applyEvents(
 ): { after: RecipientEngagement; newEvents: EngagementEvent[] } {
   let after = before;
   const newEvents: EngagementEvent[] = [];
-  for (const event of events) {
+  for (const event of withImpliedSends(events)) {
     const next = applyEvent(after, event, rules, isOwnLink);
     if (next !== after) newEvents.push(event);
     after = next;
   }
   return { after, newEvents };
+}
+
+/**
+ * The events with the Send each of them implies (ses-event.ts, impliedSendOf), first: a recipient's
+ * first recorded event also records its Send, so a Send event that only confirmed the sender's record
+ * could be acknowledged without a write of its own (verify-events.ts) and is still counted once.
+ */
+function withImpliedSends(events: EngagementEvent[]): EngagementEvent[] {
+  const sends = new Map<string, EngagementEvent>();
+  for (const e of events) if (e.type !== 'send' && !sends.has(e.messageId)) sends.set(e.messageId, impliedSendOf(e));
+  return [...sends.values(), ...events];
 }
 
 /**

@@ -87,7 +87,12 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   const everything = { failedMessageIds: incoming.map((i) => i.messageId) }; // nothing written yet: all come back
   let stored: Map<string, StoredRecipient>;
   try {
-    stored = await deps.store.getRecipients([...groups.values()].map((g) => g[0]!.event));
+    // Eventually consistent: every write below is conditional on the version read, so a stale read
+    // costs a lost race (read again consistently in writeRecipient), never a wrong count.
+    stored = await deps.store.getRecipients(
+      [...groups.values()].map((g) => g[0]!.event),
+      { consistent: false },
+    );
   } catch (error) {
     if (!isRetryable(error)) throw error;
     return everything;

@@ -212,10 +212,40 @@ function engagementEventOf(
     at: new Date(at).toISOString(),
   };
   copyTypeFields(event, d);
-  // Identity from content, not from the EventBridge id: SES may publish the same event twice
-  // under two envelope ids, and a replay of a captured event keeps its content.
-  event.key = shortHash([type, event.messageId, event.at, event.link ?? '', event.userAgent ?? ''].join('|'), 16);
+  event.key = eventKey(event);
   return event;
+}
+
+/**
+ * Identity from content, not from the EventBridge id: SES may publish the same event twice under
+ * two envelope ids, and a replay of a captured event keeps its content.
+ */
+function eventKey(e: Pick<EngagementEvent, 'type' | 'messageId' | 'at' | 'link' | 'userAgent'>): string {
+  return shortHash([e.type, e.messageId, e.at, e.link ?? '', e.userAgent ?? ''].join('|'), 16);
+}
+
+/**
+ * The Send event every other event of a message implies. SES publishes a Send for each message it
+ * accepts, before anything else about it, and a Send's content is only what every event of the
+ * message carries (its message id, `mail.timestamp`, tags): so the Send implied here has the key
+ * SES's own Send event has, and the two are one event to the recipient's dedup set. This is what
+ * lets a Send event that only confirms a recorded send be acknowledged without a write
+ * (docs/engagement.md, "Send events ride on the next event").
+ */
+export function impliedSendOf(event: EngagementEvent): EngagementEvent {
+  const send: EngagementEvent = {
+    key: '',
+    type: 'send',
+    campaignId: event.campaignId,
+    contactId: event.contactId,
+    messageId: event.messageId,
+    sentAt: event.sentAt,
+    at: event.sentAt,
+    ...(event.account ? { account: event.account } : {}),
+    ...(event.configurationSet ? { configurationSet: event.configurationSet } : {}),
+  };
+  send.key = eventKey(send);
+  return send;
 }
 
 /** What each event type adds: the link, the user agent and IP of an open or click, the bounce type, a reason, an unsubscribe. */

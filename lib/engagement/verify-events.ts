@@ -36,15 +36,22 @@ export interface VerifyDeps {
 
 export interface Verified {
   accepted: IncomingEvent[];
+  /**
+   * Queue messages of Send events that only confirm what the sender recorded (same SES message id):
+   * acknowledged without a write. The recipient's next event (SES always publishes one: Delivery,
+   * Bounce, Reject, Rendering Failure or DeliveryDelay) records the Send it implies, under the same
+   * key, so `sent` still counts each message once (docs/engagement.md).
+   */
+  confirmed: string[];
   setAside: { messageId: string; reason: string }[];
   /** Queue messages to hand back: their send's outcome is not recorded yet. */
   waiting: string[];
 }
 
-type Verdict = { kind: 'accept' } | { kind: 'set-aside' | 'wait'; reason: string };
+type Verdict = { kind: 'accept' | 'confirmed' } | { kind: 'set-aside' | 'wait'; reason: string };
 
 export async function verifyEvents(deps: VerifyDeps, incoming: IncomingEvent[]): Promise<Verified> {
-  const out: Verified = { accepted: [], setAside: [], waiting: [] };
+  const out: Verified = { accepted: [], confirmed: [], setAside: [], waiting: [] };
   const pending: IncomingEvent[] = [];
   for (const item of incoming) {
     const reason = intrinsicProblem(deps.rules, item.event);
@@ -57,8 +64,9 @@ export async function verifyEvents(deps: VerifyDeps, incoming: IncomingEvent[]):
   for (const item of pending) {
     const verdict = againstFacts(deps.rules, item.event, facts, now);
     if (verdict.kind === 'accept') out.accepted.push(item);
+    else if (verdict.kind === 'confirmed') out.confirmed.push(item.messageId);
     else if (verdict.kind === 'wait') out.waiting.push(item.messageId);
-    else out.setAside.push({ messageId: item.messageId, reason: verdict.reason });
+    else if (verdict.kind === 'set-aside') out.setAside.push({ messageId: item.messageId, reason: verdict.reason });
   }
   return out;
 }
@@ -103,5 +111,7 @@ function againstFacts(rules: EventRules, e: EngagementEvent, facts: SentFacts, n
   if (send.sentAt && Date.parse(e.sentAt) > Date.parse(send.sentAt) + rules.skewMs) {
     return { kind: 'set-aside', reason: 'mail timestamp after the send was recorded' };
   }
+  // The sender recorded this very message: its Send event adds nothing the next event does not carry.
+  if (e.type === 'send' && send.messageId === e.messageId) return { kind: 'confirmed' };
   return { kind: 'accept' };
 }

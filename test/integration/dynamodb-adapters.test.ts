@@ -34,6 +34,41 @@ const contact = (email: string, extra: Partial<Contact> = {}): Contact => ({
 });
 
 describe('DynamoDB adapters against dynalite, through the real SDK', () => {
+  it('lists every recipient sent to, page by page: recipient items merged with send records that have no item yet', async () => {
+    const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
+    const engagement = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
+    const campaignId = 'cmp_list_merge';
+    const ids = Array.from({ length: 1_234 }, (_, i) => `ct_${String(i).padStart(5, '0')}`);
+    const at = '2026-03-02T14:00:00.000Z';
+    // Every contact but each 7th was sent (the 7th failed); each 3rd sent one has engagement of its own.
+    await ledger.recordOutcomes(
+      campaignId,
+      ids.map((contactId, i) =>
+        i % 7 === 0
+          ? { contactId, at, state: 'failed' as const, reason: 'MessageRejected' }
+          : { contactId, at, state: 'sent' as const, messageId: `m-${contactId}` },
+      ),
+    );
+    const engaged = ids.filter((_, i) => i % 7 !== 0 && i % 3 === 0);
+    for (const contactId of engaged) {
+      const state = { campaignId, contactId, seen: ['k'], opens: [], clicks: [], sentAt: at, deliveredAt: at };
+      expect(await engagement.putRecipient({ state, version: 1, pending: {} }, 0)).toBe(true);
+    }
+    const listed: { contactId: string; deliveredAt?: string; sentAt?: string }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await engagement.listRecipients(campaignId, cursor);
+      listed.push(...page.items);
+      cursor = page.cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(1);
+    expect(listed.map((r) => r.contactId)).toEqual(ids.filter((_, i) => i % 7 !== 0));
+    expect(listed.every((r) => r.sentAt === at)).toBe(true);
+    expect(listed.filter((r) => r.deliveredAt).map((r) => r.contactId)).toEqual(engaged);
+  });
+
   it('upserts contacts without clearing consent or suppression, and lists every one through the shards', async () => {
     const store = new DynamoContactStore(dynamo.db, dynamo.tableName);
     const many = Array.from({ length: 120 }, (_, i) => contact(`p${i}@list.example`));

@@ -117,12 +117,64 @@ describe('SES events checked against what was sent', () => {
     const verified = await runtime.app.verifyEvents(eventsOf(inFlight));
     expect(verified).toEqual({
       accepted: [expect.objectContaining({ messageId: 'cmp_inflight-0' })],
+      confirmed: [],
       setAside: [],
       waiting: ['cmp_inflight-1'],
     });
     // The same on a campaign whose every recipient has an outcome: nobody is in flight, so it was never sent to them.
     const done = await runtime.app.verifyEvents(eventsOf({ ...inFlight, campaignId }));
     expect(done.setAside.map((s) => s.reason)).toEqual(['contact was not sent this campaign', 'contact was not sent this campaign']);
+  });
+
+  it('acknowledges a Send event that only confirms the sender\'s record without a write; the next event counts the send once, in any order, under replays', async () => {
+    const { runtime } = demo;
+    const cmp = 'cmp_confirmed';
+    const base = (await runtime.app.adapters.campaigns.get(campaignId))!;
+    await runtime.app.adapters.campaigns.create({ ...base, campaignId: cmp, status: 'sending' });
+    const mail: MailFacts = { ...sentMail(), campaignId: cmp, contactId: 'ct_confirmed', messageId: 'confirmed-0001' };
+    await runtime.app.adapters.ledger.recordOutcomes(cmp, [
+      { contactId: mail.contactId, messageId: mail.messageId, at: mail.sentAt, state: 'sent' },
+    ]);
+    const send = JSON.stringify(sesEvent('Send', mail));
+    const delivery = JSON.stringify(sesEvent('Delivery', mail, { at: later(mail.sentAt, 1_000) }));
+    const counts = async () => {
+      const m = computeMetrics((await runtime.app.adapters.engagement.campaignCounters(cmp)).counters);
+      return { sent: m.sent, delivered: m.delivered };
+    };
+    const stored = async () => runtime.app.adapters.engagement.getRecipients([{ campaignId: cmp, contactId: mail.contactId }]);
+
+    // The Send event, twice: acknowledged, nothing written, nothing counted, nothing set aside.
+    const lettersBefore = (await deadLetterReasons()).length;
+    await runtime.queues.events.send([send, send]);
+    await runtime.settle();
+    expect((await stored()).size).toBe(0);
+    expect(await counts()).toEqual({ sent: 0, delivered: 0 });
+    // The per-recipient view still lists them as sent, from the sender's record.
+    const listed = async () => (await runtime.app.listCampaignRecipients(cmp)).items.map((r) => [r.contactId, r.status, r.messageId]);
+    expect(await listed()).toEqual([[mail.contactId, 'sent', mail.messageId]]);
+
+    // The Delivery records the Send it implies: the message counts as sent once.
+    await runtime.queues.events.send([delivery]);
+    await runtime.settle();
+    expect(await counts()).toEqual({ sent: 1, delivered: 1 });
+    expect(await listed()).toEqual([[mail.contactId, 'delivered', mail.messageId]]);
+    const state = [...(await stored()).values()][0]!.state;
+    expect(state.sentAt).toBe(new Date(mail.sentAt).toISOString());
+
+    // Everything again, in the other order and twice: the counts do not move.
+    await runtime.queues.events.send([delivery, send, delivery, send]);
+    await runtime.settle();
+    expect(await counts()).toEqual({ sent: 1, delivered: 1 });
+    expect((await deadLetterReasons()).length).toBe(lettersBefore);
+    expect(runtime.queues.events.deadLetters).toEqual([]);
+
+    // A Send event whose send has no outcome recorded (a crashed sender's) is still recorded at full price, for the takeover.
+    const unrecorded: MailFacts = { ...mail, contactId: 'ct_unrecorded', messageId: 'unrecorded-0001' };
+    await runtime.queues.events.send([JSON.stringify(sesEvent('Send', unrecorded))]);
+    await runtime.settle();
+    const taken = await runtime.app.adapters.engagement.getRecipients([{ campaignId: cmp, contactId: unrecorded.contactId }]);
+    expect([...taken.values()][0]?.state.sentAt).toBe(new Date(unrecorded.sentAt).toISOString());
+    expect(await counts()).toEqual({ sent: 2, delivered: 1 });
   });
 
   it('renders the report of a campaign whose stored activity includes a click dated 9999-12-31', async () => {

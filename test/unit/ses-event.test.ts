@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSesEvent } from '../../lib/engagement/ses-event';
+import { impliedSendOf, parseSesEvent } from '../../lib/engagement/ses-event';
 
 const fixtureDir = join(__dirname, '../fixtures/ses-eventbridge');
 const fixtures = readdirSync(fixtureDir)
@@ -21,6 +21,19 @@ describe('parseSesEvent against every shared fixture', () => {
     expect(result.event.contactId).toBe('ct_01JD8PZK2M');
     expect(result.event.key).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(parseSesEvent(structuredClone(raw))).toEqual(result);
+  });
+
+  it('implies, from every other event of a message, the very Send event SES published for it (same key)', () => {
+    const parsed = (name: string) => {
+      const r = parseSesEvent(structuredClone(fixtures.find(([n]) => n === name)![1]));
+      if (!r.ok) throw new Error(r.rejected.reason);
+      return r.event;
+    };
+    const send = parsed('send.json');
+    // The fixtures are one message's events (one message id, one mail.timestamp).
+    const others = fixtures.filter(([n]) => n !== 'send.json').map(([n]) => n);
+    expect(others).toHaveLength(9);
+    for (const name of others) expect({ name, implied: impliedSendOf(parsed(name)) }).toEqual({ name, implied: send });
   });
 
   it('reads the click link, intent tags and actor', () => {
