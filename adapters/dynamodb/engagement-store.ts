@@ -190,7 +190,11 @@ export class DynamoEngagementStore implements EngagementStore {
           TableName: this.table,
           // Strictly after the cursor's contact id: "\u0000" sorts before any character an id holds.
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': partition, ':from': `${prefix}${after === undefined ? '' : `${after}\u0000`}`, ':to': `${prefix}\uffff` },
+          ExpressionAttributeValues: {
+            ':pk': partition,
+            ':from': `${prefix}${after === undefined ? '' : `${after}\u0000`}`,
+            ':to': `${prefix}\uffff`,
+          },
           Limit: LIST_PAGE,
           ...(projection ? { ProjectionExpression: projection } : {}),
         }),
@@ -207,7 +211,8 @@ export class DynamoEngagementStore implements EngagementStore {
     const byContact = new Map<string, RecipientEngagement>();
     for (const item of sends.items) {
       const contactId = String(item.sk).slice('SEND#'.length);
-      if (item.sentAt && within(contactId)) byContact.set(contactId, { campaignId, contactId, seen: [], opens: [], clicks: [], sentAt: String(item.sentAt) });
+      if (item.sentAt && within(contactId))
+        byContact.set(contactId, { campaignId, contactId, seen: [], opens: [], clicks: [], sentAt: String(item.sentAt) });
     }
     for (const item of recipients.items) {
       const state = fromItem(item).state;

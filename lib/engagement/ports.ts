@@ -32,7 +32,10 @@ export interface EngagementStore {
    * units), because its write is conditional on the version read and a stale read only loses a race,
    * which is read again consistently. A read that decides something on its own stays consistent.
    */
-  getRecipients(keys: { campaignId: string; contactId: string }[], options?: { consistent?: boolean }): Promise<Map<string, StoredRecipient>>;
+  getRecipients(
+    keys: { campaignId: string; contactId: string }[],
+    options?: { consistent?: boolean },
+  ): Promise<Map<string, StoredRecipient>>;
   /** Writes only if the stored version is still `expectedVersion` (0 = absent); false on conflict. */
   putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<boolean>;
   /**

@@ -126,7 +126,7 @@ describe('SES events checked against what was sent', () => {
     expect(done.setAside.map((s) => s.reason)).toEqual(['contact was not sent this campaign', 'contact was not sent this campaign']);
   });
 
-  it('acknowledges a Send event that only confirms the sender\'s record without a write; the next event counts the send once, in any order, under replays', async () => {
+  it("acknowledges a Send event that only confirms the sender's record without a write; the next event counts the send once, in any order, under replays", async () => {
     const { runtime } = demo;
     const cmp = 'cmp_confirmed';
     const base = (await runtime.app.adapters.campaigns.get(campaignId))!;

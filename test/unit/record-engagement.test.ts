@@ -222,7 +222,7 @@ describe('recordEngagement: exact under the conditions AWS delivers', () => {
     expect(await figures(memory, 'cmp_0')).toEqual(expected);
   });
 
-  it('stays exact when the batch\'s first read is eventually consistent and answers an older version', async () => {
+  it("stays exact when the batch's first read is eventually consistent and answers an older version", async () => {
     // DynamoDB's eventually consistent read may miss the latest write: here it answers the version
     // before the latest for every other recipient it is asked for (and nothing for a first write).
     const memory = new MemoryEngagementStore();
