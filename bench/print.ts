@@ -1,3 +1,4 @@
+import { DELTAS_PER_READ } from '../lib/engagement/deltas';
 import type { CostFigures, DesignCost } from './cost';
 import type { costPerMillionEmails } from './cost-model';
 import { assumptions, eventMixTypes } from './assumptions';
@@ -72,7 +73,7 @@ function goalRows(r: BenchResult): Row[] {
     rows.push([
       `first stats read after a backlog, ${largest.recipients.toLocaleString('en-US')} recipients (${largest.deltaItems.toLocaleString('en-US')} deltas)`,
       `${largest.firstReadMilliseconds} ms`,
-      `goal < 1 s at any backlog; the next read ${largest.milliseconds} ms`,
+      `goal < 1 s at any backlog; complete after ${largest.readsToComplete} read${largest.readsToComplete > 1 ? 's' : ''} (slowest ${largest.slowestReadMilliseconds} ms, each sums ≤ ${DELTAS_PER_READ} deltas and folds them); then ${largest.milliseconds} ms`,
     ]);
   if (r.qualification)
     rows.push([
@@ -146,7 +147,7 @@ export function printEngagement(e: EngagementFigures, peakRssMiB: number) {
         (s): Row => [
           `stats read, ${s.recipients.toLocaleString('en-US')} recipients`,
           `${s.milliseconds} ms`,
-          `first read (sums ${s.deltaItems} deltas, writes the checkpoint) ${s.firstReadMilliseconds} ms; goal < 1 s`,
+          `first read ${s.firstReadMilliseconds} ms, complete after ${s.readsToComplete} (slowest ${s.slowestReadMilliseconds} ms) of ${s.deltaItems} deltas; goal < 1 s`,
         ],
       ),
       ['peak memory (RSS)', `${peakRssMiB} MiB`, ''],

@@ -102,7 +102,7 @@ export class DynamoEngagementStore implements EngagementStore {
     }
   }
 
-  async campaignCounters(campaignId: string, options: { compactBefore?: string } = {}) {
+  async campaignCounters(campaignId: string, options: { compactBefore?: string; maxDeltas?: number } = {}) {
     const checkpoint = (
       await this.db.send(new GetCommand({ TableName: this.table, Key: keys.checkpoint(campaignId), ConsistentRead: true }))
     ).Item as Checkpoint | undefined;
@@ -115,6 +115,9 @@ export class DynamoEngagementStore implements EngagementStore {
     let compactedThrough: string | undefined;
     let compactedCount = 0;
     let startKey: Record<string, unknown> | undefined;
+    let read = 0;
+    let more = false; // a delta beyond the budget was seen
+    const max = options.maxDeltas ?? Number.POSITIVE_INFINITY;
     do {
       const result = await this.db.send(
         new QueryCommand({
@@ -123,10 +126,17 @@ export class DynamoEngagementStore implements EngagementStore {
           ExpressionAttributeValues: { ':pk': `CAMPAIGN#${campaignId}`, ':after': after, ':end': 'DELTA#\uffff' },
           ProjectionExpression: 'sk, c, lu',
           ExclusiveStartKey: startKey,
+          // One more than the rest of the budget, to learn whether a delta lies beyond it.
+          ...(Number.isFinite(max) ? { Limit: max - read + 1 } : {}),
         }),
       );
       for (const item of result.Items ?? []) {
         if (item.sk === after) continue; // BETWEEN is inclusive; the checkpoint already holds it
+        if (read >= max) {
+          more = true;
+          break;
+        }
+        read++;
         const deltaId = String(item.sk).slice('DELTA#'.length);
         addCounters(counters, (item.c ?? {}) as Counters);
         Object.assign(linkUrls, item.lu ?? {});
@@ -138,12 +148,13 @@ export class DynamoEngagementStore implements EngagementStore {
         }
       }
       startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    } while (startKey && !more);
+    const complete = !more;
 
     if (compactedThrough && compactedCount >= CHECKPOINT_EVERY) {
       await this.putCheckpoint(campaignId, checkpoint, { through: compactedThrough, counters: compactable, linkUrls: compactableUrls });
     }
-    return { counters, linkUrls };
+    return { counters, linkUrls, complete };
   }
 
   /** Folds compacted deltas into the campaign's checkpoint, which then starts after `through`. */

@@ -142,19 +142,19 @@ function addStats(campaigns: Command, { client, print }: CommandContext): void {
     .description('Live figures: sending progress and exclusions; sent, delivered, bounces, opens, clicks and rates (all and human)')
     .argument('<campaignId>')
     .action(async (id: string) => {
-      const s = await client().request<{ status: string; sending: SendingProgress; metrics: CampaignMetrics }>(
-        'GET',
-        `/campaigns/${enc(id)}/stats`,
-      );
+      const s = await client().request<StatsAnswer>('GET', `/campaigns/${enc(id)}/stats`);
       print(s, () => statsText(id, s));
     });
 }
 
-function statsText(id: string, s: { status: string; sending: SendingProgress; metrics: CampaignMetrics }): string {
+type StatsAnswer = { status: string; sending: SendingProgress; metricsComplete?: boolean; metrics: CampaignMetrics };
+
+function statsText(id: string, s: StatsAnswer): string {
   const m = s.metrics;
   const g = s.sending;
   return [
     `${id} (${s.status}${g.pausedReason ? `: ${g.pausedReason}` : ''})`,
+    ...(s.metricsComplete === false ? ['(catching up on a backlog of events: the figures below are a lower bound; ask again)'] : []),
     `sending: ${g.sent} sent, ${g.failed} failed${g.remaining !== undefined ? `, ${g.remaining} to go of ${g.recipients}` : ''}; excluded: ${describeExclusions(g.excluded)}`,
     `sent ${m.sent}  delivered ${m.delivered}  bounced ${m.bounced}  complaints ${m.complained}  unsubscribed ${m.unsubscribed}`,
     `unique opens ${m.uniqueOpens} (human ${m.human.uniqueOpens})  unique clicks ${m.uniqueClicks} (human ${m.human.uniqueClicks})`,

@@ -14,6 +14,12 @@ export function compactionCutoff(now: Date, inFlightGraceMs: number): string {
   return `${DELTA_ID_PREFIX}${(now.getTime() - Math.max(inFlightGraceMs, 60_000)).toString(36)}`;
 }
 
+/**
+ * Deltas a live read sums at most (a stats request, the handler's compaction): 500 small
+ * items (one Query page), whatever backlog a campaign has. Reports read them all.
+ */
+export const DELTAS_PER_READ = 500;
+
 /** A bounded memory of delta ids known to be written (per container; lost on a cold start, harmlessly). */
 export class CountedDeltas {
   private ids = new Set<string>();

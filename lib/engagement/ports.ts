@@ -48,12 +48,14 @@ export interface EngagementStore {
   /**
    * The campaign's counters: its checkpoint plus the deltas written after it. With `compactBefore`,
    * deltas whose id sorts before it (no writer can still be writing one) are folded into the
-   * checkpoint, so the next read has less to sum.
+   * checkpoint, so the next read has less to sum. With `maxDeltas`, at most that many deltas are
+   * read: when more wait, `complete` is false and the counters are those of the oldest deltas only
+   * (a lower bound of every figure); what was read and settled is folded, so each read reaches further.
    */
   campaignCounters(
     campaignId: string,
-    options?: { compactBefore?: string },
-  ): Promise<{ counters: Counters; linkUrls: Record<string, string> }>;
+    options?: { compactBefore?: string; maxDeltas?: number },
+  ): Promise<{ counters: Counters; linkUrls: Record<string, string>; complete: boolean }>;
   /** Every recipient of a campaign, for reports (a page at a time). */
   listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>>;
 }

@@ -1,6 +1,6 @@
 import type { EngagementEvent } from './ses-event';
 import { addCounters, type Counters } from './recipient';
-import type { CountedDeltas } from './deltas';
+import { DELTAS_PER_READ, type CountedDeltas } from './deltas';
 import type { EngagementListener, ListenerOutcome } from './listeners';
 import type { MachineRules } from './machine-activity';
 import { planRecipientWrite, type Plan } from './plan-recipient-write';
@@ -249,7 +249,7 @@ async function putCampaignDeltas(batch: Batch): Promise<void> {
       // The container's memory of counted deltas holds only those that count every entry of their id.
       if (!excluded) deps.countedDeltas?.add(batch.deltaIdFor(campaignId));
       if (deps.compactBefore && Math.random() * (deps.compactEvery ?? 32) < 1) {
-        await deps.store.campaignCounters(campaignId, { compactBefore: deps.compactBefore() });
+        await deps.store.campaignCounters(campaignId, { compactBefore: deps.compactBefore(), maxDeltas: DELTAS_PER_READ });
       }
     } catch (error) {
       if (!isRetryable(error)) throw error;

@@ -1,7 +1,7 @@
 /** A campaign's figures: where its send stands (the send's own records) and its engagement metrics (SES events). */
 import { addCounts, type ExclusionCounts } from './audience';
 import type { Campaign } from './campaign';
-import { compactionCutoff } from '../engagement/deltas';
+import { compactionCutoff, DELTAS_PER_READ } from '../engagement/deltas';
 import { computeMetrics, type CampaignMetrics } from '../engagement/metrics';
 import type { EngagementStore } from '../engagement/ports';
 import { NotFoundError } from '../common/errors';
@@ -28,6 +28,11 @@ export interface CampaignStats {
   campaignId: string;
   status: Campaign['status'];
   sending: SendingProgress;
+  /**
+   * False while a backlog of deltas is longer than one read sums (DELTAS_PER_READ): `metrics` then
+   * count the oldest deltas only, and the read has folded them, so the next read reaches further.
+   */
+  metricsComplete: boolean;
   metrics: CampaignMetrics;
 }
 
@@ -60,13 +65,15 @@ export async function campaignStats(
 ): Promise<CampaignStats> {
   const campaign = await deps.campaigns.get(campaignId);
   if (!campaign) throw new NotFoundError(`campaign ${campaignId} does not exist`);
-  const { counters, linkUrls } = await deps.engagement.campaignCounters(campaignId, {
+  const { counters, linkUrls, complete } = await deps.engagement.campaignCounters(campaignId, {
     compactBefore: compactionCutoff(deps.clock.now(), deps.inFlightGraceMs),
+    maxDeltas: DELTAS_PER_READ,
   });
   return {
     campaignId,
     status: campaign.status,
     sending: await sendingProgress(deps, campaign),
+    metricsComplete: complete,
     metrics: computeMetrics(counters, { ...campaign.links, ...linkUrls }),
   };
 }

@@ -391,6 +391,44 @@ describe('campaign stats checkpoints', () => {
     expect((await store.campaignCounters('cmp_ck', { compactBefore: cutoff })).counters.sent).toBe(260);
     expect((await store.campaignCounters('cmp_ck')).counters).toMatchObject({ sent: 260, 'link:l0:clicks': 174 });
   });
+
+  it('never sums more than its budget of deltas: a backlog is answered as incomplete, folded a budget at a time, then exact', async () => {
+    const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
+    const { newId } = await import('../../lib/common/ids');
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    for (let i = 0; i < 2_345; i++)
+      await store.putDelta({
+        campaignId: 'cmp_backlog',
+        deltaId: newId('d', new Date(base + i * 1000)),
+        counters: { sent: 1 },
+        linkUrls: {},
+        at: '',
+      });
+    const cutoff = `d_${(base + 10_000 * 1000).toString(36)}`; // every delta is settled
+    const reads: { sent?: number; complete: boolean }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { counters, complete } = await store.campaignCounters('cmp_backlog', { compactBefore: cutoff, maxDeltas: 1_000 });
+      reads.push({ sent: counters.sent, complete });
+    }
+    // Each read sums the checkpoint and at most 1,000 deltas after it, and folds them.
+    expect(reads).toEqual([
+      { sent: 1_000, complete: false },
+      { sent: 2_000, complete: false },
+      { sent: 2_345, complete: true },
+      { sent: 2_345, complete: true },
+    ]);
+    // Exactly the budget left: complete, with no delta beyond it.
+    for (let i = 0; i < 1_000; i++)
+      await store.putDelta({
+        campaignId: 'cmp_budget',
+        deltaId: newId('d', new Date(base + i * 1000)),
+        counters: { sent: 1 },
+        linkUrls: {},
+        at: '',
+      });
+    expect(await store.campaignCounters('cmp_budget', { maxDeltas: 1_000 })).toMatchObject({ counters: { sent: 1_000 }, complete: true });
+    expect(await store.campaignCounters('cmp_budget', { maxDeltas: 999 })).toMatchObject({ counters: { sent: 999 }, complete: false });
+  });
 });
 
 describe('suppression from engagement', () => {

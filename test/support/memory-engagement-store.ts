@@ -45,7 +45,7 @@ export class MemoryEngagementStore implements EngagementStore {
       addCounters(counters, d.counters);
       Object.assign(linkUrls, d.linkUrls);
     }
-    return { counters, linkUrls };
+    return { counters, linkUrls, complete: true };
   }
   async listRecipients(campaignId: string): Promise<Page<RecipientEngagement>> {
     return { items: [...this.recipients.values()].filter((r) => r.state.campaignId === campaignId).map((r) => r.state) };

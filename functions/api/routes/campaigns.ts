@@ -91,8 +91,15 @@ export const statsSchema = z
         pausedReason: z.string().optional(),
       })
       .meta({ description: "The send's progress from its own records (docs/sending.md)." }),
+    metricsComplete: z.boolean().meta({
+      description:
+        'False while more engagement deltas wait than one read sums (a backlog): the metrics then count the oldest ones only, and each read folds what it summed, so a later read catches up (docs/engagement.md).',
+    }),
     metrics: z.looseObject({
-      sent: z.number().int(),
+      sent: z
+        .number()
+        .int()
+        .meta({ description: 'Messages SES accepted, counted from their SES events (the Send, or the first event after it).' }),
       delivered: z.number().int(),
       bounced: z.number().int(),
       complained: z.number().int(),
