@@ -88,7 +88,7 @@ describe('the local runtime', () => {
       .map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
     await replay(fixtures);
     // The fixtures are account 123456789012's; the local bus is account 000000000000's, as PutEvents makes it.
-    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W')).toEqual({ counters: {}, linkUrls: {} });
+    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W')).toEqual({ counters: {}, linkUrls: {}, complete: true });
     const reasons = await deadLetterReasons();
     expect(reasons.filter((r) => r === 'foreign account: sendingAccountId 123456789012 is not the bus account')).toHaveLength(
       fixtures.length,
@@ -102,7 +102,7 @@ describe('the local runtime', () => {
     click.detail.mail.tags.campaignId = ['cmp_malformed'];
     await replay([click]);
     expect(await deadLetterReasons()).toContain('malformed Click event: click.link: Invalid input: expected string, received undefined');
-    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_malformed')).toEqual({ counters: {}, linkUrls: {} });
+    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_malformed')).toEqual({ counters: {}, linkUrls: {}, complete: true });
     expect(runtime.queues.events.deadLetters).toEqual([]);
   });
 
