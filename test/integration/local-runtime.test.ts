@@ -88,7 +88,11 @@ describe('the local runtime', () => {
       .map((f) => JSON.parse(readFileSync(join(fixtureDir, f), 'utf8')));
     await replay(fixtures);
     // The fixtures are account 123456789012's; the local bus is account 000000000000's, as PutEvents makes it.
-    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W')).toEqual({ counters: {}, linkUrls: {}, complete: true });
+    expect(await runtime.app.adapters.engagement.campaignCounters('cmp_01JD8Q3V6W')).toEqual({
+      counters: {},
+      linkUrls: {},
+      complete: true,
+    });
     const reasons = await deadLetterReasons();
     expect(reasons.filter((r) => r === 'foreign account: sendingAccountId 123456789012 is not the bus account')).toHaveLength(
       fixtures.length,
