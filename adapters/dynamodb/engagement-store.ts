@@ -11,9 +11,6 @@ import { encodePageCursor, isConditionFailure, keys, startKeyOf } from './keys';
  * concurrency, and the deltas not yet known counted (`pd`). Campaign deltas are items of their own
  * in the campaign's partition; a campaign's counters are their sum (docs/engagement.md).
  */
-/** Recipients listed per page (each range is read this many at a time). */
-const LIST_PAGE = 500;
-
 /** Fold deltas into the checkpoint once this many can be. */
 const CHECKPOINT_EVERY = 100;
 
@@ -26,6 +23,8 @@ export class DynamoEngagementStore implements EngagementStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Items per Query when listing recipients; DynamoDB's 1 MB page when absent. */
+    private readonly listPageSize?: number,
   ) {}
 
   async getRecipients(refs: { campaignId: string; contactId: string }[], options: { consistent?: boolean } = {}) {
@@ -206,7 +205,7 @@ export class DynamoEngagementStore implements EngagementStore {
             ':from': `${prefix}${after === undefined ? '' : `${after}\u0000`}`,
             ':to': `${prefix}\uffff`,
           },
-          Limit: LIST_PAGE,
+          ...(this.listPageSize ? { Limit: this.listPageSize } : {}),
           ...(projection ? { ProjectionExpression: projection } : {}),
         }),
       );

@@ -192,7 +192,9 @@ function waitingChecks(audience: Audience): Check[] {
   const status = (email: string, wanted: string) => (seen: Observed) => {
     const row = seen.rows.get(email);
     if (row?.status === wanted) return undefined;
-    return row ? `status ${row.status}, not ${wanted}` : 'no event recorded for this recipient yet';
+    if (!row) return 'not among the campaign recipients';
+    // A recipient the sender recorded is listed as sent until SES's next event for it is recorded.
+    return row.status === 'sent' ? 'sent; no SES event after the send recorded yet' : `status ${row.status}, not ${wanted}`;
   };
   const suppression = (email: string, wanted: string | undefined) => (seen: Observed) => {
     const got = seen.suppressed.get(email);

@@ -98,7 +98,7 @@ describe('mql smoke when a step cannot pass', () => {
     const lines = stepLines(r.out);
     expect(lines.slice(0, 3).every((l) => l.startsWith('PASS'))).toBe(true);
     expect(lines).toContain(
-      'FAIL  Delivery recorded for success+smoke-e2e-silent@simulator.amazonses.com: not within 2 s: no event recorded for this recipient yet',
+      'FAIL  Delivery recorded for success+smoke-e2e-silent@simulator.amazonses.com: not within 2 s: sent; no SES event after the send recorded yet',
     );
     expect(lines).toContain(
       'FAIL  bounced contact suppressed (bounce+smoke-e2e-silent@simulator.amazonses.com): not within 2 s: contact not suppressed',

@@ -36,7 +36,7 @@ const contact = (email: string, extra: Partial<Contact> = {}): Contact => ({
 describe('DynamoDB adapters against dynalite, through the real SDK', () => {
   it('lists every recipient sent to, page by page: recipient items merged with send records that have no item yet', async () => {
     const ledger = new DynamoSendLedger(dynamo.db, dynamo.tableName);
-    const engagement = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
+    const engagement = new DynamoEngagementStore(dynamo.db, dynamo.tableName, 200);
     const campaignId = 'cmp_list_merge';
     const ids = Array.from({ length: 1_234 }, (_, i) => `ct_${String(i).padStart(5, '0')}`);
     const at = '2026-03-02T14:00:00.000Z';
