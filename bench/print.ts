@@ -226,11 +226,6 @@ export function printQualification(q: QualificationFigures) {
       `${q.writeUnitsPerQualifyingClick} write, ${q.readUnitsPerQualifyingClick} read`,
       '',
     ],
-    [
-      `write units per SES event, known ÷ unknown campaign (${q.ledger.events} events)`,
-      `${q.ledger.writeUnitsPerEventKnown} ÷ ${q.ledger.writeUnitsPerEventUnknown} = ${q.ledger.ratio}`,
-      "the activity ledger's cost",
-    ],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v, note] of rows) process.stdout.write(`  ${k.padEnd(w)}  ${v.padStart(28)}  ${note}\n`);

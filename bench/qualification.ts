@@ -1,13 +1,8 @@
-import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacity-meter';
+import { meterCapacity } from '../adapters/dynamodb/capacity-meter';
 import { sesEventsPattern, leadQualifiedPattern } from '../infra/event-patterns';
 import type { EventEnvelope } from '../infra/local/event-bus';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { shortHash } from '../lib/common/ids';
-import type { EngagementEvent } from '../lib/engagement/ses-event';
-import type { Campaign } from '../lib/sending/campaign';
 import type { OutgoingMessage } from '../lib/sending/ports';
-import { generateEventLog, prng, shuffle } from '../test/support/event-log';
-import { envelopeOf } from './engagement';
 
 export interface QualificationFigures {
   /** Clicks one at a time: click published → sales email accepted by the local SES. */
@@ -22,11 +17,6 @@ export interface QualificationFigures {
   /** DynamoDB units the qualifying path spent per qualifying click (engagement recording included). */
   writeUnitsPerQualifyingClick: number;
   readUnitsPerQualifyingClick: number;
-  /**
-   * What qualification adds to recording: write units per SES event for a log of a known campaign
-   * (the listener keeps the activity ledger) ÷ the same log for a campaign it does not know.
-   */
-  ledger: { events: number; writeUnitsPerEventKnown: number; writeUnitsPerEventUnknown: number; ratio: number };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -105,40 +95,13 @@ async function redeliverTwice(runtime: LocalRuntime, delivered: { clicks: EventE
 }
 
 /** The activity ledger's cost: the same shuffled log, for a known campaign and for an unknown one. */
-async function ledgerCost(runtime: LocalRuntime, meter: CapacityTotals, campaign: Campaign, recipients: number) {
-  const log = shuffle(generateEventLog({ recipients, campaigns: 1, seed: 7 }), prng(1));
-  await runtime.app.adapters.campaigns.create({ ...campaign, campaignId: 'cmp_0', status: 'sent' });
-  const renamed = (e: EngagementEvent): EngagementEvent => {
-    const moved = { ...e, campaignId: 'cmp_unknown', messageId: `${e.messageId}-u` };
-    return { ...moved, key: shortHash([moved.type, moved.messageId, moved.at, moved.link ?? '', moved.userAgent ?? ''].join('|'), 16) };
-  };
-  const unitsFor = async (events: EngagementEvent[]) => {
-    const before = meter.writeUnits;
-    for (const e of events) await runtime.buses.default.publish(envelopeOf(e));
-    await runtime.settle();
-    return (meter.writeUnits - before) / events.length;
-  };
-  const unknown = await unitsFor(log.map(renamed));
-  const known = await unitsFor(log);
-  return {
-    events: log.length,
-    writeUnitsPerEventKnown: Number(known.toFixed(3)),
-    writeUnitsPerEventUnknown: Number(unknown.toFixed(3)),
-    ratio: Number((known / unknown).toFixed(3)),
-  };
-}
-
 /**
  * The qualifying path end to end on the embedded stack, as on AWS: a human click (SES Click event on
  * the default bus) → events queue → engagement handler → qualification → Lead Qualified on the
  * project bus → notifier → SES SendEmail accepted. Then every click and every Lead Qualified event is
  * delivered twice more, and sales emails are counted per contact.
  */
-export async function benchQualification(options: {
-  clicks: number;
-  burst: number;
-  ledgerRecipients: number;
-}): Promise<QualificationFigures> {
+export async function benchQualification(options: { clicks: number; burst: number }): Promise<QualificationFigures> {
   const runtime = await startLocalRuntime();
   try {
     const { contacts, campaign } = await sentCampaign(runtime, options.clicks + options.burst);
@@ -166,7 +129,6 @@ export async function benchQualification(options: {
 
     await redeliverTwice(runtime, delivered);
     const leads = (await runtime.app.adapters.leads.listByCampaign(campaign.campaignId)).items.length;
-    const ledger = await ledgerCost(runtime, meter, campaign, options.ledgerRecipients);
     return {
       sequential: summary(sequential),
       burst: summary(burst),
@@ -175,7 +137,6 @@ export async function benchQualification(options: {
       notificationsSentTwice: [...sends.values()].filter((c) => c > 1).length,
       writeUnitsPerQualifyingClick: Number((units.write / options.clicks).toFixed(2)),
       readUnitsPerQualifyingClick: Number((units.read / options.clicks).toFixed(2)),
-      ledger,
     };
   } finally {
     await runtime.stop();

@@ -11,7 +11,7 @@ import { benchSending, type SendingFigures } from './sending';
 /**
  * `npm run bench [-- --json] [--only engagement|import|qualification|sending|reports|cost] [--recipients N] [--throughput-runs N]
  * [--cost-emails N] [--stats-sizes 1000,10000,100000]
- * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--ledger-recipients N] [--send-recipients 20000] [--send-rate 500]
+ * [--import-sizes 25000,100000] [--clicks N] [--burst N] [--send-recipients 20000] [--send-rate 500]
  * [--report-sizes 10000,100000] [--report-mqls 1000]`:
  * the pipeline's figures on the embedded stack, as ratios measured in one run (the machines are shared and noisy).
  */
@@ -49,9 +49,7 @@ const throughputRatios = engagement ? [engagement.throughputRatio] : [];
 for (let i = 1; engagement && i < throughputRuns; i++)
   throughputRatios.push((await benchEngagement({ recipients, statsSizes: [] })).throughputRatio);
 const contactImport: ImportFigures | undefined = wanted('import') ? await benchImport({ sizes: importSizes }) : undefined;
-const qualification: QualificationFigures | undefined = wanted('qualification')
-  ? await benchQualification({ clicks, burst, ledgerRecipients: Number(value('ledger-recipients') ?? 1000) })
-  : undefined;
+const qualification: QualificationFigures | undefined = wanted('qualification') ? await benchQualification({ clicks, burst }) : undefined;
 const sending: SendingFigures | undefined = wanted('sending')
   ? await benchSending({ recipients: sendRecipients, rate: sendRate })
   : undefined;
