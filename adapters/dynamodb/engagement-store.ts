@@ -148,12 +148,11 @@ export class DynamoEngagementStore implements EngagementStore {
       }
       startKey = result.LastEvaluatedKey;
     } while (startKey && !more);
-    const complete = !more;
 
     if (compactedThrough && compactedCount >= CHECKPOINT_EVERY) {
       await this.putCheckpoint(campaignId, checkpoint, { through: compactedThrough, counters: compactable, linkUrls: compactableUrls });
     }
-    return { counters, linkUrls, complete };
+    return { counters, linkUrls, complete: !more };
   }
 
   /** Folds compacted deltas into the campaign's checkpoint, which then starts after `through`. */
@@ -228,10 +227,10 @@ export class DynamoEngagementStore implements EngagementStore {
       const state = fromItem(item).state;
       if (!within(state.contactId)) continue;
       const recorded = byContact.get(state.contactId);
-      byContact.set(state.contactId, { ...state, sentAt: state.sentAt ?? recorded?.sentAt });
+      byContact.set(state.contactId, recorded && !state.sentAt ? { ...state, sentAt: recorded.sentAt } : state);
     }
+    // Code-unit order, as DynamoDB sorts the keys (localeCompare would not).
     const items = [...byContact.values()].sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
-    for (const item of items) if (item.sentAt === undefined) delete item.sentAt;
     return { items, cursor: bound === undefined ? undefined : encodePageCursor({ pk: partition, sk: `RCPT#${bound}` }) };
   }
 }

@@ -9,6 +9,7 @@ import type { Contact } from '../../lib/contacts/contact';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
 import { computeMetrics } from '../../lib/engagement/metrics';
 import { contactIds } from '../../lib/common/ids';
+import { mapWithConcurrency } from '../../lib/common/concurrency';
 
 const contactIdFor = contactIds('a-test-secret-of-at-least-32-characters').idFor;
 import { InvalidCursorError } from '../../lib/common/errors';
@@ -396,14 +397,13 @@ describe('campaign stats checkpoints', () => {
     const store = new DynamoEngagementStore(dynamo.db, dynamo.tableName);
     const { newId } = await import('../../lib/common/ids');
     const base = Date.parse('2026-03-01T00:00:00Z');
-    for (let i = 0; i < 2_345; i++)
-      await store.putDelta({
-        campaignId: 'cmp_backlog',
-        deltaId: newId('d', new Date(base + i * 1000)),
-        counters: { sent: 1 },
-        linkUrls: {},
-        at: '',
-      });
+    const putDeltas = (campaignId: string, count: number) =>
+      mapWithConcurrency(
+        Array.from({ length: count }, (_, i) => i),
+        16,
+        (i) => store.putDelta({ campaignId, deltaId: newId('d', new Date(base + i * 1000)), counters: { sent: 1 }, linkUrls: {}, at: '' }),
+      );
+    await putDeltas('cmp_backlog', 2_345);
     const cutoff = `d_${(base + 10_000 * 1000).toString(36)}`; // every delta is settled
     const reads: { sent?: number; complete: boolean }[] = [];
     for (let i = 0; i < 4; i++) {
@@ -418,14 +418,7 @@ describe('campaign stats checkpoints', () => {
       { sent: 2_345, complete: true },
     ]);
     // Exactly the budget left: complete, with no delta beyond it.
-    for (let i = 0; i < 1_000; i++)
-      await store.putDelta({
-        campaignId: 'cmp_budget',
-        deltaId: newId('d', new Date(base + i * 1000)),
-        counters: { sent: 1 },
-        linkUrls: {},
-        at: '',
-      });
+    await putDeltas('cmp_budget', 1_000);
     expect(await store.campaignCounters('cmp_budget', { maxDeltas: 1_000 })).toMatchObject({ counters: { sent: 1_000 }, complete: true });
     expect(await store.campaignCounters('cmp_budget', { maxDeltas: 999 })).toMatchObject({ counters: { sent: 999 }, complete: false });
   });
