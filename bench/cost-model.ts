@@ -44,8 +44,20 @@ function engagementTerms(d: DesignCost, design: 'ours' | 'naive') {
     // The naive design is invoked by EventBridge directly (asynchronous invocation: no SQS bill).
     if (design === 'ours') t.sqs += ((events * (1 + a.sqsConsumerRequestsPerMessage)) / 1e6) * prices.sqsPerMillionRequests;
   }
-  const storage = ((EMAILS * d.storedBytesPerEmail) / GB) * prices.dynamodbStoragePerGbMonth * a.storageMonths;
-  return { ...t, dynamodbStorage: storage };
+  return { ...t, ...storageTerms(d.storedBytesPerEmail, 'dynamodbStorage', 'dynamodbPitr') };
+}
+
+/**
+ * What the table charges for `bytesPerEmail` kept `storageMonths`: the storage itself, and the
+ * continuous backups (point-in-time recovery, on in infra/aws/stateful-resources.ts), billed on the
+ * same table size per GB-month.
+ */
+function storageTerms<S extends string, P extends string>(bytesPerEmail: number, storage: S, pitr: P) {
+  const gbMonths = ((EMAILS * bytesPerEmail) / GB) * a.storageMonths;
+  return {
+    [storage]: gbMonths * prices.dynamodbStoragePerGbMonth,
+    [pitr]: gbMonths * prices.dynamodbPitrPerGbMonth,
+  } as Record<S | P, number>;
 }
 
 /** The sending side, the same for both designs: the sender's units, queue, invocations and time, its records' storage, the reports. */
@@ -64,7 +76,7 @@ function sendingTerms(s: SendingFigures | undefined, sendRecordBytesPerEmail: nu
       ((r * (s.sendQueueRequestsPerRecipient + s.sendQueueMessagesPerRecipient * a.sqsConsumerRequestsPerMessage)) / 1e6) *
       prices.sqsPerMillionRequests,
     senderLambda: l.lambdaRequests + l.lambdaDuration + l.logs + l.xray,
-    sendRecordStorage: ((r * sendRecordBytesPerEmail) / GB) * prices.dynamodbStoragePerGbMonth * a.storageMonths,
+    ...storageTerms(sendRecordBytesPerEmail, 'sendRecordStorage', 'sendRecordPitr'),
     reports:
       campaigns * reportSeconds * (a.reportMemoryMb / 1024) * prices.lambdaArmPerGbSecond +
       ((campaigns * a.reportPutsPerCampaign) / 1000) * prices.s3PutPer1000Requests +
