@@ -5,7 +5,7 @@ import { computeMetrics } from '../lib/engagement/metrics';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import { prng, shuffle } from '../test/support/event-log';
 import { type EventMixType, eventMixTypes } from './assumptions';
-import { envelopeOf, recordSends } from './engagement';
+import { envelopeOf, recordSends } from '../test/support/runtime-replay';
 import { storedItemBytes } from './item-size';
 import { generateMixLog, mixOf } from './mix-log';
 import { type NaiveCounts, naiveCounts, runNaive } from './naive';
@@ -47,7 +47,12 @@ const perEvent = (events: number, used: CapacityTotals, invocations: number, mil
 });
 
 function since(meter: CapacityTotals, base: CapacityTotals): CapacityTotals {
-  return { writeUnits: meter.writeUnits - base.writeUnits, readUnits: meter.readUnits - base.readUnits, requests: {} };
+  return {
+    writeUnits: meter.writeUnits - base.writeUnits,
+    readUnits: meter.readUnits - base.readUnits,
+    requests: {},
+    failedConditionalWrites: meter.failedConditionalWrites - base.failedConditionalWrites,
+  };
 }
 
 /**
