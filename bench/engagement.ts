@@ -1,7 +1,6 @@
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacity-meter';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { sesEvent, type SesEventType } from '../infra/local/ses-events';
 import { mapWithConcurrency } from '../lib/common/concurrency';
 import { newId } from '../lib/common/ids';
 import { defaultMachineRules } from '../lib/engagement/machine-activity';
@@ -10,42 +9,7 @@ import type { Counters } from '../lib/engagement/recipient';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { recount } from '../test/support/recount';
-
-const sesType: Record<string, SesEventType> = {
-  send: 'Send',
-  delivery: 'Delivery',
-  open: 'Open',
-  click: 'Click',
-  bounce: 'Bounce',
-  complaint: 'Complaint',
-  subscription: 'Subscription',
-  deliveryDelay: 'DeliveryDelay',
-};
-
-/** An SES event as EventBridge would deliver it, carrying the same content as the domain event. */
-export function envelopeOf(e: EngagementEvent) {
-  return sesEvent(
-    sesType[e.type]!,
-    {
-      messageId: e.messageId,
-      sentAt: e.sentAt,
-      from: 'news@acme.example',
-      to: `${e.contactId}@northwind.example`,
-      subject: 'Q3',
-      configurationSet: 'mql-pipeline-events',
-      campaignId: e.campaignId,
-      contactId: e.contactId,
-    },
-    {
-      at: e.at,
-      link: e.link,
-      linkTags: e.linkTags,
-      userAgent: e.userAgent,
-      ipAddress: e.ipAddress,
-      bounceType: e.bounceType as 'Permanent' | undefined,
-    },
-  );
-}
+import { envelopeOf, recordSends } from '../test/support/runtime-replay';
 
 export interface EngagementFigures {
   recipients: number;
@@ -57,6 +21,10 @@ export interface EngagementFigures {
   writeUnitsPerEvent: number;
   readUnitsPerEvent: number;
   invocationsPer1000Events: number;
+  /** Events-queue batches processed at once (Lambda's SQS pollers start at five). */
+  consumers: number;
+  /** Recipient writes that lost a race to another batch (a failed conditional write, billed), per 1,000 events. */
+  conflictsPer1000Events: number;
   deltaItems: number;
   /** DynamoDB requests per 1,000 events, by operation. */
   requestsPer1000Events: Record<string, number>;
@@ -73,6 +41,9 @@ export interface EngagementFigures {
     readsToComplete: number;
   }[];
 }
+
+/** The grace a deployment runs with (lib/config.ts default): longer than any batch, which the function's timeout bounds. */
+const DEPLOYED_GRACE_MS = 300_000;
 
 /**
  * The same stand-in's raw rate for the write the handler is built on: a conditional PutItem of a
@@ -104,6 +75,7 @@ function usageSince(meter: CapacityTotals, base: CapacityTotals): CapacityTotals
   return {
     writeUnits: meter.writeUnits - base.writeUnits,
     readUnits: meter.readUnits - base.readUnits,
+    failedConditionalWrites: meter.failedConditionalWrites - base.failedConditionalWrites,
     requests: Object.fromEntries(Object.entries(meter.requests).map(([op, n]) => [op, n - (base.requests[op] ?? 0)])),
   };
 }
@@ -193,6 +165,7 @@ function engagementFigures(
     seconds: number;
     rawPerSecond: number;
     invocations: number;
+    consumers: number;
     used: CapacityTotals;
     exact: boolean;
   },
@@ -209,6 +182,8 @@ function engagementFigures(
     writeUnitsPerEvent: Number((used.writeUnits / events).toFixed(3)),
     readUnitsPerEvent: Number((used.readUnits / events).toFixed(3)),
     invocationsPer1000Events: Number(((run.invocations / events) * 1000).toFixed(2)),
+    consumers: run.consumers,
+    conflictsPer1000Events: Number(((used.failedConditionalWrites / events) * 1000).toFixed(1)),
     deltaItems: used.requests.PutItem ?? 0,
     requestsPer1000Events: Object.fromEntries(
       Object.entries(used.requests).map(([op, n]) => [op, Number(((n / events) * 1000).toFixed(1))]),
@@ -223,8 +198,17 @@ function engagementFigures(
  * queue (batches of 100) → engagement handler → dynalite; then the raw conditional-write rate of
  * the same dynalite at the handler's concurrency; then stats reads at growing campaign sizes.
  */
-export async function benchEngagement(options: { recipients: number; statsSizes: number[]; seed?: number }): Promise<EngagementFigures> {
-  const runtime = await startLocalRuntime();
+export async function benchEngagement(options: {
+  recipients: number;
+  statsSizes: number[];
+  seed?: number;
+  /** Batches at once. @default 1; above 1 with the deployed grace (config default), as on AWS. */
+  consumers?: number;
+}): Promise<EngagementFigures> {
+  const consumers = options.consumers ?? 1;
+  const runtime = await startLocalRuntime(
+    consumers > 1 ? { engagementConsumers: { concurrency: consumers, inFlightGraceMs: DEPLOYED_GRACE_MS } } : {},
+  );
   try {
     const meter = meterCapacity(runtime.clients.dynamodb);
     const log = shuffle(generateEventLog({ recipients: options.recipients, campaigns: 1, seed: options.seed ?? 7 }), prng(1));
@@ -237,7 +221,7 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
     const rawBefore = await rawWrites(0, rawHalf);
     await recordSends(runtime, log);
     // What the raw writes and the sender's records consumed is not the engagement path's: count from here.
-    const base = { writeUnits: meter.writeUnits, readUnits: meter.readUnits, requests: { ...meter.requests } };
+    const base = { ...meter, requests: { ...meter.requests } };
 
     const started = performance.now();
     for (const envelope of envelopes) await runtime.buses.default.publish(envelope);
@@ -253,48 +237,10 @@ export async function benchEngagement(options: { recipients: number; statsSizes:
     for (const size of options.statsSizes) stats.push(await statsRead(runtime, size, log.length / options.recipients, counters));
     const invocations = runtime.queues.events.invocations;
     return engagementFigures(
-      { recipients: options.recipients, events: log.length, seconds, rawPerSecond, invocations, used, exact },
+      { recipients: options.recipients, events: log.length, seconds, rawPerSecond, invocations, used, exact, consumers },
       stats,
     );
   } finally {
     await runtime.stop();
-  }
-}
-
-/**
- * The campaigns and send records the log's events are checked against (lib/engagement/verify-events.ts),
- * as the sender leaves them: a sent campaign, and each recipient's SES message id and send time.
- */
-export async function recordSends(runtime: LocalRuntime, log: EngagementEvent[]): Promise<void> {
-  const sends = new Map<string, { campaignId: string; contactId: string; messageId: string; at: string }>();
-  for (const e of log) {
-    const key = `${e.campaignId}|${e.contactId}`;
-    const known = sends.get(key);
-    if (!known || known.at < e.sentAt)
-      sends.set(key, { campaignId: e.campaignId, contactId: e.contactId, messageId: e.messageId, at: e.sentAt });
-  }
-  // ISO instants compare as strings (Math.min would not take them).
-  let first = log[0]!.sentAt;
-  for (const e of log) if (e.sentAt < first) first = e.sentAt;
-  for (const campaignId of new Set(log.map((e) => e.campaignId))) {
-    await runtime.app.adapters.campaigns.create({
-      campaignId,
-      name: 'bench',
-      subject: 's',
-      fromAddress: 'a@acme.example',
-      htmlTemplate: 'h',
-      textTemplate: 't',
-      profileId: 'p',
-      status: 'sent',
-      profileVersion: 1,
-      createdAt: first,
-      sendRequestedAt: first,
-      links: {},
-    });
-    const mine = [...sends.values()].filter((s) => s.campaignId === campaignId);
-    await runtime.app.adapters.ledger.recordOutcomes(
-      campaignId,
-      mine.map(({ contactId, messageId, at }) => ({ contactId, messageId, at, state: 'sent' as const })),
-    );
   }
 }

@@ -13,7 +13,7 @@ import { LocalSchedule } from './schedule';
 /** How the local runtime's in-process queues, rules and schedule reach the handlers, as the stack wires them on AWS. */
 
 /** The send and events queues, consumed by the sender and engagement handlers as on AWS. */
-export function localQueues(app: () => App) {
+export function localQueues(app: () => App, engagementConcurrency = 1) {
   return {
     // Two consumers, like the sender's maxConcurrency on AWS; SQS delays capped at a second locally.
     send: new LocalQueue({
@@ -28,6 +28,7 @@ export function localQueues(app: () => App) {
       batchSize: engagementBatchSize,
       maxReceiveCount: eventsMaxReceiveCount,
       batchWindowMs: 25,
+      concurrency: engagementConcurrency,
       // A message handed back (an event whose send is not recorded yet waits for it) is seen again
       // after its visibility timeout, about 6 minutes on AWS; 20 ms locally spent all ten receives
       // before a sender slowed by DynamoDB faults had recorded its outcomes. Still far shorter than AWS.

@@ -58,6 +58,14 @@ export interface LocalRuntimeOptions {
   unsubscribeSecret?: string;
   /** Run the follow-up schedule (reminders, escalations) through the notifier this often. @default off (`npm start` turns it on) */
   followUpIntervalMs?: number;
+  /**
+   * Events-queue batches processed at once, as Lambda's SQS pollers do: on AWS, five when messages
+   * are waiting, never fewer than two (docs/engagement.md, "Concurrent batches"). Beside each other,
+   * batches race for the same recipients, so a pending delta is only an abandoned one after a grace
+   * longer than any batch can run: `inFlightGraceMs`, which on AWS the function's timeout bounds and
+   * here nothing does. @default one batch at a time, with a 1 ms grace (nothing else is ever in flight)
+   */
+  engagementConsumers?: { concurrency: number; inFlightGraceMs: number };
 }
 
 export interface LocalRuntime {
@@ -126,7 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     outcome: options.outcome,
   });
   lazy.playback = playback;
-  const queues = localQueues(() => lazy.app!);
+  const queues = localQueues(() => lazy.app!, options.engagementConsumers?.concurrency);
   const reportJobs = new LocalReportJobs(() => makeReportHandler(lazy.app!));
   const adapters = localAdapters(aws, config, { queues, playback, reportJobs, clock, playSesEvents: options.playSesEvents });
   const app = { ...buildApp(adapters, config), adapters };
@@ -236,8 +244,8 @@ function localConfig(apiUrl: string, options: LocalRuntimeOptions): AppConfig {
     unsubscribeSecret: options.unsubscribeSecret ?? process.env.MQL_UNSUBSCRIBE_SECRET ?? randomBytes(32).toString('hex'),
     maxSendRate: options.maxSendRate ?? (options.sesMaxSendRate ? undefined : 200),
     sending: options.sending,
-    // One consumer per queue here, so no batch is ever in flight beside another: nothing to wait for.
-    inFlightGraceMs: 1,
+    // One events consumer unless told otherwise, so no batch is ever in flight beside another: nothing to wait for.
+    inFlightGraceMs: options.engagementConsumers?.inFlightGraceMs ?? 1,
     syncReportRecipients: options.syncReportRecipients,
   });
 }
