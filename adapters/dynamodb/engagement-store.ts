@@ -1,6 +1,8 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
-import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
+import type { CampaignDelta, EngagementStore, RecipientWrite, StoredRecipient } from '../../lib/engagement/ports';
 import type { Page } from '../../lib/common/ports';
 import { randomBytes } from 'node:crypto';
 import { batchGetItems } from './batch-get';
@@ -38,7 +40,7 @@ export class DynamoEngagementStore implements EngagementStore {
     return out;
   }
 
-  async putRecipient(recipient: StoredRecipient, expectedVersion: number) {
+  async putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<RecipientWrite> {
     const { campaignId, contactId, ...state } = recipient.state;
     // The write carries a token of this call: when DynamoDB applied it but the response was lost,
     // the SDK's retry of the identical request finds its own write (same version, same token) and
@@ -56,6 +58,9 @@ export class DynamoEngagementStore implements EngagementStore {
             pd: Object.keys(recipient.pending).length ? JSON.stringify(recipient.pending) : undefined,
           },
           ConditionExpression: `${expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected'} OR (v = :next AND wt = :token)`,
+          // A refusal then carries the item that won, saving the loser a strongly consistent read
+          // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeValues: {
             ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
             ':next': recipient.version,
@@ -63,10 +68,12 @@ export class DynamoEngagementStore implements EngagementStore {
           },
         }),
       );
-      return true;
+      return { written: true };
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // The document client leaves the error's item in DynamoDB's own format; dynalite sends none.
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { written: false, current: item ? fromItem(unmarshall(item)) : undefined };
     }
   }
 

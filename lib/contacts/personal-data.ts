@@ -214,8 +214,9 @@ async function sealRecipient(
       version: (current?.version ?? 0) + 1,
       pending: current?.pending ?? {},
     };
-    if (await deps.engagement.putRecipient(sealed, current?.version ?? 0)) return;
-    current = (await deps.engagement.getRecipients([{ campaignId, contactId }])).get(key(campaignId, contactId));
+    const write = await deps.engagement.putRecipient(sealed, current?.version ?? 0);
+    if (write.written) return;
+    current = write.current ?? (await deps.engagement.getRecipients([{ campaignId, contactId }])).get(key(campaignId, contactId));
   }
   throw new ConcurrentUpdateError(`engagement of contact ${contactId} in campaign ${campaignId} kept changing; retry the erasure`);
 }

@@ -26,6 +26,9 @@ export interface CampaignDelta {
   excluded?: string[];
 }
 
+/** What a conditional recipient write did: written, or refused, with the winning item when known. */
+export type RecipientWrite = { written: true } | { written: false; current?: StoredRecipient };
+
 export interface EngagementStore {
   /**
    * Strongly consistent unless `consistent: false`: a batch's first read may be stale (half the read
@@ -36,8 +39,12 @@ export interface EngagementStore {
     keys: { campaignId: string; contactId: string }[],
     options?: { consistent?: boolean },
   ): Promise<Map<string, StoredRecipient>>;
-  /** Writes only if the stored version is still `expectedVersion` (0 = absent); false on conflict. */
-  putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<boolean>;
+  /**
+   * Writes only if the stored version is still `expectedVersion` (0 = absent). On a conflict,
+   * `current` is the item that won, when the store could hand it back with the refusal (DynamoDB's
+   * ReturnValuesOnConditionCheckFailure); without it the caller reads the recipient again.
+   */
+  putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<RecipientWrite>;
   /**
    * Which of these campaign deltas were written and, given `contactId`, count that recipient's
    * pending entry under their id (a delta does not count the recipients it names in `excluded`).

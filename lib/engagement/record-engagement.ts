@@ -176,10 +176,12 @@ async function writeRecipient(batch: Batch, groupKey: string, items: IncomingEve
       if (plan.kind === 'retry-later') return failGroup();
       if (plan.kind === 'nothing') return;
       const written = await putPlanned(batch, groupKey, plan, { campaignId, contactId });
-      if (written === 'unsettled') return failGroup();
-      if (written === 'written') return addToCampaignDelta(batch, campaignId, plan, items);
-      // Another writer got there first: read again, re-plan, let the listeners hear the new plan.
-      batch.stored = new Map([...batch.stored, ...(await batch.deps.store.getRecipients([{ campaignId, contactId }]))]);
+      if (written.kind === 'unsettled') return failGroup();
+      if (written.kind === 'written') return addToCampaignDelta(batch, campaignId, plan, items);
+      // Another writer got there first: take the item that won (handed back with the refusal, or
+      // read again), re-plan, let the listeners hear the new plan.
+      const current = written.current ?? (await batch.deps.store.getRecipients([{ campaignId, contactId }])).get(groupKey);
+      if (current) batch.stored = new Map([...batch.stored, [groupKey, current]]);
       plan = await planRecipientWrite(
         batch.deps,
         batch.stored.get(groupKey),
@@ -209,16 +211,17 @@ async function putPlanned(
   groupKey: string,
   plan: Extract<Plan, { kind: 'write' }>,
   { campaignId, contactId }: { campaignId: string; contactId: string },
-): Promise<'written' | 'conflict' | 'unsettled'> {
+): Promise<{ kind: 'written' } | { kind: 'unsettled' } | { kind: 'conflict'; current?: StoredRecipient }> {
   const expectedVersion = batch.stored.get(groupKey)?.version ?? 0;
   try {
-    return (await batch.deps.store.putRecipient(plan.next, expectedVersion)) ? 'written' : 'conflict';
+    const write = await batch.deps.store.putRecipient(plan.next, expectedVersion);
+    return write.written ? { kind: 'written' } : { kind: 'conflict', current: write.current };
   } catch (error) {
     if (!isRetryable(error)) throw error;
     // No answer: the write may have landed. Read it back to find out.
     const outcome = await writeOutcome(batch.deps.store, plan.next, expectedVersion, batch.deltaIdFor(campaignId));
     if (outcome === 'unknown') batch.uncertain.set(campaignId, [...(batch.uncertain.get(campaignId) ?? []), contactId]);
-    return outcome === 'landed' ? 'written' : 'unsettled';
+    return outcome === 'landed' ? { kind: 'written' } : { kind: 'unsettled' };
   }
 }
 

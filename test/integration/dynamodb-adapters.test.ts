@@ -53,7 +53,7 @@ describe('DynamoDB adapters against dynalite, through the real SDK', () => {
     const engaged = ids.filter((_, i) => i % 7 !== 0 && i % 3 === 0);
     for (const contactId of engaged) {
       const state = { campaignId, contactId, seen: ['k'], opens: [], clicks: [], sentAt: at, deliveredAt: at };
-      expect(await engagement.putRecipient({ state, version: 1, pending: {} }, 0)).toBe(true);
+      expect(await engagement.putRecipient({ state, version: 1, pending: {} }, 0)).toEqual({ written: true });
     }
     const listed: { contactId: string; deliveredAt?: string; sentAt?: string }[] = [];
     let cursor: string | undefined;

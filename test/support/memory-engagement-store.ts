@@ -1,5 +1,5 @@
 import { addCounters, type Counters, type RecipientEngagement } from '../../lib/engagement/recipient';
-import type { CampaignDelta, EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
+import type { CampaignDelta, EngagementStore, RecipientWrite, StoredRecipient } from '../../lib/engagement/ports';
 import type { Page } from '../../lib/common/ports';
 
 /** An in-memory EngagementStore with the same conditional semantics as the DynamoDB adapter. */
@@ -17,12 +17,14 @@ export class MemoryEngagementStore implements EngagementStore {
     }
     return out;
   }
-  async putRecipient(recipient: StoredRecipient, expectedVersion: number) {
+  /** Hands back the winning item on a conflict, as DynamoDB does when asked (the adapter asks). */
+  async putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<RecipientWrite> {
     const k = `${recipient.state.campaignId}|${recipient.state.contactId}`;
-    if ((this.recipients.get(k)?.version ?? 0) !== expectedVersion) return false;
+    const current = this.recipients.get(k);
+    if ((current?.version ?? 0) !== expectedVersion) return { written: false, current: current && structuredClone(current) };
     this.writes++;
     this.recipients.set(k, structuredClone(recipient));
-    return true;
+    return { written: true };
   }
   async existingDeltas(refs: { campaignId: string; deltaId: string }[], contactId?: string) {
     const counts = (r: { campaignId: string; deltaId: string }) => {

@@ -69,9 +69,10 @@ describe('recordEngagement: exact when writes crash, lose their answer or read s
       async putRecipient(recipient, expectedVersion) {
         const key = `${recipient.state.campaignId}|${recipient.state.contactId}`;
         const before = (await memory.getRecipients([recipient.state])).get(key);
-        const written = await memory.putRecipient(recipient, expectedVersion);
-        if (written) previous.set(key, before);
-        return written;
+        const write = await memory.putRecipient(recipient, expectedVersion);
+        if (write.written) previous.set(key, before);
+        // As from dynalite, a refusal without the winning item: the loser reads again, consistently.
+        return write.written ? write : { written: false };
       },
       async getRecipients(refs, options) {
         const fresh = await memory.getRecipients(refs);
