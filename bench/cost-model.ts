@@ -84,6 +84,28 @@ function sendingTerms(s: SendingFigures | undefined, sendRecordBytesPerEmail: nu
   };
 }
 
+/**
+ * The least any design that counts exactly pays on this architecture (DESIGN.md §4: SES →
+ * EventBridge → SQS → Lambda → DynamoDB with point-in-time recovery), whatever its code:
+ * - SQS: EventBridge sends each event to the queue on its own, and Lambda receives and deletes it;
+ * - writes: the sender's durable record of each email (no email twice), and one conditional write
+ *   per message outcome (Delivery or Bounce), without which a replayed event would count twice;
+ * - storage: one item per email, counted at DynamoDB's 100-byte per-item overhead alone, kept
+ *   `storageMonths`, with its continuous backups.
+ * Reads, Lambda, logs and every other byte come on top.
+ */
+function architectureFloor() {
+  const events = Object.values(a.eventsPerEmail).reduce((s, n) => s + n, 0);
+  const writesPerEmail = 1 + a.eventsPerEmail.delivery + a.eventsPerEmail.bounce;
+  const gbMonths = ((EMAILS * 100) / GB) * a.storageMonths;
+  const terms = {
+    sqs: ((EMAILS * events * (1 + a.sqsConsumerRequestsPerMessage)) / 1e6) * prices.sqsPerMillionRequests,
+    dynamodbWrites: ((EMAILS * writesPerEmail) / 1e6) * prices.dynamodbPerMillionWriteUnits,
+    dynamodbStorage: gbMonths * (prices.dynamodbStoragePerGbMonth + prices.dynamodbPitrPerGbMonth),
+  };
+  return { terms: round(terms), total: Number(sum(terms).toFixed(2)) };
+}
+
 const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(3))]));
 const sum = (o: Record<string, number>) => Object.values(o).reduce((s, v) => s + v, 0);
 
@@ -100,5 +122,6 @@ export function costPerMillionEmails(cost: CostFigures, sending?: SendingFigures
     oursTotal: Number(sum(ours).toFixed(2)),
     naive: round(naive),
     naiveTotal: Number(sum(naive).toFixed(2)),
+    architectureFloor: architectureFloor(),
   };
 }

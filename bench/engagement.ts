@@ -23,7 +23,7 @@ export interface EngagementFigures {
   invocationsPer1000Events: number;
   /** Events-queue batches processed at once (Lambda's SQS pollers start at five). */
   consumers: number;
-  /** Recipient writes that lost a race to another batch (a failed conditional write, billed), per 1,000 events. */
+  /** Conditional writes refused (billed all the same), per 1,000 events: mostly recipient writes that lost a race to another batch. */
   conflictsPer1000Events: number;
   deltaItems: number;
   /** DynamoDB requests per 1,000 events, by operation. */
