@@ -88,7 +88,7 @@ export async function recordEngagement(deps: RecordEngagementDeps, incoming: Inc
   let stored: Map<string, StoredRecipient>;
   try {
     // Eventually consistent: every write below is conditional on the version read, so a stale read
-    // costs a lost race (read again consistently in writeRecipient), never a wrong count.
+    // costs a lost race (re-planned on the current item in writeRecipient), never a wrong count.
     stored = await deps.store.getRecipients(
       [...groups.values()].map((g) => g[0]!.event),
       { consistent: false },
