@@ -85,8 +85,9 @@ function sendingTerms(s: SendingFigures | undefined, sendRecordBytesPerEmail: nu
 }
 
 /**
- * The least any design that counts exactly pays on this architecture (DESIGN.md §4: SES →
- * EventBridge → SQS → Lambda → DynamoDB with point-in-time recovery), whatever its code:
+ * The least any design that counts exactly pays on this architecture (docs/architecture.md, "The
+ * runtime picture": SES → EventBridge → SQS → Lambda → DynamoDB with point-in-time recovery),
+ * whatever its code:
  * - SQS: EventBridge sends each event to the queue on its own, and Lambda receives and deletes it;
  * - writes: the sender's durable record of each email (no email twice), and one conditional write
  *   per message outcome (Delivery or Bounce), without which a replayed event would count twice;
