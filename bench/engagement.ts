@@ -1,6 +1,7 @@
 import { PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { meterCapacity, type CapacityTotals } from '../adapters/dynamodb/capacity-meter';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
+import { configSchema } from '../lib/config';
 import { mapWithConcurrency } from '../lib/common/concurrency';
 import { newId } from '../lib/common/ids';
 import { defaultMachineRules } from '../lib/engagement/machine-activity';
@@ -43,7 +44,7 @@ export interface EngagementFigures {
 }
 
 /** The grace a deployment runs with (lib/config.ts default): longer than any batch, which the function's timeout bounds. */
-const DEPLOYED_GRACE_MS = 300_000;
+export const DEPLOYED_GRACE_MS = configSchema.shape.inFlightGraceMs.parse(undefined);
 
 /**
  * The same stand-in's raw rate for the write the handler is built on: a conditional PutItem of a

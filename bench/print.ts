@@ -2,7 +2,7 @@ import { DELTAS_PER_READ } from '../lib/engagement/deltas';
 import type { CostFigures, DesignCost } from './cost';
 import type { costPerMillionEmails } from './cost-model';
 import { assumptions, eventMixTypes } from './assumptions';
-import type { EngagementFigures } from './engagement';
+import { DEPLOYED_GRACE_MS, type EngagementFigures } from './engagement';
 import type { ImportFigures } from './import';
 import type { QualificationFigures } from './qualification';
 import type { ReportFigures } from './reports';
@@ -139,7 +139,7 @@ export function printSummary(r: BenchResult) {
 /** The engagement log again, several batches at once: what the lost races cost. */
 export function printConcurrent(e: EngagementFigures) {
   table(
-    `engagement, ${e.consumers} batches at once (as Lambda's SQS pollers start; grace 300 s, as deployed)`,
+    `engagement, ${e.consumers} batches at once (as Lambda's SQS pollers start; grace ${DEPLOYED_GRACE_MS / 1000} s, as deployed)`,
     [
       [
         'events recorded (shuffled log)',
