@@ -24,8 +24,12 @@ export interface EngagementFigures {
   invocationsPer1000Events: number;
   /** Events-queue batches processed at once (Lambda's SQS pollers start at five). */
   consumers: number;
-  /** Conditional writes refused (billed all the same), per 1,000 events: mostly recipient writes that lost a race to another batch. */
-  conflictsPer1000Events: number;
+  /**
+   * Conditional writes refused (billed all the same), per 1,000 events: with batches side by side,
+   * mostly recipient writes that lost a race; one batch at a time, suppressions of contacts already
+   * suppressed or absent.
+   */
+  refusedWritesPer1000Events: number;
   deltaItems: number;
   /** DynamoDB requests per 1,000 events, by operation. */
   requestsPer1000Events: Record<string, number>;
@@ -184,7 +188,7 @@ function engagementFigures(
     readUnitsPerEvent: Number((used.readUnits / events).toFixed(3)),
     invocationsPer1000Events: Number(((run.invocations / events) * 1000).toFixed(2)),
     consumers: run.consumers,
-    conflictsPer1000Events: Number(((used.failedConditionalWrites / events) * 1000).toFixed(1)),
+    refusedWritesPer1000Events: Number(((used.failedConditionalWrites / events) * 1000).toFixed(1)),
     deltaItems: used.requests.PutItem ?? 0,
     requestsPer1000Events: Object.fromEntries(
       Object.entries(used.requests).map(([op, n]) => [op, Number(((n / events) * 1000).toFixed(1))]),
