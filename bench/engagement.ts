@@ -10,7 +10,7 @@ import type { Counters } from '../lib/engagement/recipient';
 import type { EngagementEvent } from '../lib/engagement/ses-event';
 import { generateEventLog, prng, shuffle } from '../test/support/event-log';
 import { recount } from '../test/support/recount';
-import { envelopeOf, recordSends } from '../test/support/runtime-replay';
+import { createSentCampaign, envelopeOf, recordSends } from '../test/support/runtime-replay';
 
 export interface EngagementFigures {
   recipients: number;
@@ -112,19 +112,7 @@ async function statsRead(
   sample: Counters,
 ): Promise<EngagementFigures['stats'][number]> {
   const campaignId = `cmp_stats_${size}`;
-  await runtime.app.adapters.campaigns.create({
-    campaignId,
-    name: 'stats',
-    subject: 's',
-    fromAddress: 'a@acme.example',
-    htmlTemplate: 'h',
-    textTemplate: 't',
-    profileId: 'p',
-    status: 'sent',
-    profileVersion: 1,
-    createdAt: new Date().toISOString(),
-    links: {},
-  });
+  await createSentCampaign(runtime, campaignId, 'stats', new Date().toISOString());
   const items = Math.ceil((size * eventsPerRecipient) / 100);
   // Written over the last hour, as a campaign's deltas are, with time-sortable ids.
   const hourAgo = Date.now() - 3_600_000;

@@ -8,7 +8,6 @@ import type { EngagementStore } from '../../lib/engagement/ports';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import type { RecipientChange } from '../../lib/engagement/listeners';
 import { defaultMachineRules } from '../../lib/engagement/machine-activity';
-import { computeMetrics } from '../../lib/engagement/metrics';
 import { pipelineLinks } from '../../lib/common/own-links';
 import { generateEventLog, LOG_UNSUBSCRIBE_BASE_URL } from './event-log';
 import type { MemoryEngagementStore } from './memory-engagement-store';
@@ -69,24 +68,6 @@ export async function replay(events: EngagementEvent[], store: EngagementStore, 
     queue = await deliverRound(queue, store, clock, options);
     clock.ms += GRACE_MS * 6;
   }
-}
-
-export async function figures(store: EngagementStore, campaignId: string) {
-  const m = computeMetrics((await store.campaignCounters(campaignId)).counters);
-  return {
-    sent: m.sent,
-    delivered: m.delivered,
-    bounced: m.bounced,
-    complained: m.complained,
-    unsubscribed: m.unsubscribed,
-    uniqueOpens: m.uniqueOpens,
-    uniqueClicks: m.uniqueClicks,
-    totalOpens: m.totalOpens,
-    totalClicks: m.totalClicks,
-    humanUniqueOpens: m.human.uniqueOpens,
-    humanUniqueClicks: m.human.uniqueClicks,
-    humanTotalClicks: m.human.totalClicks,
-  };
 }
 
 /**

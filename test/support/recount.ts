@@ -1,5 +1,7 @@
 import { flagActivity, type MachineRules } from '../../lib/engagement/machine-activity';
 import type { EngagementEvent } from '../../lib/engagement/ses-event';
+import type { EngagementStore } from '../../lib/engagement/ports';
+import { computeMetrics } from '../../lib/engagement/metrics';
 
 export interface Recount {
   sent: number;
@@ -77,4 +79,23 @@ export function recount(
     if (humanClicks.length) r.humanUniqueClicks++;
   }
   return r;
+}
+
+/** What the pipeline stored for a campaign, in the recount's terms, to compare with it. */
+export async function figures(store: EngagementStore, campaignId: string): Promise<Recount> {
+  const m = computeMetrics((await store.campaignCounters(campaignId)).counters);
+  return {
+    sent: m.sent,
+    delivered: m.delivered,
+    bounced: m.bounced,
+    complained: m.complained,
+    unsubscribed: m.unsubscribed,
+    uniqueOpens: m.uniqueOpens,
+    uniqueClicks: m.uniqueClicks,
+    totalOpens: m.totalOpens,
+    totalClicks: m.totalClicks,
+    humanUniqueOpens: m.human.uniqueOpens,
+    humanUniqueClicks: m.human.uniqueClicks,
+    humanTotalClicks: m.human.totalClicks,
+  };
 }

@@ -59,24 +59,35 @@ export async function recordSends(runtime: LocalRuntime, log: EngagementEvent[])
   let first = log[0]!.sentAt;
   for (const e of log) if (e.sentAt < first) first = e.sentAt;
   for (const campaignId of new Set(log.map((e) => e.campaignId))) {
-    await runtime.app.adapters.campaigns.create({
-      campaignId,
-      name: 'bench',
-      subject: 's',
-      fromAddress: 'a@acme.example',
-      htmlTemplate: 'h',
-      textTemplate: 't',
-      profileId: 'p',
-      status: 'sent',
-      profileVersion: 1,
-      createdAt: first,
-      sendRequestedAt: first,
-      links: {},
-    });
+    await createSentCampaign(runtime, campaignId, 'bench', first, first);
     const mine = [...sends.values()].filter((s) => s.campaignId === campaignId);
     await runtime.app.adapters.ledger.recordOutcomes(
       campaignId,
       mine.map(({ contactId, messageId, at }) => ({ contactId, messageId, at, state: 'sent' as const })),
     );
   }
+}
+
+/** A campaign as the sender leaves it once sent: events for it are checked against it. */
+export async function createSentCampaign(
+  runtime: LocalRuntime,
+  campaignId: string,
+  name: string,
+  createdAt: string,
+  sendRequestedAt?: string,
+): Promise<void> {
+  await runtime.app.adapters.campaigns.create({
+    campaignId,
+    name,
+    subject: 's',
+    fromAddress: 'a@acme.example',
+    htmlTemplate: 'h',
+    textTemplate: 't',
+    profileId: 'p',
+    status: 'sent',
+    profileVersion: 1,
+    createdAt,
+    ...(sendRequestedAt ? { sendRequestedAt } : {}),
+    links: {},
+  });
 }

@@ -4,8 +4,8 @@ import type { EngagementEvent } from '../../lib/engagement/ses-event';
 import type { EngagementStore, StoredRecipient } from '../../lib/engagement/ports';
 import { generateEventLog, prng, shuffle } from '../support/event-log';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
-import { recount } from '../support/recount';
-import { bound, crashing, deliverRound, FakeClock, figures, GRACE_MS, replay } from '../support/engagement-replay';
+import { bound, crashing, deliverRound, FakeClock, GRACE_MS, replay } from '../support/engagement-replay';
+import { figures, recount } from '../support/recount';
 
 // The replay helpers: test/support/engagement-replay.ts (shared with record-engagement.test.ts).
 // A log of 2,000 recipients (about 21,000 events), not 5,000: every fault below still strikes

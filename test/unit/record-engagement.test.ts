@@ -6,7 +6,8 @@ import { isNonClick } from '../../lib/engagement/recipient';
 import { pipelineLinks } from '../../lib/common/own-links';
 import { LOG_UNSUBSCRIBE_BASE_URL } from '../support/event-log';
 import { MemoryEngagementStore } from '../support/memory-engagement-store';
-import { expected, figures, log, replay } from '../support/engagement-replay';
+import { expected, log, replay } from '../support/engagement-replay';
+import { figures } from '../support/recount';
 
 describe('recordEngagement: exact under the conditions AWS delivers', () => {
   it('replays a log of 50,000+ events over 5,000 recipients to the independent recount', async () => {
