@@ -9,8 +9,12 @@ export interface NpmStart {
   stop(): Promise<void>;
 }
 
-/** Starts `infra/local/start.ts` on `port` (MQL_PORT) and resolves once it prints its ready banner. */
-export async function startNpmStart(port: number): Promise<NpmStart> {
+/**
+ * Starts `infra/local/start.ts` on `port` (MQL_PORT) and resolves once it prints its ready banner.
+ * Without the banner within `timeoutMs` it stops the process and rejects with what it printed, so a
+ * slow or stuck start is diagnosable and leaves no server behind holding its ports.
+ */
+export async function startNpmStart(port: number, timeoutMs = 100_000): Promise<NpmStart> {
   const server = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
     cwd: root,
     env: { ...process.env, MQL_PORT: String(port) },
@@ -18,12 +22,22 @@ export async function startNpmStart(port: number): Promise<NpmStart> {
   });
   let printed = '';
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.kill('SIGTERM');
+      reject(new Error(`npm start printed no ready banner within ${timeoutMs} ms:\n${printed}`));
+    }, timeoutMs);
     server.stdout!.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
-      if (printed.includes('Replay a captured SES event')) resolve();
+      if (printed.includes('Replay a captured SES event')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
     server.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    server.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${printed}`)));
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited (${code}):\n${printed}`));
+    });
   });
   return {
     printed,
