@@ -28,6 +28,7 @@ import { LambdaReportJobs } from './lambda/report-jobs';
 import { S3ReportStore } from './s3/report-store';
 import { SesMailSender, getMaxSendRate } from './ses/mail-sender';
 import { SqsSendQueue } from './sqs/send-queue';
+import { withoutSdkCallLogging } from './sdk-call-logging';
 
 export interface Clients {
   dynamodb: DynamoDBDocumentClient;
@@ -59,6 +60,7 @@ export function buildAdapters(
 ): Adapters {
   const table = config.tableName;
   const db = clients.dynamodb;
+  withoutSdkCallLogging(db, clients.ses, clients.sqs, clients.eventBridge, clients.s3, clients.lambda);
   if (!overrides.queue && !clients.sqs) throw new Error('buildAdapters needs an SQS client or a queue override');
   return {
     contacts: new DynamoContactStore(db, table),

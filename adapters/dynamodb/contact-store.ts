@@ -126,6 +126,18 @@ export class DynamoContactStore implements ContactStore {
     return out;
   }
 
+  async emailsOf(contactIds: string[]) {
+    const out = new Map<string, string>();
+    const itemKeys = [...new Set(contactIds)].map((id) => keys.contact(id));
+    // Two attributes instead of the whole contact: a large report reads one per recipient.
+    for await (const item of batchGetItems(this.db, this.table, itemKeys, {
+      ProjectionExpression: 'pk, #email',
+      ExpressionAttributeNames: { '#email': 'email' },
+    }))
+      if (typeof item.email === 'string') out.set(String(item.pk).slice('CONTACT#'.length), item.email);
+    return out;
+  }
+
   /**
    * Pages through the 16 index shards in order; the cursor names the shard, the last entry returned
    * in it, and the filter it was issued for. With a filter, DynamoDB applies it to the entries a

@@ -49,6 +49,8 @@ export interface ContactStore {
   get(contactId: string): Promise<Contact | undefined>;
   /** `consistent`: a strongly consistent read (the send-time check of consent and suppression). */
   getMany(contactIds: string[], options?: { consistent?: boolean }): Promise<Contact[]>;
+  /** The email of each of these contacts that has one (an erased contact has none): all a recipients export needs of them. */
+  emailsOf(contactIds: string[]): Promise<Map<string, string>>;
   /**
    * Contacts matching `filter` (every contact when absent), a page at a time, in a stable order,
    * from a sharded index (no table scan). Erased contacts are never listed. A page may hold fewer
