@@ -43,8 +43,9 @@ export class DynamoEngagementStore implements EngagementStore {
   async putRecipient(recipient: StoredRecipient, expectedVersion: number): Promise<RecipientWrite> {
     const { campaignId, contactId, ...state } = recipient.state;
     // The write carries a token of this call: when DynamoDB applied it but the response was lost,
-    // the SDK's retry of the identical request finds its own write (same version, same token) and
-    // succeeds, instead of reporting a conflict for a write that is in fact ours.
+    // the SDK's retry of the identical request finds its own write (the token, 48 random bits, is
+    // this call's alone, so the item that holds it is this write) and succeeds, instead of reporting
+    // a conflict for a write that is in fact ours.
     const writeToken = randomBytes(6).toString('base64url'); // short: it is stored on every recipient
     try {
       await this.db.send(
@@ -57,13 +58,12 @@ export class DynamoEngagementStore implements EngagementStore {
             st: JSON.stringify(state),
             pd: Object.keys(recipient.pending).length ? JSON.stringify(recipient.pending) : undefined,
           },
-          ConditionExpression: `${expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected'} OR (v = :next AND wt = :token)`,
+          ConditionExpression: `${expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'v = :expected'} OR wt = :token`,
           // A refusal then carries the item that won, saving the loser a strongly consistent read
           // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeValues: {
             ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
-            ':next': recipient.version,
             ':token': writeToken,
           },
         }),

@@ -144,7 +144,18 @@ export interface Counters {
   [name: string]: number;
 }
 
-const hourOf = (epoch: number) => new Date(epoch * 1000).toISOString().slice(0, 13);
+/** The hours seen lately, each formatted once: a batch folds thousands of events from a few hours. */
+const hourNames = new Map<number, string>();
+function hourOf(epoch: number): string {
+  const hour = Math.floor(epoch / 3600);
+  let name = hourNames.get(hour);
+  if (name === undefined) {
+    if (hourNames.size >= 10_000) hourNames.clear(); // a bound, not an eviction policy: refilled in a few events
+    name = new Date(hour * 3_600_000).toISOString().slice(0, 13);
+    hourNames.set(hour, name);
+  }
+  return name;
+}
 
 /**
  * Flattens a recipient into additive counters: `sent`, `delivered`, uniques (`opened`,
@@ -190,8 +201,9 @@ export function project(state: RecipientEngagement, rules: MachineRules): Counte
     entry.total++;
     if (!clickFlags[i]) entry.human++;
     links.set(link, entry);
-    add(`hour:${hourOf(at)}:clicks`);
-    if (!clickFlags[i]) add(`hour:${hourOf(at)}:humanClicks`);
+    const hour = hourOf(at);
+    add(`hour:${hour}:clicks`);
+    if (!clickFlags[i]) add(`hour:${hour}:humanClicks`);
   });
   for (const [link, { total, human }] of links) {
     add(`link:${link}:clicks`, total);
@@ -200,8 +212,9 @@ export function project(state: RecipientEngagement, rules: MachineRules): Counte
     add(`link:${link}:humanClicked`, human ? 1 : 0);
   }
   for (const [at, flag] of state.opens) {
-    add(`hour:${hourOf(at)}:opens`);
-    if (!flag) add(`hour:${hourOf(at)}:humanOpens`);
+    const hour = hourOf(at);
+    add(`hour:${hour}:opens`);
+    if (!flag) add(`hour:${hour}:humanOpens`);
   }
   return c;
 }
