@@ -8,14 +8,14 @@ import type { CampaignStore } from '../sending/ports';
 import type { Clock, Page } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { EngagementStore } from '../engagement/ports';
-import type { RecipientEngagement } from '../engagement/recipient';
 import type { LeadStore } from '../qualification/ports';
 import type { ReportJobs, ReportStore } from './ports';
 import type { ReportJob, ReportRequest, ReportStamp } from './job';
 import { parsePeriod, periodBounds, previousDays, type ReportPeriod } from './period';
 import { buildReport } from './build-report';
 import type { BenchmarkBands, LeadContact, Report, ReportCampaignInput, ReportScope } from './report';
-import { csvChunks, leadColumns, leadRow, recipientColumns, recipientRow, type CsvCell } from './render-csv';
+import { csvChunks, leadColumns, leadRow, recipientColumns } from './render-csv';
+import { recipientPages } from './recipient-pages';
 import { renderReportHtml } from './render-html';
 import { allOrNothing } from './all-or-nothing';
 
@@ -94,46 +94,6 @@ async function contactsOf(deps: ReportDeps, contactIds: string[]): Promise<Map<s
   const out = new Map<string, Contact>();
   for (const ids of chunk([...new Set(contactIds)], 1000)) for (const c of await deps.contacts.getMany(ids)) out.set(c.contactId, c);
   return out;
-}
-
-/**
- * Recipient rows a page at a time, campaign after campaign: each DynamoDB page, its contacts' emails
- * (BatchGetItems of 100, four in flight), then the rows. Pulled by the upload, so only a few pages
- * are ever in memory: the one being written, and the next, read while it is written (its listing
- * starts as soon as the current page's cursor is known). Reading and writing are two waits on two
- * services; overlapping them is most of a large report's time (docs/benchmarks.md).
- */
-async function* recipientPages(deps: ReportDeps, inputs: ReportCampaignInput[]): AsyncGenerator<CsvCell[][]> {
-  for (const { campaign, leads } of inputs) {
-    // A contact that qualified twice from this campaign (a later lifecycle) shows its latest lead.
-    const leadOf = new Map([...leads].sort((a, b) => a.lifecycle - b.lifecycle).map((l) => [l.contactId, l]));
-    type Loading = { listed: Promise<Page<RecipientEngagement>>; rows: Promise<CsvCell[][]> };
-    const load = (cursor?: string): Loading => {
-      const listed = deps.engagement.listRecipients(campaign.campaignId, cursor);
-      const rows = listed.then(async (page) => {
-        const found = await mapWithConcurrency(
-          chunk(
-            page.items.map((r) => r.contactId),
-            100,
-          ),
-          4,
-          (ids) => deps.contacts.emailsOf(ids),
-        );
-        const emails = new Map(found.flatMap((m) => [...m]));
-        return page.items.map((r) => recipientRow(r, emails.get(r.contactId), leadOf.get(r.contactId), deps.rules));
-      });
-      // Awaited below; a read-ahead that fails after the report has already failed must not be an unhandled rejection.
-      rows.catch(() => {});
-      return { listed, rows };
-    };
-    let current: Loading | undefined = load();
-    while (current) {
-      const { cursor }: { cursor?: string } = await current.listed;
-      const next: Loading | undefined = cursor ? load(cursor) : undefined;
-      yield await current.rows;
-      current = next;
-    }
-  }
 }
 
 async function urlsOf(deps: ReportDeps, keys: ReportKeys) {
