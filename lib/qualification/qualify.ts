@@ -221,8 +221,27 @@ async function writeLedgers(deps: QualifyDeps, puts: LedgerWrite[]): Promise<Rec
   return retry;
 }
 
+/**
+ * The routing rules, read once for a batch (when its first lead is routed) instead of once per lead:
+ * they change by hand, rarely, and a batch lasts seconds, so a change applies from the next batch.
+ * A failed read is not kept: the next lead reads again. Turns stay one atomic counter per lead.
+ */
+function rulesReadOnce(routing: RoutingStore): RoutingStore {
+  let read: ReturnType<RoutingStore['get']> | undefined;
+  return {
+    get: () =>
+      (read ??= routing.get().catch((error: unknown) => {
+        read = undefined;
+        throw error;
+      })),
+    put: (stored, expectedRevision) => routing.put(stored, expectedRevision),
+    nextTurn: (team) => routing.nextTurn(team),
+  };
+}
+
 /** Evaluates the candidates' contacts, one after another (a contact's new lead is seen by its next candidate); answers the changes to retry. */
-async function qualifyCandidates(deps: QualifyDeps, candidates: Candidate[]): Promise<RecipientChange[]> {
+async function qualifyCandidates(batchDeps: QualifyDeps, candidates: Candidate[]): Promise<RecipientChange[]> {
+  const deps: QualifyDeps = { ...batchDeps, routing: rulesReadOnce(batchDeps.routing) };
   const retry: RecipientChange[] = [];
   const ids = [...new Set(candidates.map((c) => c.change.after.contactId))];
   const [contacts, leads] = await Promise.all([deps.contacts.getMany(ids), deps.leads.getMany(ids)]);

@@ -298,6 +298,42 @@ describe('routing picks the right owner', () => {
     expect(w.sent[0]!.to).toBe('ana@acme.example');
   });
 
+  it('reads the rules once per batch, in turns still; a failed read is read again by the next lead, whose change is retried', async () => {
+    const contacts = ['ct_a', 'ct_b', 'ct_c', 'ct_d'].map((id) => person(id, { country: 'DE' }));
+    const w = await world({ contacts });
+    await putRouting(w.deps, {
+      territories: [{ name: 'DACH', countries: ['DE'], team: 'emea' }],
+      teams: { emea: { members: ['eva@acme.example', 'emil@acme.example'] } },
+    });
+    const routing = w.deps.routing as MemoryRouting;
+    const realGet = routing.get.bind(routing);
+    let reads = 0;
+    let failNext = false;
+    routing.get = async () => {
+      reads++;
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('injected throttling'), { name: 'ProvisionedThroughputExceededException' });
+      }
+      return realGet();
+    };
+    await w.record([click('ct_a', 600), click('ct_b', 601)]);
+    expect(reads).toBe(1);
+    expect([(await w.deps.leads.get('ct_a'))!.owner, (await w.deps.leads.get('ct_b'))!.owner].sort()).toEqual([
+      'emil@acme.example',
+      'eva@acme.example',
+    ]);
+
+    failNext = true;
+    const outcome = await w.record([click('ct_c', 602), click('ct_d', 603)]);
+    expect(reads).toBe(3); // the failed read, then one read for the rest of the batch
+    expect(await w.deps.leads.get('ct_c')).toBeUndefined(); // its change comes back, to be retried
+    expect((await w.deps.leads.get('ct_d'))!.owner).toBe('eva@acme.example');
+    expect(outcome.failedMessageIds).toHaveLength(1); // ct_c's click comes back to its queue
+    await w.record([click('ct_c', 602)]);
+    expect((await w.deps.leads.get('ct_c'))!.owner).toBe('emil@acme.example');
+  });
+
   it('refuses a territory that names no team', async () => {
     const w = await world();
     await expect(putRouting(w.deps, { territories: [{ name: 'x', countries: ['DE'], team: 'ghosts' }] })).rejects.toThrow(ValidationError);
