@@ -87,7 +87,7 @@ async function batchWrite(db: DynamoDBDocumentClient, items: Record<string, unkn
 }
 
 /**
- * `size` recipients and their contacts. Seeded in batches of 25 items (BatchWriteItem) rather than
+ * `size` recipients, the sender's records of them, and their contacts. Seeded in batches of 25 items (BatchWriteItem) rather than
  * one conditional write each, to keep the benchmark's set-up short; the items are the adapters' own
  * (recipients are the engagement store's PutItem, captured), contacts as the contact store's upsert
  * leaves them. Answers the recipients' counters, summed.
@@ -117,7 +117,14 @@ async function seedRecipients(db: DynamoDBDocumentClient, campaignId: string, si
       gsi1sk: c.contactId,
       ...c,
     }));
-    await mapWithConcurrency(chunk([...recipientItems, ...contactItems], 25), 8, (items) => batchWrite(db, items));
+    // The sender's record of each send, as its UpdateItem leaves it (adapters/dynamodb/send-ledger.ts):
+    // the report lists recipients from these and the recipient items together.
+    const sendItems = states.map((s, k) => ({
+      ...keys.send(campaignId, s.contactId),
+      sentAt: s.sentAt,
+      messageId: `0100018e${String(part[k]).padStart(8, '0')}-3f6c2a1b-7d4e-4c8a-9b1f-2e5d6a7c8b9d-000000`,
+    }));
+    await mapWithConcurrency(chunk([...recipientItems, ...sendItems, ...contactItems], 25), 8, (items) => batchWrite(db, items));
   }
   return total;
 }

@@ -194,13 +194,13 @@ export class DynamoEngagementStore implements EngagementStore {
    * Every recipient the campaign was sent to, in contact-id order: the recipient items merged with
    * the sender's records (`SEND#`). A recipient whose only event so far is its Send has no recipient
    * item (its Send event was acknowledged without a write: docs/engagement.md), so it is listed from
-   * its send record, as sent. Both ranges are read a page at a time in step; the cursor is the last
-   * contact id listed.
+   * its send record, as sent. Both ranges are read a page at a time in step (the send records up to
+   * the last recipient item of the page); the cursor is the last contact id listed.
    */
   async listRecipients(campaignId: string, cursor?: string): Promise<Page<RecipientEngagement>> {
     const partition = `CAMPAIGN#${campaignId}`;
     const after = startKeyOf(cursor, { partition, sortPrefix: 'RCPT#' })?.sk?.slice('RCPT#'.length);
-    const range = async (prefix: string, projection?: string) => {
+    const range = async (prefix: string, projection?: string, through?: string) => {
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.table,
@@ -209,7 +209,7 @@ export class DynamoEngagementStore implements EngagementStore {
           ExpressionAttributeValues: {
             ':pk': partition,
             ':from': `${prefix}${after === undefined ? '' : `${after}\u0000`}`,
-            ':to': `${prefix}\uffff`,
+            ':to': `${prefix}${through ?? '\uffff'}`,
           },
           ...(this.listPageSize ? { Limit: this.listPageSize } : {}),
           ...(projection ? { ProjectionExpression: projection } : {}),
@@ -219,7 +219,11 @@ export class DynamoEngagementStore implements EngagementStore {
       const last = items.length ? String(items[items.length - 1]!.sk).slice(prefix.length) : undefined;
       return { items, more: Boolean(result.LastEvaluatedKey), last };
     };
-    const [recipients, sends] = await Promise.all([range('RCPT#'), range('SEND#', 'sk, sentAt')]);
+    // The recipient items first, then the send records only as far as those reach: send records are
+    // smaller, so a page of them read to the end would reach further, and what lay beyond the
+    // recipient page's end would be read (and billed) again for the next page.
+    const recipients = await range('RCPT#');
+    const sends = await range('SEND#', 'sk, sentAt', recipients.more ? recipients.last : undefined);
     // Everything up to the smaller of the two pages' ends is known from both ranges.
     const ends = [recipients, sends].filter((r) => r.more && r.last !== undefined).map((r) => r.last!);
     const bound = ends.length ? ends.sort()[0] : undefined;

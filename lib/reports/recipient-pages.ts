@@ -9,7 +9,7 @@ import { recipientRow, type CsvCell } from './render-csv';
 
 /**
  * Recipient rows a page at a time, campaign after campaign: each DynamoDB page, its contacts' emails
- * (BatchGetItems of 100, four in flight), then the rows. Pulled by the upload, one page ahead: the
+ * (BatchGetItems of 100, eight in flight), then the rows. Pulled by the upload, one page ahead: the
  * next page's listing starts as soon as the current page's cursor is known, and its emails are read
  * while the current page is written. So reading (DynamoDB) and writing (S3) wait at the same time,
  * not one after the other (docs/reports.md, "Streaming and memory"), and memory holds at most three
@@ -31,7 +31,7 @@ export async function* recipientPages(
             page.items.map((r) => r.contactId),
             100,
           ),
-          4,
+          8,
           (ids) => deps.contacts.emailsOf(ids),
         );
         const emails = new Map(found.flatMap((m) => [...m]));
