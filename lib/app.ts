@@ -35,7 +35,7 @@ import { eraseContact, exportContact } from './contacts/personal-data';
 import { importSuppressions, updateContact } from './contacts/consent';
 import type { CsvDelimiter } from './contacts/contact-import';
 import { NotFoundError } from './common/errors';
-import { notifySales } from './qualification/notify-sales';
+import { campaignsReadRecently, notifySales } from './qualification/notify-sales';
 import { sendDueFollowUps, type FollowUpDeps } from './qualification/follow-up';
 import { listLeadQueue, type LeadQueueQuery } from './qualification/lead-queue';
 import { createProfile } from './qualification/profiles';
@@ -246,10 +246,11 @@ function criteriaUseCases(a: Adapters, config: AppConfig) {
 }
 
 function leadsUseCases(a: Adapters, config: AppConfig, qualify: QualifyDeps) {
+  const notifierCampaigns = campaignsReadRecently(a.campaigns, a.clock);
   return {
     recordEngagementEvent: (contactId: string, input: unknown) => recordEngagementEvent(qualify, contactId, input),
     notifySales: (contactId: string, leadId?: string) =>
-      notifySales({ ...a, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
+      notifySales({ ...a, campaigns: notifierCampaigns, mail: a.salesMail, from: config.notificationFrom }, contactId, leadId),
     /** Speed-to-lead: sends each due reminder and escalation once (run on a schedule). */
     sendDueFollowUps: (onFailure?: FollowUpDeps['onFailure']) =>
       sendDueFollowUps({ ...a, mail: a.salesMail, from: config.notificationFrom, onFailure }),

@@ -1,4 +1,5 @@
 import type { CampaignStore, MailSender } from '../sending/ports';
+import type { Campaign } from '../sending/campaign';
 import type { Clock } from '../common/ports';
 import type { ContactStore } from '../contacts/ports';
 import type { LeadStore } from './ports';
@@ -9,7 +10,8 @@ import { renderSalesEmail } from './sales-email';
 export interface NotifySalesDeps {
   leads: LeadStore;
   contacts: ContactStore;
-  campaigns: CampaignStore;
+  /** Read for the campaign's name only: `campaignsReadRecently` serves it for a burst of leads. */
+  campaigns: Pick<CampaignStore, 'get'>;
   mail: MailSender;
   clock: Clock;
   from: string;
@@ -84,3 +86,29 @@ async function recordNotified(deps: NotifySalesDeps, contactId: string, messageI
 const MARK_NOTIFIED_ATTEMPTS = 4;
 /** 200 ms, 800 ms, 3.2 s between them (attempt 1 is the first retry's). */
 const MARK_NOTIFIED_BACKOFF = { baseMs: 50, factor: 4, jitter: 'none' } as const;
+
+/** How long a notifier keeps a campaign it read (for its name in the email). @default 60000 */
+export const CAMPAIGN_NAME_TTL_MS = 60_000;
+
+/**
+ * Campaigns as read in the last `ttlMs`, for the sales email's campaign name: the clicks of one send
+ * qualify together, and each notification would otherwise read the same campaign again. A rename
+ * reaches the emails within `ttlMs`; a failed read is not kept. At most 1,000 campaigns are held.
+ */
+export function campaignsReadRecently(campaigns: Pick<CampaignStore, 'get'>, clock: Clock, ttlMs = CAMPAIGN_NAME_TTL_MS) {
+  const held = new Map<string, { at: number; read: Promise<Campaign | undefined> }>();
+  return {
+    get(campaignId: string): Promise<Campaign | undefined> {
+      const now = clock.now().getTime();
+      const kept = held.get(campaignId);
+      if (kept && now - kept.at < ttlMs) return kept.read;
+      if (held.size >= 1_000) held.clear();
+      const read = campaigns.get(campaignId);
+      held.set(campaignId, { at: now, read });
+      read.catch(() => {
+        if (held.get(campaignId)?.read === read) held.delete(campaignId);
+      });
+      return read;
+    },
+  };
+}

@@ -14,7 +14,7 @@ import { qualificationRates } from '../../lib/qualification/lead-rates';
 import { listLeadQueue } from '../../lib/qualification/lead-queue';
 import { sendDueFollowUps, sendFollowUp } from '../../lib/qualification/follow-up';
 import { addFollowUpHours, speedToLeadByOwner } from '../../lib/qualification/speed-to-lead';
-import { notifySales } from '../../lib/qualification/notify-sales';
+import { CAMPAIGN_NAME_TTL_MS, campaignsReadRecently, notifySales } from '../../lib/qualification/notify-sales';
 import { qualificationListener, type QualifyDeps } from '../../lib/qualification/qualify';
 import { recordEngagement } from '../../lib/engagement/record-engagement';
 import { putRouting } from '../../lib/qualification/manage-routing';
@@ -417,6 +417,40 @@ describe('engagement events posted through the API', () => {
 });
 
 describe('the sales notification', () => {
+  it("reads a campaign once for a burst of its leads' emails; a rename shows after a minute; a failed read is read again", async () => {
+    const clock = new Clock();
+    let campaign = { campaignId: 'cmp_1', name: 'Q3 launch' } as Campaign;
+    let reads = 0;
+    let failNext = false;
+    const campaigns = campaignsReadRecently(
+      {
+        get: async (id: string) => {
+          reads++;
+          if (failNext) {
+            failNext = false;
+            throw new Error('injected: read failed');
+          }
+          return id === 'cmp_1' ? campaign : undefined;
+        },
+      },
+      clock,
+    );
+    const names = await Promise.all(Array.from({ length: 5 }, () => campaigns.get('cmp_1').then((c) => c?.name)));
+    expect(names).toEqual(Array(5).fill('Q3 launch'));
+    expect(reads).toBe(1);
+    campaign = { ...campaign, name: 'Q3 launch (EMEA)' };
+    clock.ms += CAMPAIGN_NAME_TTL_MS - 1;
+    expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch');
+    clock.ms += 1;
+    expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch (EMEA)');
+    expect(reads).toBe(2);
+    clock.ms += CAMPAIGN_NAME_TTL_MS;
+    failNext = true;
+    await expect(campaigns.get('cmp_1')).rejects.toThrow(/injected/);
+    expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch (EMEA)');
+    expect(reads).toBe(4);
+  });
+
   it('says who, why, what they clicked, which campaign and how to give feedback, escaped in HTML', async () => {
     const w = await world();
     await w.record([click('ct_fit', 600)]);
