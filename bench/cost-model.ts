@@ -91,9 +91,10 @@ function sendingTerms(s: SendingFigures | undefined, sendRecordBytesPerEmail: nu
  * - SQS: EventBridge sends each event to the queue on its own, and Lambda receives and deletes it;
  * - writes: the sender's durable record of each email (no email twice), and one conditional write
  *   per message outcome (Delivery or Bounce), without which a replayed event would count twice;
+ * - the sender's strongly consistent read of each recipient's consent just before its send;
  * - storage: one item per email, counted at DynamoDB's 100-byte per-item overhead alone, kept
  *   `storageMonths`, with its continuous backups.
- * Reads, Lambda, logs and every other byte come on top.
+ * Every other read, Lambda, logs and every other byte come on top.
  */
 function architectureFloor() {
   const events = Object.values(a.eventsPerEmail).reduce((s, n) => s + n, 0);
@@ -102,6 +103,9 @@ function architectureFloor() {
   const terms = {
     sqs: ((EMAILS * events * (1 + a.sqsConsumerRequestsPerMessage)) / 1e6) * prices.sqsPerMillionRequests,
     dynamodbWrites: ((EMAILS * writesPerEmail) / 1e6) * prices.dynamodbPerMillionWriteUnits,
+    // The send-time check of consent and suppression: one strongly consistent read of the contact
+    // (at most 4 KB: one read unit) per recipient, or a withdrawal a moment ago would not stop the send.
+    consentReads: (EMAILS / 1e6) * prices.dynamodbPerMillionReadUnits,
     dynamodbStorage: gbMonths * (prices.dynamodbStoragePerGbMonth + prices.dynamodbPitrPerGbMonth),
   };
   return { terms: round(terms), total: Number(sum(terms).toFixed(2)) };
