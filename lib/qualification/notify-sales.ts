@@ -6,6 +6,7 @@ import type { LeadStore } from './ports';
 import { NotFoundError } from '../common/errors';
 import { sleepBackoff } from '../common/backoff';
 import { renderSalesEmail } from './sales-email';
+import { memoised } from '../common/memoised';
 
 export interface NotifySalesDeps {
   leads: LeadStore;
@@ -96,19 +97,20 @@ export const CAMPAIGN_NAME_TTL_MS = 60_000;
  * reaches the emails within `ttlMs`; a failed read is not kept. At most 1,000 campaigns are held.
  */
 export function campaignsReadRecently(campaigns: Pick<CampaignStore, 'get'>, clock: Clock, ttlMs = CAMPAIGN_NAME_TTL_MS) {
-  const held = new Map<string, { at: number; read: Promise<Campaign | undefined> }>();
+  const held = new Map<string, () => Promise<Campaign | undefined>>();
   return {
     get(campaignId: string): Promise<Campaign | undefined> {
-      const now = clock.now().getTime();
-      const kept = held.get(campaignId);
-      if (kept && now - kept.at < ttlMs) return kept.read;
-      if (held.size >= 1_000) held.clear();
-      const read = campaigns.get(campaignId);
-      held.set(campaignId, { at: now, read });
-      read.catch(() => {
-        if (held.get(campaignId)?.read === read) held.delete(campaignId);
-      });
-      return read;
+      let read = held.get(campaignId);
+      if (!read) {
+        if (held.size >= 1_000) held.clear();
+        read = memoised(
+          ttlMs,
+          () => campaigns.get(campaignId),
+          () => clock.now().getTime(),
+        );
+        held.set(campaignId, read);
+      }
+      return read();
     },
   };
 }

@@ -6,6 +6,7 @@ import { leadIdFor, type Lead } from './lead';
 import { mapWithConcurrency } from '../common/concurrency';
 import { isRetryable } from '../common/errors';
 import type { ActivityStore, CriteriaStore, EventPublisher, LeadStore, RoutingStore } from './ports';
+import { memoised } from '../common/memoised';
 import type { CampaignStore } from '../sending/ports';
 import type { Clock } from '../common/ports';
 import type { ContactStore, ProfileStore } from '../contacts/ports';
@@ -227,13 +228,8 @@ async function writeLedgers(deps: QualifyDeps, puts: LedgerWrite[]): Promise<Rec
  * A failed read is not kept: the next lead reads again. Turns stay one atomic counter per lead.
  */
 function rulesReadOnce(routing: RoutingStore): RoutingStore {
-  let read: ReturnType<RoutingStore['get']> | undefined;
   return {
-    get: () =>
-      (read ??= routing.get().catch((error: unknown) => {
-        read = undefined;
-        throw error;
-      })),
+    get: memoised(Number.POSITIVE_INFINITY, () => routing.get()),
     put: (stored, expectedRevision) => routing.put(stored, expectedRevision),
     nextTurn: (team) => routing.nextTurn(team),
   };

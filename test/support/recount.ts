@@ -1,7 +1,7 @@
 import { flagActivity, type MachineRules } from '../../lib/engagement/machine-activity';
 import type { EngagementEvent } from '../../lib/engagement/ses-event';
 import type { EngagementStore } from '../../lib/engagement/ports';
-import { computeMetrics } from '../../lib/engagement/metrics';
+import { computeMetrics, type CampaignMetrics } from '../../lib/engagement/metrics';
 
 export interface Recount {
   sent: number;
@@ -81,9 +81,8 @@ export function recount(
   return r;
 }
 
-/** What the pipeline stored for a campaign, in the recount's terms, to compare with it. */
-export async function figures(store: EngagementStore, campaignId: string): Promise<Recount> {
-  const m = computeMetrics((await store.campaignCounters(campaignId)).counters);
+/** A campaign's metrics in the recount's terms, field for field. */
+export function asRecount(m: CampaignMetrics): Recount {
   return {
     sent: m.sent,
     delivered: m.delivered,
@@ -98,4 +97,14 @@ export async function figures(store: EngagementStore, campaignId: string): Promi
     humanUniqueClicks: m.human.uniqueClicks,
     humanTotalClicks: m.human.totalClicks,
   };
+}
+
+/** The named fields of a recount, to compare part of one with another. */
+export function fieldsOf<K extends keyof Recount>(r: Recount, names: readonly K[]): Pick<Recount, K> {
+  return Object.fromEntries(names.map((k) => [k, r[k]])) as Pick<Recount, K>;
+}
+
+/** What the pipeline stored for a campaign, in the recount's terms, to compare with it. */
+export async function figures(store: EngagementStore, campaignId: string): Promise<Recount> {
+  return asRecount(computeMetrics((await store.campaignCounters(campaignId)).counters));
 }

@@ -439,12 +439,12 @@ describe('the sales notification', () => {
     expect(names).toEqual(Array(5).fill('Q3 launch'));
     expect(reads).toBe(1);
     campaign = { ...campaign, name: 'Q3 launch (EMEA)' };
-    clock.ms += CAMPAIGN_NAME_TTL_MS - 1;
+    clock.ms += CAMPAIGN_NAME_TTL_MS;
     expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch');
     clock.ms += 1;
     expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch (EMEA)');
     expect(reads).toBe(2);
-    clock.ms += CAMPAIGN_NAME_TTL_MS;
+    clock.ms += CAMPAIGN_NAME_TTL_MS + 1;
     failNext = true;
     await expect(campaigns.get('cmp_1')).rejects.toThrow(/injected/);
     expect((await campaigns.get('cmp_1'))?.name).toBe('Q3 launch (EMEA)');
